@@ -1,0 +1,3 @@
+from cqrs_lab.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""A query's answer with its freshness: how far the read model is behind, and whether the
+asker would notice (a stale read: behind the asker's own last write)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from cqrs_lab.read.views import ViewRows
+
+Source = Literal["projection", "crud"]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryAnswer:
+    view: str
+    username: str | None
+    source: Source
+    rows: ViewRows
+    checkpoint: int
+    head: int
+    behind_seconds: float
+    stale: bool  # behind the asker's own last write
+    waited: float = 0.0  # lab seconds spent waiting (--wait)
+    timed_out: bool = False
+
+    @property
+    def behind_events(self) -> int:
+        return self.head - self.checkpoint
+
+    def freshness(self) -> str:
+        if self.source == "crud":
+            return "CRUD: always current"
+        if not self.behind_events:
+            return f"as of event #{self.checkpoint}, head #{self.head}: caught up"
+        return (
+            f"as of event #{self.checkpoint}, head #{self.head}: "
+            f"{self.behind_events} behind, {self.behind_seconds:.1f}s"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "view": self.view,
+            "username": self.username,
+            "source": self.source,
+            "stale": self.stale,
+            "checkpoint": self.checkpoint,
+            "head": self.head,
+            "behind_events": self.behind_events,
+            "behind_seconds": round(self.behind_seconds, 6),
+            "waited": round(self.waited, 6),
+            "timed_out": self.timed_out,
+            "columns": list(self.rows.columns),
+            "rows": [list(row) for row in self.rows.rows],
+            "summary": dict(self.rows.summary),
+        }

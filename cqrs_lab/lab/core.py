@@ -1,0 +1,550 @@
+"""The Lab: one object that wires the write side, the bus, the projections, the CRUD twin,
+one clock and one seeded RNG. The screen, `cqrs-lab run`, `simulate` and the lessons checker
+all drive this same object."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from cqrs_lab.crud import queries as crud_queries
+from cqrs_lab.crud.twin import CrudTwin
+from cqrs_lab.lab.answers import QueryAnswer
+from cqrs_lab.lab.defaults import DEFAULT_LATENCY, RECENT_EVENTS, SESSION, WAIT_TIMEOUT
+from cqrs_lab.lab import interpreter
+from cqrs_lab.lab.metrics import LabMetrics
+from cqrs_lab.lab.outcome import Outcome
+from cqrs_lab.lab.snapshot import LabSnapshot, LaneState
+from cqrs_lab.read.projection import Projection
+from cqrs_lab.read.registry import create_projections
+from cqrs_lab.read.subscriber import GapPolicy, Mode, Subscriber
+from cqrs_lab.read.views import ViewRows
+from cqrs_lab.shop.commands import Command, PlaceOrder, RegisterUser
+from cqrs_lab.shop.errors import DuplicateOrder
+from cqrs_lab.sim.bus import Delivery, EventBus, SubscriptionStats
+from cqrs_lab.sim.clock import Clock, ScaledClock, VirtualClock
+from cqrs_lab.sim.faults import Faults
+from cqrs_lab.sim.latency import LatencyModel, parse_latency
+from cqrs_lab.store.credentials import Credentials
+from cqrs_lab.store.database import open_store
+from cqrs_lab.store.event_store import EventStore, RecordedEvent
+from cqrs_lab.write.handler import CommandHandler
+from cqrs_lab.write.results import Accepted, CommandResult, Rejected
+
+VIEW_LANES = {"catalog": "catalog", "cart": "carts", "orders": "orders", "sales": "sales"}
+LANES = tuple(VIEW_LANES.values())
+
+
+class UnknownLane(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no lane '{name}' (lanes: {', '.join(LANES)}, or all)")
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildProgress:
+    projection: str
+    done: int
+    total: int
+
+    @property
+    def finished(self) -> bool:
+        return self.done >= self.total
+
+
+class Lab:
+    """A whole CQRS lab. Not thread-safe: drive it from one thread (the TUI's event loop)."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        seed: int | None = None,
+        clock: Clock | None = None,
+        password_cost: int = 2**14,
+    ) -> None:
+        self.store = store
+        self.seed = seed if seed is not None else random.SystemRandom().randrange(1, 1_000_000)
+        self.rng = random.Random(self.seed)
+        self.clock: Clock = clock or VirtualClock()
+        self.credentials = Credentials(store.engine, cost_n=password_cost)
+        self.crud = CrudTwin()
+        self.metrics = LabMetrics()
+        self.recent: deque[RecordedEvent] = deque(maxlen=RECENT_EVENTS)
+        self.last_write: dict[str, int] = {}
+        self.last_order_id: str | None = None
+        self.history: list[str] = []  # lines run, passwords redacted (for export)
+        self._paused = False
+        self._speed = 1.0
+        self.projections: dict[str, Projection] = create_projections()
+        self.subscribers = {
+            name: Subscriber(projection, self._read_range)
+            for name, projection in self.projections.items()
+        }
+        self.latencies: dict[str, LatencyModel] = {
+            name: parse_latency(DEFAULT_LATENCY[name]) for name in LANES
+        }
+        self.faults: dict[str, Faults] = {name: Faults() for name in LANES}
+        self.bus: EventBus[RecordedEvent] = EventBus(self.clock, self.rng)
+        for name in LANES:
+            self._subscribe(name)
+        self.handler = CommandHandler(
+            store, self.clock.now, hooks=[self._save_credentials, self.crud.apply, self._inline]
+        )
+        self._prepare_tables()
+        self.head = store.head()
+        self._order_number = self._count_orders()
+        self.catch_up_all()
+
+    @classmethod
+    def open(cls, db: str | None = None, **options: object) -> Lab:
+        """Open (or create) the lab database `db`: a path, ':memory:' or a SQLAlchemy URL."""
+        return cls(open_store(db), **options)  # type: ignore[arg-type]
+
+    def execute(self, line: str, line_no: int | None = None) -> Outcome:
+        """Run one lab script line; every problem comes back as a failed Outcome."""
+        return interpreter.execute(self, line, line_no)
+
+    def close(self) -> None:
+        self.flush()
+        self.store.engine.dispose()
+
+    # -- the write side -------------------------------------------------------------
+
+    def send(self, command: Command, *, correlation_id: str | None = None) -> CommandResult:
+        """Handle one command; publish what it recorded to the bus."""
+        started = time.perf_counter()
+        result = self._send_with_order_id(command, correlation_id)
+        self.metrics.command_cpu.add(time.perf_counter() - started)
+        self._account(result)
+        return result
+
+    def new_order_id(self) -> str:
+        self._order_number += 1
+        return f"o{self._order_number}"
+
+    def race(self, first: Command, second: Command) -> tuple[CommandResult, CommandResult, CommandResult | None]:
+        """Decide both commands against the same state, then append one after the other.
+
+        The second append meets the first one's new version: an optimistic concurrency
+        conflict. It is then retried the way a real handler would: reload, decide again.
+        """
+        first, second = self._with_order_id(first), self._with_order_id(second)
+        decided_first = self.handler.decide_only(first)
+        decided_second = self.handler.decide_only(second)
+        first_result = self.handler.append_decided(first, *decided_first)
+        self._account(first_result)
+        second_result = self.handler.append_decided(second, *decided_second)
+        retry: CommandResult | None = None
+        if isinstance(second_result, Rejected):
+            self.metrics.concurrency_conflicts += 1
+            retry = self.send(second)
+        else:
+            self._account(second_result)
+        return first_result, second_result, retry
+
+    def login(self, username: str, password: str) -> bool:
+        return self.credentials.verify(username, password)
+
+    def _send_with_order_id(self, command: Command, correlation_id: str | None) -> CommandResult:
+        command = self._with_order_id(command)
+        result = self.handler.handle(command, correlation_id=correlation_id)
+        generated = isinstance(command, PlaceOrder) and command.order_id.startswith("o")
+        for _ in range(20):  # another process took our generated order id: take the next
+            if not (generated and isinstance(result, Rejected)):
+                break
+            if not isinstance(result.error, DuplicateOrder):
+                break
+            assert isinstance(command, PlaceOrder)
+            command = command.model_copy(update={"order_id": self.new_order_id()})
+            result = self.handler.handle(command, correlation_id=correlation_id)
+        return result
+
+    def _with_order_id(self, command: Command) -> Command:
+        if isinstance(command, PlaceOrder) and not command.order_id:
+            return command.model_copy(update={"order_id": self.new_order_id()})
+        return command
+
+    def _account(self, result: CommandResult) -> None:
+        verb = type(result.command).verb
+        if isinstance(result, Rejected):
+            self.metrics.rejected[result.code] += 1
+            return
+        self.metrics.accepted[verb] += 1
+        if result.duplicate:
+            return
+        events = result.events
+        for event in events:
+            self.metrics.events[event.type] += 1
+            self.recent.appendleft(event)
+            username = event.data.get("username")
+            if isinstance(username, str):
+                self.last_write[username] = event.position
+            if event.type == "OrderPlaced":
+                self.last_order_id = str(event.data["order_id"])
+        self.last_write[SESSION] = events[-1].position
+        self.head = max(self.head, events[-1].position)
+        self.bus.publish(events)
+
+    def _save_credentials(
+        self, connection: Connection, command: Command, events: Sequence[RecordedEvent]
+    ) -> None:
+        if isinstance(command, RegisterUser):
+            self.credentials.set_password(
+                command.username, command.password.get_secret_value(), connection=connection
+            )
+
+    def _inline(
+        self, connection: Connection, command: Command, events: Sequence[RecordedEvent]
+    ) -> None:
+        for subscriber in self.subscribers.values():
+            if subscriber.mode is Mode.INLINE:
+                subscriber.apply_inline(events)
+                subscriber.projection.flush(connection)
+
+    # -- the read side --------------------------------------------------------------
+
+    def query(
+        self,
+        view: str,
+        username: str | None = None,
+        *,
+        crud: bool = False,
+        wait: bool = False,
+        timeout: float | None = None,
+    ) -> QueryAnswer:
+        """Answer a query from its projection (or the CRUD twin), with its freshness."""
+        lane = VIEW_LANES[view]
+        target = self.last_write.get(username or SESSION, 0)
+        subscriber = self.subscribers[lane]
+        waited, timed_out = 0.0, False
+        if wait and not crud and subscriber.checkpoint < target:
+            started = self.clock.now()
+            timed_out = not self._wait_for(subscriber, target, timeout or WAIT_TIMEOUT)
+            waited = self.clock.now() - started
+            self.metrics.query_wait.add(waited)
+        self.flush()
+        began = time.perf_counter()
+        with self.store.engine.connect() as connection:
+            rows = self._rows(connection, view, username, crud)
+            head = self.store.head(connection=connection)
+        self.metrics.query_cpu.add(time.perf_counter() - began)
+        self.head = max(self.head, head)
+        checkpoint = head if crud else subscriber.checkpoint
+        stale = not crud and checkpoint < target
+        self.metrics.queries[view] += 1
+        if stale:
+            self.metrics.stale_reads[view] += 1
+        return QueryAnswer(
+            view=view,
+            username=username,
+            source="crud" if crud else "projection",
+            rows=rows,
+            checkpoint=checkpoint,
+            head=head,
+            behind_seconds=0.0 if crud else self.lag_seconds(lane),
+            stale=stale,
+            waited=waited,
+            timed_out=timed_out,
+        )
+
+    def _rows(
+        self, connection: Connection, view: str, username: str | None, crud: bool
+    ) -> ViewRows:
+        if crud:
+            if view in ("cart", "orders"):
+                reader = crud_queries.query_cart if view == "cart" else crud_queries.query_orders
+                return reader(connection, username or "")
+            reader_all = crud_queries.query_catalog if view == "catalog" else crud_queries.query_sales
+            return reader_all(connection)
+        projection = self.projections[VIEW_LANES[view]]
+        if view in ("cart", "orders"):
+            return projection.query(connection, username or "")  # type: ignore[attr-defined]
+        return projection.query(connection)  # type: ignore[attr-defined]
+
+    def _wait_for(self, subscriber: Subscriber, target: int, timeout: float) -> bool:
+        """Let lab time pass until the subscriber reaches `target`, or the timeout."""
+        deadline = self.clock.now() + timeout
+        while subscriber.checkpoint < target:
+            due = self.bus.next_due()
+            if due is None or due > deadline:
+                self.clock.advance_to(deadline)
+                return False
+            self.bus.advance_to(due)
+        return True
+
+    def lag_seconds(self, lane: str) -> float:
+        """How long the oldest event the projection has not applied has been waiting."""
+        checkpoint = self.subscribers[lane].checkpoint
+        if checkpoint >= self.head:
+            return 0.0
+        return max(0.0, self.clock.now() - self._recorded_at(checkpoint + 1))
+
+    def _recorded_at(self, position: int) -> float:
+        for event in reversed(self.recent):  # oldest first: the wanted one is usually old
+            if event.position == position:
+                return event.metadata.recorded_at
+        found = self.store.read_all(after=position - 1, limit=1)
+        return found[0].metadata.recorded_at if found else self.clock.now()
+
+    def _read_range(self, after: int, up_to: int) -> list[RecordedEvent]:
+        return self.store.read_all(after=after, limit=max(0, up_to - after))
+
+    # -- time -----------------------------------------------------------------------
+
+    def advance(self, seconds: float) -> int:
+        """Let `seconds` of lab time pass, delivering everything that falls due."""
+        return self.advance_to(self.clock.now() + seconds)
+
+    def advance_to(self, t: float) -> int:
+        delivered = self.bus.advance_to(t)
+        self.flush()
+        return delivered
+
+    def tick(self) -> int:
+        """Deliver what is due by the clock's own time (the TUI calls this every frame)."""
+        delivered = self.bus.deliver_due()
+        if delivered:
+            self.flush()
+        return delivered
+
+    def step(self, count: int = 1) -> int:
+        """Deliver the next `count` deliveries at once, moving lab time to each."""
+        done = 0
+        for _ in range(count):
+            if self.bus.step() is None:
+                break
+            done += 1
+        self.flush()
+        return done
+
+    def settle(self) -> int:
+        """Run until nothing is in flight."""
+        delivered = self.bus.run_until_idle()
+        self.flush()
+        return delivered
+
+    @property
+    def paused(self) -> bool:
+        return self.clock.paused if isinstance(self.clock, ScaledClock) else self._paused
+
+    def pause(self) -> None:
+        if isinstance(self.clock, ScaledClock):
+            self.clock.pause()
+        self._paused = True
+
+    def resume(self) -> None:
+        if isinstance(self.clock, ScaledClock):
+            self.clock.resume()
+        self._paused = False
+
+    @property
+    def speed(self) -> float:
+        return self.clock.speed if isinstance(self.clock, ScaledClock) else self._speed
+
+    def set_speed(self, factor: float) -> None:
+        if isinstance(self.clock, ScaledClock):
+            self.clock.speed = factor
+        self._speed = factor
+
+    # -- lanes ----------------------------------------------------------------------
+
+    def lanes_named(self, name: str) -> list[str]:
+        if name == "all":
+            return list(LANES)
+        if name not in LANES:
+            raise UnknownLane(name)
+        return [name]
+
+    def set_latency(self, lane: str, model: LatencyModel) -> None:
+        for name in self.lanes_named(lane):
+            self.latencies[name] = model
+            if self.subscribers[name].mode is Mode.ASYNC:
+                self.bus.set_latency(name, model)
+
+    def set_faults(self, lane: str, faults: Faults | Callable[[Faults], Faults]) -> None:
+        for name in self.lanes_named(lane):
+            new = faults(self.faults[name]) if callable(faults) else faults
+            self.faults[name] = new
+            if self.subscribers[name].mode is Mode.ASYNC:
+                self.bus.set_faults(name, new)
+
+    def set_mode(self, lane: str, mode: Mode) -> None:
+        for name in self.lanes_named(lane):
+            subscriber = self.subscribers[name]
+            if subscriber.mode is mode:
+                continue
+            subscriber.mode = mode
+            if mode is Mode.INLINE:
+                self.bus.unsubscribe(name)
+                subscriber.catch_up(self.store.head())
+            else:
+                self._subscribe(name)
+        self.flush()
+
+    def set_gap_policy(self, lane: str, policy: GapPolicy) -> None:
+        for name in self.lanes_named(lane):
+            self.subscribers[name].set_gap_policy(policy)
+        self.flush()
+
+    def hold(self, lane: str) -> None:
+        for name in self.lanes_named(lane):
+            self.subscribers[name].holding = True
+
+    def release(self, lane: str) -> int:
+        released = sum(self.subscribers[name].release() for name in self.lanes_named(lane))
+        self.flush()
+        return released
+
+    def _subscribe(self, name: str) -> None:
+        subscriber = self.subscribers[name]
+        self.bus.subscribe(
+            name,
+            lambda delivery: subscriber.receive(delivery.event),
+            latency=self.latencies[name],
+            faults=self.faults[name],
+        )
+
+    # -- projections ----------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Commit every projection's applied events together with its checkpoint."""
+        dirty = [p for p in self.projections.values() if p.dirty]
+        if not dirty:
+            return
+        try:
+            with self.store.transaction() as connection:
+                for projection in dirty:
+                    projection.flush(connection)
+        except Exception:
+            with self.store.engine.connect() as connection:
+                for projection in dirty:
+                    projection.forget_unflushed(connection)
+            raise
+
+    def catch_up_all(self) -> None:
+        """Bring every projection up to the store's head (on start, after a restart)."""
+        head = self.store.head()
+        for subscriber in self.subscribers.values():
+            subscriber.catch_up(head)
+        self.flush()
+
+    def rebuild(self, lane: str, progress: Callable[[RebuildProgress], None] | None = None) -> int:
+        """Clear a projection and replay the whole store into it."""
+        last = RebuildProgress(lane, 0, 0)
+        for last in self.rebuild_steps(lane):
+            if progress:
+                progress(last)
+        return last.done
+
+    def rebuild_steps(self, lane: str, batch: int = 5_000) -> Iterator[RebuildProgress]:
+        """The rebuild as a generator, one batch a step, so a screen can show progress."""
+        (name,) = self.lanes_named(lane)
+        subscriber, projection = self.subscribers[name], self.projections[name]
+        subscriber.rebuilding = True
+        try:
+            with self.store.transaction() as connection:
+                projection.clear(connection)
+            subscriber.reset_held()
+            total, done = self.store.head(), 0
+            yield RebuildProgress(name, 0, total)
+            for event in self.store.iter_all(batch=batch):
+                projection.apply(event)
+                done += 1
+                if done % batch == 0:
+                    self.flush()
+                    yield RebuildProgress(name, done, max(total, done))
+            self.flush()
+        finally:
+            subscriber.rebuilding = False
+        self.metrics.rebuilds[name] += 1
+        yield RebuildProgress(name, done, done)
+
+    # -- the whole lab --------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget everything: events, credentials, read models, counters. Lane settings stay."""
+        with self.store.transaction() as connection:
+            self.store.clear(connection=connection)
+            self.credentials.clear(connection=connection)
+            self.crud.clear(connection)
+            for projection in self.projections.values():
+                projection.clear(connection)
+        self.bus.clear()
+        self.handler.aggregates.clear()
+        for subscriber in self.subscribers.values():
+            subscriber.reset()
+        self.metrics = LabMetrics()
+        self.recent.clear()
+        self.last_write.clear()
+        self.last_order_id = None
+        self.head = 0
+        self._order_number = 0
+        self.rng.seed(self.seed)
+
+    def reseed(self, seed: int) -> None:
+        self.seed = seed
+        self.rng.seed(seed)
+
+    def report(self) -> dict[str, Any]:
+        """Final lag and metrics, for `cqrs-lab run --json` and reports."""
+        snapshot = self.snapshot()
+        return {
+            "now": round(snapshot.now, 6),
+            "head": snapshot.head,
+            "seed": self.seed,
+            "lanes": {lane.name: lane.to_json() for lane in snapshot.lanes},
+            "metrics": self.metrics.to_json(),
+        }
+
+    def snapshot(self) -> LabSnapshot:
+        lanes = tuple(self._lane_state(name) for name in LANES)
+        return LabSnapshot(
+            now=self.clock.now(),
+            paused=self.paused,
+            speed=self.speed,
+            seed=self.seed,
+            head=self.head,
+            lanes=lanes,
+            recent_events=tuple(self.recent),
+        )
+
+    def _lane_state(self, name: str) -> LaneState:
+        subscriber = self.subscribers[name]
+        is_async = subscriber.mode is Mode.ASYNC
+        in_flight: tuple[Delivery[RecordedEvent], ...] = (
+            tuple(self.bus.in_flight_for(name)) if is_async else ()
+        )
+        return LaneState(
+            name=name,
+            mode=subscriber.mode,
+            gap_policy=subscriber.gap_policy,
+            latency=str(self.latencies[name]) if is_async else "inline",
+            faults=str(self.faults[name]),
+            held=subscriber.holding,
+            checkpoint=subscriber.checkpoint,
+            lag_events=max(0, self.head - subscriber.checkpoint),
+            lag_seconds=self.lag_seconds(name),
+            waiting_on_gap=len(subscriber.held) + len(subscriber.at_door),
+            subscriber=replace(subscriber.stats),
+            bus=replace(self.bus.stats(name)) if is_async else SubscriptionStats(),
+            in_flight=in_flight,
+        )
+
+    def _prepare_tables(self) -> None:
+        with self.store.transaction() as connection:
+            self.crud.create_tables(connection)
+            for projection in self.projections.values():
+                projection.create_tables(connection)
+        with self.store.engine.connect() as connection:
+            for projection in self.projections.values():
+                projection.load(connection)
+
+    def _count_orders(self) -> int:
+        with self.store.engine.connect() as connection:
+            return self.store.count_streams("order-", connection=connection)

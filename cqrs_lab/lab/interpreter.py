@@ -1,0 +1,288 @@
+"""Running lab script lines against a Lab: parse, perform, describe the outcome.
+
+Every failure a user can cause (a bad line, a refused command, a bad lane, a database that
+cannot be written) becomes one `Outcome` with a clear message; nothing raises past here.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+from typing import TYPE_CHECKING, Any
+
+from cqrs_lab import script as sc
+from cqrs_lab.lab.answers import QueryAnswer
+from cqrs_lab.lab.outcome import Outcome
+from cqrs_lab.read.subscriber import GapPolicy, Mode
+from cqrs_lab.shop.errors import DomainError
+from cqrs_lab.shop.money import format_cents
+from cqrs_lab.sim.durations import format_duration
+from cqrs_lab.sim.faults import parse_faults
+from cqrs_lab.store.errors import StoreError
+from cqrs_lab.write.results import Accepted, CommandResult, Rejected
+
+if TYPE_CHECKING:
+    from cqrs_lab.lab.core import Lab
+
+
+def execute(lab: Lab, line: str, line_no: int | None = None) -> Outcome:
+    """Parse and perform one line. Never raises for anything a user typed."""
+    try:
+        action = sc.parse_line(line, line_no)
+    except sc.ScriptError as error:
+        return Outcome(line, False, "error", str(error), {"column": error.column}, "parse_error")
+    if action is None:
+        return Outcome(line, True, "control", "")
+    lab.history.append(redacted(action, line))
+    return perform(lab, action, line)
+
+
+def redacted(action: sc.Action, line: str) -> str:
+    """The line as it may be kept and exported: passwords replaced."""
+    if isinstance(action, sc.Login):
+        return f"login {action.username} {SECRET}"
+    if isinstance(action, sc.Send) and action.verb == "register":
+        return f"register {action.fields['username']} {action.fields['email']} {SECRET}"
+    return line.strip()
+
+
+SECRET = "********"
+
+
+def perform(lab: Lab, action: sc.Action, line: str = "") -> Outcome:
+    try:
+        return _perform(action, lab, line)
+    except DomainError as error:
+        return Outcome(line, False, "command", f"refused ({error.code}): {error}", {}, error.code)
+    except (StoreError, ValueError, KeyError) as error:
+        message = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+        return Outcome(line, False, "error", message, {}, type(error).__name__)
+
+
+@singledispatch
+def _perform(action: Any, lab: Lab, line: str) -> Outcome:
+    raise TypeError(f"no way to perform {type(action).__name__}")
+
+
+def _control(line: str, message: str, **data: Any) -> Outcome:
+    return Outcome(line, True, "control", message, data)
+
+
+@_perform.register
+def _send(action: sc.Send, lab: Lab, line: str) -> Outcome:
+    overrides: dict[str, Any] = {}
+    order_id = action.fields.get("order_id")
+    if order_id == sc.ORDER_LAST:
+        if lab.last_order_id is None:
+            return Outcome(line, False, "error", "no order placed yet: 'last' names nothing")
+        overrides["order_id"] = lab.last_order_id
+    elif action.verb == "place-order" and not order_id:
+        overrides["order_id"] = ""
+    command = action.build(**overrides)
+    return describe_result(line, lab.send(command))
+
+
+def describe_result(line: str, result: CommandResult) -> Outcome:
+    verb = type(result.command).verb
+    if isinstance(result, Rejected):
+        return Outcome(
+            line, False, "command", f"refused ({result.code}): {result.error}", {}, result.code
+        )
+    assert isinstance(result, Accepted)
+    events = [
+        {"position": e.position, "type": e.type, "stream_id": e.stream_id} for e in result.events
+    ]
+    data: dict[str, Any] = {"accepted": True, "position": result.position, "events": events}
+    order_id = getattr(result.command, "order_id", None)
+    if order_id:
+        data["order_id"] = order_id
+    if result.duplicate:
+        message = f"{verb}: already handled (same command id): nothing new written"
+    else:
+        listed = ", ".join(f"{e.type} #{e.position}" for e in result.events)
+        message = f"ok {verb}: {listed}"
+        if verb == "place-order":
+            message += f" — order {order_id}"
+    return Outcome(line, True, "command", message, data)
+
+
+@_perform.register
+def _race(action: sc.Race, lab: Lab, line: str) -> Outcome:
+    first, second, retry = lab.race(action.first.build(order_id=""), action.second.build(order_id=""))
+    parts = [describe_result("", first).message, describe_result("", second).message]
+    if retry is not None:
+        parts.append("retried after reloading: " + describe_result("", retry).message)
+    ok = all(r.ok for r in (first, second if retry is None else retry))
+    return Outcome(line, ok, "command", " | ".join(parts), {"conflict": retry is not None})
+
+
+@_perform.register
+def _login(action: sc.Login, lab: Lab, line: str) -> Outcome:
+    if lab.login(action.username, action.password.get_secret_value()):
+        return Outcome(line, True, "login", f"ok login: welcome, {action.username}")
+    return Outcome(line, False, "login", "login failed: wrong user name or password", {}, "login_failed")
+
+
+@_perform.register
+def _query(action: sc.Query, lab: Lab, line: str) -> Outcome:
+    answer = lab.query(
+        action.view, action.username, crud=action.crud, wait=action.wait, timeout=action.timeout
+    )
+    return Outcome(line, True, "query", describe_answer(answer), answer.to_json())
+
+
+def describe_answer(answer: QueryAnswer) -> str:
+    who = f" {answer.username}" if answer.username else ""
+    flags = [answer.freshness()]
+    if answer.stale:
+        flags.append("STALE: behind your last write")
+    if answer.waited:
+        flags.append(f"waited {format_duration(answer.waited)}")
+    if answer.timed_out:
+        flags.append("wait timed out")
+    rows = "; ".join(_row_text(answer.view, row) for row in answer.rows.as_dicts()) or "(none)"
+    summary = ", ".join(f"{k}={_value(k, v)}" for k, v in answer.rows.summary)
+    text = f"{answer.view}{who} [{' | '.join(flags)}]: {rows}"
+    return f"{text} ({summary})" if summary else text
+
+
+def _row_text(view: str, row: dict[str, Any]) -> str:
+    return " ".join(str(_value(key, value)) for key, value in row.items())
+
+
+def _value(key: str, value: Any) -> Any:
+    if key.endswith("_cents") and isinstance(value, int):
+        return format_cents(value)
+    if key == "placed_at" and isinstance(value, float):
+        return f"t={value:.2f}s"
+    return value
+
+
+@_perform.register
+def _latency(action: sc.SetLatency, lab: Lab, line: str) -> Outcome:
+    lab.set_latency(action.lane, action.model)
+    return _control(line, f"latency {action.lane}: {action.model} (mean {format_duration(action.model.mean)})")
+
+
+@_perform.register
+def _faults(action: sc.SetFaults, lab: Lab, line: str) -> Outcome:
+    lab.set_faults(action.lane, lambda current: parse_faults(action.tokens, current))
+    shown = ", ".join(f"{name}: {lab.faults[name]}" for name in lab.lanes_named(action.lane))
+    return _control(line, f"faults {shown}")
+
+
+@_perform.register
+def _mode(action: sc.SetMode, lab: Lab, line: str) -> Outcome:
+    lab.set_mode(action.lane, Mode(action.mode))
+    return _control(line, f"mode {action.lane}: {action.mode}")
+
+
+@_perform.register
+def _gaps(action: sc.SetGaps, lab: Lab, line: str) -> Outcome:
+    lab.set_gap_policy(action.lane, GapPolicy(action.policy))
+    return _control(line, f"gaps {action.lane}: {action.policy}")
+
+
+@_perform.register
+def _pause(action: sc.Pause, lab: Lab, line: str) -> Outcome:
+    lab.pause()
+    return _control(line, "paused: lab time stands still (step delivers one event)")
+
+
+@_perform.register
+def _resume(action: sc.Resume, lab: Lab, line: str) -> Outcome:
+    lab.resume()
+    return _control(line, "resumed")
+
+
+@_perform.register
+def _step(action: sc.Step, lab: Lab, line: str) -> Outcome:
+    done = lab.step(action.count)
+    if not done:
+        return _control(line, "step: nothing in flight", delivered=0)
+    return _control(line, f"step: delivered {done} (t={lab.clock.now():.3f}s)", delivered=done)
+
+
+@_perform.register
+def _speed(action: sc.Speed, lab: Lab, line: str) -> Outcome:
+    lab.set_speed(action.factor)
+    return _control(line, f"speed x{action.factor:g}")
+
+
+@_perform.register
+def _advance(action: sc.Advance, lab: Lab, line: str) -> Outcome:
+    delivered = lab.advance(action.seconds)
+    return _control(
+        line,
+        f"advanced {format_duration(action.seconds)} to t={lab.clock.now():.3f}s: "
+        f"{delivered} deliveries",
+        delivered=delivered,
+    )
+
+
+@_perform.register
+def _settle(action: sc.Settle, lab: Lab, line: str) -> Outcome:
+    delivered = lab.settle()
+    return _control(line, f"settled at t={lab.clock.now():.3f}s: {delivered} deliveries")
+
+
+@_perform.register
+def _rebuild(action: sc.Rebuild, lab: Lab, line: str) -> Outcome:
+    names = lab.lanes_named(action.lane)
+    counts = {name: lab.rebuild(name) for name in names}
+    shown = ", ".join(f"{name} from {count} events" for name, count in counts.items())
+    return _control(line, f"rebuilt {shown}", rebuilt=counts)
+
+
+@_perform.register
+def _load(action: sc.Load, lab: Lab, line: str) -> Outcome:
+    report = lab.load(action.rate, action.duration)
+    return _control(line, report.summary(), **report.to_json())
+
+
+@_perform.register
+def _reset(action: sc.Reset, lab: Lab, line: str) -> Outcome:
+    lab.reset()
+    return _control(line, "reset: the lab is empty again")
+
+
+@_perform.register
+def _seed(action: sc.Seed, lab: Lab, line: str) -> Outcome:
+    lab.reseed(action.value)
+    return _control(line, f"seed {action.value}")
+
+
+@_perform.register
+def _say(action: sc.Say, lab: Lab, line: str) -> Outcome:
+    return Outcome(line, True, "say", action.text)
+
+
+@_perform.register
+def _wait_key(action: sc.WaitKey, lab: Lab, line: str) -> Outcome:
+    return Outcome(line, True, "wait-key", "press space to go on")
+
+
+@_perform.register
+def _export(action: sc.Export, lab: Lab, line: str) -> Outcome:
+    count = lab.export(action.path)
+    return _control(line, f"exported {count} events to {action.path}")
+
+
+@_perform.register
+def _hold(action: sc.Hold, lab: Lab, line: str) -> Outcome:
+    lab.hold(action.lane)
+    return _control(line, f"holding deliveries to {action.lane}: release {action.lane} lets them in")
+
+
+@_perform.register
+def _release(action: sc.Release, lab: Lab, line: str) -> Outcome:
+    released = lab.release(action.lane)
+    return _control(line, f"released {released} deliveries to {action.lane}", released=released)
+
+
+@_perform.register
+def _help(action: sc.Help, lab: Lab, line: str) -> Outcome:
+    topic = action.topic
+    if topic and topic in sc.USAGE:
+        return _control(line, sc.USAGE[topic])
+    return _control(line, "commands: " + ", ".join(sc.COMMAND_WORDS) + " (help WORD for one)")
+

@@ -1,0 +1,55 @@
+"""Counters the lab keeps for the screen, the lessons checker and reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class LatencyStat:
+    """Count, mean and max of a latency, in seconds."""
+
+    count: int = 0
+    total: float = 0.0
+    max: float = 0.0
+
+    def add(self, seconds: float) -> None:
+        self.count += 1
+        self.total += seconds
+        self.max = max(self.max, seconds)
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+    def to_json(self) -> dict[str, float]:
+        return {"count": self.count, "mean": round(self.mean, 6), "max": round(self.max, 6)}
+
+
+@dataclass(slots=True)
+class LabMetrics:
+    events: Counter[str] = field(default_factory=Counter)  # appended, by event type
+    accepted: Counter[str] = field(default_factory=Counter)  # commands, by verb
+    rejected: Counter[str] = field(default_factory=Counter)  # commands, by error code
+    queries: Counter[str] = field(default_factory=Counter)  # by view
+    stale_reads: Counter[str] = field(default_factory=Counter)  # by view
+    rebuilds: Counter[str] = field(default_factory=Counter)  # completed, by projection
+    concurrency_conflicts: int = 0
+    command_cpu: LatencyStat = field(default_factory=LatencyStat)  # real seconds
+    query_cpu: LatencyStat = field(default_factory=LatencyStat)  # real seconds
+    query_wait: LatencyStat = field(default_factory=LatencyStat)  # lab seconds (--wait)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "events": dict(self.events),
+            "accepted": dict(self.accepted),
+            "rejected": dict(self.rejected),
+            "queries": dict(self.queries),
+            "stale_reads": dict(self.stale_reads),
+            "rebuilds": dict(self.rebuilds),
+            "concurrency_conflicts": self.concurrency_conflicts,
+            "command_cpu_seconds": self.command_cpu.to_json(),
+            "query_cpu_seconds": self.query_cpu.to_json(),
+            "query_wait_seconds": self.query_wait.to_json(),
+        }

@@ -1,0 +1,30 @@
+"""What running one lab line produced: a message for people and data for machines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+OutcomeKind = Literal["command", "query", "login", "control", "say", "wait-key", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    line: str
+    ok: bool
+    kind: OutcomeKind
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+    code: str | None = None  # error code of a refused command or a bad line
+
+    def to_json(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "line": self.line,
+            "ok": self.ok,
+            "kind": self.kind,
+            "message": self.message,
+        }
+        if self.code:
+            payload["code"] = self.code
+        payload.update(self.data)
+        return payload

@@ -1,0 +1,67 @@
+"""A read-only picture of the lab, for the screen and the lessons checker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cqrs_lab.read.subscriber import GapPolicy, Mode, SubscriberStats
+from cqrs_lab.sim.bus import Delivery, SubscriptionStats
+from cqrs_lab.store.event_store import RecordedEvent
+
+
+@dataclass(frozen=True, slots=True)
+class LaneState:
+    name: str
+    mode: Mode
+    gap_policy: GapPolicy
+    latency: str
+    faults: str
+    held: bool  # the presenter holds deliveries on this lane
+    checkpoint: int
+    lag_events: int
+    lag_seconds: float
+    waiting_on_gap: int  # events held by the subscriber until a missing one arrives
+    subscriber: SubscriberStats
+    bus: SubscriptionStats
+    in_flight: tuple[Delivery[RecordedEvent], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mode": str(self.mode),
+            "gaps": str(self.gap_policy),
+            "latency": self.latency,
+            "faults": self.faults,
+            "checkpoint": self.checkpoint,
+            "lag_events": self.lag_events,
+            "lag_seconds": round(self.lag_seconds, 6),
+            "in_flight": len(self.in_flight),
+            "waiting_on_gap": self.waiting_on_gap,
+            "deliveries": self.subscriber.deliveries,
+            "applied": self.subscriber.applied,
+            "duplicates_ignored": self.subscriber.duplicates,
+            "gaps": self.subscriber.gaps,
+            "caught_up": self.subscriber.caught_up,
+            "dropped": self.bus.dropped,
+            "lost": self.bus.lost,
+            "duplicated": self.bus.duplicated,
+            "redelivered": self.bus.redelivered,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LabSnapshot:
+    now: float
+    paused: bool
+    speed: float
+    seed: int
+    head: int
+    lanes: tuple[LaneState, ...]
+    recent_events: tuple[RecordedEvent, ...]  # newest first
+
+    def lane(self, name: str) -> LaneState:
+        return next(lane for lane in self.lanes if lane.name == name)
+
+    @property
+    def in_flight(self) -> int:
+        return sum(len(lane.in_flight) for lane in self.lanes)

@@ -1,0 +1,1 @@
+"""The read side: projections with checkpoints, the subscriber that feeds them, queries."""

@@ -1,0 +1,133 @@
+"""The carts projection: each user's cart lines, with denormalized totals per user.
+
+`CartCheckedOut` does not list the cart's lines, so the projection keeps an in-memory index
+of the skus in each user's cart next to its mirrors (rebuilt on `load`, reset on `clear`).
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlmodel import Field, SQLModel
+
+from cqrs_lab.read.projection import Projection
+from cqrs_lab.read.views import CART_COLUMNS, ViewRows
+from cqrs_lab.shop import events as ev
+from cqrs_lab.store.event_store import RecordedEvent
+
+
+class CartLine(SQLModel, table=True):
+    """One product in one cart; the (username, sku) key serves the per-user sorted read."""
+
+    __tablename__ = "carts_lines"
+
+    username: str = Field(primary_key=True)
+    sku: str = Field(primary_key=True)
+    quantity: int
+    unit_price_cents: int
+    subtotal_cents: int
+
+
+class CartTotal(SQLModel, table=True):
+    """A cart's total and item count, kept up to date so reads never sum the lines."""
+
+    __tablename__ = "carts_totals"
+
+    username: str = Field(primary_key=True)
+    total_cents: int
+    items: int
+
+
+_LINES = cast(sa.Table, CartLine.__table__)
+_TOTALS = cast(sa.Table, CartTotal.__table__)
+_QUERY_LINES = (
+    sa.select(*(_LINES.c[name] for name in CART_COLUMNS))
+    .where(_LINES.c.username == sa.bindparam("username"))
+    .order_by(_LINES.c.sku)
+)
+_QUERY_TOTAL = sa.select(_TOTALS.c.total_cents, _TOTALS.c["items"]).where(
+    _TOTALS.c.username == sa.bindparam("username")
+)
+
+
+class CartsProjection(Projection):
+    name = "carts"
+    tables = (CartLine, CartTotal)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._skus: dict[str, set[str]] = {}
+
+    def handle(self, event: ev.Event, recorded: RecordedEvent) -> None:
+        match event:
+            case ev.ItemAddedToCart():
+                self._add(event)
+            case ev.ItemRemovedFromCart():
+                self._remove(event.username, event.sku)
+            case ev.CartCheckedOut():
+                for sku in sorted(self._skus.get(event.username, ())):
+                    self._remove(event.username, sku)
+
+    def _add(self, event: ev.ItemAddedToCart) -> None:
+        lines = self.mirror(CartLine)
+        line = lines.get(event.username, event.sku)
+        old_quantity = 0 if line is None else line["quantity"]
+        old_subtotal = 0 if line is None else line["subtotal_cents"]
+        quantity = old_quantity + event.quantity
+        subtotal = quantity * event.unit_price_cents
+        lines.put(
+            {
+                "username": event.username,
+                "sku": event.sku,
+                "quantity": quantity,
+                "unit_price_cents": event.unit_price_cents,
+                "subtotal_cents": subtotal,
+            }
+        )
+        self._skus.setdefault(event.username, set()).add(event.sku)
+        self._change_total(event.username, subtotal - old_subtotal, event.quantity)
+
+    def _remove(self, username: str, sku: str) -> None:
+        lines = self.mirror(CartLine)
+        line = lines.get(username, sku)
+        if line is None:
+            return
+        lines.delete(username, sku)
+        skus = self._skus[username]
+        skus.discard(sku)
+        if not skus:
+            del self._skus[username]
+        self._change_total(username, -line["subtotal_cents"], -line["quantity"])
+
+    def _change_total(self, username: str, cents: int, items: int) -> None:
+        totals = self.mirror(CartTotal)
+        row = totals.get(username) or {"username": username, "total_cents": 0, "items": 0}
+        row["total_cents"] += cents
+        row["items"] += items
+        if row["items"]:
+            totals.put(row)
+        else:
+            totals.delete(username)
+
+    def load(self, connection: Connection) -> None:
+        super().load(connection)
+        self._skus = {}
+        for username, sku in self.mirror(CartLine).rows:
+            self._skus.setdefault(username, set()).add(sku)
+
+    def clear(self, connection: Connection) -> None:
+        super().clear(connection)
+        self._skus = {}
+
+    def query(self, connection: Connection, username: str) -> ViewRows:
+        params = {"username": username}
+        rows = connection.execute(_QUERY_LINES, params).all()
+        total = connection.execute(_QUERY_TOTAL, params).first()
+        total_cents, items = (0, 0) if total is None else total
+        return ViewRows(
+            CART_COLUMNS,
+            tuple(map(tuple, rows)),
+            (("total_cents", total_cents), ("items", items)),
+        )

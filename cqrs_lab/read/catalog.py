@@ -1,0 +1,63 @@
+"""The catalog projection: every product with its price and the stock still available."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlmodel import Field, SQLModel
+
+from cqrs_lab.read.projection import Projection
+from cqrs_lab.read.views import CATALOG_COLUMNS, ViewRows
+from cqrs_lab.shop import events as ev
+from cqrs_lab.store.event_store import RecordedEvent
+
+
+class CatalogProduct(SQLModel, table=True):
+    """One product; the primary key on `sku` also serves the query's order."""
+
+    __tablename__ = "catalog_products"
+
+    sku: str = Field(primary_key=True)
+    name: str
+    price_cents: int
+    available: int
+
+
+_PRODUCTS = cast(sa.Table, CatalogProduct.__table__)
+_QUERY = sa.select(*(_PRODUCTS.c[name] for name in CATALOG_COLUMNS)).order_by(_PRODUCTS.c.sku)
+
+
+class CatalogProjection(Projection):
+    name = "catalog"
+    tables = (CatalogProduct,)
+
+    def handle(self, event: ev.Event, recorded: RecordedEvent) -> None:
+        products = self.mirror(CatalogProduct)
+        match event:
+            case ev.ProductAdded():
+                products.put(
+                    {
+                        "sku": event.sku,
+                        "name": event.name,
+                        "price_cents": event.price_cents,
+                        "available": event.stock,
+                    }
+                )
+            case ev.ProductRestocked() | ev.StockReleased():
+                self._change_stock(event.sku, event.quantity)
+            case ev.StockReserved():
+                self._change_stock(event.sku, -event.quantity)
+
+    def _change_stock(self, sku: str, delta: int) -> None:
+        products = self.mirror(CatalogProduct)
+        row = products.get(sku)
+        if row is None:  # a product this projection never saw added: nothing to adjust
+            return
+        row["available"] += delta
+        products.put(row)
+
+    def query(self, connection: Connection) -> ViewRows:
+        rows = connection.execute(_QUERY).all()
+        return ViewRows(CATALOG_COLUMNS, tuple(map(tuple, rows)))

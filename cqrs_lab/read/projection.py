@@ -1,0 +1,94 @@
+"""The base of every projection: apply events in order, keep a checkpoint, flush atomically."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlmodel import Field, SQLModel
+
+from cqrs_lab.read.mirror import MirroredTable
+from cqrs_lab.shop.events import Event, event_from_data
+from cqrs_lab.store.event_store import RecordedEvent
+
+
+class ProjectionCheckpoint(SQLModel, table=True):
+    """The last global position a projection applied, committed with its rows."""
+
+    __tablename__ = "projection_checkpoints"
+    name: str = Field(primary_key=True)
+    position: int = 0
+
+
+class Projection(ABC):
+    """A read model built from the event stream.
+
+    Subclasses declare `name` and `tables` and implement `handle`, which changes rows in the
+    mirrors only. `apply` is called with events in position order exactly once each; the
+    subscriber in front of it deals with duplicates and gaps.
+    """
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[type[SQLModel], ...]]
+
+    def __init__(self) -> None:
+        self.mirrors: dict[str, MirroredTable] = {
+            model.__tablename__: MirroredTable(model.__table__)  # type: ignore[arg-type]
+            for model in self.tables
+        }
+        self.checkpoint = 0
+        self.committed_checkpoint = 0
+
+    def mirror(self, model: type[SQLModel]) -> MirroredTable:
+        return self.mirrors[str(model.__tablename__)]
+
+    @abstractmethod
+    def handle(self, event: Event, recorded: RecordedEvent) -> None:
+        """Change rows for one event. Events of types this projection ignores are no-ops."""
+
+    def apply(self, recorded: RecordedEvent) -> None:
+        self.handle(event_from_data(recorded.type, recorded.data), recorded)
+        self.checkpoint = recorded.position
+
+    @property
+    def dirty(self) -> bool:
+        return self.checkpoint != self.committed_checkpoint
+
+    def create_tables(self, connection: Connection) -> None:
+        tables: list[Any] = [m.__table__ for m in self.tables]
+        SQLModel.metadata.create_all(
+            connection, tables=[*tables, ProjectionCheckpoint.__table__]  # type: ignore[list-item]
+        )
+
+    def load(self, connection: Connection) -> None:
+        for mirror in self.mirrors.values():
+            mirror.load(connection)
+        table = ProjectionCheckpoint.__table__
+        stored = connection.execute(
+            sa.select(table.c.position).where(table.c.name == self.name)  # type: ignore[attr-defined]
+        ).scalar()
+        self.checkpoint = self.committed_checkpoint = stored or 0
+
+    def flush(self, connection: Connection) -> None:
+        """Write changed rows and the checkpoint in the caller's transaction."""
+        if not self.dirty:
+            return
+        for mirror in self.mirrors.values():
+            mirror.flush(connection)
+        table = ProjectionCheckpoint.__table__
+        connection.execute(table.delete().where(table.c.name == self.name))  # type: ignore[attr-defined]
+        connection.execute(table.insert(), {"name": self.name, "position": self.checkpoint})  # type: ignore[attr-defined]
+        self.committed_checkpoint = self.checkpoint
+
+    def forget_unflushed(self, connection: Connection) -> None:
+        """After a failed flush: drop in-memory changes and reload what is committed."""
+        self.load(connection)
+
+    def clear(self, connection: Connection) -> None:
+        for mirror in self.mirrors.values():
+            mirror.clear(connection)
+        table = ProjectionCheckpoint.__table__
+        connection.execute(table.delete().where(table.c.name == self.name))  # type: ignore[attr-defined]
+        self.checkpoint = self.committed_checkpoint = 0

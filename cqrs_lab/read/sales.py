@@ -1,0 +1,101 @@
+"""The sales dashboard: denormalized revenue, order counts per status and units per product.
+
+Reading it is one one-row table plus the top of an index, however many orders there are.
+Order transitions are derived from the events alone (the shop only allows placed -> paid or
+cancelled, paid -> shipped or cancelled); a cancelled order was paid exactly when it carries
+a refund, since every order total is positive.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlmodel import Field, SQLModel
+
+from cqrs_lab.read.projection import Projection
+from cqrs_lab.read.views import SALES_COLUMNS, SALES_SUMMARY_KEYS, TOP_PRODUCTS, ViewRows
+from cqrs_lab.shop import events as ev
+from cqrs_lab.store.event_store import RecordedEvent
+
+_TOTALS_ID = 1
+
+
+class SalesTotals(SQLModel, table=True):
+    """The dashboard's single row of totals."""
+
+    __tablename__ = "sales_totals"
+
+    id: int = Field(primary_key=True)
+    revenue_cents: int = 0
+    placed: int = 0
+    paid: int = 0
+    cancelled: int = 0
+    shipped: int = 0
+
+
+class SalesProduct(SQLModel, table=True):
+    """Units of one product in orders not cancelled; only products with units have a row."""
+
+    __tablename__ = "sales_products"
+    __table_args__ = (sa.Index("ix_sales_products_top", sa.text("units DESC"), "sku"),)
+
+    sku: str = Field(primary_key=True)
+    units: int
+
+
+_TOTALS = cast(sa.Table, SalesTotals.__table__)
+_PRODUCTS = cast(sa.Table, SalesProduct.__table__)
+_QUERY_TOTALS = sa.select(*(_TOTALS.c[key] for key in SALES_SUMMARY_KEYS)).where(
+    _TOTALS.c.id == _TOTALS_ID
+)
+_QUERY_TOP = (
+    sa.select(*(_PRODUCTS.c[name] for name in SALES_COLUMNS))
+    .where(_PRODUCTS.c.units > 0)
+    .order_by(_PRODUCTS.c.units.desc(), _PRODUCTS.c.sku)
+    .limit(TOP_PRODUCTS)
+)
+
+
+class SalesProjection(Projection):
+    name = "sales"
+    tables = (SalesTotals, SalesProduct)
+
+    def handle(self, event: ev.Event, recorded: RecordedEvent) -> None:
+        match event:
+            case ev.OrderPlaced():
+                self._change_totals(placed=1)
+                self._change_units(event.lines, 1)
+            case ev.OrderPaid():
+                self._change_totals(revenue_cents=event.amount_cents, placed=-1, paid=1)
+            case ev.OrderShipped():
+                self._change_totals(paid=-1, shipped=1)
+            case ev.OrderCancelled():
+                was = "placed"
+                self._change_totals(revenue_cents=-event.refunded_cents, cancelled=1, **{was: -1})
+                self._change_units(event.lines, -1)
+
+    def _change_totals(self, **deltas: int) -> None:
+        totals = self.mirror(SalesTotals)
+        row = totals.get(_TOTALS_ID) or {"id": _TOTALS_ID, **dict.fromkeys(SALES_SUMMARY_KEYS, 0)}
+        for key, delta in deltas.items():
+            row[key] += delta
+        totals.put(row)
+
+    def _change_units(self, lines: tuple[ev.OrderLine, ...], sign: int) -> None:
+        products = self.mirror(SalesProduct)
+        for line in lines:
+            row = products.get(line.sku)
+            units = (0 if row is None else row["units"]) + sign * line.quantity
+            if units > 0:
+                products.put({"sku": line.sku, "units": units})
+            else:
+                products.delete(line.sku)
+
+    def query(self, connection: Connection) -> ViewRows:
+        totals = connection.execute(_QUERY_TOTALS).first()
+        values = (0,) * len(SALES_SUMMARY_KEYS) if totals is None else tuple(totals)
+        top = connection.execute(_QUERY_TOP).all()
+        summary = tuple(zip(SALES_SUMMARY_KEYS, values, strict=True))
+        return ViewRows(SALES_COLUMNS, tuple(map(tuple, top)), summary)

@@ -1,0 +1,213 @@
+"""What a lab line asks for: a shop command, a query, or a control of the lab.
+
+Actions are plain immutable values; the Lab carries them out. Parsing has already
+validated every field, so the Lab only resolves what depends on its state (`last`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, TypeAlias
+
+from pydantic import SecretStr
+
+from cqrs_lab.shop.commands import Command, build
+from cqrs_lab.sim.bus import ALL
+from cqrs_lab.sim.latency import LatencyModel
+
+LANES = ("catalog", "carts", "orders", "sales")
+"""One lane (bus subscription) per projection."""
+LANE_ALL = ALL
+"""The word that addresses every lane at once."""
+VIEWS = ("catalog", "cart", "orders", "sales")
+MODES = ("inline", "async")
+GAP_POLICIES = ("wait", "catch-up")
+ORDER_LAST = "last"
+"""Stands for the most recent order placed in this lab; the Lab resolves it."""
+
+Lane: TypeAlias = Literal["catalog", "carts", "orders", "sales", "all"]
+View: TypeAlias = Literal["catalog", "cart", "orders", "sales"]
+Mode: TypeAlias = Literal["inline", "async"]
+GapPolicy: TypeAlias = Literal["wait", "catch-up"]
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """A shop command, validated. `place-order USER` without an id has no `order_id` field:
+    the Lab makes one up. An `order_id` equal to ORDER_LAST is for the Lab to resolve."""
+
+    command_type: type[Command]
+    fields: Mapping[str, Any]
+
+    @property
+    def verb(self) -> str:
+        return self.command_type.verb
+
+    def build(self, **overrides: object) -> Command:
+        """The command, with `overrides` (such as `order_id`, `command_id`) replacing fields."""
+        return build(self.command_type, **{**self.fields, **overrides})
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    username: str
+    password: SecretStr
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """Read a view; `crud` reads the CRUD twin; `wait` waits for the asker's own writes
+    (for at most `timeout` lab seconds, or the Lab's default when None)."""
+
+    view: View
+    username: str | None = None
+    crud: bool = False
+    wait: bool = False
+    timeout: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetLatency:
+    lane: Lane
+    model: LatencyModel
+
+
+@dataclass(frozen=True, slots=True)
+class SetFaults:
+    """Fault tokens, already checked with `parse_faults`; apply them in order."""
+
+    lane: Lane
+    tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SetMode:
+    lane: Lane
+    mode: Mode
+
+
+@dataclass(frozen=True, slots=True)
+class SetGaps:
+    lane: Lane
+    policy: GapPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Speed:
+    factor: float
+
+
+@dataclass(frozen=True, slots=True)
+class Advance:
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Settle:
+    """Run until nothing is in flight."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuild:
+    lane: Lane
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """A Poisson workload: `rate` commands per lab second for `duration` lab seconds."""
+
+    rate: float
+    duration: float
+
+
+@dataclass(frozen=True, slots=True)
+class Reset:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Seed:
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class WaitKey:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Race:
+    """Two shop commands decided against the same state, appended one after the other:
+    the second meets a concurrency conflict."""
+
+    first: Send
+    second: Send
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    lane: Lane
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    lane: Lane
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    topic: str | None = None
+
+
+Action: TypeAlias = (
+    Send
+    | Login
+    | Query
+    | SetLatency
+    | SetFaults
+    | SetMode
+    | SetGaps
+    | Pause
+    | Resume
+    | Step
+    | Speed
+    | Advance
+    | Settle
+    | Rebuild
+    | Load
+    | Reset
+    | Seed
+    | Say
+    | WaitKey
+    | Export
+    | Race
+    | Hold
+    | Release
+    | Help
+)

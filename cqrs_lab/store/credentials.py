@@ -1,0 +1,104 @@
+"""Passwords, kept apart from events: a salted scrypt hash per user, never the password.
+
+`verify` costs the same for unknown users as for known ones (it hashes against a dummy),
+so its timing does not tell whether a username exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+
+from cqrs_lab.store.event_store import BEGIN_MODE_OPTION
+from cqrs_lab.store.records import CREDENTIALS
+
+DEFAULT_COST_N = 2**14
+DEFAULT_R = 8
+DEFAULT_P = 1
+SALT_BYTES = 16
+HASH_BYTES = 32
+
+_c = CREDENTIALS.c
+_SELECT = select(_c.salt, _c.password_hash, _c.n, _c.r, _c.p).where(
+    _c.username == bindparam("username")
+)
+_UPDATE = update(CREDENTIALS).where(_c.username == bindparam("user"))
+
+
+def _random_salt() -> bytes:
+    return os.urandom(SALT_BYTES)
+
+
+class Credentials:
+    """Set and check passwords; `cost_n` (a power of two) lowers the cost for simulations."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        cost_n: int = DEFAULT_COST_N,
+        r: int = DEFAULT_R,
+        p: int = DEFAULT_P,
+        salt_source: Callable[[], bytes] = _random_salt,
+    ) -> None:
+        if cost_n < 2 or cost_n & (cost_n - 1):
+            raise ValueError(f"cost_n must be a power of two above 1, got {cost_n}")
+        self.engine = engine
+        self.cost_n = cost_n
+        self.r = r
+        self.p = p
+        self._salt_source = salt_source
+        self._dummy_salt = bytes(SALT_BYTES)
+        self._dummy_hash = bytes(HASH_BYTES)
+
+    def set_password(
+        self, username: str, password: str, *, connection: Connection | None = None
+    ) -> None:
+        """Store a new salted hash for `username`, replacing any previous one."""
+        salt = self._salt_source()
+        row = {
+            "salt": salt,
+            "password_hash": _scrypt(password, salt, self.cost_n, self.r, self.p),
+            "n": self.cost_n,
+            "r": self.r,
+            "p": self.p,
+        }
+        with self._connection(connection, write=True) as conn:
+            changed = conn.execute(_UPDATE.values(**row), {"user": username}).rowcount
+            if not changed:
+                conn.execute(insert(CREDENTIALS), {"username": username, **row})
+
+    def verify(self, username: str, password: str, *, connection: Connection | None = None) -> bool:
+        """Whether `password` is the user's; False for unknown users, after the same work."""
+        with self._connection(connection, write=False) as conn:
+            found = conn.execute(_SELECT, {"username": username}).first()
+        if found is None:
+            candidate = _scrypt(password, self._dummy_salt, self.cost_n, self.r, self.p)
+            hmac.compare_digest(candidate, self._dummy_hash)
+            return False
+        salt, expected, n, r, p = found
+        return hmac.compare_digest(_scrypt(password, salt, n, r, p), expected)
+
+    @contextmanager
+    def _connection(self, connection: Connection | None, *, write: bool) -> Iterator[Connection]:
+        if connection is not None:
+            yield connection
+            return
+        with self.engine.connect() as conn:
+            if write:
+                conn.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
+            with conn.begin():
+                yield conn
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    # maxmem: scrypt needs about 128 * r * n bytes; OpenSSL's default cap is 32 MiB.
+    maxmem = 256 * r * n + 1024 * 1024
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=maxmem, dklen=HASH_BYTES
+    )

@@ -1,0 +1,212 @@
+"""Where the lab database lives, how engines are made, and opening a store safely.
+
+`open_store` refuses what it must not touch: a damaged file is moved aside (never
+overwritten or deleted), another program's database and a newer lab's schema are left
+alone, and lock or permission problems become errors that say what to do.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+from sqlalchemy import Engine, create_engine, event, insert, inspect, select
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import StaticPool
+
+from cqrs_lab.store.errors import (
+    CorruptDatabase,
+    DatabaseError,
+    DatabaseUnwritable,
+    ForeignDatabase,
+    FutureSchema,
+)
+from cqrs_lab.store.event_store import (
+    BEGIN_MODE_OPTION,
+    BUSY_TIMEOUT_OPTION,
+    DEFAULT_BUSY_TIMEOUT_MS,
+    EventStore,
+    Upcaster,
+)
+from cqrs_lab.store.records import LAB_META
+
+APP_NAME = "cqrs-lab"
+SCHEMA_VERSION = 1
+DATA_DIR_ENV = "CQRS_LAB_DATA_DIR"
+_BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
+
+
+def default_db_path() -> Path:
+    """`lab.db` in the user data directory ($CQRS_LAB_DATA_DIR wins), which is created."""
+    directory = Path(os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir(APP_NAME))
+    directory = directory.expanduser()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseUnwritable(str(directory), f"cannot create the directory: {error}") from error
+    return directory / "lab.db"
+
+
+def make_engine(db: str | None = None, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Engine:
+    """An engine for `db`: None (default file), ':memory:', a file path, or any SQLAlchemy URL.
+
+    ':memory:' is one database shared by every connection of the engine. SQLite connections
+    get WAL (files only), synchronous=NORMAL, foreign keys and the busy timeout.
+    """
+    options: dict[str, Any] = {BUSY_TIMEOUT_OPTION: busy_timeout_ms}
+    if db == ":memory:":
+        engine = create_engine(
+            "sqlite://",
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+            execution_options=options,
+        )
+    else:
+        if db is None:
+            url: URL = URL.create("sqlite", database=str(default_db_path()))
+        elif "://" in db:
+            url = make_url(db)
+        else:
+            url = URL.create("sqlite", database=str(Path(db).expanduser()))
+        engine = create_engine(url, execution_options=options)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, busy_timeout_ms, wal=sqlite_file(engine) is not None)
+    return engine
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file behind a SQLite engine; None for in-memory databases and other servers."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if database in ("", ":memory:") or url.query.get("mode") == "memory":
+        return None
+    if database.startswith("file:"):
+        database = urlsplit(database).path
+    return Path(database)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, *, wal: bool) -> None:
+    """Pragmas on every connection; BEGIN emitted by us so IMMEDIATE can be asked for.
+
+    The driver's own implicit transactions are turned off (isolation_level None): it would
+    begin DEFERRED, lazily, and could not take the write lock up front.
+    """
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            if wal:
+                cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    def on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get(BEGIN_MODE_OPTION, "DEFERRED")
+        if mode not in _BEGIN_MODES:
+            raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")
+        # On the DB-API cursor: exec_driver_sql would cost more than the BEGIN itself.
+        connection.connection.cursor().execute(f"BEGIN {mode}")
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "begin", on_begin)
+
+
+def open_store(
+    db: str | None = None,
+    *,
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    upcasters: dict[tuple[str, int], Upcaster] | None = None,
+) -> EventStore:
+    """Open (or create) the lab database `db` and return its event store.
+
+    Raises a DatabaseError subclass when the database cannot or must not be used.
+    """
+    engine = make_engine(db, busy_timeout_ms=busy_timeout_ms)
+    store = EventStore(engine, upcasters=upcasters)
+    path = sqlite_file(engine)
+    try:
+        if path is not None:
+            _check_file_access(path)
+        _prepare(store)
+    except CorruptDatabase as error:
+        engine.dispose()
+        if path is None or not path.is_file():
+            raise
+        moved_to = _move_aside(path)
+        raise CorruptDatabase(error.where, error.reason, str(moved_to)) from error
+    except DatabaseError:
+        engine.dispose()
+        raise
+    return store
+
+
+def _check_file_access(path: Path) -> None:
+    """Clear messages for the usual permission mistakes, before SQLite gives vaguer ones."""
+    where = str(path)
+    directory = path.parent
+    if path.is_dir():
+        raise DatabaseUnwritable(where, "it is a directory, not a file")
+    if not directory.is_dir():
+        raise DatabaseUnwritable(where, f"its directory {directory} does not exist")
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise DatabaseUnwritable(where, "the file is read-only")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise DatabaseUnwritable(where, f"its directory {directory} is read-only")
+
+
+def _prepare(store: EventStore) -> None:
+    """Check the database is ours and current, creating the schema when it is new.
+
+    One IMMEDIATE transaction, so two labs opening a new file at once cannot both create it.
+    """
+    with store.transaction() as conn:
+        tables = sorted(inspect(conn).get_table_names())
+        if LAB_META.name in tables:
+            meta = dict(conn.execute(select(LAB_META.c.key, LAB_META.c.value)).tuples().all())
+            version = meta.get("schema_version", "")
+            if meta.get("app") != APP_NAME or not version.isdigit():
+                raise ForeignDatabase(store.where, tables)
+            if int(version) > SCHEMA_VERSION:
+                raise FutureSchema(store.where, int(version), SCHEMA_VERSION)
+            store.create_schema(connection=conn)
+        elif tables:
+            raise ForeignDatabase(store.where, tables)
+        else:
+            store.create_schema(connection=conn)
+            conn.execute(
+                insert(LAB_META),
+                [
+                    {"key": "app", "value": APP_NAME},
+                    {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                ],
+            )
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename `path` (and its -wal/-shm companions) to the first free `<name>.corrupt-<n>`.
+
+    The companions move too: a stale -wal next to a new file would be replayed into it.
+    """
+    n = 1
+    while True:
+        target = path.with_name(f"{path.name}.corrupt-{n}")
+        pairs = [(path, target)] + [
+            (path.with_name(path.name + suffix), target.with_name(target.name + suffix))
+            for suffix in ("-wal", "-shm")
+        ]
+        if not any(os.path.lexists(new) for _, new in pairs):
+            break
+        n += 1
+    for old, new in pairs:
+        if os.path.lexists(old):
+            old.rename(new)
+    return target

@@ -1,0 +1,465 @@
+"""The append-only event store: streams of versioned events with one global order.
+
+It stores event data as JSON objects and knows nothing of the shop. No ORM sessions:
+statements are SQLAlchemy Core built once, and on SQLite (pysqlite) the hot ones run on
+the DB-API connection itself, where SQLAlchemy's per-statement work would cost several
+times SQLite's own. Inside `transaction()`, pass its connection to every call: a second
+connection there would wait for the first (file) or share and reset it (`:memory:`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select
+from sqlalchemy import exc as sa_exc
+from sqlmodel import SQLModel
+
+from cqrs_lab.store.errors import ConcurrencyError, translate
+from cqrs_lab.store.records import EVENTS, STORE_TABLES
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+#: Execution option read by the SQLite "begin" hook that `make_engine` installs.
+BEGIN_MODE_OPTION = "cqrs_lab_begin"
+#: Engine execution option holding the busy timeout, for error messages.
+BUSY_TIMEOUT_OPTION = "cqrs_lab_busy_timeout_ms"
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event to append: its type, its JSON-ready data and the version of that data's shape."""
+
+    type: str
+    data: dict[str, Any]
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class EventMetadata:
+    """Where an event came from; `recorded_at` is in lab seconds (the Lab's clock)."""
+
+    command_id: str
+    correlation_id: str
+    causation_id: str
+    recorded_at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "command_id": self.command_id,
+            "correlation_id": self.correlation_id,
+            "causation_id": self.causation_id,
+            "recorded_at": self.recorded_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EventMetadata:
+        return cls(
+            command_id=data["command_id"],
+            correlation_id=data["correlation_id"],
+            causation_id=data["causation_id"],
+            recorded_at=float(data["recorded_at"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """An event as stored: `position` is global, `version` counts within its stream from 1."""
+
+    position: int
+    stream_id: str
+    version: int
+    type: str
+    data: dict[str, Any]
+    metadata: EventMetadata
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class StreamAppend:
+    """Events for one stream, valid only if the stream is at `expected_version` (0: new)."""
+
+    stream_id: str
+    expected_version: int
+    events: Sequence[NewEvent]
+
+
+_Row = tuple[int, str, int, str, int, str, str]
+"""position, stream_id, version, type, schema_version, data, meta: what reads return."""
+_NewRow = tuple[str, int, str, int, str, str, str, float]
+"""stream_id, version, type, schema_version, data, meta, command_id, recorded_at."""
+_NEW_ROW_KEYS = (
+    "stream_id",
+    "version",
+    "type",
+    "schema_version",
+    "data",
+    "meta",
+    "command_id",
+    "recorded_at",
+)
+
+_c = EVENTS.c
+_COLUMNS = (_c.position, _c.stream_id, _c.version, _c.type, _c.schema_version, _c.data, _c.meta)
+_STREAM_VERSION = select(func.max(_c.version)).where(_c.stream_id == bindparam("stream_id"))
+_READ_STREAM = (
+    select(*_COLUMNS)
+    .where(_c.stream_id == bindparam("stream_id"), _c.version > bindparam("after"))
+    .order_by(_c.version)
+)
+_READ_ALL = select(*_COLUMNS).where(_c.position > bindparam("after")).order_by(_c.position)
+_BY_COMMAND = (
+    select(*_COLUMNS).where(_c.command_id == bindparam("command_id")).order_by(_c.position)
+)
+_HEAD = select(func.max(_c.position))
+_INSERT = insert(EVENTS).returning(_c.position, sort_by_parameter_order=True)
+
+
+class _CoreSql:
+    """The store's statements on a SQLAlchemy connection, for any database it speaks."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def version(self, stream_id: str) -> int:
+        return self.conn.execute(_STREAM_VERSION, {"stream_id": stream_id}).scalar() or 0
+
+    def insert(self, rows: list[_NewRow]) -> list[int]:
+        params = [dict(zip(_NEW_ROW_KEYS, row, strict=True)) for row in rows]
+        return list(self.conn.execute(_INSERT, params).scalars())
+
+    def read_stream(self, stream_id: str, after: int) -> Iterable[_Row]:
+        return self.conn.execute(_READ_STREAM, {"stream_id": stream_id, "after": after}).tuples()
+
+    def read_all(self, after: int, limit: int | None) -> Iterable[_Row]:
+        statement = _READ_ALL if limit is None else _READ_ALL.limit(limit)
+        return self.conn.execute(statement, {"after": after}).tuples()
+
+    def by_command(self, command_id: str) -> Iterable[_Row]:
+        return self.conn.execute(_BY_COMMAND, {"command_id": command_id}).tuples()
+
+    def head(self) -> int:
+        return self.conn.execute(_HEAD).scalar() or 0
+
+
+_SELECT_SQL = "SELECT position, stream_id, version, type, schema_version, data, meta FROM events"
+_VERSION_SQL = "SELECT MAX(version) FROM events WHERE stream_id = ?"
+_INSERT_SQL = (
+    "INSERT INTO events (stream_id, version, type, schema_version, data, meta, command_id,"
+    " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_READ_STREAM_SQL = f"{_SELECT_SQL} WHERE stream_id = ? AND version > ? ORDER BY version"
+_READ_ALL_SQL = f"{_SELECT_SQL} WHERE position > ? ORDER BY position LIMIT ?"
+_BY_COMMAND_SQL = f"{_SELECT_SQL} WHERE command_id = ? ORDER BY position"
+_HEAD_SQL = "SELECT MAX(position) FROM events"
+
+
+class _SqliteSql:
+    """The same statements on a sqlite3 connection; sqlite3 keeps them prepared."""
+
+    __slots__ = ("db",)
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def version(self, stream_id: str) -> int:
+        return self.db.execute(_VERSION_SQL, (stream_id,)).fetchone()[0] or 0
+
+    def insert(self, rows: list[_NewRow]) -> list[int]:
+        execute = self.db.execute
+        return [execute(_INSERT_SQL, row).lastrowid for row in rows]  # type: ignore[misc]
+
+    def read_stream(self, stream_id: str, after: int) -> Iterable[_Row]:
+        return self.db.execute(_READ_STREAM_SQL, (stream_id, after)).fetchall()
+
+    def read_all(self, after: int, limit: int | None) -> Iterable[_Row]:
+        return self.db.execute(_READ_ALL_SQL, (after, -1 if limit is None else limit)).fetchall()
+
+    def by_command(self, command_id: str) -> Iterable[_Row]:
+        return self.db.execute(_BY_COMMAND_SQL, (command_id,)).fetchall()
+
+    def head(self) -> int:
+        return self.db.execute(_HEAD_SQL).fetchone()[0] or 0
+
+
+_Sql = _CoreSql | _SqliteSql
+_INTEGRITY_ERRORS = (sa_exc.IntegrityError, sqlite3.IntegrityError)
+_DRIVER_ERRORS = (sa_exc.DBAPIError, sqlite3.Error)
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+_loads = json.loads
+
+
+def describe_location(engine: Engine) -> str:
+    """The database file path, or the URL without its password, for messages."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ""
+        return "in-memory database" if database in ("", ":memory:") else database
+    return url.render_as_string(hide_password=True)
+
+
+class EventStore:
+    """Append to streams atomically, read them back in stream or global order."""
+
+    def __init__(
+        self, engine: Engine, *, upcasters: Mapping[tuple[str, int], Upcaster] | None = None
+    ) -> None:
+        self.engine = engine
+        self.upcasters: dict[tuple[str, int], Upcaster] = dict(upcasters or {})
+        self.where = describe_location(engine)
+        options = engine.get_execution_options()
+        self._busy_timeout_ms = int(options.get(BUSY_TIMEOUT_OPTION, DEFAULT_BUSY_TIMEOUT_MS))
+        dialect = engine.dialect
+        self._pysqlite = dialect.name == "sqlite" and dialect.driver == "pysqlite"
+
+    # -- schema and transactions -------------------------------------------------------
+
+    def create_schema(self, *, connection: Connection | None = None) -> None:
+        """Create the store's tables that do not exist yet (idempotent)."""
+        if connection is not None:
+            with self._translated():
+                SQLModel.metadata.create_all(connection, tables=list(STORE_TABLES))
+            return
+        with self.transaction() as conn:
+            SQLModel.metadata.create_all(conn, tables=list(STORE_TABLES))
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One atomic unit: commits when the block ends, rolls back when it raises.
+
+        On SQLite it begins IMMEDIATE, so concurrent writers queue on the busy timeout
+        instead of failing when a read transaction tries to become a write one.
+        """
+        with self._translated(), self.engine.connect() as conn:
+            conn.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Driver errors that mean locked, read-only or damaged become our DatabaseErrors."""
+        try:
+            yield
+        except _DRIVER_ERRORS as error:
+            if not isinstance(error, _INTEGRITY_ERRORS):
+                translated = translate(error, self.where, self._busy_timeout_ms)
+                if translated is not None:
+                    raise translated from error
+            raise
+
+    def _sql(self, conn: Connection) -> _Sql:
+        return _SqliteSql(conn.connection.driver_connection) if self._pysqlite else _CoreSql(conn)
+
+    @contextmanager
+    def _writing(self, connection: Connection | None) -> Iterator[_Sql]:
+        """Statements inside the caller's transaction, else inside a new IMMEDIATE one.
+
+        On pysqlite a unit of the store's own needs no SQLAlchemy connection: a pooled
+        DB-API connection (with the engine's pragmas) halves the cost of a small append.
+        """
+        if connection is not None:
+            with self._translated():
+                yield self._sql(connection)
+        elif self._pysqlite:
+            with self._translated(), self._raw_sqlite() as db:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield _SqliteSql(db)
+                except BaseException:
+                    db.rollback()
+                    raise
+                db.commit()
+        else:
+            with self.transaction() as conn:
+                yield _CoreSql(conn)
+
+    @contextmanager
+    def _reading(self, connection: Connection | None) -> Iterator[_Sql]:
+        """Statements on the caller's connection, else on a fresh one (autocommit reads)."""
+        with self._translated():
+            if connection is not None:
+                yield self._sql(connection)
+            elif self._pysqlite:
+                with self._raw_sqlite() as db:
+                    yield _SqliteSql(db)
+            else:
+                with self.engine.connect() as conn:
+                    yield _CoreSql(conn)
+
+    @contextmanager
+    def _raw_sqlite(self) -> Iterator[sqlite3.Connection]:
+        raw = self.engine.raw_connection()
+        try:
+            yield raw.driver_connection  # type: ignore[misc]
+        finally:
+            raw.close()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def append(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        metadata: EventMetadata,
+        *,
+        connection: Connection | None = None,
+    ) -> list[RecordedEvent]:
+        """Append `events` to one stream; see `append_many`."""
+        return self.append_many(
+            [StreamAppend(stream_id, expected_version, events)], metadata, connection=connection
+        )
+
+    def append_many(
+        self,
+        appends: Sequence[StreamAppend],
+        metadata: EventMetadata,
+        *,
+        connection: Connection | None = None,
+    ) -> list[RecordedEvent]:
+        """Append to several streams at once: all of it, or nothing.
+
+        Every stream's version is checked before anything is written, so a ConcurrencyError
+        leaves even a caller's transaction clean. A writer that slips in between check and
+        insert (possible on servers, not on SQLite where the transaction is IMMEDIATE) hits
+        UNIQUE(stream_id, version); that also becomes a ConcurrencyError, and the caller's
+        transaction must then be rolled back (`transaction()` does so as the error leaves it).
+        """
+        streams = [item.stream_id for item in appends]
+        if len(set(streams)) != len(streams):
+            raise ValueError(f"append_many got the same stream twice: {streams}")
+        meta_json = _dumps(metadata.to_dict())
+        with self._writing(connection) as sql:
+            for item in appends:
+                actual = sql.version(item.stream_id)
+                if actual != item.expected_version:
+                    raise ConcurrencyError(item.stream_id, item.expected_version, actual)
+            recorded: list[RecordedEvent] = []
+            for item in appends:
+                if item.events:
+                    recorded.extend(_insert(sql, item, metadata, meta_json))
+            return recorded
+
+    # -- reading -------------------------------------------------------------------------
+
+    def stream_version(self, stream_id: str, *, connection: Connection | None = None) -> int:
+        """The version of the stream's last event; 0 when the stream has none."""
+        with self._reading(connection) as sql:
+            return sql.version(stream_id)
+
+    def read_stream(
+        self, stream_id: str, after_version: int = 0, *, connection: Connection | None = None
+    ) -> list[RecordedEvent]:
+        """The stream's events with a version above `after_version`, oldest first."""
+        with self._reading(connection) as sql:
+            return self._decode(sql.read_stream(stream_id, after_version))
+
+    def read_all(
+        self, after: int = 0, limit: int | None = None, *, connection: Connection | None = None
+    ) -> list[RecordedEvent]:
+        """Events of every stream with a position above `after`, in global order."""
+        with self._reading(connection) as sql:
+            return self._decode(sql.read_all(after, limit))
+
+    def iter_all(self, after: int = 0, batch: int = 5000) -> Iterator[RecordedEvent]:
+        """Every event above `after`, read in pages by position (keyset pagination).
+
+        Each page is read on its own short connection and none is held while the consumer
+        works, so it may write to the same database as it goes (e.g. a rebuild).
+        """
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, got {batch}")
+        while True:
+            page = self.read_all(after, batch)
+            yield from page
+            if len(page) < batch:
+                return
+            after = page[-1].position
+
+    def head(self, *, connection: Connection | None = None) -> int:
+        """The highest position written so far; 0 for an empty store."""
+        with self._reading(connection) as sql:
+            return sql.head()
+
+    def find_by_command_id(
+        self, command_id: str, *, connection: Connection | None = None
+    ) -> list[RecordedEvent]:
+        """The events a command appended, in order: empty if it has not been handled yet."""
+        with self._reading(connection) as sql:
+            return self._decode(sql.by_command(command_id))
+
+    def _decode(self, rows: Iterable[_Row]) -> list[RecordedEvent]:
+        """Rows to events. Events of one command share their metadata, so it is parsed once."""
+        upcasters = self.upcasters
+        metadata_by_json: dict[str, EventMetadata] = {}
+        events: list[RecordedEvent] = []
+        append = events.append
+        for position, stream_id, version, type_, schema_version, data_json, meta_json in rows:
+            metadata = metadata_by_json.get(meta_json)
+            if metadata is None:
+                metadata = EventMetadata.from_dict(_loads(meta_json))
+                metadata_by_json[meta_json] = metadata
+            data = _loads(data_json)
+            if upcasters:
+                data, schema_version = self._upcast(type_, schema_version, data)
+            append(
+                RecordedEvent(position, stream_id, version, type_, data, metadata, schema_version)
+            )
+        return events
+
+    def _upcast(
+        self, type_: str, schema_version: int, data: dict[str, Any]
+    ) -> tuple[dict[str, Any], int]:
+        """Apply (type, version) -> (version + 1) upcasters until none matches."""
+        upcaster = self.upcasters.get((type_, schema_version))
+        while upcaster is not None:
+            data = upcaster(data)
+            schema_version += 1
+            upcaster = self.upcasters.get((type_, schema_version))
+        return data, schema_version
+
+
+def _insert(
+    sql: _Sql, item: StreamAppend, metadata: EventMetadata, meta_json: str
+) -> list[RecordedEvent]:
+    """Insert one stream's events after its checked version; a clash is a ConcurrencyError."""
+    first = item.expected_version + 1
+    command_id, recorded_at = metadata.command_id, metadata.recorded_at
+    rows: list[_NewRow] = [
+        (
+            item.stream_id,
+            first + i,
+            event.type,
+            event.schema_version,
+            _dumps(event.data),
+            meta_json,
+            command_id,
+            recorded_at,
+        )
+        for i, event in enumerate(item.events)
+    ]
+    try:
+        positions = sql.insert(rows)
+    except _INTEGRITY_ERRORS as error:
+        raise ConcurrencyError(item.stream_id, item.expected_version, None) from error
+    return [
+        RecordedEvent(
+            position,
+            item.stream_id,
+            first + i,
+            event.type,
+            event.data,
+            metadata,
+            event.schema_version,
+        )
+        for i, (position, event) in enumerate(zip(positions, item.events, strict=True))
+    ]

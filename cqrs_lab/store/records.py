@@ -1,0 +1,64 @@
+"""The store's tables, declared with SQLModel.
+
+The hot paths read and write them through SQLAlchemy Core (`EVENTS`, `CREDENTIALS`,
+`LAB_META`), not through ORM sessions: the classes are the schema, the tables are the API.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from sqlalchemy import Float, Integer, LargeBinary, Table, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class StoredEvent(SQLModel, table=True):
+    """One event row. `position` is global and never reused (AUTOINCREMENT on SQLite).
+
+    UNIQUE(stream_id, version) is the last line of defence against two writers; its index
+    also serves every per-stream lookup, so `stream_id` needs no index of its own.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("stream_id", "version", name="uq_events_stream_version"),
+        {"sqlite_autoincrement": True},
+    )
+
+    position: int | None = Field(default=None, primary_key=True, sa_type=Integer)
+    stream_id: str = Field(sa_type=Text, nullable=False)
+    version: int = Field(nullable=False)
+    type: str = Field(sa_type=Text, nullable=False)
+    schema_version: int = Field(default=1, nullable=False)
+    data: str = Field(sa_type=Text, nullable=False)
+    meta: str = Field(sa_type=Text, nullable=False)
+    command_id: str = Field(sa_type=Text, nullable=False, index=True)
+    recorded_at: float = Field(sa_type=Float, nullable=False)
+
+
+class Credential(SQLModel, table=True):
+    """A salted scrypt hash per user, with the cost parameters it was made with."""
+
+    __tablename__ = "credentials"
+
+    username: str = Field(primary_key=True, sa_type=Text)
+    salt: bytes = Field(sa_type=LargeBinary, nullable=False)
+    password_hash: bytes = Field(sa_type=LargeBinary, nullable=False)
+    n: int = Field(nullable=False)
+    r: int = Field(nullable=False)
+    p: int = Field(nullable=False)
+
+
+class LabMeta(SQLModel, table=True):
+    """Key/value facts about the database itself: app name and schema version."""
+
+    __tablename__ = "lab_meta"
+
+    key: str = Field(primary_key=True, sa_type=Text)
+    value: str = Field(sa_type=Text, nullable=False)
+
+
+EVENTS = cast(Table, StoredEvent.__table__)
+CREDENTIALS = cast(Table, Credential.__table__)
+LAB_META = cast(Table, LabMeta.__table__)
+STORE_TABLES: tuple[Table, ...] = (LAB_META, EVENTS, CREDENTIALS)

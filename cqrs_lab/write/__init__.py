@@ -1,0 +1,1 @@
+"""The write side: command handling over the event store (load, decide, append)."""

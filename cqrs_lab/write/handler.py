@@ -1,0 +1,136 @@
+"""Command handling: load the streams a command touches, decide, append, all in one transaction.
+
+Besides the events, the same transaction carries whatever must change with them: the CRUD
+twin and the projections running in inline mode (`TransactionHook`s). A rejected command
+rolls everything back, so it leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from sqlalchemy.engine import Connection
+
+from cqrs_lab.shop.commands import Command
+from cqrs_lab.shop.decide import Pending, decide
+from cqrs_lab.shop.errors import DomainError
+from cqrs_lab.shop.events import event_from_data
+from cqrs_lab.shop.state import State, evolve
+from cqrs_lab.store.errors import ConcurrencyError
+from cqrs_lab.store.event_store import EventMetadata, EventStore, NewEvent, RecordedEvent, StreamAppend
+from cqrs_lab.write.aggregates import AggregateCache, Loaded
+from cqrs_lab.write.results import Accepted, CommandResult, Rejected
+
+
+class TransactionHook(Protocol):
+    def __call__(
+        self, connection: Connection, command: Command, events: Sequence[RecordedEvent]
+    ) -> None: ...
+
+
+class CommandHandler:
+    def __init__(
+        self,
+        store: EventStore,
+        now: Callable[[], float],
+        hooks: Sequence[TransactionHook] = (),
+    ) -> None:
+        self.store = store
+        self.now = now
+        self.hooks = list(hooks)
+        self.aggregates = AggregateCache(store)
+
+    def handle(
+        self, command: Command, *, correlation_id: str | None = None, retries: int = 2
+    ) -> CommandResult:
+        """Decide and record `command`; on a concurrency conflict, reload and decide again."""
+        for attempt in range(retries + 1):
+            try:
+                return self._handle_once(command, correlation_id)
+            except ConcurrencyError as conflict:
+                if attempt == retries:
+                    return Rejected(command, conflict)
+        raise AssertionError("unreachable")
+
+    def decide_only(self, command: Command) -> tuple[list[Pending], dict[str, Loaded]]:
+        """Decide against the current state without writing (the first half of a race)."""
+        with self.store.transaction() as connection:
+            return self._decide(command, connection)
+
+    def append_decided(
+        self,
+        command: Command,
+        pending: list[Pending],
+        loaded: dict[str, Loaded],
+        correlation_id: str | None = None,
+    ) -> CommandResult:
+        """Append what was decided earlier, with the versions seen then (may conflict)."""
+        try:
+            with self.store.transaction() as connection:
+                recorded = self._record(connection, command, pending, loaded, correlation_id)
+        except ConcurrencyError as conflict:
+            return Rejected(command, conflict)
+        self._remember(loaded, recorded)
+        return Accepted(command, tuple(recorded))
+
+    def _handle_once(self, command: Command, correlation_id: str | None) -> CommandResult:
+        with self.store.transaction() as connection:
+            previous = self.store.find_by_command_id(command.command_id, connection=connection)
+            if previous:
+                return Accepted(command, tuple(previous), duplicate=True)
+            try:
+                pending, loaded = self._decide(command, connection)
+            except DomainError as error:
+                return Rejected(command, error)
+            recorded = self._record(connection, command, pending, loaded, correlation_id)
+        self._remember(loaded, recorded)
+        return Accepted(command, tuple(recorded))
+
+    def _decide(
+        self, command: Command, connection: Connection
+    ) -> tuple[list[Pending], dict[str, Loaded]]:
+        loaded: dict[str, Loaded] = {}
+
+        def load(stream_id: str) -> State:
+            if stream_id not in loaded:
+                loaded[stream_id] = self.aggregates.load(stream_id, connection)
+            return loaded[stream_id].state
+
+        return decide(command, load), loaded
+
+    def _record(
+        self,
+        connection: Connection,
+        command: Command,
+        pending: list[Pending],
+        loaded: dict[str, Loaded],
+        correlation_id: str | None,
+    ) -> list[RecordedEvent]:
+        by_stream: dict[str, list[NewEvent]] = {}
+        for item in pending:
+            new = NewEvent(item.event.type_name(), item.event.to_data(), item.event.schema_version)
+            by_stream.setdefault(item.stream_id, []).append(new)
+        appends = [
+            StreamAppend(stream_id, loaded[stream_id].version, events)
+            for stream_id, events in by_stream.items()
+        ]
+        metadata = EventMetadata(
+            command_id=command.command_id,
+            correlation_id=correlation_id or command.command_id,
+            causation_id=command.command_id,
+            recorded_at=self.now(),
+        )
+        recorded = self.store.append_many(appends, metadata, connection=connection)
+        for hook in self.hooks:
+            hook(connection, command, recorded)
+        return recorded
+
+    def _remember(self, loaded: dict[str, Loaded], recorded: list[RecordedEvent]) -> None:
+        """Cache the new states once the transaction has committed."""
+        for event in recorded:
+            before = loaded[event.stream_id]
+            after = evolve(before.state, event_from_data(event.type, event.data))
+            loaded[event.stream_id] = Loaded(after, event.version)
+        for stream_id, state in loaded.items():
+            self.aggregates.remember(stream_id, state)

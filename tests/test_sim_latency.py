@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import contextlib
+import math
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cqrs_lab.sim import (
+    Exponential,
+    Fixed,
+    LatencyModel,
+    LatencySpecError,
+    LogNormal,
+    Uniform,
+    Zero,
+    parse_latency,
+)
+
+SAMPLES = 10_000
+
+
+@pytest.mark.parametrize(
+    "model",
+    [Fixed(1.0), Uniform(0.1, 2.0), Exponential(0.8), LogNormal(0.3, 0.8)],
+    ids=str,
+)
+def test_sample_mean_is_within_3_percent_of_the_declared_mean(model: LatencyModel) -> None:
+    rng = random.Random(20240611)
+    samples = [model.sample(rng) for _ in range(SAMPLES)]
+    assert min(samples) >= 0
+    assert sum(samples) / SAMPLES == pytest.approx(model.mean, rel=0.03)
+
+
+def test_exponential_samples_pass_kolmogorov_smirnov_at_1_percent() -> None:
+    model = Exponential(0.8)
+    rng = random.Random(7)
+    samples = sorted(model.sample(rng) for _ in range(SAMPLES))
+    cdf = [1 - math.exp(-x / model.mean) for x in samples]
+    d = max(max((i + 1) / SAMPLES - f, f - i / SAMPLES) for i, f in enumerate(cdf))
+    assert d < 1.628 / math.sqrt(SAMPLES)
+
+
+def test_declared_means() -> None:
+    assert Zero().mean == 0.0
+    assert Fixed(1.5).mean == 1.5
+    assert Uniform(1.0, 3.0).mean == 2.0
+    assert Exponential(0.8).mean == 0.8
+    assert LogNormal(0.3, 0.8).mean == pytest.approx(0.3 * math.exp(0.32))
+
+
+def test_zero_and_fixed_draw_nothing_from_the_rng() -> None:
+    rng = random.Random(1)
+    state = rng.getstate()
+    assert Zero().sample(rng) == 0.0
+    assert Fixed(2.0).sample(rng) == 2.0
+    assert rng.getstate() == state
+
+
+@pytest.mark.parametrize(
+    ("text", "model"),
+    [
+        ("zero", Zero()),
+        ("fixed:1s", Fixed(1.0)),
+        ("uniform:100ms..2s", Uniform(0.1, 2.0)),
+        ("exp:800ms", Exponential(0.8)),
+        ("lognormal:300ms,0.8", LogNormal(0.3, 0.8)),
+        (" EXP:1m ", Exponential(60.0)),
+        ("uniform:1s..1s", Uniform(1.0, 1.0)),
+        ("fixed:0", Fixed(0.0)),
+    ],
+)
+def test_parses_latency_specs(text: str, model: LatencyModel) -> None:
+    assert parse_latency(text) == model
+
+
+@pytest.mark.parametrize(
+    ("model", "text"),
+    [
+        (Zero(), "zero"),
+        (Fixed(1.0), "fixed:1s"),
+        (Uniform(0.1, 2.0), "uniform:100ms..2s"),
+        (Exponential(0.8), "exp:800ms"),
+        (LogNormal(0.3, 0.8), "lognormal:300ms,0.8"),
+        (LogNormal(1.0, 2), "lognormal:1s,2"),
+    ],
+)
+def test_str_is_the_canonical_spec(model: LatencyModel, text: str) -> None:
+    assert str(model) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "unknown kind"),
+        ("gauss:1s", "unknown kind"),
+        ("fixed", "not a duration"),
+        ("fixed:-1s", "not a duration"),
+        ("uniform:2s", "two durations"),
+        ("uniform:2s..1s", "above the high bound"),
+        ("exp:0", "above zero"),
+        ("lognormal:300ms", "median and a sigma"),
+        ("lognormal:300ms,0", "sigma"),
+        ("lognormal:300ms,-1", "sigma"),
+        ("lognormal:300ms,nan", "sigma"),
+        ("lognormal:300ms,wide", "sigma"),
+        ("lognormal:0s,1", "above zero"),
+    ],
+)
+def test_rejects_bad_specs_naming_the_text_and_the_accepted_forms(text: str, reason: str) -> None:
+    with pytest.raises(LatencySpecError, match=reason) as caught:
+        parse_latency(text)
+    message = str(caught.value)
+    assert repr(text) in message
+    assert "uniform:100ms..2s" in message
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Fixed(-1.0),
+        lambda: Fixed(math.inf),
+        lambda: Uniform(-1.0, 1.0),
+        lambda: Uniform(2.0, 1.0),
+        lambda: Exponential(0.0),
+        lambda: LogNormal(1.0, 0.0),
+        lambda: LogNormal(1.0, 50.0),
+    ],
+)
+def test_models_validate_themselves(build) -> None:
+    with pytest.raises(ValueError):
+        build()
+
+
+durations = st.integers(min_value=0, max_value=10**10).map(lambda us: us / 1_000_000)
+positive = durations.filter(lambda s: s > 0)
+models = st.one_of(
+    st.just(Zero()),
+    st.builds(Fixed, durations),
+    st.tuples(durations, durations).map(lambda pair: Uniform(*sorted(pair))),
+    st.builds(Exponential, positive),
+    st.builds(LogNormal, positive, st.floats(min_value=1e-6, max_value=5)),
+)
+
+
+@given(models)
+def test_models_round_trip_through_their_spec(model: LatencyModel) -> None:
+    assert parse_latency(str(model)) == model
+
+
+@given(models, st.randoms(use_true_random=False))
+def test_samples_are_never_negative(model: LatencyModel, rng: random.Random) -> None:
+    assert model.sample(rng) >= 0
+
+
+@given(st.text())
+def test_any_text_is_a_model_or_a_spec_error(text: str) -> None:
+    with contextlib.suppress(LatencySpecError):
+        parse_latency(text)
+
+
+@given(
+    st.from_regex(
+        r"\A(zero|fixed|uniform|exp|lognormal|gauss)?:?"
+        r"-?[0-9]{0,3}(\.[0-9]{1,2})?(ms|s|m|h)?(\.\.|,|\.)?-?[0-9e.]{0,4}(ms|s|m|h)?\Z"
+    )
+)
+def test_near_specs_parse_to_a_stable_canonical_spec(text: str) -> None:
+    try:
+        model = parse_latency(text)
+    except LatencySpecError:
+        return
+    canonical = str(model)
+    assert str(parse_latency(canonical)) == canonical
