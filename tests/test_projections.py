@@ -361,10 +361,11 @@ def test_two_flushes_equal_one(name: str) -> None:
 
 SKUS = ("a", "b", "c", "d")  # "d" is not in the starting stock: add-product may add it
 # Repeated verbs are drawn more often, so orders get placed, paid, shipped and cancelled.
-VERBS = ("add", "add", "add", "remove", "remove", "place", "place", "pay", "pay", "pay")
-VERBS += ("cancel", "ship", "ship", "restock", "add-product")
+VERBS = ("add", "add", "remove", "place", "buy", "buy", "pay", "pay", "pay", "cancel", "cancel")
+VERBS += ("ship", "ship", "restock", "add-product")
 
-# (verb, user, sku, n): n is a quantity, or for pay/cancel/ship which recent order (1 = last).
+# (verb, user, sku, n): n is a quantity, or for pay/cancel/ship which recent order (1 = last);
+# "buy" adds to the cart and places an order.
 commands = st.tuples(
     st.sampled_from(VERBS), st.sampled_from(USERS), st.sampled_from(SKUS), st.integers(1, 4)
 )
@@ -393,7 +394,9 @@ def play(script: list[tuple[str, str, str, int]]) -> Shop:
                     shop.run(cmd.AddToCart, username=user, sku=sku, quantity=n)
                 case "remove":
                     shop.run(cmd.RemoveFromCart, username=user, sku=sku)
-                case "place":
+                case "place" | "buy":
+                    if verb == "buy":
+                        shop.run(cmd.AddToCart, username=user, sku=sku, quantity=n)
                     new_id = f"o{len(placed) + 1}"
                     shop.run(cmd.PlaceOrder, username=user, order_id=new_id)
                     placed.append(new_id)

@@ -15,9 +15,9 @@ from sqlalchemy.engine import Connection
 
 from cqrs_lab.crud import queries as crud_queries
 from cqrs_lab.crud.twin import CrudTwin
+from cqrs_lab.lab import interpreter
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.defaults import DEFAULT_LATENCY, RECENT_EVENTS, SESSION, WAIT_TIMEOUT
-from cqrs_lab.lab import interpreter
 from cqrs_lab.lab.metrics import LabMetrics
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.snapshot import LabSnapshot, LaneState
@@ -35,7 +35,7 @@ from cqrs_lab.store.credentials import Credentials
 from cqrs_lab.store.database import open_store
 from cqrs_lab.store.event_store import EventStore, RecordedEvent
 from cqrs_lab.write.handler import CommandHandler
-from cqrs_lab.write.results import Accepted, CommandResult, Rejected
+from cqrs_lab.write.results import CommandResult, Rejected
 
 VIEW_LANES = {"catalog": "catalog", "cart": "carts", "orders": "orders", "sales": "sales"}
 LANES = tuple(VIEW_LANES.values())
@@ -78,7 +78,9 @@ class Lab:
         self.recent: deque[RecordedEvent] = deque(maxlen=RECENT_EVENTS)
         self.last_write: dict[str, int] = {}
         self.last_order_id: str | None = None
-        self.history: list[str] = []  # lines run, passwords redacted (for export)
+        self._generated_order_ids: set[str] = set()
+        self.history: list[str] = []
+        self.answers: dict[tuple[str, str], QueryAnswer] = {}  # last answer per view, source  # lines run, passwords redacted (for export)
         self._paused = False
         self._speed = 1.0
         self.projections: dict[str, Projection] = create_projections()
@@ -119,22 +121,26 @@ class Lab:
     def send(self, command: Command, *, correlation_id: str | None = None) -> CommandResult:
         """Handle one command; publish what it recorded to the bus."""
         started = time.perf_counter()
-        result = self._send_with_order_id(command, correlation_id)
+        result = self._handle(command, correlation_id)
         self.metrics.command_cpu.add(time.perf_counter() - started)
         self._account(result)
         return result
 
     def new_order_id(self) -> str:
+        """The next readable order id (o1, o2, ...) for a place-order that names none."""
         self._order_number += 1
-        return f"o{self._order_number}"
+        order_id = f"o{self._order_number}"
+        self._generated_order_ids.add(order_id)
+        return order_id
 
-    def race(self, first: Command, second: Command) -> tuple[CommandResult, CommandResult, CommandResult | None]:
+    def race(
+        self, first: Command, second: Command
+    ) -> tuple[CommandResult, CommandResult, CommandResult | None]:
         """Decide both commands against the same state, then append one after the other.
 
         The second append meets the first one's new version: an optimistic concurrency
         conflict. It is then retried the way a real handler would: reload, decide again.
         """
-        first, second = self._with_order_id(first), self._with_order_id(second)
         decided_first = self.handler.decide_only(first)
         decided_second = self.handler.decide_only(second)
         first_result = self.handler.append_decided(first, *decided_first)
@@ -143,6 +149,7 @@ class Lab:
         retry: CommandResult | None = None
         if isinstance(second_result, Rejected):
             self.metrics.concurrency_conflicts += 1
+            self.metrics.rejected[second_result.code] += 1
             retry = self.send(second)
         else:
             self._account(second_result)
@@ -151,24 +158,17 @@ class Lab:
     def login(self, username: str, password: str) -> bool:
         return self.credentials.verify(username, password)
 
-    def _send_with_order_id(self, command: Command, correlation_id: str | None) -> CommandResult:
-        command = self._with_order_id(command)
+    def _handle(self, command: Command, correlation_id: str | None) -> CommandResult:
         result = self.handler.handle(command, correlation_id=correlation_id)
-        generated = isinstance(command, PlaceOrder) and command.order_id.startswith("o")
-        for _ in range(20):  # another process took our generated order id: take the next
-            if not (generated and isinstance(result, Rejected)):
-                break
-            if not isinstance(result.error, DuplicateOrder):
-                break
-            assert isinstance(command, PlaceOrder)
+        while (  # another process took the order id we generated: take the next one
+            isinstance(command, PlaceOrder)
+            and isinstance(result, Rejected)
+            and isinstance(result.error, DuplicateOrder)
+            and command.order_id in self._generated_order_ids
+        ):
             command = command.model_copy(update={"order_id": self.new_order_id()})
             result = self.handler.handle(command, correlation_id=correlation_id)
         return result
-
-    def _with_order_id(self, command: Command) -> Command:
-        if isinstance(command, PlaceOrder) and not command.order_id:
-            return command.model_copy(update={"order_id": self.new_order_id()})
-        return command
 
     def _account(self, result: CommandResult) -> None:
         verb = type(result.command).verb
@@ -217,8 +217,13 @@ class Lab:
         crud: bool = False,
         wait: bool = False,
         timeout: float | None = None,
+        record: bool = True,
     ) -> QueryAnswer:
-        """Answer a query from its projection (or the CRUD twin), with its freshness."""
+        """Answer a query from its projection (or the CRUD twin), with its freshness.
+
+        `record=False` is for the screen's own refreshes: they are not the learner's
+        queries, so they count neither as queries nor as stale reads.
+        """
         lane = VIEW_LANES[view]
         target = self.last_write.get(username or SESSION, 0)
         subscriber = self.subscribers[lane]
@@ -233,14 +238,15 @@ class Lab:
         with self.store.engine.connect() as connection:
             rows = self._rows(connection, view, username, crud)
             head = self.store.head(connection=connection)
-        self.metrics.query_cpu.add(time.perf_counter() - began)
         self.head = max(self.head, head)
         checkpoint = head if crud else subscriber.checkpoint
         stale = not crud and checkpoint < target
-        self.metrics.queries[view] += 1
-        if stale:
-            self.metrics.stale_reads[view] += 1
-        return QueryAnswer(
+        if record:
+            self.metrics.query_cpu.add(time.perf_counter() - began)
+            self.metrics.queries[view] += 1
+            if stale:
+                self.metrics.stale_reads[view] += 1
+        answer = QueryAnswer(
             view=view,
             username=username,
             source="crud" if crud else "projection",
@@ -252,6 +258,9 @@ class Lab:
             waited=waited,
             timed_out=timed_out,
         )
+        if record:
+            self.answers[view, answer.source] = answer
+        return answer
 
     def _rows(
         self, connection: Connection, view: str, username: str | None, crud: bool
@@ -260,7 +269,9 @@ class Lab:
             if view in ("cart", "orders"):
                 reader = crud_queries.query_cart if view == "cart" else crud_queries.query_orders
                 return reader(connection, username or "")
-            reader_all = crud_queries.query_catalog if view == "catalog" else crud_queries.query_sales
+            reader_all = (
+                crud_queries.query_catalog if view == "catalog" else crud_queries.query_sales
+            )
             return reader_all(connection)
         projection = self.projections[VIEW_LANES[view]]
         if view in ("cart", "orders"):
@@ -480,6 +491,7 @@ class Lab:
         for subscriber in self.subscribers.values():
             subscriber.reset()
         self.metrics = LabMetrics()
+        self.answers.clear()
         self.recent.clear()
         self.last_write.clear()
         self.last_order_id = None

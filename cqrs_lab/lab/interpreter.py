@@ -13,6 +13,7 @@ from cqrs_lab import script as sc
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.read.subscriber import GapPolicy, Mode
+from cqrs_lab.shop.commands import Command
 from cqrs_lab.shop.errors import DomainError
 from cqrs_lab.shop.money import format_cents
 from cqrs_lab.sim.durations import format_duration
@@ -37,15 +38,8 @@ def execute(lab: Lab, line: str, line_no: int | None = None) -> Outcome:
 
 
 def redacted(action: sc.Action, line: str) -> str:
-    """The line as it may be kept and exported: passwords replaced."""
-    if isinstance(action, sc.Login):
-        return f"login {action.username} {SECRET}"
-    if isinstance(action, sc.Send) and action.verb == "register":
-        return f"register {action.fields['username']} {action.fields['email']} {SECRET}"
-    return line.strip()
-
-
-SECRET = "********"
+    """The line as it may be kept and exported: passwords masked."""
+    return sc.mask_secrets(line).strip()
 
 
 def perform(lab: Lab, action: sc.Action, line: str = "") -> Outcome:
@@ -67,18 +61,21 @@ def _control(line: str, message: str, **data: Any) -> Outcome:
     return Outcome(line, True, "control", message, data)
 
 
-@_perform.register
+@_perform.register(sc.Send)
 def _send(action: sc.Send, lab: Lab, line: str) -> Outcome:
-    overrides: dict[str, Any] = {}
+    return describe_result(line, lab.send(_build(lab, action)))
+
+
+def _build(lab: Lab, action: sc.Send) -> Command:
+    """The command, with `last` resolved and a fresh id for a place-order that names none."""
     order_id = action.fields.get("order_id")
     if order_id == sc.ORDER_LAST:
         if lab.last_order_id is None:
-            return Outcome(line, False, "error", "no order placed yet: 'last' names nothing")
-        overrides["order_id"] = lab.last_order_id
-    elif action.verb == "place-order" and not order_id:
-        overrides["order_id"] = ""
-    command = action.build(**overrides)
-    return describe_result(line, lab.send(command))
+            raise ValueError("no order placed yet: 'last' names nothing")
+        return action.build(order_id=lab.last_order_id)
+    if action.verb == "place-order" and not order_id:
+        return action.build(order_id=lab.new_order_id())
+    return action.build()
 
 
 def describe_result(line: str, result: CommandResult) -> Outcome:
@@ -105,9 +102,9 @@ def describe_result(line: str, result: CommandResult) -> Outcome:
     return Outcome(line, True, "command", message, data)
 
 
-@_perform.register
+@_perform.register(sc.Race)
 def _race(action: sc.Race, lab: Lab, line: str) -> Outcome:
-    first, second, retry = lab.race(action.first.build(order_id=""), action.second.build(order_id=""))
+    first, second, retry = lab.race(_build(lab, action.first), _build(lab, action.second))
     parts = [describe_result("", first).message, describe_result("", second).message]
     if retry is not None:
         parts.append("retried after reloading: " + describe_result("", retry).message)
@@ -115,14 +112,16 @@ def _race(action: sc.Race, lab: Lab, line: str) -> Outcome:
     return Outcome(line, ok, "command", " | ".join(parts), {"conflict": retry is not None})
 
 
-@_perform.register
+@_perform.register(sc.Login)
 def _login(action: sc.Login, lab: Lab, line: str) -> Outcome:
     if lab.login(action.username, action.password.get_secret_value()):
         return Outcome(line, True, "login", f"ok login: welcome, {action.username}")
-    return Outcome(line, False, "login", "login failed: wrong user name or password", {}, "login_failed")
+    return Outcome(
+        line, False, "login", "login failed: wrong user name or password", {}, "login_failed"
+    )
 
 
-@_perform.register
+@_perform.register(sc.Query)
 def _query(action: sc.Query, lab: Lab, line: str) -> Outcome:
     answer = lab.query(
         action.view, action.username, crud=action.crud, wait=action.wait, timeout=action.timeout
@@ -157,44 +156,46 @@ def _value(key: str, value: Any) -> Any:
     return value
 
 
-@_perform.register
+@_perform.register(sc.SetLatency)
 def _latency(action: sc.SetLatency, lab: Lab, line: str) -> Outcome:
     lab.set_latency(action.lane, action.model)
-    return _control(line, f"latency {action.lane}: {action.model} (mean {format_duration(action.model.mean)})")
+    return _control(
+        line, f"latency {action.lane}: {action.model} (mean {format_duration(action.model.mean)})"
+    )
 
 
-@_perform.register
+@_perform.register(sc.SetFaults)
 def _faults(action: sc.SetFaults, lab: Lab, line: str) -> Outcome:
     lab.set_faults(action.lane, lambda current: parse_faults(action.tokens, current))
     shown = ", ".join(f"{name}: {lab.faults[name]}" for name in lab.lanes_named(action.lane))
     return _control(line, f"faults {shown}")
 
 
-@_perform.register
+@_perform.register(sc.SetMode)
 def _mode(action: sc.SetMode, lab: Lab, line: str) -> Outcome:
     lab.set_mode(action.lane, Mode(action.mode))
     return _control(line, f"mode {action.lane}: {action.mode}")
 
 
-@_perform.register
+@_perform.register(sc.SetGaps)
 def _gaps(action: sc.SetGaps, lab: Lab, line: str) -> Outcome:
     lab.set_gap_policy(action.lane, GapPolicy(action.policy))
     return _control(line, f"gaps {action.lane}: {action.policy}")
 
 
-@_perform.register
+@_perform.register(sc.Pause)
 def _pause(action: sc.Pause, lab: Lab, line: str) -> Outcome:
     lab.pause()
     return _control(line, "paused: lab time stands still (step delivers one event)")
 
 
-@_perform.register
+@_perform.register(sc.Resume)
 def _resume(action: sc.Resume, lab: Lab, line: str) -> Outcome:
     lab.resume()
     return _control(line, "resumed")
 
 
-@_perform.register
+@_perform.register(sc.Step)
 def _step(action: sc.Step, lab: Lab, line: str) -> Outcome:
     done = lab.step(action.count)
     if not done:
@@ -202,13 +203,13 @@ def _step(action: sc.Step, lab: Lab, line: str) -> Outcome:
     return _control(line, f"step: delivered {done} (t={lab.clock.now():.3f}s)", delivered=done)
 
 
-@_perform.register
+@_perform.register(sc.Speed)
 def _speed(action: sc.Speed, lab: Lab, line: str) -> Outcome:
     lab.set_speed(action.factor)
     return _control(line, f"speed x{action.factor:g}")
 
 
-@_perform.register
+@_perform.register(sc.Advance)
 def _advance(action: sc.Advance, lab: Lab, line: str) -> Outcome:
     delivered = lab.advance(action.seconds)
     return _control(
@@ -219,13 +220,13 @@ def _advance(action: sc.Advance, lab: Lab, line: str) -> Outcome:
     )
 
 
-@_perform.register
+@_perform.register(sc.Settle)
 def _settle(action: sc.Settle, lab: Lab, line: str) -> Outcome:
     delivered = lab.settle()
     return _control(line, f"settled at t={lab.clock.now():.3f}s: {delivered} deliveries")
 
 
-@_perform.register
+@_perform.register(sc.Rebuild)
 def _rebuild(action: sc.Rebuild, lab: Lab, line: str) -> Outcome:
     names = lab.lanes_named(action.lane)
     counts = {name: lab.rebuild(name) for name in names}
@@ -233,56 +234,57 @@ def _rebuild(action: sc.Rebuild, lab: Lab, line: str) -> Outcome:
     return _control(line, f"rebuilt {shown}", rebuilt=counts)
 
 
-@_perform.register
+@_perform.register(sc.Load)
 def _load(action: sc.Load, lab: Lab, line: str) -> Outcome:
     report = lab.load(action.rate, action.duration)
     return _control(line, report.summary(), **report.to_json())
 
 
-@_perform.register
+@_perform.register(sc.Reset)
 def _reset(action: sc.Reset, lab: Lab, line: str) -> Outcome:
     lab.reset()
     return _control(line, "reset: the lab is empty again")
 
 
-@_perform.register
+@_perform.register(sc.Seed)
 def _seed(action: sc.Seed, lab: Lab, line: str) -> Outcome:
     lab.reseed(action.value)
     return _control(line, f"seed {action.value}")
 
 
-@_perform.register
+@_perform.register(sc.Say)
 def _say(action: sc.Say, lab: Lab, line: str) -> Outcome:
     return Outcome(line, True, "say", action.text)
 
 
-@_perform.register
+@_perform.register(sc.WaitKey)
 def _wait_key(action: sc.WaitKey, lab: Lab, line: str) -> Outcome:
     return Outcome(line, True, "wait-key", "press space to go on")
 
 
-@_perform.register
+@_perform.register(sc.Export)
 def _export(action: sc.Export, lab: Lab, line: str) -> Outcome:
     count = lab.export(action.path)
     return _control(line, f"exported {count} events to {action.path}")
 
 
-@_perform.register
+@_perform.register(sc.Hold)
 def _hold(action: sc.Hold, lab: Lab, line: str) -> Outcome:
     lab.hold(action.lane)
-    return _control(line, f"holding deliveries to {action.lane}: release {action.lane} lets them in")
+    return _control(
+        line, f"holding deliveries to {action.lane}: release {action.lane} lets them in"
+    )
 
 
-@_perform.register
+@_perform.register(sc.Release)
 def _release(action: sc.Release, lab: Lab, line: str) -> Outcome:
     released = lab.release(action.lane)
     return _control(line, f"released {released} deliveries to {action.lane}", released=released)
 
 
-@_perform.register
+@_perform.register(sc.Help)
 def _help(action: sc.Help, lab: Lab, line: str) -> Outcome:
     topic = action.topic
     if topic and topic in sc.USAGE:
         return _control(line, sc.USAGE[topic])
     return _control(line, "commands: " + ", ".join(sc.COMMAND_WORDS) + " (help WORD for one)")
-

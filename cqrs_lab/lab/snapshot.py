@@ -29,7 +29,7 @@ class LaneState:
     def to_json(self) -> dict[str, Any]:
         return {
             "mode": str(self.mode),
-            "gaps": str(self.gap_policy),
+            "gap_policy": str(self.gap_policy),
             "latency": self.latency,
             "faults": self.faults,
             "checkpoint": self.checkpoint,

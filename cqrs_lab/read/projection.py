@@ -59,7 +59,8 @@ class Projection(ABC):
     def create_tables(self, connection: Connection) -> None:
         tables: list[Any] = [m.__table__ for m in self.tables]
         SQLModel.metadata.create_all(
-            connection, tables=[*tables, ProjectionCheckpoint.__table__]  # type: ignore[list-item]
+            connection,
+            tables=[*tables, ProjectionCheckpoint.__table__],  # type: ignore[list-item]
         )
 
     def load(self, connection: Connection) -> None:

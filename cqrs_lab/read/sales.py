@@ -72,7 +72,7 @@ class SalesProjection(Projection):
             case ev.OrderShipped():
                 self._change_totals(paid=-1, shipped=1)
             case ev.OrderCancelled():
-                was = "placed"
+                was = "paid" if event.refunded_cents else "placed"
                 self._change_totals(revenue_cents=-event.refunded_cents, cancelled=1, **{was: -1})
                 self._change_units(event.lines, -1)
 

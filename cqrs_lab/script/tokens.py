@@ -137,9 +137,7 @@ class _Scanner:
                 self._refuse(char)
             parts.append(char)
             self.i += 1
-        self._report(
-            f"this quote is never closed (end the text with {mark})", opening + 1
-        )
+        self._report(f"this quote is never closed (end the text with {mark})", opening + 1)
         return "".join(parts)
 
     def _refuse(self, char: str) -> None:

@@ -152,6 +152,4 @@ def build(command_type: type[C], **fields: object) -> C:
     try:
         return command_type(**fields)
     except ValidationError as error:
-        raise InvalidCommand(
-            f"{command_type.verb}: {describe_validation_error(error)}"
-        ) from None
+        raise InvalidCommand(f"{command_type.verb}: {describe_validation_error(error)}") from None

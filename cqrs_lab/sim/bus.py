@@ -161,6 +161,14 @@ class EventBus(Generic[E]):
         for seq in [s for s, d in self._pending.items() if d.subscription == name]:
             del self._pending[seq]
 
+    def clear(self) -> None:
+        """Forget everything in flight and every lane's counters; lanes and settings stay."""
+        self._pending.clear()
+        self._queue.clear()
+        for lane in self._lanes.values():
+            lane.stats = SubscriptionStats()
+            lane.tail_due = float("-inf")
+
     @property
     def subscriptions(self) -> list[str]:
         return list(self._lanes)

@@ -84,6 +84,10 @@ class Credentials:
         salt, expected, n, r, p = found
         return hmac.compare_digest(_scrypt(password, salt, n, r, p), expected)
 
+    def clear(self, *, connection: Connection) -> None:
+        """Forget every password (a lab reset)."""
+        connection.execute(CREDENTIALS.delete())
+
     @contextmanager
     def _connection(self, connection: Connection | None, *, write: bool) -> Iterator[Connection]:
         if connection is not None:

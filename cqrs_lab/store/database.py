@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import platformdirs
 from sqlalchemy import Engine, create_engine, event, insert, inspect, select
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
@@ -30,6 +30,7 @@ from cqrs_lab.store.event_store import (
     DEFAULT_BUSY_TIMEOUT_MS,
     EventStore,
     Upcaster,
+    sqlite_file,
 )
 from cqrs_lab.store.records import LAB_META
 
@@ -37,6 +38,7 @@ APP_NAME = "cqrs-lab"
 SCHEMA_VERSION = 1
 DATA_DIR_ENV = "CQRS_LAB_DATA_DIR"
 _BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def default_db_path() -> Path:
@@ -58,9 +60,13 @@ def make_engine(db: str | None = None, *, busy_timeout_ms: int = DEFAULT_BUSY_TI
     """
     options: dict[str, Any] = {BUSY_TIMEOUT_OPTION: busy_timeout_ms}
     if db == ":memory:":
+        # One connection for everyone: no rollback when one user hands it back, or a nested
+        # checkout (a read inside a transaction) would undo its caller's open transaction.
+        # SQLAlchemy connections still roll back their own unfinished transactions on close.
         engine = create_engine(
             "sqlite://",
             poolclass=StaticPool,
+            pool_reset_on_return=None,
             connect_args={"check_same_thread": False},
             execution_options=options,
         )
@@ -77,19 +83,6 @@ def make_engine(db: str | None = None, *, busy_timeout_ms: int = DEFAULT_BUSY_TI
     return engine
 
 
-def sqlite_file(engine: Engine) -> Path | None:
-    """The file behind a SQLite engine; None for in-memory databases and other servers."""
-    url = engine.url
-    if url.get_backend_name() != "sqlite":
-        return None
-    database = url.database or ""
-    if database in ("", ":memory:") or url.query.get("mode") == "memory":
-        return None
-    if database.startswith("file:"):
-        database = urlsplit(database).path
-    return Path(database)
-
-
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int, *, wal: bool) -> None:
     """Pragmas on every connection; BEGIN emitted by us so IMMEDIATE can be asked for.
 
@@ -102,7 +95,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, *, wal: bool) -> Non
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            if wal:
+            if wal and _may_switch_to_wal(cursor):
                 cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
@@ -120,6 +113,23 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, *, wal: bool) -> Non
     event.listen(engine, "begin", on_begin)
 
 
+def _may_switch_to_wal(cursor: Any) -> bool:
+    """WAL is a lasting property of the file: set it on empty or lab databases only.
+
+    Another program's database must stay exactly as it was (see ForeignDatabase).
+    """
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return False
+    tables = {
+        name
+        for (name,) in cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite~_%' "
+            "ESCAPE '~'"
+        )
+    }
+    return not tables or LAB_META.name in tables
+
+
 def open_store(
     db: str | None = None,
     *,
@@ -130,27 +140,52 @@ def open_store(
 
     Raises a DatabaseError subclass when the database cannot or must not be used.
     """
-    engine = make_engine(db, busy_timeout_ms=busy_timeout_ms)
+    try:
+        engine = make_engine(db, busy_timeout_ms=busy_timeout_ms)
+    except (sa_exc.ArgumentError, ImportError) as error:
+        where = _redacted(db or "")
+        raise DatabaseError(
+            where,
+            f"Cannot use the database {where} ({error}). Fix the URL or install its driver, "
+            "or use --db to pick another database.",
+        ) from error
     store = EventStore(engine, upcasters=upcasters)
     path = sqlite_file(engine)
     try:
         if path is not None:
-            _check_file_access(path)
+            _check_file(path)
         _prepare(store)
     except CorruptDatabase as error:
         engine.dispose()
         if path is None or not path.is_file():
             raise
-        moved_to = _move_aside(path)
-        raise CorruptDatabase(error.where, error.reason, str(moved_to)) from error
-    except DatabaseError:
+        raise _moved_aside(error, path) from error
+    except sa_exc.DBAPIError as error:
+        engine.dispose()
+        raise DatabaseError(
+            store.where,
+            f"Cannot use the lab database {store.where} ({error.orig}). Check the URL and "
+            "that the server is running, or use --db to pick another database.",
+        ) from error
+    except BaseException:
         engine.dispose()
         raise
     return store
 
 
-def _check_file_access(path: Path) -> None:
-    """Clear messages for the usual permission mistakes, before SQLite gives vaguer ones."""
+def _redacted(db: str) -> str:
+    try:
+        return make_url(db).render_as_string(hide_password=True)
+    except sa_exc.ArgumentError:
+        return db
+
+
+def _check_file(path: Path) -> None:
+    """Catch the usual mistakes before SQLite opens the file and gives vaguer messages.
+
+    A file that is not SQLite at all is caught here, before SQLite opens it: on closing,
+    SQLite would delete a -wal file lying next to it, and that may be the user's data.
+    """
     where = str(path)
     directory = path.parent
     if path.is_dir():
@@ -161,6 +196,11 @@ def _check_file_access(path: Path) -> None:
         raise DatabaseUnwritable(where, "the file is read-only")
     if not os.access(directory, os.W_OK | os.X_OK):
         raise DatabaseUnwritable(where, f"its directory {directory} is read-only")
+    if path.exists() and path.stat().st_size > 0:
+        with path.open("rb") as file:
+            header = file.read(len(_SQLITE_HEADER))
+        if header != _SQLITE_HEADER:
+            raise CorruptDatabase(where, "it is not a SQLite file: the header is wrong")
 
 
 def _prepare(store: EventStore) -> None:
@@ -171,7 +211,7 @@ def _prepare(store: EventStore) -> None:
     with store.transaction() as conn:
         tables = sorted(inspect(conn).get_table_names())
         if LAB_META.name in tables:
-            meta = dict(conn.execute(select(LAB_META.c.key, LAB_META.c.value)).tuples().all())
+            meta = dict(conn.execute(select(LAB_META.c.key, LAB_META.c.value)).all())
             version = meta.get("schema_version", "")
             if meta.get("app") != APP_NAME or not version.isdigit():
                 raise ForeignDatabase(store.where, tables)
@@ -189,6 +229,15 @@ def _prepare(store: EventStore) -> None:
                     {"key": "schema_version", "value": str(SCHEMA_VERSION)},
                 ],
             )
+
+
+def _moved_aside(error: CorruptDatabase, path: Path) -> CorruptDatabase:
+    """Move the damaged file aside; the error to raise says where it went (or why not)."""
+    try:
+        moved_to = _move_aside(path)
+    except OSError as move_error:
+        return CorruptDatabase(error.where, f"{error.reason}; moving it aside failed: {move_error}")
+    return CorruptDatabase(error.where, error.reason, str(moved_to))
 
 
 def _move_aside(path: Path) -> Path:

@@ -18,6 +18,7 @@ _SQLITE_CORRUPT = 11
 _SQLITE_FULL = 13
 _SQLITE_CANTOPEN = 14
 _SQLITE_NOTADB = 26
+_SQLITE_BUSY_SNAPSHOT = _SQLITE_BUSY | (2 << 8)
 
 _PICK_ANOTHER = "use --db to pick another file"
 
@@ -83,7 +84,7 @@ class ForeignDatabase(DatabaseError):
         super().__init__(
             where,
             f"{where} is a database, but not a CQRS Lab one (it has the tables {shown} and no "
-            f"lab metadata). It was left untouched: {_PICK_ANOTHER}.",
+            f"CQRS Lab metadata). It was left untouched: {_PICK_ANOTHER}.",
         )
 
 
@@ -124,22 +125,34 @@ class DatabaseUnwritable(DatabaseError):
         )
 
 
-def sqlite_error_code(error: BaseException) -> int | None:
-    """The primary SQLite result code behind `error` (raw or wrapped by SQLAlchemy)."""
-    orig = error.orig if isinstance(error, sa_exc.DBAPIError) else error
-    if not isinstance(orig, sqlite3.Error):
-        return None
-    code = getattr(orig, "sqlite_errorcode", None)
-    return None if code is None else code & 0xFF
+def _driver_error(error: BaseException) -> BaseException:
+    return error.orig if isinstance(error, sa_exc.DBAPIError) else error
+
+
+def _sqlite_code(error: BaseException) -> int | None:
+    """The extended SQLite result code behind `error` (raw or wrapped by SQLAlchemy)."""
+    orig = _driver_error(error)
+    return getattr(orig, "sqlite_errorcode", None) if isinstance(orig, sqlite3.Error) else None
+
+
+def is_write_conflict(error: BaseException) -> bool:
+    """Whether `error` means another writer got there first.
+
+    Either a constraint (UNIQUE(stream_id, version)) or, on SQLite, a write in a
+    transaction whose snapshot is older than another writer's commit (BUSY_SNAPSHOT).
+    """
+    if isinstance(error, sa_exc.IntegrityError | sqlite3.IntegrityError):
+        return True
+    return _sqlite_code(error) == _SQLITE_BUSY_SNAPSHOT
 
 
 def translate(error: BaseException, where: str, busy_timeout_ms: int) -> DatabaseError | None:
     """The DatabaseError that `error` means, or None when it is not one of ours to explain."""
-    code = sqlite_error_code(error)
-    if code is None:
+    extended = _sqlite_code(error)
+    if extended is None:
         return None
-    orig = error.orig if isinstance(error, sa_exc.DBAPIError) else error
-    reason = str(orig)
+    code = extended & 0xFF
+    reason = str(_driver_error(error))
     if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
         return DatabaseLocked(where, busy_timeout_ms / 1000)
     if code in (_SQLITE_READONLY, _SQLITE_PERM, _SQLITE_CANTOPEN, _SQLITE_FULL):

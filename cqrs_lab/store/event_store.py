@@ -14,13 +14,15 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select
 from sqlalchemy import exc as sa_exc
 from sqlmodel import SQLModel
 
-from cqrs_lab.store.errors import ConcurrencyError, translate
+from cqrs_lab.store.errors import ConcurrencyError, is_write_conflict, translate
 from cqrs_lab.store.records import EVENTS, STORE_TABLES
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -90,7 +92,7 @@ class StreamAppend:
     events: Sequence[NewEvent]
 
 
-_Row = tuple[int, str, int, str, int, str, str]
+_Row = Sequence[Any]
 """position, stream_id, version, type, schema_version, data, meta: what reads return."""
 _NewRow = tuple[str, int, str, int, str, str, str, float]
 """stream_id, version, type, schema_version, data, meta, command_id, recorded_at."""
@@ -137,14 +139,14 @@ class _CoreSql:
         return list(self.conn.execute(_INSERT, params).scalars())
 
     def read_stream(self, stream_id: str, after: int) -> Iterable[_Row]:
-        return self.conn.execute(_READ_STREAM, {"stream_id": stream_id, "after": after}).tuples()
+        return self.conn.execute(_READ_STREAM, {"stream_id": stream_id, "after": after})
 
     def read_all(self, after: int, limit: int | None) -> Iterable[_Row]:
         statement = _READ_ALL if limit is None else _READ_ALL.limit(limit)
-        return self.conn.execute(statement, {"after": after}).tuples()
+        return self.conn.execute(statement, {"after": after})
 
     def by_command(self, command_id: str) -> Iterable[_Row]:
-        return self.conn.execute(_BY_COMMAND, {"command_id": command_id}).tuples()
+        return self.conn.execute(_BY_COMMAND, {"command_id": command_id})
 
     def head(self) -> int:
         return self.conn.execute(_HEAD).scalar() or 0
@@ -191,20 +193,31 @@ class _SqliteSql:
 
 
 _Sql = _CoreSql | _SqliteSql
-_INTEGRITY_ERRORS = (sa_exc.IntegrityError, sqlite3.IntegrityError)
 _DRIVER_ERRORS = (sa_exc.DBAPIError, sqlite3.Error)
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 _loads = json.loads
 
 
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file behind a SQLite engine; None for in-memory databases and other servers."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if database in ("", ":memory:") or url.query.get("mode") == "memory":
+        return None
+    if database.startswith("file:"):
+        database = urlsplit(database).path
+    return Path(database)
+
+
 def describe_location(engine: Engine) -> str:
     """The database file path, or the URL without its password, for messages."""
-    url = engine.url
-    if url.get_backend_name() == "sqlite":
-        database = url.database or ""
-        return "in-memory database" if database in ("", ":memory:") else database
-    return url.render_as_string(hide_password=True)
+    if engine.url.get_backend_name() == "sqlite":
+        path = sqlite_file(engine)
+        return "the in-memory database" if path is None else str(path)
+    return engine.url.render_as_string(hide_password=True)
 
 
 class EventStore:
@@ -250,10 +263,9 @@ class EventStore:
         try:
             yield
         except _DRIVER_ERRORS as error:
-            if not isinstance(error, _INTEGRITY_ERRORS):
-                translated = translate(error, self.where, self._busy_timeout_ms)
-                if translated is not None:
-                    raise translated from error
+            translated = translate(error, self.where, self._busy_timeout_ms)
+            if translated is not None:
+                raise translated from error
             raise
 
     def _sql(self, conn: Connection) -> _Sql:
@@ -261,13 +273,16 @@ class EventStore:
 
     @contextmanager
     def _writing(self, connection: Connection | None) -> Iterator[_Sql]:
-        """Statements inside the caller's transaction, else inside a new IMMEDIATE one.
+        """Statements in the caller's transaction (begun if need be), else in a new IMMEDIATE one.
 
         On pysqlite a unit of the store's own needs no SQLAlchemy connection: a pooled
         DB-API connection (with the engine's pragmas) halves the cost of a small append.
         """
         if connection is not None:
             with self._translated():
+                if not connection.in_transaction():
+                    # What SQLAlchemy's autobegin would do; our DB-API statements bypass it.
+                    connection.begin()
                 yield self._sql(connection)
         elif self._pysqlite:
             with self._translated(), self._raw_sqlite() as db:
@@ -397,6 +412,22 @@ class EventStore:
         with self._reading(connection) as sql:
             return self._decode(sql.by_command(command_id))
 
+    def count_streams(self, prefix: str, *, connection: Connection | None = None) -> int:
+        """How many streams have ids starting with `prefix` (e.g. 'order-')."""
+        statement = select(func.count(func.distinct(_c.stream_id))).where(
+            _c.stream_id.startswith(prefix, autoescape=True)
+        )
+        if connection is not None:
+            return connection.execute(statement).scalar() or 0
+        with self.engine.connect() as conn:
+            return conn.execute(statement).scalar() or 0
+
+    def clear(self, *, connection: Connection) -> None:
+        """Delete every event (a lab reset). Positions start again from 1."""
+        connection.execute(EVENTS.delete())
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("DELETE FROM sqlite_sequence WHERE name = 'events'")
+
     def _decode(self, rows: Iterable[_Row]) -> list[RecordedEvent]:
         """Rows to events. Events of one command share their metadata, so it is parsed once."""
         upcasters = self.upcasters
@@ -449,8 +480,10 @@ def _insert(
     ]
     try:
         positions = sql.insert(rows)
-    except _INTEGRITY_ERRORS as error:
-        raise ConcurrencyError(item.stream_id, item.expected_version, None) from error
+    except _DRIVER_ERRORS as error:
+        if is_write_conflict(error):
+            raise ConcurrencyError(item.stream_id, item.expected_version, None) from error
+        raise
     return [
         RecordedEvent(
             position,

@@ -29,9 +29,7 @@ class AggregateCache:
 
     def load(self, stream_id: str, connection: Connection) -> Loaded:
         cached = self.entries.get(stream_id)
-        state, version = (
-            (cached.state, cached.version) if cached else (initial_state(stream_id), 0)
-        )
+        state, version = (cached.state, cached.version) if cached else (initial_state(stream_id), 0)
         for recorded in self.store.read_stream(stream_id, version, connection=connection):
             state = evolve(state, event_from_data(recorded.type, recorded.data))
             version = recorded.version

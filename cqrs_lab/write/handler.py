@@ -18,7 +18,13 @@ from cqrs_lab.shop.errors import DomainError
 from cqrs_lab.shop.events import event_from_data
 from cqrs_lab.shop.state import State, evolve
 from cqrs_lab.store.errors import ConcurrencyError
-from cqrs_lab.store.event_store import EventMetadata, EventStore, NewEvent, RecordedEvent, StreamAppend
+from cqrs_lab.store.event_store import (
+    EventMetadata,
+    EventStore,
+    NewEvent,
+    RecordedEvent,
+    StreamAppend,
+)
 from cqrs_lab.write.aggregates import AggregateCache, Loaded
 from cqrs_lab.write.results import Accepted, CommandResult, Rejected
 
@@ -111,6 +117,8 @@ class CommandHandler:
         for item in pending:
             new = NewEvent(item.event.type_name(), item.event.to_data(), item.event.schema_version)
             by_stream.setdefault(item.stream_id, []).append(new)
+        for stream_id in by_stream.keys() - loaded.keys():  # written without being read
+            loaded[stream_id] = self.aggregates.load(stream_id, connection)
         appends = [
             StreamAppend(stream_id, loaded[stream_id].version, events)
             for stream_id, events in by_stream.items()
