@@ -263,39 +263,16 @@ class EventStore:
         try:
             yield
         except _DRIVER_ERRORS as error:
-            translated = translate(error, self.where, self._busy_timeout_ms)
-            if translated is not None:
-                raise translated from error
+            self._raise_translated(error)
             raise
+
+    def _raise_translated(self, error: BaseException) -> None:
+        translated = translate(error, self.where, self._busy_timeout_ms)
+        if translated is not None:
+            raise translated from error
 
     def _sql(self, conn: Connection) -> _Sql:
         return _SqliteSql(conn.connection.driver_connection) if self._pysqlite else _CoreSql(conn)
-
-    @contextmanager
-    def _writing(self, connection: Connection | None) -> Iterator[_Sql]:
-        """Statements in the caller's transaction (begun if need be), else in a new IMMEDIATE one.
-
-        On pysqlite a unit of the store's own needs no SQLAlchemy connection: a pooled
-        DB-API connection (with the engine's pragmas) halves the cost of a small append.
-        """
-        if connection is not None:
-            with self._translated():
-                if not connection.in_transaction():
-                    # What SQLAlchemy's autobegin would do; our DB-API statements bypass it.
-                    connection.begin()
-                yield self._sql(connection)
-        elif self._pysqlite:
-            with self._translated(), self._raw_sqlite() as db:
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield _SqliteSql(db)
-                except BaseException:
-                    db.rollback()
-                    raise
-                db.commit()
-        else:
-            with self.transaction() as conn:
-                yield _CoreSql(conn)
 
     @contextmanager
     def _reading(self, connection: Connection | None) -> Iterator[_Sql]:
@@ -352,17 +329,46 @@ class EventStore:
         streams = [item.stream_id for item in appends]
         if len(set(streams)) != len(streams):
             raise ValueError(f"append_many got the same stream twice: {streams}")
-        meta_json = _dumps(metadata.to_dict())
-        with self._writing(connection) as sql:
-            for item in appends:
-                actual = sql.version(item.stream_id)
-                if actual != item.expected_version:
-                    raise ConcurrencyError(item.stream_id, item.expected_version, actual)
-            recorded: list[RecordedEvent] = []
-            for item in appends:
-                if item.events:
-                    recorded.extend(_insert(sql, item, metadata, meta_json))
-            return recorded
+        if connection is not None:
+            with self._translated():
+                if not connection.in_transaction():
+                    # What SQLAlchemy's autobegin would do; our DB-API statements bypass it.
+                    connection.begin()
+                return _append(self._sql(connection), appends, metadata)
+        if not self._pysqlite:
+            with self.transaction() as conn:
+                return _append(_CoreSql(conn), appends, metadata)
+        return self._append_on_pysqlite(appends, metadata)
+
+    def _append_on_pysqlite(
+        self, appends: Sequence[StreamAppend], metadata: EventMetadata
+    ) -> list[RecordedEvent]:
+        """A unit of the store's own, on a pooled DB-API connection (it has the pragmas).
+
+        No SQLAlchemy connection, no context managers: for a one-event command that
+        bookkeeping would cost as much as SQLite's own work.
+        """
+        try:
+            raw = self.engine.raw_connection()
+        except _DRIVER_ERRORS as error:
+            self._raise_translated(error)
+            raise
+        db: sqlite3.Connection = raw.driver_connection  # type: ignore[assignment]
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                recorded = _append(_SqliteSql(db), appends, metadata)
+                db.commit()
+            except BaseException:
+                if db.in_transaction:
+                    db.rollback()
+                raise
+        except _DRIVER_ERRORS as error:
+            self._raise_translated(error)
+            raise
+        finally:
+            raw.close()
+        return recorded
 
     # -- reading -------------------------------------------------------------------------
 
@@ -457,6 +463,22 @@ class EventStore:
             schema_version += 1
             upcaster = self.upcasters.get((type_, schema_version))
         return data, schema_version
+
+
+def _append(
+    sql: _Sql, appends: Sequence[StreamAppend], metadata: EventMetadata
+) -> list[RecordedEvent]:
+    """Check every stream's version, then insert: a version mismatch writes nothing."""
+    for item in appends:
+        actual = sql.version(item.stream_id)
+        if actual != item.expected_version:
+            raise ConcurrencyError(item.stream_id, item.expected_version, actual)
+    meta_json = _dumps(metadata.to_dict())
+    recorded: list[RecordedEvent] = []
+    for item in appends:
+        if item.events:
+            recorded.extend(_insert(sql, item, metadata, meta_json))
+    return recorded
 
 
 def _insert(

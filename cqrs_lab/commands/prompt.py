@@ -1,0 +1,34 @@
+"""`cqrs-lab prompt`: a plain line prompt on a lab, for terminals where a full screen is not
+wanted (screen readers, logs)."""
+
+from __future__ import annotations
+
+import argparse
+
+from cqrs_lab.commands.options import add_lab_options, open_lab
+
+HELP = "a plain line prompt instead of the screen"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_lab_options(parser)
+
+
+def main(args: argparse.Namespace) -> int:
+    lab = open_lab(args, real_time=True)
+    if lab is None:
+        return 2
+    print(f"CQRS Lab (seed {lab.seed}). Type lab lines, 'help' for commands, ctrl-d to quit.")
+    try:
+        while True:
+            try:
+                line = input("lab> ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return 0
+            lab.tick()
+            outcome = lab.execute(line)
+            if outcome.message:
+                print(outcome.message)
+    finally:
+        lab.close()
