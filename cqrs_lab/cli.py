@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 from collections.abc import Sequence
+from types import ModuleType
 
 from cqrs_lab.commands.options import add_lab_options
 
@@ -27,7 +28,7 @@ SUBCOMMANDS = (
 DEFAULT = "tui"
 
 
-def _module(name: str):  # noqa: ANN202 - a module
+def _module(name: str) -> ModuleType:
     return importlib.import_module(f"cqrs_lab.commands.{name}")
 
 

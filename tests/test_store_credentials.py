@@ -106,3 +106,10 @@ def test_the_password_appears_nowhere_in_the_database_files(tmp_path: Path) -> N
 def test_cost_must_be_a_power_of_two() -> None:
     with pytest.raises(ValueError, match="power of two"):
         Credentials(open_store(":memory:").engine, cost_n=1000)
+
+
+def test_clear_forgets_every_password(credentials: Credentials) -> None:
+    credentials.set_password("alice", "s3cret-pass")
+    with credentials.engine.begin() as conn:
+        credentials.clear(connection=conn)
+    assert not credentials.verify("alice", "s3cret-pass")

@@ -17,16 +17,13 @@ class QueryAnswer:
     username: str | None
     source: Source
     rows: ViewRows
-    checkpoint: int
+    checkpoint: int  # the log position the answer reflects: every event up to it applied
     head: int
+    behind_events: int  # events the projection handles that it has not applied yet
     behind_seconds: float
     stale: bool  # behind the asker's own last write
     waited: float = 0.0  # lab seconds spent waiting (--wait)
     timed_out: bool = False
-
-    @property
-    def behind_events(self) -> int:
-        return self.head - self.checkpoint
 
     def freshness(self) -> str:
         if self.source == "crud":

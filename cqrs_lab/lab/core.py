@@ -80,7 +80,9 @@ class Lab:
         self.last_order_id: str | None = None
         self._generated_order_ids: set[str] = set()
         self.history: list[str] = []
-        self.answers: dict[tuple[str, str], QueryAnswer] = {}  # last answer per view, source  # lines run, passwords redacted (for export)
+        self.answers: dict[
+            tuple[str, str], QueryAnswer
+        ] = {}  # last answer per view, source  # lines run, passwords redacted (for export)
         self._paused = False
         self._speed = 1.0
         self.projections: dict[str, Projection] = create_projections()
@@ -189,7 +191,17 @@ class Lab:
                 self.last_order_id = str(event.data["order_id"])
         self.last_write[SESSION] = events[-1].position
         self.head = max(self.head, events[-1].position)
-        self.bus.publish(events)
+        self._publish(events)
+
+    def _publish(self, events: Sequence[RecordedEvent]) -> None:
+        """Send each async lane the events its projection handles (a filtered subscription)."""
+        for name, subscriber in self.subscribers.items():
+            if subscriber.mode is not Mode.ASYNC:
+                continue
+            routed = [event for event in events if subscriber.handles(event)]
+            if routed:
+                subscriber.expect(event.position for event in routed)
+                self.bus.publish_to(name, routed)
 
     def _save_credentials(
         self, connection: Connection, command: Command, events: Sequence[RecordedEvent]
@@ -228,7 +240,7 @@ class Lab:
         target = self.last_write.get(username or SESSION, 0)
         subscriber = self.subscribers[lane]
         waited, timed_out = 0.0, False
-        if wait and not crud and subscriber.checkpoint < target:
+        if wait and not crud and subscriber.position(self.head) < target:
             started = self.clock.now()
             timed_out = not self._wait_for(subscriber, target, timeout or WAIT_TIMEOUT)
             waited = self.clock.now() - started
@@ -239,7 +251,7 @@ class Lab:
             rows = self._rows(connection, view, username, crud)
             head = self.store.head(connection=connection)
         self.head = max(self.head, head)
-        checkpoint = head if crud else subscriber.checkpoint
+        checkpoint = head if crud else subscriber.position(head)
         stale = not crud and checkpoint < target
         if record:
             self.metrics.query_cpu.add(time.perf_counter() - began)
@@ -253,6 +265,7 @@ class Lab:
             rows=rows,
             checkpoint=checkpoint,
             head=head,
+            behind_events=0 if crud else subscriber.behind(),
             behind_seconds=0.0 if crud else self.lag_seconds(lane),
             stale=stale,
             waited=waited,
@@ -281,7 +294,7 @@ class Lab:
     def _wait_for(self, subscriber: Subscriber, target: int, timeout: float) -> bool:
         """Let lab time pass until the subscriber reaches `target`, or the timeout."""
         deadline = self.clock.now() + timeout
-        while subscriber.checkpoint < target:
+        while subscriber.position(self.head) < target:
             due = self.bus.next_due()
             if due is None or due > deadline:
                 self.clock.advance_to(deadline)
@@ -291,10 +304,10 @@ class Lab:
 
     def lag_seconds(self, lane: str) -> float:
         """How long the oldest event the projection has not applied has been waiting."""
-        checkpoint = self.subscribers[lane].checkpoint
-        if checkpoint >= self.head:
+        oldest = self.subscribers[lane].oldest_pending()
+        if oldest is None:
             return 0.0
-        return max(0.0, self.clock.now() - self._recorded_at(checkpoint + 1))
+        return max(0.0, self.clock.now() - self._recorded_at(oldest))
 
     def _recorded_at(self, position: int) -> float:
         for event in reversed(self.recent):  # oldest first: the wanted one is usually old
@@ -461,7 +474,6 @@ class Lab:
         try:
             with self.store.transaction() as connection:
                 projection.clear(connection)
-            subscriber.reset_held()
             total, done = self.store.head(), 0
             yield RebuildProgress(name, 0, total)
             for event in self.store.iter_all(batch=batch):
@@ -473,6 +485,7 @@ class Lab:
             self.flush()
         finally:
             subscriber.rebuilding = False
+            subscriber.after_rebuild()
         self.metrics.rebuilds[name] += 1
         yield RebuildProgress(name, done, done)
 
@@ -539,8 +552,8 @@ class Lab:
             latency=str(self.latencies[name]) if is_async else "inline",
             faults=str(self.faults[name]),
             held=subscriber.holding,
-            checkpoint=subscriber.checkpoint,
-            lag_events=max(0, self.head - subscriber.checkpoint),
+            checkpoint=subscriber.position(self.head),
+            lag_events=subscriber.behind(),
             lag_seconds=self.lag_seconds(name),
             waiting_on_gap=len(subscriber.held) + len(subscriber.at_door),
             subscriber=replace(subscriber.stats),

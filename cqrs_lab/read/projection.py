@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
 from cqrs_lab.read.mirror import MirroredTable
-from cqrs_lab.shop.events import Event, event_from_data
+from cqrs_lab.shop.events import EVENT_TYPES, Event, event_from_data
 from cqrs_lab.store.event_store import RecordedEvent
 
 
@@ -32,6 +32,7 @@ class Projection(ABC):
 
     name: ClassVar[str]
     tables: ClassVar[tuple[type[SQLModel], ...]]
+    handles: ClassVar[frozenset[str]] = frozenset(EVENT_TYPES)  # event types sent to it
 
     def __init__(self) -> None:
         self.mirrors: dict[str, MirroredTable] = {

@@ -1,11 +1,14 @@
-"""Feeding one projection from the bus: duplicates ignored, gaps waited for or caught up.
+"""Feeding one projection from its bus lane: duplicates ignored, gaps waited for or caught up.
 
-The bus may deliver an event twice, late, or not at all. The subscriber keeps the projection
-applying events strictly in position order, exactly once each, whatever arrives.
+The lab publishes to each lane only the events its projection handles, and tells the
+subscriber which positions it sent (`expect`). The bus may deliver an event twice, late, out
+of order or not at all; the subscriber keeps the projection applying events strictly in
+position order, exactly once each, whatever arrives.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -49,6 +52,7 @@ class Subscriber:
         self.gap_policy = gap_policy
         self.mode = mode
         self.stats = SubscriberStats()
+        self.pending: deque[int] = deque()  # positions sent on the lane, not yet applied
         self.held: dict[int, RecordedEvent] = {}  # arrived early, waiting for a gap to fill
         self.holding = False  # the presenter holds deliveries at the projection's door
         self.at_door: list[RecordedEvent] = []
@@ -62,6 +66,27 @@ class Subscriber:
     def checkpoint(self) -> int:
         return self.projection.checkpoint
 
+    def handles(self, event: RecordedEvent) -> bool:
+        return event.type in self.projection.handles
+
+    def expect(self, positions: Iterable[int]) -> None:
+        """The lab sent these positions down the lane."""
+        self.pending.extend(positions)
+
+    def position(self, head: int) -> int:
+        """The log position the projection reflects: everything up to it is applied."""
+        self._prune()
+        return self.pending[0] - 1 if self.pending else max(head, self.checkpoint)
+
+    def behind(self) -> int:
+        """Events sent to the projection and not yet applied."""
+        self._prune()
+        return len(self.pending)
+
+    def oldest_pending(self) -> int | None:
+        self._prune()
+        return self.pending[0] if self.pending else None
+
     def receive(self, event: RecordedEvent) -> None:
         """One delivery from the bus."""
         if self.holding:
@@ -70,11 +95,11 @@ class Subscriber:
         self.stats.deliveries += 1
         if self.rebuilding:  # the rebuild reads every event from the store anyway
             return
-        expected = self.checkpoint + 1
-        if event.position < expected or event.position in self.held:
+        if event.position <= self.checkpoint or event.position in self.held:
             self.stats.duplicates += 1
             return
-        if event.position > expected:
+        missing = self.oldest_pending()
+        if missing is not None and missing < event.position:
             self.stats.gaps += 1
             if self.gap_policy is GapPolicy.WAIT:
                 self.held[event.position] = event
@@ -86,16 +111,14 @@ class Subscriber:
     def apply_inline(self, events: Iterable[RecordedEvent]) -> None:
         """Events recorded in this process's command transaction (inline mode)."""
         for event in events:
-            if event.position > self.checkpoint + 1:
-                self.catch_up(event.position - 1)
-            if event.position == self.checkpoint + 1:
+            if event.position > self.checkpoint:
                 self._apply(event)
 
     def catch_up(self, up_to: int) -> int:
         """Apply every stored event after the checkpoint up to `up_to` (inclusive)."""
         count = 0
         for event in self.read_range(self.checkpoint, up_to):
-            if event.position == self.checkpoint + 1:
+            if event.position > self.checkpoint:
                 self._apply(event)
                 self.stats.caught_up += 1
                 count += 1
@@ -115,12 +138,14 @@ class Subscriber:
         if policy is GapPolicy.CATCH_UP and self.held:
             self.catch_up(max(self.held))
 
-    def reset_held(self) -> None:
+    def after_rebuild(self) -> None:
         self.held.clear()
+        self._prune()
 
     def reset(self) -> None:
         """Forget everything received (the lab was reset)."""
         self.stats = SubscriberStats()
+        self.pending.clear()
         self.held.clear()
         self.at_door.clear()
         self.holding = False
@@ -129,8 +154,13 @@ class Subscriber:
         self.projection.apply(event)
         self.stats.applied += 1
 
+    def _prune(self) -> None:
+        pending, checkpoint = self.pending, self.checkpoint
+        while pending and pending[0] <= checkpoint:
+            pending.popleft()
+
     def _drain_held(self) -> None:
-        for position in sorted(p for p in self.held if p <= self.checkpoint):
+        for position in [p for p in self.held if p <= self.checkpoint]:
             del self.held[position]
-        while (following := self.held.pop(self.checkpoint + 1, None)) is not None:
-            self._apply(following)
+        while (missing := self.oldest_pending()) is not None and missing in self.held:
+            self._apply(self.held.pop(missing))

@@ -201,13 +201,18 @@ class EventBus(Generic[E]):
 
     def publish(self, events: Sequence[E]) -> None:
         """Schedule every event, in order, on every lane."""
+        for name in self._lanes:
+            self.publish_to(name, events)
+
+    def publish_to(self, name: str, events: Sequence[E]) -> None:
+        """Schedule events, in order, on one lane (a subscription filtered by the publisher)."""
+        lane = self._lane(name)
         now = self._clock.now()
-        for name, lane in self._lanes.items():
-            for event in events:
-                self._schedule(name, lane, event, "first", now)
-                if self._chance(lane.faults.dup):
-                    lane.stats.duplicated += 1
-                    self._schedule(name, lane, event, "duplicate", now)
+        for event in events:
+            self._schedule(name, lane, event, "first", now)
+            if self._chance(lane.faults.dup):
+                lane.stats.duplicated += 1
+                self._schedule(name, lane, event, "duplicate", now)
 
     # Looking at the bus
 

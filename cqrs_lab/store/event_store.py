@@ -3,8 +3,8 @@
 It stores event data as JSON objects and knows nothing of the shop. No ORM sessions:
 statements are SQLAlchemy Core built once, and on SQLite (pysqlite) the hot ones run on
 the DB-API connection itself, where SQLAlchemy's per-statement work would cost several
-times SQLite's own. Inside `transaction()`, pass its connection to every call: a second
-connection there would wait for the first (file) or share and reset it (`:memory:`).
+times SQLite's own. Inside `transaction()`, pass its connection to every call: another
+connection would not see the transaction's writes yet, and could not write until it ends.
 """
 
 from __future__ import annotations
@@ -233,6 +233,8 @@ class EventStore:
         self._busy_timeout_ms = int(options.get(BUSY_TIMEOUT_OPTION, DEFAULT_BUSY_TIMEOUT_MS))
         dialect = engine.dialect
         self._pysqlite = dialect.name == "sqlite" and dialect.driver == "pysqlite"
+        # The same engine and pool; its connections ask the SQLite begin hook for IMMEDIATE.
+        self._immediate = engine.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
 
     # -- schema and transactions -------------------------------------------------------
 
@@ -252,10 +254,8 @@ class EventStore:
         On SQLite it begins IMMEDIATE, so concurrent writers queue on the busy timeout
         instead of failing when a read transaction tries to become a write one.
         """
-        with self._translated(), self.engine.connect() as conn:
-            conn.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
-            with conn.begin():
-                yield conn
+        with self._translated(), self._immediate.connect() as conn, conn.begin():
+            yield conn
 
     @contextmanager
     def _translated(self) -> Iterator[None]:

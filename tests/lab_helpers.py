@@ -1,0 +1,26 @@
+"""Helpers for tests that drive a whole headless Lab."""
+
+from __future__ import annotations
+
+from cqrs_lab.lab import Lab, Outcome
+
+SHOP_SETUP = """
+register alice alice@example.com s3cret-pass
+register bob bob@example.com bob-secret-1
+add-product mug "Blue mug" 12.50 10
+add-product tea "Green tea" 4.00 50
+"""
+
+
+def new_lab(seed: int = 1, db: str = ":memory:") -> Lab:
+    return Lab.open(db, seed=seed, password_cost=2**4)
+
+
+def run(lab: Lab, script: str) -> list[Outcome]:
+    """Run every line; fail the test on the first line that does not parse."""
+    outcomes = []
+    for line in script.strip().splitlines():
+        outcome = lab.execute(line)
+        assert outcome.code != "parse_error", outcome.message
+        outcomes.append(outcome)
+    return outcomes

@@ -1,0 +1,222 @@
+"""The read side through the Lab: lag, stale reads, --wait, faults, rebuild, restarts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cqrs_lab.lab import Lab
+
+from .lab_helpers import SHOP_SETUP, new_lab, run
+
+VIEWS = [
+    ("catalog", None),
+    ("cart", "alice"),
+    ("cart", "bob"),
+    ("orders", "alice"),
+    ("orders", "bob"),
+    ("sales", None),
+]
+
+
+def answers(lab: Lab, *, crud: bool) -> dict[tuple[str, str | None], object]:
+    return {
+        (view, user): lab.query(view, user, crud=crud, record=False).rows for view, user in VIEWS
+    }
+
+
+def test_a_stale_read_after_placing_an_order() -> None:
+    lab = new_lab()
+    run(lab, "latency all zero\n" + SHOP_SETUP + "add-to-cart alice mug 2\nsettle")
+    run(lab, "latency orders fixed:2s\nplace-order alice")
+    stale = lab.execute("query orders alice")
+    assert stale.data["stale"] is True
+    assert stale.data["rows"] == []
+    assert stale.data["behind_events"] == stale.data["head"] - stale.data["checkpoint"] > 0
+    crud = lab.execute("query orders alice --crud")
+    assert [row[0] for row in crud.data["rows"]] == ["o1"]
+    lab.execute("advance 1.999s")
+    assert lab.execute("query orders alice").data["stale"] is True
+    lab.execute("advance 1ms")
+    fresh = lab.execute("query orders alice")
+    assert fresh.data["stale"] is False and fresh.data["behind_events"] == 0
+    assert fresh.data["rows"] == crud.data["rows"]
+    assert lab.metrics.stale_reads["orders"] == 2
+
+
+def test_query_wait_reads_your_own_write() -> None:
+    lab = new_lab()
+    run(lab, "latency all zero\n" + SHOP_SETUP + "add-to-cart alice mug 1\nsettle")
+    run(lab, "latency orders fixed:1500ms\nplace-order alice")
+    waited = lab.execute("query orders alice --wait")
+    assert waited.data["stale"] is False
+    assert waited.data["waited"] == pytest.approx(1.5)
+    assert [row[0] for row in waited.data["rows"]] == ["o1"]
+
+
+def test_wait_times_out_when_the_event_is_lost() -> None:
+    lab = new_lab()
+    run(lab, "latency all zero\n" + SHOP_SETUP + "settle")
+    run(lab, "faults orders drop=1 lost=on\nadd-to-cart alice mug 1\nplace-order alice")
+    answer = lab.execute("query orders alice --wait 3s")
+    assert answer.data["timed_out"] is True and answer.data["stale"] is True
+    assert lab.clock.now() == pytest.approx(3.0)
+
+
+def test_inline_mode_never_lags() -> None:
+    lab = new_lab()
+    run(lab, "latency all fixed:5s\nmode orders inline\n" + SHOP_SETUP)
+    run(lab, "add-to-cart alice mug 1\nplace-order alice")
+    answer = lab.execute("query orders alice")
+    assert answer.data["stale"] is False and len(answer.data["rows"]) == 1
+    assert lab.snapshot().lane("orders").in_flight == ()
+    assert lab.execute("query cart alice").data["stale"] is True
+
+
+def test_duplicates_are_ignored_by_the_checkpoint() -> None:
+    lab = new_lab(seed=4)
+    run(lab, "latency all uniform:10ms..50ms\nfaults all dup=1\n" + SHOP_SETUP + "settle")
+    lane = lab.snapshot().lane("catalog")
+    assert lane.subscriber.duplicates == lane.bus.duplicated > 0
+    assert answers(lab, crud=False) == answers(lab, crud=True)
+
+
+def test_lost_events_leave_a_gap_that_catch_up_fills() -> None:
+    lab = new_lab(seed=2)
+    run(lab, "latency all zero\nfaults catalog drop=0.5 lost=on\n" + SHOP_SETUP)
+    run(lab, "restock mug 1\nrestock tea 2\nrestock mug 3\nsettle")
+    lane = lab.snapshot().lane("catalog")
+    assert lane.bus.lost > 0 and lane.checkpoint < lab.head
+    run(lab, "gaps catalog catch-up")
+    assert lab.snapshot().lane("catalog").checkpoint == lab.head
+    assert lab.query("catalog", record=False).rows == lab.query("catalog", crud=True).rows
+
+
+def test_rebuild_equals_incremental() -> None:
+    lab = new_lab()
+    run(
+        lab,
+        "latency all exp:200ms\n"
+        + SHOP_SETUP
+        + "add-to-cart alice mug 2\nplace-order alice\npay last\nsettle",
+    )
+    before = answers(lab, crud=False)
+    assert lab.execute("rebuild all").ok
+    assert answers(lab, crud=False) == before == answers(lab, crud=True)
+    assert lab.metrics.rebuilds == {"catalog": 1, "carts": 1, "orders": 1, "sales": 1}
+
+
+def test_a_restart_resumes_from_the_checkpoint(tmp_path: Path) -> None:
+    db = str(tmp_path / "lab.db")
+    lab = new_lab(db=db)
+    run(
+        lab,
+        "latency all fixed:1s\n"
+        + SHOP_SETUP
+        + "advance 1s\nadd-to-cart alice mug 1\nplace-order alice",
+    )
+    checkpoint = lab.snapshot().lane("orders").checkpoint
+    assert checkpoint < lab.head
+    lab.store.engine.dispose()  # the process dies: in-flight deliveries are gone
+    restarted = new_lab(db=db)
+    assert restarted.snapshot().lane("orders").checkpoint == restarted.head
+    assert answers(restarted, crud=False) == answers(restarted, crud=True)
+
+
+def test_a_crash_in_the_middle_of_a_batch_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    db = str(tmp_path / "lab.db")
+    lab = new_lab(db=db)
+    run(
+        lab,
+        "latency all zero\n" + SHOP_SETUP + "add-to-cart alice mug 3\nplace-order alice\nsettle",
+    )
+    run(lab, "latency all fixed:1s\npay last\nadd-to-cart bob tea 4\nplace-order bob")
+    subscriber = lab.subscribers["sales"]
+    pending = lab.store.read_all(after=subscriber.checkpoint)
+    subscriber.projection.apply(pending[0])  # applied in memory, then the process dies
+    lab.store.engine.dispose()
+    restarted = new_lab(db=db)
+    assert answers(restarted, crud=False) == answers(restarted, crud=True)
+    restarted.execute("rebuild sales")
+    assert answers(restarted, crud=False) == answers(restarted, crud=True)
+
+
+def test_a_new_projection_fills_itself_from_history(tmp_path: Path) -> None:
+    db = str(tmp_path / "lab.db")
+    lab = new_lab(db=db)
+    run(
+        lab,
+        "latency all zero\n" + SHOP_SETUP + "add-to-cart alice mug 1\nplace-order alice\nsettle",
+    )
+    with lab.store.transaction() as connection:  # as if "sales" had never existed
+        lab.projections["sales"].clear(connection)
+    lab.store.engine.dispose()
+    restarted = new_lab(db=db)
+    assert restarted.query("sales", record=False).rows == restarted.query("sales", crud=True).rows
+
+
+# -- property: whatever the faults, projections end equal to a rebuild and to CRUD ---------
+
+lines = st.sampled_from(
+    [
+        "add-to-cart alice mug 1",
+        "add-to-cart bob tea 2",
+        "add-to-cart alice tea 1",
+        "remove-from-cart alice mug",
+        "place-order alice",
+        "place-order bob",
+        "pay last",
+        "cancel last",
+        "ship last",
+        "restock mug 2",
+        "advance 300ms",
+        "step",
+        "latency all exp:300ms",
+        "latency all uniform:0ms..2s",
+        "faults all drop=0.3",
+        "faults all dup=0.3",
+        "faults all reorder=on",
+        "faults all drop=0.2 lost=on",
+        "faults all none",
+        "gaps all catch-up",
+        "gaps all wait",
+        "mode sales inline",
+        "mode sales async",
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), script=st.lists(lines, max_size=25))
+def test_projections_converge_to_a_rebuild_and_to_crud(seed: int, script: list[str]) -> None:
+    lab = new_lab(seed=seed)
+    run(lab, SHOP_SETUP + "\n".join(script))
+    run(lab, "faults all none\ngaps all catch-up\nsettle")
+    incremental = answers(lab, crud=False)
+    assert incremental == answers(lab, crud=True)
+    run(lab, "rebuild all")
+    assert answers(lab, crud=False) == incremental
+
+
+def test_same_seed_same_run() -> None:
+    script = (
+        SHOP_SETUP
+        + "latency all exp:500ms\nfaults all drop=0.2 dup=0.2 reorder=on\n"
+        + ("add-to-cart alice mug 1\nplace-order alice\npay last\nadvance 200ms\n" * 3)
+        + "settle"
+    )
+
+    def deliveries(seed: int) -> list[tuple[float, str, int, str]]:
+        lab = new_lab(seed=seed)
+        log: list[tuple[float, str, int, str]] = []
+        lab.bus.add_observer(
+            lambda d, outcome: log.append((d.due_at, d.subscription, d.position, outcome))
+        )
+        run(lab, script)
+        return log
+
+    assert deliveries(7) == deliveries(7)
+    assert deliveries(7) != deliveries(8)
