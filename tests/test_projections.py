@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -35,6 +35,7 @@ from cqrs_lab.shop.state import Cart, Order, OrderStatus, Product, State, evolve
 from cqrs_lab.store.event_store import EventMetadata, RecordedEvent
 
 USERS = ("alice", "bob")
+P = TypeVar("P", bound=Projection)
 
 
 class Shop:
@@ -94,7 +95,7 @@ def engine() -> Iterator[Engine]:
     engine.dispose()
 
 
-def prepared(projection: Projection, engine: Engine) -> Projection:
+def prepared(projection: P, engine: Engine) -> P:
     with engine.begin() as conn:
         projection.create_tables(conn)
     return projection
@@ -155,7 +156,7 @@ def story() -> Shop:
     return shop
 
 
-def built(projection: Projection, engine: Engine, shop: Shop) -> Projection:
+def built(projection: P, engine: Engine, shop: Shop) -> P:
     prepared(projection, engine)
     apply_all(projection, shop.recorded, engine)
     return projection
@@ -174,7 +175,7 @@ def test_registry_lists_the_four_in_display_order() -> None:
 def test_catalog_tracks_stock_through_restock_reservations_and_releases(engine: Engine) -> None:
     catalog = built(CatalogProjection(), engine, story())
     with engine.connect() as conn:
-        view = catalog.query(conn)  # type: ignore[attr-defined]
+        view = catalog.query(conn)
     assert view.columns == CATALOG_COLUMNS
     assert view.rows == (
         ("hat", "Hat", 2000, 5),
@@ -187,7 +188,6 @@ def test_catalog_tracks_stock_through_restock_reservations_and_releases(engine: 
 def test_carts_lines_and_denormalized_totals(engine: Engine) -> None:
     shop = stocked_shop()
     carts = prepared(CartsProjection(), engine)
-    assert isinstance(carts, CartsProjection)
     shop.run(cmd.AddToCart, username="alice", sku="mug", quantity=2)
     shop.run(cmd.AddToCart, username="alice", sku="pen", quantity=3)
     shop.run(cmd.AddToCart, username="alice", sku="mug", quantity=1)
@@ -208,7 +208,6 @@ def test_carts_lines_and_denormalized_totals(engine: Engine) -> None:
 
 def test_carts_after_checkout_and_for_unknown_users(engine: Engine) -> None:
     carts = built(CartsProjection(), engine, story())
-    assert isinstance(carts, CartsProjection)
     with engine.connect() as conn:
         alice, bob, nobody = (carts.query(conn, u) for u in ("alice", "bob", "nobody"))
     assert alice == ViewRows(CART_COLUMNS, (), (("total_cents", 0), ("items", 0)))
@@ -219,7 +218,6 @@ def test_carts_after_checkout_and_for_unknown_users(engine: Engine) -> None:
 
 def test_orders_by_user_with_every_status(engine: Engine) -> None:
     orders = built(OrdersProjection(), engine, story())
-    assert isinstance(orders, OrdersProjection)
     with engine.connect() as conn:
         alice, bob, nobody = (orders.query(conn, u) for u in ("alice", "bob", "nobody"))
     assert alice.columns == ORDERS_COLUMNS
@@ -240,12 +238,11 @@ def test_orders_paid_status(engine: Engine) -> None:
     shop.run(cmd.PayOrder, order_id="o9")
     orders = built(OrdersProjection(), engine, shop)
     with engine.connect() as conn:
-        assert orders.query(conn, "bob").rows == (("o9", "paid", 398, 7.0),)  # type: ignore[attr-defined]
+        assert orders.query(conn, "bob").rows == (("o9", "paid", 398, 7.0),)
 
 
 def test_sales_dashboard_refunds_cancelled_paid_orders(engine: Engine) -> None:
     sales = built(SalesProjection(), engine, story())
-    assert isinstance(sales, SalesProjection)
     with engine.connect() as conn:
         view = sales.query(conn)
     assert view.columns == SALES_COLUMNS
@@ -270,7 +267,7 @@ def test_sales_top_products_by_units_then_sku(engine: Engine) -> None:
     shop.run(cmd.PayOrder, order_id="o1")
     sales = built(SalesProjection(), engine, shop)
     with engine.connect() as conn:
-        view = sales.query(conn)  # type: ignore[attr-defined]
+        view = sales.query(conn)
     assert len(view.rows) == TOP_PRODUCTS
     assert view.rows == (("p5", 9), ("p2", 7), ("p1", 3), ("p3", 3), ("p6", 3))
     assert view.summary_dict() == {

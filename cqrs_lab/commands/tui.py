@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cqrs_lab.commands import prompt
-from cqrs_lab.commands.options import add_lab_options
+from cqrs_lab.commands.options import add_lab_options, open_lab
 
 HELP = "the lab screen (the default)"
 
@@ -15,4 +14,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    return prompt.main(args)
+    lab = open_lab(args, real_time=True)
+    if lab is None:
+        return 2
+    from cqrs_lab.tui.app import LabApp  # Textual loads only for the screen
+
+    try:
+        LabApp(lab).run()
+    finally:
+        lab.close()
+    return 0

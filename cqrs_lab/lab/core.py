@@ -18,6 +18,7 @@ from cqrs_lab.crud.twin import CrudTwin
 from cqrs_lab.lab import interpreter
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.defaults import DEFAULT_LATENCY, RECENT_EVENTS, SESSION, WAIT_TIMEOUT
+from cqrs_lab.lab.load import LoadReport, LoadRun, run_load
 from cqrs_lab.lab.metrics import LabMetrics
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.snapshot import LabSnapshot, LaneState
@@ -157,6 +158,14 @@ class Lab:
             self._account(second_result)
         return first_result, second_result, retry
 
+    def load(self, rate: float, duration: float) -> LoadReport:
+        """A Poisson workload of `rate` requests a second for `duration`, played in lab time."""
+        return run_load(self, rate, duration)
+
+    def start_load(self, rate: float, duration: float) -> LoadRun:
+        """The same workload as the clock runs: call `poll()` on it every frame."""
+        return LoadRun(self, rate, duration)
+
     def login(self, username: str, password: str) -> bool:
         return self.credentials.verify(username, password)
 
@@ -192,6 +201,26 @@ class Lab:
         self.last_write[SESSION] = events[-1].position
         self.head = max(self.head, events[-1].position)
         self._publish(events)
+
+    def poll_store(self) -> int:
+        """Pick up events another process appended to the same database, and publish them.
+
+        Two attendees' labs on one database see each other's events travel their lanes.
+        """
+        head = self.store.head()
+        if head <= self.head:
+            return 0
+        events = self.store.read_all(after=self.head)
+        for event in events:
+            self.metrics.events[event.type] += 1
+            self.recent.appendleft(event)
+        self.head = head
+        self._publish(events)
+        for subscriber in self.subscribers.values():
+            if subscriber.mode is Mode.INLINE:
+                subscriber.catch_up(head)
+        self.flush()
+        return len(events)
 
     def _publish(self, events: Sequence[RecordedEvent]) -> None:
         """Send each async lane the events its projection handles (a filtered subscription)."""
@@ -332,6 +361,7 @@ class Lab:
 
     def tick(self) -> int:
         """Deliver what is due by the clock's own time (the TUI calls this every frame)."""
+        self.poll_store()
         delivered = self.bus.deliver_due()
         if delivered:
             self.flush()

@@ -19,7 +19,10 @@ from cqrs_lab.store.event_store import RecordedEvent
 
 
 class CartLine(SQLModel, table=True):
-    """One product in one cart; the (username, sku) key serves the per-user sorted read."""
+    """One product in one cart; the (username, sku) key serves the per-user sorted read.
+
+    Sums of cents are BIGINT: a 32-bit INTEGER (PostgreSQL) overflows at 21 million.
+    """
 
     __tablename__ = "carts_lines"
 
@@ -27,7 +30,7 @@ class CartLine(SQLModel, table=True):
     sku: str = Field(primary_key=True)
     quantity: int
     unit_price_cents: int
-    subtotal_cents: int
+    subtotal_cents: int = Field(sa_type=sa.BigInteger)
 
 
 class CartTotal(SQLModel, table=True):
@@ -36,7 +39,7 @@ class CartTotal(SQLModel, table=True):
     __tablename__ = "carts_totals"
 
     username: str = Field(primary_key=True)
-    total_cents: int
+    total_cents: int = Field(sa_type=sa.BigInteger)
     items: int
 
 
@@ -58,6 +61,8 @@ class CartsProjection(Projection):
 
     def __init__(self) -> None:
         super().__init__()
+        self._lines = self.mirror(CartLine)
+        self._totals = self.mirror(CartTotal)
         self._skus: dict[str, set[str]] = {}
 
     def handle(self, event: ev.Event, recorded: RecordedEvent) -> None:
@@ -65,13 +70,17 @@ class CartsProjection(Projection):
             case ev.ItemAddedToCart():
                 self._add(event)
             case ev.ItemRemovedFromCart():
+                skus = self._skus.get(event.username, set())
+                skus.discard(event.sku)
+                if not skus:
+                    self._skus.pop(event.username, None)
                 self._remove(event.username, event.sku)
             case ev.CartCheckedOut():
-                for sku in sorted(self._skus.get(event.username, ())):
+                for sku in self._skus.pop(event.username, ()):
                     self._remove(event.username, sku)
 
     def _add(self, event: ev.ItemAddedToCart) -> None:
-        lines = self.mirror(CartLine)
+        lines = self._lines
         line = lines.get(event.username, event.sku)
         old_quantity = 0 if line is None else line["quantity"]
         old_subtotal = 0 if line is None else line["subtotal_cents"]
@@ -90,19 +99,15 @@ class CartsProjection(Projection):
         self._change_total(event.username, subtotal - old_subtotal, event.quantity)
 
     def _remove(self, username: str, sku: str) -> None:
-        lines = self.mirror(CartLine)
+        lines = self._lines
         line = lines.get(username, sku)
         if line is None:
             return
         lines.delete(username, sku)
-        skus = self._skus[username]
-        skus.discard(sku)
-        if not skus:
-            del self._skus[username]
         self._change_total(username, -line["subtotal_cents"], -line["quantity"])
 
     def _change_total(self, username: str, cents: int, items: int) -> None:
-        totals = self.mirror(CartTotal)
+        totals = self._totals
         row = totals.get(username) or {"username": username, "total_cents": 0, "items": 0}
         row["total_cents"] += cents
         row["items"] += items
@@ -114,7 +119,7 @@ class CartsProjection(Projection):
     def load(self, connection: Connection) -> None:
         super().load(connection)
         self._skus = {}
-        for username, sku in self.mirror(CartLine).rows:
+        for username, sku in self._lines.rows:
             self._skus.setdefault(username, set()).add(sku)
 
     def clear(self, connection: Connection) -> None:

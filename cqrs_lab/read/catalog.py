@@ -33,11 +33,14 @@ class CatalogProjection(Projection):
     name = "catalog"
     tables = (CatalogProduct,)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._products = self.mirror(CatalogProduct)
+
     def handle(self, event: ev.Event, recorded: RecordedEvent) -> None:
-        products = self.mirror(CatalogProduct)
         match event:
             case ev.ProductAdded():
-                products.put(
+                self._products.put(
                     {
                         "sku": event.sku,
                         "name": event.name,
@@ -51,7 +54,7 @@ class CatalogProjection(Projection):
                 self._change_stock(event.sku, -event.quantity)
 
     def _change_stock(self, sku: str, delta: int) -> None:
-        products = self.mirror(CatalogProduct)
+        products = self._products
         row = products.get(sku)
         if row is None:  # a product this projection never saw added: nothing to adjust
             return

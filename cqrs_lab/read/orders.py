@@ -26,7 +26,7 @@ class OrderByUser(SQLModel, table=True):
     order_id: str = Field(primary_key=True)
     username: str
     status: str
-    total_cents: int
+    total_cents: int = Field(sa_type=sa.BigInteger)
     placed_at: float
 
 
@@ -48,8 +48,12 @@ class OrdersProjection(Projection):
     name = "orders"
     tables = (OrderByUser,)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._orders = self.mirror(OrderByUser)
+
     def handle(self, event: ev.Event, recorded: RecordedEvent) -> None:
-        orders = self.mirror(OrderByUser)
+        orders = self._orders
         match event:
             case ev.OrderPlaced():
                 orders.put(

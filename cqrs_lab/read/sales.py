@@ -27,8 +27,8 @@ class SalesTotals(SQLModel, table=True):
 
     __tablename__ = "sales_totals"
 
-    id: int = Field(primary_key=True)
-    revenue_cents: int = 0
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    revenue_cents: int = Field(default=0, sa_type=sa.BigInteger)
     placed: int = 0
     paid: int = 0
     cancelled: int = 0
@@ -42,7 +42,7 @@ class SalesProduct(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_sales_products_top", sa.text("units DESC"), "sku"),)
 
     sku: str = Field(primary_key=True)
-    units: int
+    units: int = Field(sa_type=sa.BigInteger)
 
 
 _TOTALS = cast(sa.Table, SalesTotals.__table__)
@@ -62,6 +62,11 @@ class SalesProjection(Projection):
     name = "sales"
     tables = (SalesTotals, SalesProduct)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._totals = self.mirror(SalesTotals)
+        self._products = self.mirror(SalesProduct)
+
     def handle(self, event: ev.Event, recorded: RecordedEvent) -> None:
         match event:
             case ev.OrderPlaced():
@@ -77,14 +82,14 @@ class SalesProjection(Projection):
                 self._change_units(event.lines, -1)
 
     def _change_totals(self, **deltas: int) -> None:
-        totals = self.mirror(SalesTotals)
+        totals = self._totals
         row = totals.get(_TOTALS_ID) or {"id": _TOTALS_ID, **dict.fromkeys(SALES_SUMMARY_KEYS, 0)}
         for key, delta in deltas.items():
             row[key] += delta
         totals.put(row)
 
     def _change_units(self, lines: tuple[ev.OrderLine, ...], sign: int) -> None:
-        products = self.mirror(SalesProduct)
+        products = self._products
         for line in lines:
             row = products.get(line.sku)
             units = (0 if row is None else row["units"]) + sign * line.quantity

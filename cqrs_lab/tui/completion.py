@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from textual.suggester import Suggester
 
 from cqrs_lab import script as sc
+from cqrs_lab.shop.commands import COMMAND_TYPES
 from cqrs_lab.store.event_store import RecordedEvent
 
 if TYPE_CHECKING:
@@ -20,13 +21,9 @@ if TYPE_CHECKING:
 
 LANE_WORDS = (*sc.LANES, sc.LANE_ALL)
 LATENCY_WORDS = ("zero", "fixed:", "uniform:", "exp:", "lognormal:")
-FAULT_WORDS = ("none", "drop=", "dup=", "reorder=on", "reorder=off", "lost=on", "lost=off",
-               "timeout=")
+FAULT_WORDS = ("none", "drop=", "dup=", "reorder=", "lost=", "timeout=")
 QUERY_OPTIONS = ("--crud", "--wait")
-SHOP_WORDS = (
-    "register", "add-product", "restock", "add-to-cart", "remove-from-cart", "place-order",
-    "pay", "cancel", "ship",
-)  # fmt: skip
+SHOP_WORDS = tuple(command.verb for command in COMMAND_TYPES)
 USER_VIEWS = ("cart", "carts", "orders")
 SEPARATOR = ";"
 KNOWN_LIMIT = 500

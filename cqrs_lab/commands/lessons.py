@@ -1,0 +1,86 @@
+"""`cqrs-lab lessons list|validate [PATH...]`: the curriculum, headless.
+
+Exit status: 0 all good; 1 a lesson has problems (it does not load, or a solution does not
+meet its goal); 2 no lesson files were found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cqrs_lab.lessons import Lesson, LessonProblem
+
+HELP = "list the lessons, or validate them by playing every solution headless"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="lessons_action", metavar="ACTION")
+    for name, text in (
+        ("list", "list the lessons, with your progress (the default)"),
+        ("validate", "load every lesson and play each step's solution on a fresh lab"),
+    ):
+        action = actions.add_parser(name, help=text, description=text)
+        action.add_argument(
+            "paths",
+            nargs="*",
+            type=Path,
+            metavar="PATH",
+            help="lesson files or folders (default: the lessons folder)",
+        )
+
+
+def main(args: argparse.Namespace) -> int:
+    from cqrs_lab.lessons import lessons_dir, load_lessons
+
+    paths = getattr(args, "paths", None) or [lessons_dir()]
+    loaded = load_lessons(paths)
+    if not loaded.lessons and not loaded.problems:
+        where = ", ".join(str(path) for path in paths)
+        print(f"cqrs-lab lessons: no lesson files in {where}", file=sys.stderr)
+        return 2
+    for problem in loaded.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if args.lessons_action == "validate":
+        failed = _validate(loaded.lessons)
+        checked = len(loaded.lessons) + _files_with_problems(loaded.problems)
+        bad = failed + _files_with_problems(loaded.problems)
+        verdict = "all goals met" if not bad else f"{bad} with problems"
+        print(f"{checked} lessons checked: {verdict}")
+        return 1 if bad else 0
+    _list(loaded.lessons)
+    return 1 if loaded.problems else 0
+
+
+def _validate(lessons: Sequence[Lesson]) -> int:
+    from cqrs_lab.lessons import validate_lesson
+
+    failed = 0
+    for lesson in lessons:
+        report = validate_lesson(lesson)
+        steps = len(lesson.steps)
+        print(f"{'ok  ' if report.ok else 'FAIL'}  {lesson.id} ({steps} steps)")
+        for problem in report.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        failed += not report.ok
+    return failed
+
+
+def _files_with_problems(problems: Sequence[LessonProblem]) -> int:
+    return len({problem.path for problem in problems})
+
+
+def _list(lessons: Sequence[Lesson]) -> None:
+    from cqrs_lab.lessons import Progress
+
+    progress = Progress.load()
+    if progress.notice:
+        print(f"note: {progress.notice}", file=sys.stderr)
+    for lesson in lessons:
+        status = progress.status(lesson)
+        print(f"{lesson.id:<34} {status:<8} {len(lesson.steps)} steps  {lesson.title}")
+        print(f"{'':<34} {lesson.summary}")

@@ -1,0 +1,217 @@
+"""Reading lesson files: TOML front matter between `+++` lines, then a Markdown introduction.
+
+Every problem becomes a `LessonProblem` that names the file, the step (counted from 1, with
+its title) and the field, so an instructor can fix a lesson without reading code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from cqrs_lab.lessons.goals import GoalError, plain_message
+from cqrs_lab.lessons.model import Lesson, ScriptProblem, Step
+
+FENCE = "+++"
+README = "README.md"
+RESERVED = ("intro", "source")
+"""Lesson fields the loader fills in itself (the Markdown body and the file)."""
+_TOML_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+
+@dataclass(frozen=True, slots=True)
+class LessonProblem:
+    path: Path
+    message: str
+    step: int | None = None
+    """Counted from 1."""
+    step_title: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        parts = [str(self.path)]
+        if self.step is not None:
+            title = f" ({self.step_title!r})" if self.step_title else ""
+            parts.append(f"step {self.step}{title}")
+        if self.field:
+            parts.append(self.field)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+class LessonError(Exception):
+    """A lesson file that cannot be used, with every problem found in it."""
+
+    def __init__(self, problems: Sequence[LessonProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    lessons: tuple[Lesson, ...]
+    """Sorted by `order`, then id."""
+    problems: tuple[LessonProblem, ...]
+
+
+def read_lesson(path: Path) -> Lesson:
+    """Load one lesson file; raise LessonError naming every problem."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise LessonError([LessonProblem(path, f"cannot read the file: {error}")]) from None
+    return parse_lesson(text, path)
+
+
+def parse_lesson(text: str, path: Path) -> Lesson:
+    front, body = split_front_matter(text, path)
+    try:
+        data = tomllib.loads(front)
+    except tomllib.TOMLDecodeError as error:
+        raise LessonError([LessonProblem(path, _toml_message(error))]) from None
+    reserved = [key for key in RESERVED if key in data]
+    if reserved:
+        problems = [
+            LessonProblem(path, "is not a front matter field: the loader sets it", field=key)
+            for key in reserved
+        ]
+        raise LessonError(problems)
+    try:
+        lesson = Lesson.model_validate({**data, "intro": body, "source": path})
+    except ValidationError as error:
+        raise LessonError(validation_problems(error, data, path)) from None
+    if lesson.id != path.stem:
+        raise LessonError(
+            [
+                LessonProblem(
+                    path, f"'{lesson.id}' must match the file name '{path.stem}'", field="id"
+                )
+            ]
+        )
+    return lesson
+
+
+def split_front_matter(text: str, path: Path) -> tuple[str, str]:
+    """(TOML text, Markdown body)."""
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
+    if not lines or lines[0].strip() != FENCE:
+        raise LessonError(
+            [
+                LessonProblem(
+                    path, f"line 1: a lesson file starts with a line '{FENCE}' (front matter)"
+                )
+            ]
+        )
+    for index in range(1, len(lines)):
+        if lines[index].strip() == FENCE:
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]).strip()
+    raise LessonError(
+        [
+            LessonProblem(
+                path, f"no closing '{FENCE}' line after the front matter that starts at line 1"
+            )
+        ]
+    )
+
+
+def _toml_message(error: tomllib.TOMLDecodeError) -> str:
+    """The parser's message, with its line counted in the file (the front matter starts on
+    the file's line 2)."""
+    message = str(error)
+    where = _TOML_WHERE.search(message)
+    if where is None:
+        return f"bad TOML in the front matter: {message}"
+    line, column = int(where.group(1)) + 1, int(where.group(2))
+    return f"line {line}, column {column}: bad TOML: {message[: where.start()]}"
+
+
+def validation_problems(
+    error: ValidationError, data: dict[str, Any], path: Path
+) -> list[LessonProblem]:
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = list(item["loc"])
+        step: int | None = None
+        title: str | None = None
+        known = [name for name in Lesson.model_fields if name not in RESERVED]
+        if len(loc) >= 2 and loc[0] == "steps" and isinstance(loc[1], int):
+            step = loc[1] + 1
+            title = _raw_title(data, loc[1])
+            loc = loc[2:]
+            known = list(Step.model_fields)
+        field = _field_path(loc)
+        cause = item.get("ctx", {}).get("error")
+        if isinstance(cause, GoalError):
+            for sub, message in cause.problems:
+                where = f"{field}.{sub}" if sub else field
+                problems.append(LessonProblem(path, message, step, title, where))
+        elif isinstance(cause, ScriptProblem):
+            for script_error in cause.errors:
+                problems.append(LessonProblem(path, str(script_error), step, title, field))
+        elif item["type"] == "string_pattern_mismatch" and field == "id":
+            message = "use lowercase letters, digits and single hyphens, like 03-projections"
+            problems.append(LessonProblem(path, message, step, title, field))
+        else:
+            problems.append(LessonProblem(path, plain_message(item, known), step, title, field))
+    return problems
+
+
+def _field_path(loc: Sequence[int | str]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part + 1}]"
+        else:
+            path = f"{path}.{part}" if path else str(part)
+    return path
+
+
+def _raw_title(data: dict[str, Any], index: int) -> str | None:
+    steps = data.get("steps")
+    if isinstance(steps, list) and index < len(steps) and isinstance(steps[index], dict):
+        title = steps[index].get("title")
+        return title if isinstance(title, str) else None
+    return None
+
+
+def lesson_files(paths: Iterable[Path]) -> list[Path]:
+    """The lesson files among `paths`: files as given, and every *.md in a directory except
+    its README.md."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.glob("*.md") if p.name != README))
+        else:
+            files.append(path)
+    return files
+
+
+def load_lessons(paths: Iterable[Path]) -> LoadResult:
+    """Every lesson that loads, and every problem of those that do not (a missing path or a
+    second lesson with the same id is a problem too)."""
+    lessons: list[Lesson] = []
+    problems: list[LessonProblem] = []
+    seen: dict[str, Path] = {}
+    for path in lesson_files(paths):
+        if not path.exists():
+            problems.append(LessonProblem(path, "no such file or directory"))
+            continue
+        try:
+            lesson = read_lesson(path)
+        except LessonError as error:
+            problems.extend(error.problems)
+            continue
+        if lesson.id in seen:
+            message = f"'{lesson.id}' is already the id of {seen[lesson.id]}"
+            problems.append(LessonProblem(path, message, field="id"))
+            continue
+        seen[lesson.id] = path
+        lessons.append(lesson)
+    lessons.sort(key=lambda lesson: (lesson.order, lesson.id))
+    return LoadResult(tuple(lessons), tuple(problems))

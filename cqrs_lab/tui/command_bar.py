@@ -1,0 +1,171 @@
+"""The command bar: an Input for lab lines with completion and history, and the result or
+error of the last line under it (the error in words and with a caret, not by colour alone)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from cqrs_lab import script as sc
+from cqrs_lab.tui.completion import LineSuggester, Vocabulary, complete
+
+HISTORY_LIMIT = 200
+PLACEHOLDER = "type a lab line: register, add-product, query, latency… (Tab completes, F1 help)"
+
+
+@dataclass
+class History:
+    """Lines sent from the bar, browsed with up and down like a shell's history.
+
+    A password never enters it: a line with one is kept only up to where the password began,
+    so recalling it leaves the password to be typed again.
+    """
+
+    lines: list[str] = field(default_factory=list)
+    _index: int | None = None  # position while browsing; None when not browsing
+    _draft: str = ""  # what was typed before browsing started
+
+    def add(self, line: str) -> None:
+        kept = _without_secrets(line).rstrip()
+        self._index = None
+        if not kept.strip() or (self.lines and self.lines[-1] == kept):
+            return
+        self.lines.append(kept)
+        del self.lines[:-HISTORY_LIMIT]
+
+    def previous(self, current: str) -> str:
+        """The line before the one shown (the newest at first); stays at the oldest."""
+        if not self.lines:
+            return current
+        if self._index is None:
+            self._draft = current
+            self._index = len(self.lines)
+        self._index = max(0, self._index - 1)
+        return self.lines[self._index]
+
+    def next(self, current: str) -> str:
+        """The line after the one shown; past the newest, the draft typed before browsing."""
+        if self._index is None:
+            return current
+        self._index += 1
+        if self._index >= len(self.lines):
+            self._index = None
+            return self._draft
+        return self.lines[self._index]
+
+
+def _without_secrets(line: str) -> str:
+    masked = sc.mask_secrets(line)
+    if masked == line:
+        return line
+    first = next(i for i, (a, b) in enumerate(zip(line, masked, strict=True)) if a != b)
+    return line[:first]
+
+
+class CommandInput(Input):
+    """The bar's Input: up/down browse the history, Tab completes the word.
+
+    Tab never moves focus away from the bar: a learner typing on would otherwise send
+    keys to another widget. Escape leaves the bar.
+    """
+
+    BINDINGS = [
+        Binding("up", "history_previous", "Previous line", show=False),
+        Binding("down", "history_next", "Next line", show=False),
+        Binding("tab", "complete", "Complete", show=False),
+    ]
+
+    def __init__(
+        self, history: History, vocabulary: Callable[[], Vocabulary], **options: object
+    ) -> None:
+        super().__init__(suggester=LineSuggester(vocabulary), **options)  # type: ignore[arg-type]
+        self.history = history
+        self._vocabulary = vocabulary
+
+    def action_history_previous(self) -> None:
+        self._show(self.history.previous(self.value))
+
+    def action_history_next(self) -> None:
+        self._show(self.history.next(self.value))
+
+    def action_complete(self) -> None:
+        """Complete the word before the cursor (at the end of the line), if one fits."""
+        if not self.cursor_at_end:
+            return
+        completed = complete(self.value, self._vocabulary())
+        if completed is not None:
+            self._show(completed)
+        else:
+            self.app.bell()
+
+    def _show(self, value: str) -> None:
+        self.value = value
+        self.cursor_position = len(value)
+
+
+class CommandBar(Vertical):
+    """The bar and, under it, what the last line did."""
+
+    class Submitted(Message):
+        """A line to run, sent from the bar."""
+
+        def __init__(self, line: str) -> None:
+            super().__init__()
+            self.line = line
+
+    def __init__(self, vocabulary: Callable[[], Vocabulary], **options: str) -> None:
+        super().__init__(**options)
+        self.history = History()
+        self._vocabulary = vocabulary
+
+    def compose(self) -> ComposeResult:
+        yield CommandInput(
+            self.history,
+            self._vocabulary,
+            placeholder=PLACEHOLDER,
+            id="command-input",
+            max_length=sc.MAX_LINE_LENGTH,
+        )
+        yield Static(id="command-message", markup=False)
+
+    @property
+    def input(self) -> CommandInput:
+        return self.query_one(CommandInput)
+
+    @on(Input.Submitted, "#command-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        line = event.value
+        if not line.strip():
+            return
+        self.history.add(line)
+        self.post_message(self.Submitted(line))
+
+    def show_result(
+        self, text: str, *, ok: bool, detail: str = "", keep_line: bool = False
+    ) -> None:
+        """Show what a line did; clear the bar after a line that worked."""
+        message = self.query_one("#command-message", Static)
+        mark = "✓ " if ok else "✗ "
+        shown = Text(mark + text if text else "")
+        if detail:
+            shown.append("\n" + detail)
+        message.update(shown)
+        message.set_class(not ok, "-error")
+        message.set_class(ok, "-ok")
+        if ok and not keep_line:
+            self.input.value = ""
+
+    def show_note(self, text: str) -> None:
+        """Show information that is neither a success nor an error (an event's details)."""
+        message = self.query_one("#command-message", Static)
+        message.update(Text(text))
+        message.remove_class("-error", "-ok")

@@ -1,0 +1,123 @@
+"""The command palette (ctrl+p): every lab action, found by a few letters of its name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from cqrs_lab import script as sc
+from cqrs_lab.lab.defaults import DEFAULT_LATENCY
+
+if TYPE_CHECKING:
+    from cqrs_lab.tui.app import LabApp
+
+LATENCY_PRESETS = ("zero", "fixed:2s", "exp:800ms", "uniform:100ms..2s", "lognormal:300ms,0.8")
+FAULT_PRESETS = ("none", "drop=0.2", "dup=0.2", "reorder=on", "drop=0.2 lost=on")
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+@dataclass(frozen=True, slots=True)
+class PaletteAction:
+    title: str
+    help: str
+    run: Callable[[], object]
+
+
+def lab_actions(app: LabApp) -> list[PaletteAction]:
+    """Every action of the lab screen, as the palette lists them."""
+
+    def line(text: str) -> Callable[[], object]:
+        return lambda: app.run_line(text)
+
+    actions = [
+        PaletteAction("Pause", "stop the lab clock (F5, space)", line("pause")),
+        PaletteAction("Resume", "start the lab clock again (F5, space)", line("resume")),
+        PaletteAction("Step", "deliver the next event in flight (F6, n)", line("step")),
+        PaletteAction("Slower", "halve the lab speed (F7, -)", app.action_slower),
+        PaletteAction("Faster", "double the lab speed (F8, +)", app.action_faster),
+        PaletteAction("Settle", "run until nothing is in flight", line("settle")),
+        *(
+            PaletteAction(
+                f"Speed x{speed:g}", f"lab time {speed:g} times real time", line(f"speed {speed:g}")
+            )
+            for speed in SPEEDS
+        ),
+        PaletteAction("Reset the lab…", "forget every event (asks first)", app.action_reset),
+        PaletteAction("Help", "keys and the script language (F1, ?)", app.action_help),
+        PaletteAction("Forms", "show or hide the shop command forms (F2)", app.action_toggle_forms),
+        PaletteAction("Command bar", "type a lab line (:)", app.action_focus_bar),
+    ]
+    for view in sc.VIEWS:
+        actions.append(
+            PaletteAction(
+                f"View {view}",
+                f"show the {view} projection beside its CRUD twin",
+                lambda view=view: app.select_view(view),
+            )  # type: ignore[misc]
+        )
+    for lane in sc.LANES:
+        actions.extend(_lane_actions(app, lane, line))
+    return actions
+
+
+def _lane_actions(
+    app: LabApp, lane: str, line: Callable[[str], Callable[[], object]]
+) -> list[PaletteAction]:
+    actions = [
+        PaletteAction(
+            f"Rebuild {lane}",
+            "clear the projection and replay the store (r)",
+            lambda: app.start_rebuild(lane),
+        ),
+        PaletteAction(
+            f"Lane settings {lane}…",
+            "edit latency and faults (l)",
+            lambda: app.open_lane_settings(lane),
+        ),
+        PaletteAction(
+            f"Mode {lane} inline",
+            "update it in the command's transaction",
+            line(f"mode {lane} inline"),
+        ),
+        PaletteAction(
+            f"Mode {lane} async", "update it through the bus", line(f"mode {lane} async")
+        ),
+        PaletteAction(
+            f"Latency {lane} default",
+            DEFAULT_LATENCY[lane],
+            line(f"latency {lane} {DEFAULT_LATENCY[lane]}"),
+        ),
+    ]
+    actions += [
+        PaletteAction(
+            f"Latency {lane} {spec}", f"latency {lane} {spec}", line(f"latency {lane} {spec}")
+        )
+        for spec in LATENCY_PRESETS
+    ]
+    for spec in FAULT_PRESETS:
+        text = f"faults {lane} {spec}" if spec == "none" else f"faults {lane} none {spec}"
+        actions.append(PaletteAction(f"Faults {lane} {spec}", text, line(text)))
+    return actions
+
+
+class LabCommands(Provider):
+    """The palette's source of lab actions."""
+
+    def _actions(self) -> list[PaletteAction]:
+        from cqrs_lab.tui.app import LabApp
+
+        return lab_actions(self.app) if isinstance(self.app, LabApp) else []
+
+    async def discover(self) -> Hits:
+        for action in self._actions():
+            yield DiscoveryHit(action.title, action.run, help=action.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for action in self._actions():
+            score = matcher.match(action.title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(action.title), action.run, help=action.help)

@@ -1,0 +1,133 @@
+"""The event log: recorded events, newest first, in one scrolling Line API widget.
+
+Only the rows on screen are drawn, so holding the lab's last 500 events costs nothing
+until they are scrolled into view. The first row is a header that stays put."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from cqrs_lab.store.event_store import RecordedEvent
+from cqrs_lab.tui.widgets.format import Run, fit, lab_time, short_id, to_strip
+
+COLUMNS = (("", 2), ("pos", 7), ("type", 20), ("stream", 18), ("correlation", 12), ("lab time", 10))
+EMPTY_HINT = "No events yet. Send a command, e.g.  register alice alice@example.com s3cret-pass"
+
+
+class EventLog(ScrollView, can_focus=True):
+    """Recorded events, newest first: position, type, stream, correlation id, lab time."""
+
+    COMPONENT_CLASSES = {
+        "event-log--header",
+        "event-log--position",
+        "event-log--type",
+        "event-log--stream",
+        "event-log--muted",
+        "event-log--cursor",
+    }
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Newer event", show=False, id="event_log.cursor_up"),
+        Binding("down", "cursor(1)", "Older event", show=False, id="event_log.cursor_down"),
+        Binding("enter", "choose", "Select event", show=False, id="event_log.select"),
+    ]
+
+    class EventSelected(Message):
+        """The learner picked an event (click, or enter on the cursor row)."""
+
+        def __init__(self, position: int) -> None:
+            super().__init__()
+            self.position = position
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._events: tuple[RecordedEvent, ...] = ()
+        self._cursor: int | None = None  # the position of the event under the cursor
+
+    @property
+    def cursor_position(self) -> int | None:
+        return self._cursor
+
+    def show(self, events: Sequence[RecordedEvent]) -> None:
+        """Show these events (newest first). Cheap when nothing changed."""
+        new = tuple(events)
+        if new == self._events:
+            return
+        self._events = new
+        self.virtual_size = Size(0, len(new) + 1)
+        self.refresh()
+
+    # -- drawing --------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            header = "".join(fit(title, size) for title, size in COLUMNS)
+            return to_strip([(header, "header")], width, self._style, base)
+        if not self._events:
+            runs: list[Run] = [(" " + EMPTY_HINT, "muted")] if y == 1 else []
+            return to_strip(runs, width, self._style, base)
+        index = self.scroll_offset.y + y - 1
+        if index >= len(self._events):
+            return Strip.blank(width, base)
+        event = self._events[index]
+        here = event.position == self._cursor
+        runs = [
+            ("▶ " if here else "  ", "position"),
+            (fit(f"#{event.position}", COLUMNS[1][1]), "position"),
+            (fit(event.type, COLUMNS[2][1]), "type"),
+            (fit(event.stream_id, COLUMNS[3][1]), "stream"),
+            (fit(short_id(event.metadata.correlation_id), COLUMNS[4][1]), "muted"),
+            (fit(lab_time(event.metadata.recorded_at), COLUMNS[5][1]), "muted"),
+        ]
+        if not here:
+            return to_strip(runs, width, self._style, base)
+        cursor = self._style("cursor")
+        return to_strip(runs, width, lambda role: self._style(role) + cursor, base + cursor)
+
+    def _style(self, role: str) -> Style:
+        return self.get_component_rich_style(f"event-log--{role}")
+
+    # -- messages up ----------------------------------------------------------------
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y == 0:
+            return
+        index = self.scroll_offset.y + offset.y - 1
+        if 0 <= index < len(self._events):
+            self._cursor = self._events[index].position
+            self.refresh()
+            self.post_message(self.EventSelected(self._cursor))
+
+    def action_cursor(self, step: int) -> None:
+        if not self._events:
+            return
+        positions = [event.position for event in self._events]
+        index = positions.index(self._cursor) + step if self._cursor in positions else 0
+        index = max(0, min(len(positions) - 1, index))
+        self._cursor = positions[index]
+        self._scroll_to_index(index)
+        self.refresh()
+
+    def action_choose(self) -> None:
+        if self._cursor is not None:
+            self.post_message(self.EventSelected(self._cursor))
+
+    def _scroll_to_index(self, index: int) -> None:
+        rows = max(1, self.size.height - 1)  # below the header
+        top = self.scroll_offset.y
+        if index < top:
+            self.scroll_to(y=index, animate=False)
+        elif index >= top + rows:
+            self.scroll_to(y=index - rows + 1, animate=False)

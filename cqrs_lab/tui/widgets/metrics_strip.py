@@ -1,0 +1,154 @@
+"""Metrics in a few rows: per lane its lag (now and as a sparkline of recent samples) and
+what the subscriber saw; then stale reads per view and the command and query counts.
+
+One Line API widget; `show` lays the rows out once, sparklines included."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from rich.style import Style
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from cqrs_lab.lab.metrics import LabMetrics
+from cqrs_lab.lab.snapshot import LabSnapshot
+from cqrs_lab.read.views import VIEW_NAMES
+from cqrs_lab.tui.widgets.format import Run, fit, seconds_short, to_strip
+
+HISTORY = 60
+"""Lag samples kept per lane: one per `show`."""
+BARS = "▁▂▃▄▅▆▇█"
+LEFT = (("lane", 10), ("lag", 9), ("lag time", 9))
+RIGHT = (("deliveries", 11), ("dup ignored", 12), ("gaps", 6), ("redelivered", 12))
+SPARK_TITLE = "lag history"
+
+
+def sparkline(samples: deque[int] | list[int], width: int, top: int) -> str:
+    """Samples as bars scaled to `top`, the newest on the right; zero is the lowest bar,
+    and a blank means no sample yet."""
+    recent = list(samples)[-width:] if width > 0 else []
+    steps = len(BARS) - 1
+    bars = [
+        BARS[0] if value <= 0 else BARS[max(1, min(steps, -(-value * steps // max(1, top))))]
+        for value in recent
+    ]
+    return " " * (width - len(bars)) + "".join(bars)
+
+
+class MetricsStrip(Widget):
+    """Lag, its recent history and delivery counters per lane; stale reads; command and
+    query counts."""
+
+    COMPONENT_CLASSES = {
+        "metrics-strip--header",
+        "metrics-strip--name",
+        "metrics-strip--value",
+        "metrics-strip--lag",
+        "metrics-strip--spark",
+        "metrics-strip--muted",
+        "metrics-strip--warning",
+    }
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._history: dict[str, deque[int]] = {}
+        self._snapshot: LabSnapshot | None = None
+        self._metrics: LabMetrics | None = None
+        self._rows: list[list[Run]] = []
+        self._layout_width = -1
+
+    def history(self, lane: str) -> tuple[int, ...]:
+        """The lag samples kept for a lane, oldest first."""
+        return tuple(self._history.get(lane, ()))
+
+    def show(self, snapshot: LabSnapshot, metrics: LabMetrics) -> None:
+        """Record one lag sample per lane and draw the numbers."""
+        for lane in snapshot.lanes:
+            self._history.setdefault(lane.name, deque(maxlen=HISTORY)).append(lane.lag_events)
+        lanes_changed = self._snapshot is None or len(snapshot.lanes) != len(self._snapshot.lanes)
+        self._snapshot, self._metrics = snapshot, metrics
+        self._layout()
+        self.refresh(layout=lanes_changed)
+
+    # -- drawing --------------------------------------------------------------------
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        lanes = len(self._snapshot.lanes) if self._snapshot else 0
+        return lanes + 2
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if width != self._layout_width:
+            self._layout()
+        if y >= len(self._rows):
+            return Strip.blank(width, self.rich_style)
+        return to_strip(self._rows[y], width, self._style, self.rich_style)
+
+    def _style(self, role: str) -> Style:
+        return self.get_component_rich_style(f"metrics-strip--{role}")
+
+    def _layout(self) -> None:
+        width = self.size.width
+        self._layout_width = width
+        snapshot, metrics = self._snapshot, self._metrics
+        if snapshot is None or metrics is None or width <= 0:
+            self._rows = []
+            return
+        fixed = sum(size for _, size in LEFT + RIGHT)
+        spark_width = max(0, min(HISTORY, width - fixed - 2))
+        top = max((max(h, default=0) for h in self._history.values()), default=0)
+        spark_title = f"{SPARK_TITLE} (top {top})" if spark_width else ""
+        header = "".join(fit(title, size) for title, size in LEFT)
+        header += fit(spark_title, spark_width + 2)
+        header += "".join(_right(title, size) for title, size in RIGHT)
+        rows: list[list[Run]] = [[(header, "header")]]
+        for lane in snapshot.lanes:
+            stats = lane.subscriber
+            behind = lane.lag_events > 0
+            spark = sparkline(self._history.get(lane.name, deque()), spark_width, top)
+            counts = (stats.deliveries, stats.duplicates, stats.gaps, lane.bus.redelivered)
+            rows.append(
+                [
+                    (fit(lane.name, LEFT[0][1]), "name"),
+                    (fit(f"{lane.lag_events} ev", LEFT[1][1]), "lag" if behind else "value"),
+                    (fit(seconds_short(lane.lag_seconds), LEFT[2][1]), "value"),
+                    (spark + "  ", "spark"),
+                    *(
+                        (_right(str(count), size), "value")
+                        for count, (_, size) in zip(counts, RIGHT, strict=True)
+                    ),
+                ]
+            )
+        rows.append(_totals(metrics))
+        self._rows = rows
+
+
+def _right(text: str, size: int) -> str:
+    """Right-aligned in `size` cells, with one space after."""
+    return fit(text, size - 1).rstrip().rjust(size - 1) + " "
+
+
+def _totals(metrics: LabMetrics) -> list[Run]:
+    runs: list[Run] = [("stale reads ", "header")]
+    for i, view in enumerate(VIEW_NAMES):
+        count = metrics.stale_reads[view]
+        runs += [
+            (f"{' · ' if i else ' '}{view} ", "muted"),
+            (str(count), "warning" if count else "value"),
+        ]
+    accepted = sum(metrics.accepted.values())
+    rejected = sum(metrics.rejected.values())
+    queries = sum(metrics.queries.values())
+    runs += [
+        ("    commands ", "header"),
+        (f"{accepted} ok", "value"),
+        (" · ", "muted"),
+        (f"{rejected} rejected", "warning" if rejected else "value"),
+        ("    queries ", "header"),
+        (str(queries), "value"),
+    ]
+    return runs

@@ -1,0 +1,240 @@
+"""One query answered twice, side by side: from the read model (a projection, maybe behind)
+and from its CRUD twin (always current). Rows and totals that differ are marked with a
+symbol as well as a colour, so the difference reads in any theme and on a projector."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual.widget import Widget
+
+from cqrs_lab.lab.answers import QueryAnswer
+from cqrs_lab.read.views import ViewRows
+from cqrs_lab.tui.widgets.format import cell, column_title, seconds_short
+
+DIFFERS, ONLY_CRUD, ONLY_PROJECTION, SAME = "≠", "+", "−", " "  # noqa: RUF001
+LEGEND = (
+    "≠ differs   + only in the CRUD twin (not yet in the read model)   "
+    "− only in the read model (gone from CRUD)"  # noqa: RUF001
+)
+EMPTY_HINT = "Ask a query to compare the read model with its CRUD twin, e.g.  query orders alice"
+_NUMERIC_SUFFIXES = ("_cents", "quantity", "available", "units", "placed_at", "count")
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One side's rows with their marks, and the cells that differ from the other side."""
+
+    marks: tuple[str, ...]
+    differing_cells: tuple[frozenset[int], ...]
+    summary_marks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    projection: Side
+    crud: Side
+
+    @property
+    def rows_differ(self) -> int:
+        """Rows not the same on both sides: changed, or present on one side only."""
+        return sum(mark != SAME for mark in self.crud.marks) + sum(
+            mark == ONLY_PROJECTION for mark in self.projection.marks
+        )
+
+    @property
+    def totals_differ(self) -> int:
+        return sum(mark != SAME for mark in self.crud.summary_marks)
+
+
+def compare(projection: ViewRows, crud: ViewRows) -> Comparison:
+    """Match rows by their first column (sku, order id) and mark what differs."""
+    left, right = _keyed(projection.rows), _keyed(crud.rows)
+    return Comparison(
+        projection=_side(left, right, ONLY_PROJECTION, projection.summary, crud.summary),
+        crud=_side(right, left, ONLY_CRUD, crud.summary, projection.summary),
+    )
+
+
+def _keyed(rows: Sequence[tuple[Any, ...]]) -> list[tuple[tuple[Any, int], tuple[Any, ...]]]:
+    seen: dict[Any, int] = {}
+    keyed = []
+    for row in rows:
+        key = row[0] if row else None
+        seen[key] = seen.get(key, 0) + 1
+        keyed.append(((key, seen[key]), row))
+    return keyed
+
+
+def _side(
+    mine: list[tuple[tuple[Any, int], tuple[Any, ...]]],
+    other: list[tuple[tuple[Any, int], tuple[Any, ...]]],
+    only_mark: str,
+    summary: tuple[tuple[str, Any], ...],
+    other_summary: tuple[tuple[str, Any], ...],
+) -> Side:
+    others = dict(other)
+    marks: list[str] = []
+    cells: list[frozenset[int]] = []
+    for key, row in mine:
+        twin = others.get(key)
+        if twin is None:
+            marks.append(only_mark)
+            cells.append(frozenset())
+            continue
+        differing = frozenset(
+            i for i, (a, b) in enumerate(zip(row, twin, strict=False)) if a != b
+        ) | frozenset(range(min(len(row), len(twin)), max(len(row), len(twin))))
+        marks.append(DIFFERS if differing else SAME)
+        cells.append(differing)
+    other_totals = dict(other_summary)
+    summary_marks = tuple(
+        SAME if key in other_totals and other_totals[key] == value else DIFFERS
+        for key, value in summary
+    )
+    return Side(tuple(marks), tuple(cells), summary_marks)
+
+
+class ViewPanel(Widget):
+    """The selected query: the projection's answer beside the CRUD twin's."""
+
+    COMPONENT_CLASSES = {
+        "view-panel--title",
+        "view-panel--header",
+        "view-panel--muted",
+        "view-panel--stale",
+        "view-panel--behind",
+        "view-panel--caught-up",
+        "view-panel--differs",
+        "view-panel--cell-differs",
+        "view-panel--agree",
+    }
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._answers: tuple[QueryAnswer, QueryAnswer] | None = None
+        self._comparison: Comparison | None = None
+
+    @property
+    def comparison(self) -> Comparison | None:
+        """What differs between the two answers on screen (None before the first show)."""
+        return self._comparison
+
+    def show(self, projection: QueryAnswer, crud: QueryAnswer) -> None:
+        """Show a query's projection answer beside its CRUD twin's answer."""
+        if self._answers == (projection, crud):
+            return
+        self._answers = (projection, crud)
+        self._comparison = compare(projection.rows, crud.rows)
+        self.refresh(layout=True)
+
+    def render(self) -> RenderableType:
+        if self._answers is None or self._comparison is None:
+            return Text(EMPTY_HINT, style=self._style("muted"))
+        projection, crud = self._answers
+        comparison = self._comparison
+        query = " ".join(
+            part for part in ("query", projection.view, projection.username or "") if part
+        )
+        sides = Table.grid(expand=True, padding=(0, 2))
+        sides.add_column(ratio=1)
+        sides.add_column(ratio=1)
+        sides.add_row(
+            Group(
+                self._projection_header(projection),
+                *self._body(projection.rows, comparison.projection),
+            ),
+            Group(
+                self._crud_header(crud),
+                *self._body(crud.rows, comparison.crud),
+            ),
+        )
+        verdict = self._verdict(comparison, projection.behind_events > 0)
+        return Group(Text(query, style=self._style("title")), sides, verdict)
+
+    def _style(self, role: str) -> Style:
+        return self.get_component_rich_style(f"view-panel--{role}")
+
+    def _projection_header(self, answer: QueryAnswer) -> Text:
+        header = Text.assemble(("Read model (projection)", self._style("header")), "  ")
+        if answer.stale:
+            header.append("✗ STALE", self._style("stale"))
+        elif answer.behind_events:
+            header.append("… BEHIND", self._style("behind"))
+        else:
+            header.append("✓ CAUGHT UP", self._style("caught-up"))
+        header.append(f"\nas of event #{answer.checkpoint}, head #{answer.head} — ")
+        if answer.behind_events:
+            behind = seconds_short(answer.behind_seconds)
+            header.append(f"{answer.behind_events} behind, {behind}")
+        else:
+            header.append("0 behind")
+        if answer.waited or answer.timed_out:
+            outcome = ", timed out" if answer.timed_out else ""
+            header.append(f" (waited {seconds_short(answer.waited)}{outcome})")
+        return header
+
+    def _crud_header(self, answer: QueryAnswer) -> Text:
+        return Text.assemble(
+            ("CRUD twin", self._style("header")),
+            " — always current",
+            f"\nas of event #{answer.head}, head #{answer.head}",
+        )
+
+    def _body(self, rows: ViewRows, side: Side) -> list[RenderableType]:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+        table.add_column("", width=1, no_wrap=True)
+        for column in rows.columns:
+            numeric = column.endswith(_NUMERIC_SUFFIXES)
+            table.add_column(
+                column_title(column),
+                justify="right" if numeric else "left",
+                no_wrap=True,
+                overflow="ellipsis",
+                header_style=self._style("muted"),
+            )
+        differs, cell_differs = self._style("differs"), self._style("cell-differs")
+        for row, mark, differing in zip(rows.rows, side.marks, side.differing_cells, strict=True):
+            texts = [Text(mark, style=differs if mark != SAME else "")]
+            texts += [
+                Text(cell(column, value), style=cell_differs if i in differing else "")
+                for i, (column, value) in enumerate(zip(rows.columns, row, strict=True))
+            ]
+            table.add_row(*texts, style=differs if mark != SAME else None)
+        parts: list[RenderableType] = [table]
+        if not rows.rows:
+            parts.append(Text("  (no rows)", style=self._style("muted")))
+        if rows.summary:
+            summary = Text()
+            for (key, value), mark in zip(rows.summary, side.summary_marks, strict=True):
+                text = f"{column_title(key)} {cell(key, value)}"
+                if mark == SAME:
+                    summary.append(f"  {text}")
+                else:
+                    summary.append(f"  {mark} {text}", self._style("differs"))
+            parts.append(summary)
+        return parts
+
+    def _verdict(self, comparison: Comparison, behind: bool) -> Text:
+        counts = ((comparison.rows_differ, "row"), (comparison.totals_differ, "total"))
+        found = [f"{n} {what}{'' if n == 1 else 's'}" for n, what in counts if n]
+        if not found:
+            return Text("✓ Both sides agree.", style=self._style("agree"))
+        why = (
+            "the read model has not applied every event yet"
+            if behind
+            else "the read model disagrees with the CRUD twin although it is caught up"
+        )
+        verb = "differs" if sum(n for n, _ in counts) == 1 else "differ"
+        verdict = Text(f"≠ {' and '.join(found)} {verb}: {why}.", style=self._style("differs"))
+        verdict.append("\n" + LEGEND, self._style("muted"))
+        return verdict
