@@ -465,12 +465,14 @@ def test_incremental_apply_equals_rebuild(
     for projection in rebuilt.values():
         apply_all(projection, events, rebuild_engine)
 
+    # Live projections get only the events they declare they handle, as the lab's lanes do.
     live_engine = new_engine()
     live = {name: prepared(p, live_engine) for name, p in create_projections().items()}
     start = 0
     for cut, reload in zip([*cuts, len(events)], [*reload_after, False], strict=True):
-        for name in live:
-            apply_all(live[name], events[start:cut], live_engine)
+        for name, projection in live.items():
+            routed = [e for e in events[start:cut] if e.type in projection.handles]
+            apply_all(projection, routed, live_engine)
             if reload:  # a restart: a fresh instance picks up from what was committed
                 live[name] = PROJECTION_TYPES[name]()
                 with live_engine.connect() as conn:
@@ -479,5 +481,7 @@ def test_incremental_apply_equals_rebuild(
 
     rebuilt_answers = answers(rebuilt, rebuild_engine)
     assert answers(live, live_engine) == rebuilt_answers
-    assert {p.checkpoint for p in live.values()} == {len(events)}
+    for projection in live.values():
+        handled = [e.position for e in events if e.type in projection.handles]
+        assert projection.checkpoint == max(handled, default=0)
     assert observed(rebuilt_answers) == expected_from_states(shop)

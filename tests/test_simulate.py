@@ -13,62 +13,71 @@ from hypothesis import strategies as st
 from cqrs_lab import cli
 from cqrs_lab.commands.simulate import _rate
 from cqrs_lab.sim.latency import Exponential, Fixed, LogNormal, Uniform, Zero
-from cqrs_lab.simulate import SimulationConfig, SimulationError, render, simulate
+from cqrs_lab.simulate import (
+    SimulationConfig,
+    SimulationError,
+    SimulationResult,
+    render,
+    simulate,
+)
 from cqrs_lab.simulate.models import poisson_table, survival
 from cqrs_lab.simulate.stats import Summary, histogram, poisson_pmf, quantile
 
 ORDERS_EXP = ("latency orders exp:800ms",)
 
 
-def run(seconds: float, *lines: str, rate: float = 50.0, seed: int = 1) -> object:
+def run(seconds: float, *lines: str, rate: float = 50.0, seed: int = 1) -> SimulationResult:
     return simulate(SimulationConfig(rate, seconds, seed=seed, lines=(*ORDERS_EXP, *lines)))
 
 
+@pytest.fixture(scope="module")
+def two_minutes() -> SimulationResult:
+    """50/s with exp:800ms on orders, over two lab minutes (shared: it takes seconds)."""
+    return run(120.0)
+
+
 def test_a_seed_prints_the_same_report_twice() -> None:
-    first, second = run(30.0), run(30.0)
-    assert render(first) == render(second)  # type: ignore[arg-type]
-    assert first.to_json() == second.to_json()  # type: ignore[attr-defined]
-    assert render(run(30.0, seed=2)) != render(first)  # type: ignore[arg-type]
+    first, second = run(15.0), run(15.0)
+    assert render(first) == render(second)
+    assert first.to_json() == second.to_json()
+    assert render(run(15.0, seed=2)) != render(first)
 
 
-def test_littles_law_holds_on_every_lane() -> None:
-    """L = λW at 50/s with exp:800ms on orders, over two lab minutes."""
-    result = run(120.0)
-    for lane in result.lanes:  # type: ignore[attr-defined]
+def test_littles_law_holds_on_every_lane(two_minutes: SimulationResult) -> None:
+    for lane in two_minutes.lanes:
         assert lane.in_flight > 10
         assert lane.little == pytest.approx(lane.in_flight, rel=0.1), lane.name
-    orders = result.lane("orders")  # type: ignore[attr-defined]
+    orders = two_minutes.lane("orders")
     assert orders.fifo and orders.delay_model == pytest.approx(0.8)
     assert orders.delay_measured > 2 * orders.delay_model  # head-of-line blocking
 
 
 def test_without_fifo_the_latency_models_mean_predicts_what_is_in_flight() -> None:
-    result = run(120.0, "faults all reorder=on")
-    for lane in result.lanes:  # type: ignore[attr-defined]
+    result = run(90.0, "faults all reorder=on")
+    for lane in result.lanes:
         assert lane.delay_measured == pytest.approx(lane.delay_model, rel=0.1), lane.name
         assert lane.naive == pytest.approx(lane.in_flight, rel=0.1), lane.name
 
 
-def stale_against_model(result: object, view: str) -> tuple[int, float]:
+def stale_against_model(result: SimulationResult, view: str) -> tuple[int, float]:
     """Stale reads measured and predicted, over the reads by users who had written."""
-    query = next(q for q in result.queries if q.view == view)  # type: ignore[attr-defined]
+    query = next(q for q in result.queries if q.view == view)
     return sum(b.stale for b in query.buckets), sum(b.expected for b in query.buckets)
 
 
-def test_fifo_reads_are_staler_than_the_one_delivery_model() -> None:
-    stale, predicted = stale_against_model(run(60.0), "orders")
+def test_fifo_reads_are_staler_than_the_one_delivery_model(two_minutes: SimulationResult) -> None:
+    stale, predicted = stale_against_model(two_minutes, "orders")
     assert stale > 1.3 * predicted > 0
 
 
 def test_catching_up_at_gaps_makes_reads_fresher_than_the_model() -> None:
-    result = run(60.0, "faults orders reorder=on", "gaps orders catch-up")
+    result = run(45.0, "faults orders reorder=on", "gaps orders catch-up")
     stale, predicted = stale_against_model(result, "orders")
     assert stale < 0.8 * predicted
 
 
-def test_arrivals_per_second_look_poisson() -> None:
-    result = run(120.0)
-    arrivals = result.arrivals  # type: ignore[attr-defined]
+def test_arrivals_per_second_look_poisson(two_minutes: SimulationResult) -> None:
+    arrivals = two_minutes.arrivals
     assert arrivals.seconds == 120
     assert arrivals.mean == pytest.approx(50, rel=0.05)
     assert 0.75 < arrivals.variance / arrivals.mean < 1.25
@@ -78,12 +87,12 @@ def test_arrivals_per_second_look_poisson() -> None:
 
 def test_the_report_and_its_json() -> None:
     result = run(20.0)
-    text = render(result)  # type: ignore[arg-type]
+    text = render(result)
     assert text.startswith("cqrs-lab simulate: 50 requests/s for 20s of lab time, seed 1")
     assert "passwords hashed at scrypt n=2**4" in text and "database :memory:" in text
     for heading in ("Lag per projection", "Little's law", "Stale reads", "Arrivals per lab"):
         assert heading in text
-    data = result.to_json()  # type: ignore[attr-defined]
+    data = result.to_json()
     assert set(data["lanes"]) == {"catalog", "carts", "orders", "sales"}
     orders = data["lanes"]["orders"]
     assert orders["latency"] == "exp:800ms"
@@ -108,7 +117,7 @@ def test_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["lanes"]["carts"]["faults"] == "dup=0.1"
     assert "simulated 10s of lab time" in err
     assert cli.main(["simulate", "--for", "5s", "--latency", "nowhere=zero"]) == 2
-    assert "no lane 'nowhere'" in capsys.readouterr().err
+    assert "unknown lane 'nowhere'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.main(["simulate", "--rate", "fast"])
 

@@ -50,7 +50,7 @@ def main(args: argparse.Namespace) -> int:
         checked = len(loaded.lessons) + _files_with_problems(loaded.problems)
         bad = failed + _files_with_problems(loaded.problems)
         verdict = "all goals met" if not bad else f"{bad} with problems"
-        print(f"{checked} lessons checked: {verdict}")
+        print(f"{_count(checked, 'lesson')} checked: {verdict}")
         return 1 if bad else 0
     _list(loaded.lessons)
     return 1 if loaded.problems else 0
@@ -62,8 +62,8 @@ def _validate(lessons: Sequence[Lesson]) -> int:
     failed = 0
     for lesson in lessons:
         report = validate_lesson(lesson)
-        steps = len(lesson.steps)
-        print(f"{'ok  ' if report.ok else 'FAIL'}  {lesson.id} ({steps} steps)")
+        steps = _count(len(lesson.steps), "step")
+        print(f"{'ok  ' if report.ok else 'FAIL'}  {lesson.id} ({steps})")
         for problem in report.problems:
             print(f"error: {problem}", file=sys.stderr)
         failed += not report.ok
@@ -82,5 +82,10 @@ def _list(lessons: Sequence[Lesson]) -> None:
         print(f"note: {progress.notice}", file=sys.stderr)
     for lesson in lessons:
         status = progress.status(lesson)
-        print(f"{lesson.id:<34} {status:<8} {len(lesson.steps)} steps  {lesson.title}")
+        steps = _count(len(lesson.steps), "step")
+        print(f"{lesson.id:<34} {status:<8} {steps:<9} {lesson.title}")
         print(f"{'':<34} {lesson.summary}")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -24,6 +24,7 @@ class QueryAnswer:
     stale: bool  # behind the asker's own last write
     waited: float = 0.0  # lab seconds spent waiting (--wait)
     timed_out: bool = False
+    cpu_seconds: float = 0.0  # real time the database took to answer (varies run to run)
 
     def freshness(self) -> str:
         if self.source == "crud":
@@ -47,6 +48,7 @@ class QueryAnswer:
             "behind_seconds": round(self.behind_seconds, 6),
             "waited": round(self.waited, 6),
             "timed_out": self.timed_out,
+            "cpu_seconds": self.cpu_seconds,
             "columns": list(self.rows.columns),
             "rows": [list(row) for row in self.rows.rows],
             "summary": dict(self.rows.summary),

@@ -279,11 +279,12 @@ class Lab:
         with self.store.engine.connect() as connection:
             rows = self._rows(connection, view, username, crud)
             head = self.store.head(connection=connection)
+        cpu_seconds = time.perf_counter() - began
         self.head = max(self.head, head)
         checkpoint = head if crud else subscriber.position(head)
         stale = not crud and checkpoint < target
         if record:
-            self.metrics.query_cpu.add(time.perf_counter() - began)
+            self.metrics.query_cpu.add(cpu_seconds)
             self.metrics.queries[view] += 1
             if stale:
                 self.metrics.stale_reads[view] += 1
@@ -299,6 +300,7 @@ class Lab:
             stale=stale,
             waited=waited,
             timed_out=timed_out,
+            cpu_seconds=cpu_seconds,
         )
         if record:
             self.answers[view, answer.source] = answer
@@ -522,7 +524,7 @@ class Lab:
     # -- the whole lab --------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget everything: events, credentials, read models, counters. Lane settings stay."""
+        """Forget everything: events, credentials, read models, counters, lane settings."""
         with self.store.transaction() as connection:
             self.store.clear(connection=connection)
             self.credentials.clear(connection=connection)
@@ -531,8 +533,12 @@ class Lab:
                 projection.clear(connection)
         self.bus.clear()
         self.handler.aggregates.clear()
-        for subscriber in self.subscribers.values():
+        for name, subscriber in self.subscribers.items():
             subscriber.reset()
+            self.set_mode(name, Mode.ASYNC)
+            subscriber.gap_policy = GapPolicy.WAIT
+            self.set_latency(name, parse_latency(DEFAULT_LATENCY[name]))
+            self.set_faults(name, Faults())
         self.metrics = LabMetrics()
         self.answers.clear()
         self.recent.clear()

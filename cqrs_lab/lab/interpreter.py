@@ -30,6 +30,7 @@ def execute(lab: Lab, line: str, line_no: int | None = None) -> Outcome:
     try:
         action = sc.parse_line(line, line_no)
     except sc.ScriptError as error:
+        lab.metrics.bad_lines += 1
         return Outcome(line, False, "error", str(error), {"column": error.column}, "parse_error")
     if action is None:
         return Outcome(line, True, "control", "")

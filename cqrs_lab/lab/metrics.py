@@ -36,6 +36,7 @@ class LabMetrics:
     stale_reads: Counter[str] = field(default_factory=Counter)  # by view
     rebuilds: Counter[str] = field(default_factory=Counter)  # completed, by projection
     concurrency_conflicts: int = 0
+    bad_lines: int = 0  # lines that did not parse
     command_cpu: LatencyStat = field(default_factory=LatencyStat)  # real seconds
     query_cpu: LatencyStat = field(default_factory=LatencyStat)  # real seconds
     query_wait: LatencyStat = field(default_factory=LatencyStat)  # lab seconds (--wait)
@@ -49,6 +50,7 @@ class LabMetrics:
             "stale_reads": dict(self.stale_reads),
             "rebuilds": dict(self.rebuilds),
             "concurrency_conflicts": self.concurrency_conflicts,
+            "bad_lines": self.bad_lines,
             "command_cpu_seconds": self.command_cpu.to_json(),
             "query_cpu_seconds": self.query_cpu.to_json(),
             "query_wait_seconds": self.query_wait.to_json(),

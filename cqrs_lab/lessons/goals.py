@@ -61,10 +61,13 @@ GROUPS = ("all", "any", "in_order")
 
 
 def suggest(word: str, known: tuple[str, ...] | list[str]) -> str:
-    """' — did you mean X?' for a close known word, else the list of known words."""
+    """' — did you mean X?' for a close known word (or the few that start with `word`),
+    else the list of known words."""
     close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    if not close and len(word) >= 2:
+        close = [name for name in known if name.startswith(word)][:3]
     if close:
-        return f" — did you mean '{close[0]}'?"
+        return " — did you mean " + " or ".join(f"'{name}'" for name in close) + "?"
     return f" (known: {', '.join(known)})"
 
 
@@ -448,9 +451,17 @@ METRIC_COUNTERS: Mapping[str, tuple[str, ...]] = {
     "stale_reads": VIEWS,
     "rebuilds": LANES,
 }
+_COUNTER_KEYS = {
+    "events": "event type",
+    "accepted": "command verb",
+    "rejected": "error code",
+    "queries": "view",
+    "stale_reads": "view",
+    "rebuilds": "projection",
+}
 METRIC_STATS = ("command_cpu_seconds", "query_cpu_seconds", "query_wait_seconds")
 STAT_FIELDS = ("count", "mean", "max")
-METRIC_NUMBERS = ("concurrency_conflicts",)
+METRIC_NUMBERS = ("concurrency_conflicts", "bad_lines")
 
 
 def check_metric_path(path: str) -> str:
@@ -480,7 +491,7 @@ def check_metric_path(path: str) -> str:
         need(1, [*METRIC_COUNTERS, *METRIC_STATS, *METRIC_NUMBERS], "metric")
         name = parts[1]
         if name in METRIC_COUNTERS:
-            need(2, METRIC_COUNTERS[name], f"key of metrics.{name}")
+            need(2, METRIC_COUNTERS[name], _COUNTER_KEYS[name])
             end(3)
         elif name in METRIC_STATS:
             need(2, STAT_FIELDS, "statistic")

@@ -14,7 +14,6 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    Field,
     StrictInt,
     StrictStr,
     StringConstraints,
@@ -52,6 +51,18 @@ def script_lines(value: object) -> tuple[str, ...]:
     return tuple(lines[line_no - 1].strip() for line_no, _ in parsed)
 
 
+def _not_empty(what: str) -> BeforeValidator:
+    """A list that must hold something (checked before its items, so a bad item is not
+    also reported as a missing one)."""
+
+    def check(value: object) -> object:
+        if isinstance(value, list) and not value:
+            raise ValueError(f"give at least one {what}")
+        return value
+
+    return BeforeValidator(check)
+
+
 Script = Annotated[tuple[str, ...], BeforeValidator(script_lines)]
 GoalField = Annotated[Goal, BeforeValidator(parse_goal)]
 
@@ -63,10 +74,17 @@ class Step(BaseModel):
     text: Text
     """Markdown: what to do, why, and what to look at on screen."""
     goal: GoalField
-    hints: Annotated[tuple[Text, ...], Field(min_length=1)]
+    hints: Annotated[tuple[Text, ...], _not_empty("hint")]
     """Shown one at a time, most gentle first."""
     solution: Script
     """What "show me" plays; `cqrs-lab lessons validate` checks it meets the goal."""
+
+    @field_validator("solution")
+    @classmethod
+    def _something_to_show(cls, lines: tuple[str, ...]) -> tuple[str, ...]:
+        if not lines:
+            raise ValueError('give at least one lab line: it is what "show me" plays')
+        return lines
 
 
 class Lesson(BaseModel):
@@ -78,7 +96,7 @@ class Lesson(BaseModel):
     order: StrictInt
     setup: Script
     """Run on a lab that was reset to its default settings, before the first step."""
-    steps: Annotated[tuple[Step, ...], Field(min_length=1)]
+    steps: Annotated[tuple[Step, ...], _not_empty("step (a [[steps]] table)")]
     intro: str = ""
     """The Markdown body below the front matter."""
     source: Path | None = None

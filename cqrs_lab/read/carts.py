@@ -58,6 +58,9 @@ _QUERY_TOTAL = sa.select(_TOTALS.c.total_cents, _TOTALS.c["items"]).where(
 class CartsProjection(Projection):
     name = "carts"
     tables = (CartLine, CartTotal)
+    handles = frozenset(
+        t.type_name() for t in (ev.ItemAddedToCart, ev.ItemRemovedFromCart, ev.CartCheckedOut)
+    )
 
     def __init__(self) -> None:
         super().__init__()

@@ -32,6 +32,10 @@ _QUERY = sa.select(*(_PRODUCTS.c[name] for name in CATALOG_COLUMNS)).order_by(_P
 class CatalogProjection(Projection):
     name = "catalog"
     tables = (CatalogProduct,)
+    handles = frozenset(
+        t.type_name()
+        for t in (ev.ProductAdded, ev.ProductRestocked, ev.StockReserved, ev.StockReleased)
+    )
 
     def __init__(self) -> None:
         super().__init__()

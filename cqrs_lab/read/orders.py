@@ -47,6 +47,7 @@ _STATUS_AFTER: dict[type[ev.Event], str] = {
 class OrdersProjection(Projection):
     name = "orders"
     tables = (OrderByUser,)
+    handles = frozenset(t.type_name() for t in (ev.OrderPlaced, *_STATUS_AFTER))
 
     def __init__(self) -> None:
         super().__init__()

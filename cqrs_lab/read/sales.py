@@ -61,6 +61,9 @@ _QUERY_TOP = (
 class SalesProjection(Projection):
     name = "sales"
     tables = (SalesTotals, SalesProduct)
+    handles = frozenset(
+        t.type_name() for t in (ev.OrderPlaced, ev.OrderPaid, ev.OrderShipped, ev.OrderCancelled)
+    )
 
     def __init__(self) -> None:
         super().__init__()

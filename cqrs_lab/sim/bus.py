@@ -197,6 +197,11 @@ class EventBus(Generic[E]):
         """Call `observer(delivery, outcome)` after each delivery falls due."""
         self._observers.append(observer)
 
+    def remove_observer(self, observer: Callable[[Delivery[E], Outcome], None]) -> None:
+        """Stop calling `observer`; a no-op if it was not added."""
+        if observer in self._observers:
+            self._observers.remove(observer)
+
     # Publishing
 
     def publish(self, events: Sequence[E]) -> None:

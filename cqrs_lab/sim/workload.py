@@ -32,7 +32,7 @@ PRODUCTS = (
     "Water bottle", "Coffee beans", "Tote bag", "Sticker pack", "Phone stand",
 )  # fmt: skip
 PASSWORD = "load-pass-1"  # the workload's users all share it: they only exist to shop
-MIN_USERS = 8  # below this, registering is the most likely command
+MIN_USERS = 20  # below this, registering is the most likely command
 MIN_PRODUCTS = 4
 LOW_STOCK = 5  # a product at or below this is due a restock
 READ_DELAY = 1.0
@@ -70,7 +70,7 @@ Request = cmd.Command | ReadQuery
 class Mix:
     """Relative weights of each kind of request, used whenever the shop allows it."""
 
-    register: float = 3.0
+    register: float = 0.6  # most shoppers have an account already
     add_product: float = 0.15
     restock: float = 0.7  # only when a product runs low
     add_to_cart: float = 26.0

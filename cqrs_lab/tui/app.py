@@ -22,10 +22,11 @@ from textual.binding import Binding, BindingType, Keymap
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, ProgressBar, Select, Static
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Label, ProgressBar, Select
 
 from cqrs_lab import script as sc
-from cqrs_lab.lab import VIEW_LANES, Lab, LabSnapshot, Outcome, RebuildProgress
+from cqrs_lab.lab import VIEW_LANES, Lab, LabSnapshot, LaneState, Outcome, RebuildProgress
 from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.tui.command_bar import CommandBar
 from cqrs_lab.tui.completion import Vocabulary, WordSuggester
@@ -68,6 +69,23 @@ KEY_HELP = {
     "quit": "quit",
 }
 """What each action does, for the help screen."""
+
+
+class StatusLine(Widget):
+    """The header line. Redrawn only when its text changes, and never re-laid out (a
+    `Static.update` would lay the whole screen out again, 30 times a second)."""
+
+    def __init__(self, **options: str) -> None:
+        super().__init__(**options)
+        self._text = Text()
+
+    def show(self, text: Text) -> None:
+        if text != self._text:
+            self._text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return self._text
 
 
 class LabApp(App[None]):
@@ -117,6 +135,7 @@ class LabApp(App[None]):
         self._view_tick = -VIEW_REFRESH_TICKS
         self._view_key: tuple[object, ...] | None = None
         self._log_key: tuple[int, int] | None = None
+        self._lanes: tuple[LaneState, ...] = ()
         self._metrics_key: tuple[object, ...] | None = None
         self._metrics_at = float("-inf")
         self._learned = 0
@@ -125,7 +144,7 @@ class LabApp(App[None]):
     # -- layout ---------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(id="status", markup=False)
+        yield StatusLine(id="status")
         yield CommandBar(self._words, id="command-bar")
         yield CommandForm(self._words, id="command-form")
         with Horizontal(id="rebuild-row"):
@@ -208,10 +227,12 @@ class LabApp(App[None]):
         snapshot = self.lab.snapshot()
         main = self.main
         with self.batch_update():
-            status = main.query_one("#status", Static)
-            status.update(status_text(snapshot, self.selected_lane))
+            status = main.query_one(StatusLine)
+            status.show(status_text(snapshot, self.selected_lane))
             status.set_class(snapshot.paused, "-paused")
-            self.bus.show(snapshot)
+            if snapshot.in_flight or snapshot.lanes != self._lanes:
+                self._lanes = snapshot.lanes  # nothing moves on an idle bus: no redraw
+                self.bus.show(snapshot)
             log_key = (snapshot.head, len(snapshot.recent_events))
             if log_key != self._log_key:
                 self._log_key = log_key
@@ -479,7 +500,7 @@ def status_text(snapshot: LabSnapshot, lane: str) -> Text:
     """The header: lab time, running or PAUSED (in words), speed, seed, head, selected lane."""
     text = Text(" CQRS Lab ", style="bold")
     text.append("│ ")
-    text.append(f"t={snapshot.now:.3f}s ", style="bold")
+    text.append(f"t={snapshot.now:.1f}s ", style="bold")
     text.append("│ ")
     text.append("⏸ PAUSED " if snapshot.paused else "▶ running ", style="bold")
     text.append(f"speed x{snapshot.speed:g} ")

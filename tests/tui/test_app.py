@@ -11,10 +11,10 @@ from textual.command import CommandList, CommandPalette
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Input, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from cqrs_lab.lab import Lab
-from cqrs_lab.tui.app import VIEW_REFRESH_TICKS, LabApp
+from cqrs_lab.tui.app import VIEW_REFRESH_TICKS, LabApp, StatusLine
 from cqrs_lab.tui.command_bar import CommandInput, History
 from cqrs_lab.tui.completion import Vocabulary, complete
 from cqrs_lab.tui.forms import CommandForm, build_line, fields_of
@@ -165,7 +165,7 @@ async def test_a_lab_failure_is_shown_never_a_traceback(
 async def test_f5_pauses_and_resumes_even_from_the_bar(lab: Lab) -> None:
     app = LabApp(lab)
     async with app.run_test(size=SIZE) as pilot:
-        status = app.query_one("#status", Static)
+        status = app.query_one(StatusLine)
         assert "running" in str(status.render())
         await pilot.press("f5")
         assert lab.paused
@@ -179,8 +179,9 @@ async def test_f5_pauses_and_resumes_even_from_the_bar(lab: Lab) -> None:
 async def test_escape_leaves_the_bar_then_n_steps(lab: Lab) -> None:
     app = LabApp(lab)
     async with app.run_test(size=SIZE) as pilot:
-        await send(pilot, SHOP[0])
+        await send(pilot, SHOP[1])
         in_flight = lab.snapshot().in_flight
+        assert in_flight > 0
         await pilot.press("n")  # in the bar, n is just a letter
         assert app.bar.input.value == "n"
         assert lab.snapshot().in_flight == in_flight
@@ -245,13 +246,17 @@ async def test_the_palette_lists_lab_actions_and_runs_them(lab: Lab) -> None:
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"rebuild")
-        await pilot.pause(0.1)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         commands = app.screen.query_one(CommandList)
-        prompts = [str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)]
+        prompts = [
+            str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)
+        ]
         assert any("Rebuild orders" in prompt for prompt in prompts)
         await pilot.press("escape")
         await pilot.press("ctrl+p", *"pause")
-        await pilot.pause(0.1)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
         assert lab.paused
@@ -360,12 +365,13 @@ async def test_the_form_sends_the_same_line(lab: Lab) -> None:
         fields = list(form.query(".form-field").results(Input))
         for field, value in zip(fields, ("mug", "Blue mug", "12.50", "10x"), strict=True):
             field.value = value
-        await pilot.click("#form-send")
+        form.query_one("#form-send", Button).press()
         await pilot.pause()
         assert "stock: must be a whole number" in str(message(app).render())
         assert lab.store.head() == 0
         fields[3].value = "10"
-        await pilot.click("#form-send")
+        fields[3].focus()
+        await pilot.press("enter")  # Enter in a field sends too
         await pilot.pause()
         assert lab.store.head() == 1
         assert all(field.value == "" for field in fields)
@@ -428,9 +434,7 @@ def test_form_lines_are_quoted_and_stop_at_the_first_empty_field() -> None:
 
 
 def test_lane_settings_send_only_what_changed() -> None:
-    same = settings_lines(
-        "orders", "fixed:1s", "none", old_latency="fixed:1s", old_faults="none"
-    )
+    same = settings_lines("orders", "fixed:1s", "none", old_latency="fixed:1s", old_faults="none")
     assert same == []
     lines = settings_lines(
         "orders", "exp:2s", "drop=0.1  dup=0.2", old_latency="fixed:1s", old_faults="none"

@@ -19,6 +19,7 @@ from cqrs_lab.lab.core import Lab
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.tui.widgets import CSS_FILE, BusView, EventLog, MetricsStrip, ViewPanel
 from cqrs_lab.tui.widgets.bus_view import ROWS_PER_LANE
+from cqrs_lab.tui.widgets.event_log import columns_for
 from cqrs_lab.tui.widgets.format import (
     cell,
     column_title,
@@ -257,6 +258,18 @@ async def test_event_log_lists_events_newest_first() -> None:
         assert first[:3] == ["#6", "CartCheckedOut", "cart-alice"]
         assert first[-1] == "t=0.00s"
         assert drawn[6].split()[:2] == ["#1", "UserRegistered"]
+
+
+def test_event_log_leaves_out_columns_when_narrow() -> None:
+    assert [name for name, _ in columns_for(120)] == [
+        "pos",
+        "type",
+        "stream",
+        "correlation",
+        "lab time",
+    ]
+    assert [name for name, _ in columns_for(60)] == ["pos", "type", "stream", "lab time"]
+    assert [name for name, _ in columns_for(30)] == ["pos", "type", "stream"]
 
 
 async def test_event_log_is_empty_with_a_hint() -> None:

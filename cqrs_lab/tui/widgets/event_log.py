@@ -18,8 +18,21 @@ from textual.strip import Strip
 from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.tui.widgets.format import Run, fit, lab_time, short_id, to_strip
 
-COLUMNS = (("", 2), ("pos", 7), ("type", 20), ("stream", 18), ("correlation", 12), ("lab time", 10))
+MARK = 2  # the cursor's column
+COLUMNS = (("pos", 7), ("type", 20), ("stream", 18), ("correlation", 12), ("lab time", 10))
+ROLES = {"pos": "position", "type": "type", "stream": "stream"}
+NARROWER = ((), ("correlation",), ("correlation", "lab time"))
+"""Columns left out, in turn, until the rest fit the width."""
 EMPTY_HINT = "No events yet. Send a command, e.g.  register alice alice@example.com s3cret-pass"
+
+
+def columns_for(width: int) -> tuple[tuple[str, int], ...]:
+    """The columns that fit `width`: the correlation id goes first, then the lab time."""
+    for left_out in NARROWER:
+        columns = tuple(column for column in COLUMNS if column[0] not in left_out)
+        if MARK + sum(size for _, size in columns) <= width:
+            break
+    return columns
 
 
 class EventLog(ScrollView, can_focus=True):
@@ -71,8 +84,9 @@ class EventLog(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
+        columns = columns_for(width)
         if y == 0:
-            header = "".join(fit(title, size) for title, size in COLUMNS)
+            header = " " * MARK + "".join(fit(title, size) for title, size in columns)
             return to_strip([(header, "header")], width, self._style, base)
         if not self._events:
             runs: list[Run] = [(" " + EMPTY_HINT, "muted")] if y == 1 else []
@@ -82,14 +96,15 @@ class EventLog(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         event = self._events[index]
         here = event.position == self._cursor
-        runs = [
-            ("▶ " if here else "  ", "position"),
-            (fit(f"#{event.position}", COLUMNS[1][1]), "position"),
-            (fit(event.type, COLUMNS[2][1]), "type"),
-            (fit(event.stream_id, COLUMNS[3][1]), "stream"),
-            (fit(short_id(event.metadata.correlation_id), COLUMNS[4][1]), "muted"),
-            (fit(lab_time(event.metadata.recorded_at), COLUMNS[5][1]), "muted"),
-        ]
+        values = {
+            "pos": f"#{event.position}",
+            "type": event.type,
+            "stream": event.stream_id,
+            "correlation": short_id(event.metadata.correlation_id),
+            "lab time": lab_time(event.metadata.recorded_at),
+        }
+        runs = [("▶ " if here else "  ", "position")]
+        runs += [(fit(values[name], size), ROLES.get(name, "muted")) for name, size in columns]
         if not here:
             return to_strip(runs, width, self._style, base)
         cursor = self._style("cursor")
