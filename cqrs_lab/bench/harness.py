@@ -47,6 +47,11 @@ class Figure:
     """JSON key -> "value" | "baseline" | "ratio": where the flat JSON puts each number."""
     note: str = ""
     extra: dict[str, float] = field(default_factory=dict)  # more JSON keys, as they are
+    baseline_unit: str = ""  # when the baseline counts something else than the value
+
+    @property
+    def base_unit(self) -> str:
+        return self.baseline_unit or self.unit
 
     @property
     def ratio(self) -> float:

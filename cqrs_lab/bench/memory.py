@@ -19,7 +19,7 @@ def measure(plan: Plan, full: Path, empty: Path) -> list[Figure]:
     bare = parse_pairs(run_probe(PROBE, str(empty), "--rebuild"))
     return [
         Figure(
-            f"peak memory with {int(loaded['events']):,} events (open, rebuild all, query all)",
+            "peak memory (RSS) of a lab with many events",
             loaded["peak_rss_mb"],
             "MB",
             "an empty lab, the same way",
@@ -30,5 +30,6 @@ def measure(plan: Plan, full: Path, empty: Path) -> list[Figure]:
                 "peak_rss_empty_mb": "baseline",
                 "peak_rss_ratio_vs_empty": "ratio",
             },
+            note=f"{int(loaded['events']):,} events: open, rebuild every projection, query all",
         )
     ]

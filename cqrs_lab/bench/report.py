@@ -16,6 +16,11 @@ def render(report: BenchReport) -> str:
     ]
     for figure in report.figures:
         lines.extend(_figure(figure))
+    took = sum(report.seconds.values())
+    lines.append(
+        f"measured in {took:.0f} s: "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in report.seconds.items())
+    )
     for name, why in report.failures.items():
         lines.append(f"[failed]  {name}: {why}")
     missed = [f for f in report.figures if f.met is False]
@@ -32,7 +37,7 @@ def _figure(figure: Figure) -> list[str]:
     target = f" (target {figure.target})" if figure.target else ""
     lines = [
         f"{mark:<9} {figure.name}: {_amount(figure.value, figure.unit)}",
-        f"{'':<9} baseline, {figure.baseline_name}: {_amount(figure.baseline, figure.unit)};"
+        f"{'':<9} baseline, {figure.baseline_name}: {_amount(figure.baseline, figure.base_unit)};"
         f" ratio {figure.ratio:,.2f}{target}",
     ]
     if figure.note:

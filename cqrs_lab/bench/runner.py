@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ class BenchReport:
     environment: dict[str, Any]
     figures: list[Figure] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)  # measurement -> why it failed
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time each measurement took
 
     def to_json(self) -> dict[str, Any]:
         flat: dict[str, Any] = dict.fromkeys(REQUIRED_KEYS)
@@ -53,6 +55,7 @@ class BenchReport:
             if figure.target is not None
         }
         flat["failures"] = self.failures
+        flat["seconds"] = self.seconds
         return flat
 
 
@@ -82,10 +85,12 @@ def run_bench(quick: bool, say: Callable[[str], None] = lambda _: None) -> Bench
         ]
         for name, step in steps:
             say(f"measuring {name} ...")
+            began = time.perf_counter()
             try:
                 report.figures.extend(step())
             except Exception as error:  # one broken measurement must not hide the others
                 report.failures[name] = f"{type(error).__name__}: {error}"
+            report.seconds[name] = round(time.perf_counter() - began, 3)
     return report
 
 

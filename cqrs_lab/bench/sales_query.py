@@ -33,7 +33,7 @@ def measure(plan: Plan, folder: Path) -> list[Figure]:
         label = f"{count // 1000}k"
         figures.append(
             Figure(
-                f"sales query from the projection, {count:,} orders",
+                f"sales query from the projection, {label} orders",
                 1 / projection_s,
                 "queries/s",
                 "the CRUD twin's GROUP BY",

@@ -49,5 +49,6 @@ def measure(plan: Plan, folder: Path, store_append_per_s: float) -> list[Figure]
             Target(3_000, at_least=True),
             {"send_per_s": "value", "send_ratio_vs_store_append": "ratio"},
             note=f"{len(commands):,} workload commands, scrypt n=2**4",
+            baseline_unit="appends/s",
         )
     ]

@@ -50,7 +50,9 @@ class Projection(ABC):
         """Change rows for one event. Events of types this projection ignores are no-ops."""
 
     def apply(self, recorded: RecordedEvent) -> None:
-        self.handle(event_from_data(recorded.type, recorded.data), recorded)
+        """Apply one event (a no-op for types it does not handle) and move the checkpoint."""
+        if recorded.type in self.handles:
+            self.handle(event_from_data(recorded.type, recorded.data), recorded)
         self.checkpoint = recorded.position
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import replace
 from typing import ClassVar
 
@@ -128,7 +128,7 @@ class LabApp(App[None]):
         self.view = "catalog"
         self.view_user = ""
         self.keymap: Keymap = {}
-        self._rebuild: Iterator[RebuildProgress] | None = None
+        self._rebuild: Generator[RebuildProgress, None, None] | None = None
         self._rebuild_lane = ""
         self._rebuilt = 0
         self._ticks = 0
@@ -139,6 +139,7 @@ class LabApp(App[None]):
         self._metrics_key: tuple[object, ...] | None = None
         self._metrics_at = float("-inf")
         self._learned = 0
+        self._failure = ""
         self._main: Screen[object] | None = None
 
     # -- layout ---------------------------------------------------------------------
@@ -214,12 +215,14 @@ class LabApp(App[None]):
         """One frame: the lab delivers what is due by its clock, the screen redraws."""
         try:
             self.lab.tick()
-        except Exception as error:  # a failing database must not take the screen down
-            self.bar.show_result(f"the lab could not deliver: {error}", ok=False)
-        try:
             self.refresh_screen()
         except NoMatches:  # quitting: the widgets are already gone
             return
+        except Exception as error:  # a failing database must not take the screen down
+            failure = f"the lab failed: {type(error).__name__}: {error}"
+            if failure != self._failure:  # said once, not 30 times a second
+                self._failure = failure
+                self.bar.show_result(failure, ok=False, keep_line=True)
 
     def refresh_screen(self, *, views_now: bool = False) -> None:
         """Draw one snapshot of the lab on every widget, in one batch."""
@@ -444,7 +447,7 @@ class LabApp(App[None]):
 
     def _stop_rebuild(self) -> None:
         if self._rebuild is not None:
-            self._rebuild.close()  # type: ignore[attr-defined]
+            self._rebuild.close()
             self._end_rebuild("rebuild stopped", False)
 
     def open_lane_settings(self, lane: str) -> None:
@@ -502,7 +505,7 @@ def status_text(snapshot: LabSnapshot, lane: str) -> Text:
     text.append("│ ")
     text.append(f"t={snapshot.now:.1f}s ", style="bold")
     text.append("│ ")
-    text.append("⏸ PAUSED " if snapshot.paused else "▶ running ", style="bold")
+    text.append("‖ PAUSED " if snapshot.paused else "▶ running ", style="bold")
     text.append(f"speed x{snapshot.speed:g} ")
     text.append("│ ")
     text.append(f"seed {snapshot.seed} │ head #{snapshot.head} │ {snapshot.in_flight} in flight ")

@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static
 
+from cqrs_lab import cli
 from cqrs_lab.lab import Lab
 from cqrs_lab.tui.app import VIEW_REFRESH_TICKS, LabApp, StatusLine
 from cqrs_lab.tui.command_bar import CommandInput, History
@@ -392,6 +393,32 @@ async def test_usable_at_100_by_30(lab: Lab) -> None:
         await send(pilot, SHOP[0])
         assert app.query_one(EventLog).size.height >= 5
         assert app.query_one(ViewPanel).size.height >= 5
+
+
+async def test_choosing_an_event_or_a_lane(lab: Lab) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, SHOP[0])
+        app.query_one(EventLog).post_message(EventLog.EventSelected(1))
+        await pilot.pause()
+        shown = str(message(app).render())
+        assert "event #1 UserRegistered on user-alice" in shown
+        assert "s3cret" not in shown
+        app.query_one(BusView).post_message(BusView.LaneSelected("sales"))
+        await pilot.pause()
+        assert "lane: sales" in str(app.query_one(StatusLine).render())
+        await pilot.press("escape", "l")
+        assert isinstance(app.screen, LaneSettingsScreen)
+        assert app.screen.lane == "sales"
+
+
+def test_cqrs_lab_starts_the_screen(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[Lab] = []
+    monkeypatch.setattr(LabApp, "run", lambda self: started.append(self.lab))
+    assert cli.main(["--db", ":memory:", "--seed", "7"]) == 0
+    assert cli.main(["tui", "--db", ":memory:"]) == 0
+    assert [lab.seed for lab in started][0] == 7
+    assert len(started) == 2
 
 
 # -- the parts, without a screen -------------------------------------------------------

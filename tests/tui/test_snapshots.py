@@ -1,9 +1,10 @@
 """Pictures of the lab screen (pytest-textual-snapshot). Accept a changed picture, after
 looking at it, with `pytest tests/tui/test_snapshots.py --snapshot-update`.
 
-Everything that moves is frozen: the wall clock stands still and the lab is paused (so the
-refresh timer draws the same frame again), command ids are numbered instead of random, and
-the cursor does not blink.
+The main screen is the README's picture (`cqrs_lab.tui.screenshot`): a seeded lab, paused,
+with an order in flight. Everything that moves is frozen: the wall clock stands still and the
+lab is paused (so the refresh timer draws the same frame again), command ids are numbered
+instead of random, and the cursor does not blink.
 """
 
 from __future__ import annotations
@@ -17,29 +18,15 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from cqrs_lab.lab import Lab
-from cqrs_lab.sim.clock import ScaledClock
 from cqrs_lab.tui.app import LabApp
-
-SIZE = (120, 40)
-SCRIPT = (
-    "pause",
-    "register alice alice@example.com s3cret-pass",
-    'add-product mug "Blue mug" 12.50 10',
-    'add-product tea "Green tea" 4.20 50',
-    "add-to-cart alice mug 2",
-    "add-to-cart alice tea 1",
-    "latency orders fixed:2s",
-    "place-order alice",
-    "advance 1s",
-)
-"""A seeded lab with an order in flight on the orders lane, halfway to its projection."""
+from cqrs_lab.tui.screenshot import DEMO, SIZE, demo_lab
 
 
 @pytest.fixture
 def lab(monkeypatch: pytest.MonkeyPatch) -> Iterator[Lab]:
     numbers = itertools.count(1)
     monkeypatch.setattr("cqrs_lab.shop.commands.uuid4", lambda: uuid.UUID(int=next(numbers)))
-    lab = Lab.open(":memory:", seed=7, clock=ScaledClock(wall=lambda: 0.0), password_cost=2)
+    lab = demo_lab()
     yield lab
     lab.close()
 
@@ -58,10 +45,8 @@ def prepared(*lines: str) -> Callable[[Pilot[None]], object]:
 
 
 def test_main_screen_with_an_event_in_flight(snap_compare, lab: Lab) -> None:
-    assert snap_compare(LabApp(lab), terminal_size=SIZE, run_before=prepared(*SCRIPT))
+    assert snap_compare(LabApp(lab), terminal_size=SIZE, run_before=prepared(*DEMO))
 
 
 def test_help_screen(snap_compare, lab: Lab) -> None:
-    assert snap_compare(
-        LabApp(lab), terminal_size=SIZE, run_before=prepared("pause"), press=["f1"]
-    )
+    assert snap_compare(LabApp(lab), terminal_size=SIZE, run_before=prepared("pause"), press=["f1"])
