@@ -14,9 +14,9 @@ import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from cqrs_lab.shop import commands as cmd
-from cqrs_lab.shop import events as ev
 from cqrs_lab.shop.decide import Pending, decide
 from cqrs_lab.shop.errors import DomainError
 from cqrs_lab.shop.state import State, evolve, initial_state
@@ -117,13 +117,14 @@ def _appends(pending: list[Pending], versions: dict[str, int]) -> list[StreamApp
 
 @dataclass(frozen=True, slots=True)
 class SalesData:
-    """The same orders as CRUD rows and as events, in order."""
+    """The same orders as CRUD rows (tuples in the tables' column order) and as events
+    (type and JSON data, as the store keeps them), in order."""
 
-    users: list[dict[str, object]]
-    products: list[dict[str, object]]
-    orders: list[dict[str, object]]
-    lines: list[dict[str, object]]
-    events: list[ev.Event]
+    users: list[tuple[object, ...]]  # username, email
+    products: list[tuple[object, ...]]  # sku, name, price_cents, stock
+    orders: list[tuple[object, ...]]  # order_id, username, status, placed_at, paid_cents
+    lines: list[tuple[object, ...]]  # order_id, sku, quantity, unit_price_cents
+    events: list[tuple[str, dict[str, Any]]]
 
 
 STATUSES = (("placed", 0.2), ("paid", 0.3), ("shipped", 0.4), ("cancelled", 0.1))
@@ -132,51 +133,40 @@ STATUSES = (("placed", 0.2), ("paid", 0.3), ("shipped", 0.4), ("cancelled", 0.1)
 def sales_orders(count: int, seed: int = SEED) -> SalesData:
     """`count` orders of 1-3 lines over 200 products and count/20 users, in every status."""
     rng = random.Random(seed)
-    users = [{"username": f"u{i}", "email": f"u{i}@example.com"} for i in range(count // 20 + 1)]
+    users = [(f"u{i}", f"u{i}@example.com") for i in range(count // 20 + 1)]
     prices = {f"sku-{i}": rng.randrange(100, 5_000, 50) for i in range(200)}
-    products = [
-        {"sku": sku, "name": f"Product {sku}", "price_cents": price, "stock": 1_000_000}
-        for sku, price in prices.items()
-    ]
+    products = [(sku, f"Product {sku}", price, 1_000_000) for sku, price in prices.items()]
     skus = list(prices)
     statuses, weights = zip(*STATUSES, strict=True)
-    orders, lines, events = [], [], []
+    data = SalesData(users, products, [], [], [])
     for number in range(1, count + 1):
         order_id, username = f"o{number}", f"u{rng.randrange(len(users))}"
-        chosen = rng.sample(skus, rng.randint(1, 3))
-        order_lines = tuple(
-            ev.OrderLine(sku=sku, quantity=rng.randint(1, 3), unit_price_cents=prices[sku])
-            for sku in sorted(chosen)
-        )
-        total = sum(line.subtotal_cents for line in order_lines)
+        lines = [
+            {"sku": sku, "quantity": rng.randint(1, 3), "unit_price_cents": prices[sku]}
+            for sku in sorted(rng.sample(skus, rng.randint(1, 3)))
+        ]
+        total = sum(line["quantity"] * line["unit_price_cents"] for line in lines)
         status = rng.choices(statuses, weights)[0]
         paid = total if status in ("paid", "shipped") else 0
-        orders.append(
-            {
-                "order_id": order_id,
-                "username": username,
-                "status": status,
-                "placed_at": float(number),
-                "paid_cents": paid,
-            }
+        data.orders.append((order_id, username, status, float(number), paid))
+        data.lines.extend(
+            (order_id, line["sku"], line["quantity"], line["unit_price_cents"]) for line in lines
         )
-        lines.extend({"order_id": order_id, **line.model_dump()} for line in order_lines)
-        events.extend(_order_events(order_id, username, order_lines, total, status))
-    return SalesData(users, products, orders, lines, events)
+        data.events.extend(_order_events(order_id, username, lines, total, status))
+    return data
 
 
 def _order_events(
-    order_id: str, username: str, lines: tuple[ev.OrderLine, ...], total: int, status: str
-) -> list[ev.Event]:
-    placed = ev.OrderPlaced(order_id=order_id, username=username, lines=lines, total_cents=total)
-    paid = ev.OrderPaid(order_id=order_id, username=username, amount_cents=total)
+    order_id: str, username: str, lines: list[dict[str, Any]], total: int, status: str
+) -> list[tuple[str, dict[str, Any]]]:
+    who = {"order_id": order_id, "username": username}
+    placed = ("OrderPlaced", {**who, "lines": lines, "total_cents": total})
+    paid = ("OrderPaid", {**who, "amount_cents": total})
     if status == "placed":
         return [placed]
     if status == "paid":
         return [placed, paid]
     if status == "shipped":
-        return [placed, paid, ev.OrderShipped(order_id=order_id, username=username)]
-    cancelled = ev.OrderCancelled(
-        order_id=order_id, username=username, lines=lines, total_cents=total, refunded_cents=0
-    )
-    return [placed, cancelled]
+        return [placed, paid, ("OrderShipped", who)]
+    cancelled = {**who, "lines": lines, "total_cents": total, "refunded_cents": 0}
+    return [placed, ("OrderCancelled", cancelled)]

@@ -15,8 +15,9 @@ from cqrs_lab.lab.core import LANES, Lab
 from cqrs_lab.sim.clock import VirtualClock
 
 
-def measure(plan: Plan, db: Path, events: int) -> list[Figure]:
+def measure(plan: Plan, db: Path) -> list[Figure]:
     lab = Lab.open(str(db), seed=1, clock=VirtualClock())
+    events = lab.store.head()
     try:
         began = time.perf_counter()
         read = sum(1 for _ in lab.store.iter_all())

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 
 from cqrs_lab.bench.data import sales_orders
 from cqrs_lab.bench.harness import Figure, Plan, Target
@@ -69,6 +69,7 @@ def _medians(path: Path, count: int, repeats: int) -> tuple[float, float]:
 
 
 def _fill(connection: Connection, projection: SalesProjection, count: int) -> None:
+    """The CRUD rows in bulk (plain executemany), the projection through its own `apply`."""
     data = sales_orders(count)
     CrudTwin().create_tables(connection)
     projection.create_tables(connection)
@@ -78,13 +79,12 @@ def _fill(connection: Connection, projection: SalesProjection, count: int) -> No
         (ORDERS, data.orders),
         (ORDER_LINES, data.lines),
     ):
-        connection.execute(insert(table), rows)
+        columns = ", ".join(column.name for column in table.columns)
+        marks = ", ".join("?" for _ in table.columns)
+        connection.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", rows)
     metadata = EventMetadata("bench", "bench", "bench", 0.0)
-    for position, event in enumerate(data.events, start=1):
-        recorded = RecordedEvent(
-            position, f"order-{position}", 1, event.type_name(), event.to_data(), metadata
-        )
-        projection.apply(recorded)
+    for position, (type_, event) in enumerate(data.events, start=1):
+        projection.apply(RecordedEvent(position, f"order-{position}", 1, type_, event, metadata))
     projection.flush(connection)
 
 

@@ -4,6 +4,7 @@ all drive this same object."""
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections import deque
@@ -551,6 +552,12 @@ class Lab:
     def reseed(self, seed: int) -> None:
         self.seed = seed
         self.rng.seed(seed)
+
+    def export(self, path: str | os.PathLike[str]) -> int:
+        """Write this session as a JSON Lines recording; return how many events it holds."""
+        from cqrs_lab.lab import recording  # it builds Labs to replay: imported late
+
+        return recording.export(self, path)
 
     def report(self) -> dict[str, Any]:
         """Final lag and metrics, for `cqrs-lab run --json` and reports."""

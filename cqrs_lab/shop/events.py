@@ -31,6 +31,7 @@ class OrderLine(BaseModel):
 
 
 class UserRegistered(Event):
+    schema_version: ClassVar[int] = 2  # 1 called the username `name` (see store/upcasters.py)
     username: str
     email: str
 

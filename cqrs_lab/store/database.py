@@ -33,6 +33,7 @@ from cqrs_lab.store.event_store import (
     sqlite_file,
 )
 from cqrs_lab.store.records import LAB_META
+from cqrs_lab.store.upcasters import UPCASTERS
 
 APP_NAME = "cqrs-lab"
 SCHEMA_VERSION = 1
@@ -138,6 +139,8 @@ def open_store(
 ) -> EventStore:
     """Open (or create) the lab database `db` and return its event store.
 
+    The store upcasts old event shapes as it reads them: with the lab's own `UPCASTERS`
+    unless `upcasters` is given (`{}` reads every event as it was stored).
     Raises a DatabaseError subclass when the database cannot or must not be used.
     """
     try:
@@ -149,7 +152,7 @@ def open_store(
             f"Cannot use the database {where} ({error}). Fix the URL or install its driver, "
             "or use --db to pick another database.",
         ) from error
-    store = EventStore(engine, upcasters=upcasters)
+    store = EventStore(engine, upcasters=UPCASTERS if upcasters is None else upcasters)
     path = sqlite_file(engine)
     try:
         if path is not None:

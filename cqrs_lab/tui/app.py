@@ -27,10 +27,13 @@ from textual.widgets import Footer, Input, Label, ProgressBar, Select
 
 from cqrs_lab import script as sc
 from cqrs_lab.lab import VIEW_LANES, Lab, LabSnapshot, LaneState, Outcome, RebuildProgress
+from cqrs_lab.lessons import Lesson
 from cqrs_lab.store.event_store import RecordedEvent
+from cqrs_lab.tui.caption import Caption
 from cqrs_lab.tui.command_bar import CommandBar
 from cqrs_lab.tui.completion import Vocabulary, WordSuggester
 from cqrs_lab.tui.forms import CommandForm
+from cqrs_lab.tui.lesson_panel import HINT_KEY, LESSON_KEY_HELP, LESSON_KEYS, LessonPanel
 from cqrs_lab.tui.palette import LabCommands
 from cqrs_lab.tui.screens import ConfirmScreen, HelpScreen, LaneSettingsScreen
 from cqrs_lab.tui.widgets import BusView, EventLog, MetricsStrip, ViewPanel
@@ -67,6 +70,7 @@ KEY_HELP = {
     "rebuild": "rebuild the selected lane's projection",
     "lane_settings": "latency and faults of the selected lane",
     "quit": "quit",
+    **LESSON_KEY_HELP,
 }
 """What each action does, for the help screen."""
 
@@ -91,7 +95,7 @@ class StatusLine(Widget):
 class LabApp(App[None]):
     """The CQRS Lab screen on one Lab (which the caller opens and closes)."""
 
-    CSS_PATH: ClassVar = ["app.tcss", "widgets/widgets.tcss"]
+    CSS_PATH: ClassVar = ["app.tcss", "widgets/widgets.tcss", "lessons.tcss", "caption.tcss"]
     TITLE = "CQRS Lab"
     AUTO_FOCUS = "#command-input"
     COMMANDS = App.COMMANDS | {LabCommands}
@@ -100,7 +104,9 @@ class LabApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # Function keys work from anywhere, even in the command bar or a dialog.
         Binding("f1", "help", "Help", priority=True, id="help"),
+        HINT_KEY,
         Binding("f2", "toggle_forms", "Forms", priority=True, id="forms"),
+        *LESSON_KEYS,
         Binding("f5", "toggle_pause", "Pause", priority=True, id="pause"),
         Binding("f6", "step", "Step", priority=True, id="step"),
         Binding("f7", "slower", "Slower", priority=True, id="slower"),
@@ -119,9 +125,13 @@ class LabApp(App[None]):
         Binding("colon", "focus_bar", "Bar", id="focus-bar"),
     ]
 
-    def __init__(self, lab: Lab, *, refresh_hz: float = REFRESH_HZ) -> None:
+    def __init__(
+        self, lab: Lab, *, refresh_hz: float = REFRESH_HZ, lesson: Lesson | None = None
+    ) -> None:
         super().__init__()
         self.lab = lab
+        self.first_lesson = lesson
+        """A lesson to open at start (`cqrs-lab lesson ID`)."""
         self.refresh_hz = refresh_hz
         self.vocabulary = Vocabulary()
         self.selected_lane = "orders"
@@ -146,6 +156,7 @@ class LabApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
+        yield Caption(id="caption")
         yield CommandBar(self._words, id="command-bar")
         yield CommandForm(self._words, id="command-form")
         with Horizontal(id="rebuild-row"):
@@ -172,6 +183,7 @@ class LabApp(App[None]):
                 yield ViewPanel(id="view-panel")
             yield EventLog(id="event-log")
         yield MetricsStrip(id="metrics")
+        yield LessonPanel(self.lab, self.first_lesson, id="lesson-panel")
         yield Footer()
 
     def _words(self) -> Vocabulary:
@@ -209,6 +221,10 @@ class LabApp(App[None]):
     def bus(self) -> BusView:
         return self.main.query_one(BusView)
 
+    @property
+    def lesson(self) -> LessonPanel:
+        return self.main.query_one(LessonPanel)
+
     # -- the refresh ----------------------------------------------------------------
 
     def tick(self) -> None:
@@ -244,6 +260,7 @@ class LabApp(App[None]):
             self._show_metrics(snapshot)
             self._advance_rebuild()
             self._refresh_views(snapshot, now=views_now)
+            main.query_one(LessonPanel).follow()
 
     def _learn(self, snapshot: LabSnapshot) -> None:
         if snapshot.head < self._learned:  # the lab was reset
@@ -312,15 +329,21 @@ class LabApp(App[None]):
 
     def _execute(self, line: str) -> Outcome:
         try:
-            return self.lab.execute(line)
+            return self.lesson.execute(line)  # through the open lesson, which checks its goal
         except Exception as error:  # the Lab should not raise for input; if it does, say so
             message = f"the lab failed on this line: {type(error).__name__}: {error}"
             return Outcome(line, False, "error", message, {}, type(error).__name__)
 
     def _show_outcome(self, outcome: Outcome) -> None:
-        if outcome.message or not outcome.ok:
+        if outcome.kind == "say":
+            self.show_caption(outcome.message)
+        elif outcome.message or not outcome.ok:
             self.bar.show_result(outcome.message, ok=outcome.ok, keep_line=not outcome.ok)
         self.refresh_screen(views_now=True)
+
+    def show_caption(self, text: str) -> None:
+        """Show `text` large under the status line, for the audience (empty: hide it)."""
+        self.main.query_one(Caption).show(text)
 
     def _follow(self, action: sc.Action | None, outcome: Outcome) -> None:
         """Point the view panel at what the line was about."""
@@ -367,6 +390,21 @@ class LabApp(App[None]):
             self.bar.show_note(describe_event(event))
 
     # -- actions --------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Lesson keys only while a lesson is open (F2 shows the forms otherwise)."""
+        if action in ("lesson", "lessons"):
+            try:
+                return self.lesson.allows(str(parameters[0]) if parameters else action)
+            except NoMatches:  # starting or quitting
+                return False
+        return True
+
+    def action_lesson(self, name: str) -> None:
+        self.lesson.act(name)
+
+    def action_lessons(self) -> None:
+        self.lesson.choose()
 
     def action_toggle_pause(self) -> None:
         self.run_line("resume" if self.lab.paused else "pause")

@@ -17,6 +17,14 @@ if TYPE_CHECKING:
 LATENCY_PRESETS = ("zero", "fixed:2s", "exp:800ms", "uniform:100ms..2s", "lognormal:300ms,0.8")
 FAULT_PRESETS = ("none", "drop=0.2", "dup=0.2", "reorder=on", "drop=0.2 lost=on")
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
+OPEN_LESSON_ACTIONS = (
+    ("hint", "Lesson: next hint", "the step's next hint, one at a time (F2, h)"),
+    ("show_me", "Lesson: show me", "play the step's solution; the step counts as shown (F3)"),
+    ("next", "Lesson: next step", "go on to the next step (F4, ])"),
+    ("previous", "Lesson: previous step", "back to the step before ([)"),
+    ("reset", "Lesson: start over…", "empty the lab and start again from step 1 (asks first)"),
+    ("close", "Lesson: close", "hide the lesson panel; your progress is kept"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +68,31 @@ def lab_actions(app: LabApp) -> list[PaletteAction]:
         )
     for lane in sc.LANES:
         actions.extend(_lane_actions(app, lane, line))
+    actions.extend(lesson_actions(app))
+    return actions
+
+
+def lesson_actions(app: LabApp) -> list[PaletteAction]:
+    """The lesson list, every lesson, and the actions of the lesson open now."""
+    panel = app.lesson
+    actions = [
+        PaletteAction(
+            "Lessons…", "choose a lesson: new, started or done (F4 when none is open)", panel.choose
+        )
+    ]
+    if panel.is_open:
+        actions += [
+            PaletteAction(title, text, lambda action=action: panel.act(action))  # type: ignore[misc]
+            for action, title, text in OPEN_LESSON_ACTIONS
+        ]
+    actions += [
+        PaletteAction(
+            f"Lesson {lesson.order}: {lesson.title}",
+            lesson.summary,
+            lambda lesson=lesson: panel.request_open(lesson),  # type: ignore[misc]
+        )
+        for lesson in panel.catalog.lessons
+    ]
     return actions
 
 

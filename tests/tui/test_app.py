@@ -417,8 +417,8 @@ def test_cqrs_lab_starts_the_screen(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(LabApp, "run", lambda self: started.append(self.lab))
     assert cli.main(["--db", ":memory:", "--seed", "7"]) == 0
     assert cli.main(["tui", "--db", ":memory:"]) == 0
-    assert [lab.seed for lab in started][0] == 7
     assert len(started) == 2
+    assert started[0].seed == 7
 
 
 # -- the parts, without a screen -------------------------------------------------------

@@ -133,12 +133,13 @@ async def test_bus_shows_deliveries_in_flight_then_the_checkpoint() -> None:
     async with running(view) as pilot:
         view.show(lab.snapshot())
         await pilot.pause()
-        title, track, _ = lane_rows(view, "orders")
+        title, track, stacked = lane_rows(view, "orders")
         assert title.split()[:5] == ["orders", "fixed:2s", "async", "gaps:wait", "faults:"]
-        assert "in flight 6 · delivered 0 · dup 0 · dropped 0 · lost 0" in title
+        assert "in flight 1 · delivered 0 · dup 0 · dropped 0 · lost 0" in title
+        assert (track + stacked).count("●") == 1  # only the event its projection handles
         assert "●Placed#4" in track
         assert "2.0s" in track
-        assert "▐#0 6 behind" in track
+        assert "▐#3 1 behind" in track  # reflects the log up to just before OrderPlaced#4
 
         lab.advance(1)
         view.show(lab.snapshot())
@@ -152,25 +153,29 @@ async def test_bus_shows_deliveries_in_flight_then_the_checkpoint() -> None:
         title, track, stacked = lane_rows(view, "orders")
         assert "●" not in track + stacked
         assert "▐#6 ✓ caught up" in track
-        assert "in flight 0 · delivered 6" in title
+        assert "in flight 0 · delivered 1" in title
 
 
 async def test_bus_marks_duplicates_drops_redeliveries_and_held_lanes() -> None:
-    lab = new_lab("latency all fixed:2s\nfaults orders dup=1\nfaults catalog drop=1")
+    *before_order, order = ORDER.strip().splitlines()
+    lab = new_lab("\n".join(before_order))
+    lab.advance(2)  # the lanes are idle: what follows is the place-order alone
+    for line in ("faults orders dup=1", "faults catalog drop=1"):
+        assert lab.execute(line).ok
     lab.hold("sales")
-    lab.execute("register alice alice@example.com s3cret-pass")
+    assert lab.execute(order).ok
     view = BusView()
     async with running(view) as pilot:
         view.show(lab.snapshot())
         await pilot.pause()
-        assert "●²UserReg#1" in "".join(lane_rows(view, "orders"))
-        assert "●✗UserReg#1" in "".join(lane_rows(view, "catalog"))
+        assert "●²Placed#4" in "".join(lane_rows(view, "orders"))
+        assert "●✗Reserved#5" in "".join(lane_rows(view, "catalog"))
         assert "HELD" in lane_rows(view, "sales")[2]
 
         lab.advance(2)
         view.show(lab.snapshot())
         catalog = lane_rows(view, "catalog")
-        assert "●↻✗UserReg#1" in "".join(catalog)
+        assert "●↻✗Reserved#5" in "".join(catalog)
         assert "dropped 1" in catalog[0]
         assert "1 waiting" in lane_rows(view, "sales")[2]  # delivered, held at the door
 
@@ -189,17 +194,18 @@ async def test_bus_draws_inline_lanes_as_a_solid_line() -> None:
 
 
 async def test_bus_stacks_then_counts_what_does_not_fit() -> None:
-    script = "latency all fixed:2s\n" + "\n".join(
-        f"register user{i} user{i}@example.com s3cret-pass" for i in range(30)
+    script = 'latency all fixed:2s\nadd-product mug "Blue mug" 1.00 1\n' + "\n".join(
+        f"restock mug {i + 1}" for i in range(29)
     )
     lab = new_lab(script)
     view = BusView()
     async with running(view) as pilot:
         view.show(lab.snapshot())
         await pilot.pause()
-        _, track, stacked = lane_rows(view, "orders")
-        assert track.startswith("●UserReg#1 ●UserReg#2")
-        assert stacked.startswith("●UserReg#")
+        assert len(lab.snapshot().lane("catalog").in_flight) == 30
+        _, track, stacked = lane_rows(view, "catalog")
+        assert track.startswith("●ProdAdded#1 ●Restocked#2")
+        assert stacked.startswith("●Restocked#")
         shown = (track + stacked).count("●")
         more = re.findall(r"\+(\d+)", track + stacked)
         assert len(more) == 1
@@ -227,15 +233,19 @@ async def test_clicking_a_lane_selects_it() -> None:
 
 async def test_bus_with_500_deliveries_in_flight_draws_every_line() -> None:
     script = "latency all uniform:1s..60s\nfaults all dup=0.3 drop=0.1 reorder=on\n"
-    script += 'add-product mug "Blue mug" 1.00 1000\n'
+    script += 'register alice alice@example.com s3cret-pass\nadd-product mug "Blue mug" 1.00 1000\n'
     lab = new_lab(script)
     view = BusView()
     async with running(view) as pilot:
-        for i in range(130):
-            lab.execute(f"restock mug {i + 1}")
+        # Each round sends five events down the lanes: ItemAdded and CheckedOut on carts,
+        # Placed on orders and on sales, Reserved on catalog; duplicates add more.
+        for _ in range(130):
+            for line in ("add-to-cart alice mug 1", "place-order alice"):
+                assert lab.execute(line).ok
             lab.advance(0.05)
         snapshot = lab.snapshot()
         assert snapshot.in_flight >= 500
+        assert all(lane.in_flight for lane in snapshot.lanes)
         view.show(snapshot)
         await pilot.pause()
         drawn = [view.render_line(y) for y in range(view.size.height)]
@@ -322,30 +332,32 @@ def test_sparkline_scales_to_the_top_and_keeps_the_newest() -> None:
 
 
 async def test_metrics_show_lag_history_and_stale_reads() -> None:
-    lab = new_lab("latency all fixed:2s\nregister alice alice@example.com s3cret-pass")
+    *before_order, _ = ORDER.strip().splitlines()
+    lab = new_lab("\n".join(before_order))
     strip = MetricsStrip()
     async with running(strip) as pilot:
         strip.show(lab.snapshot(), lab.metrics)
-        lab.execute('add-product mug "Blue mug" 12.50 10')
-        lab.execute("add-to-cart alice mug 2")
+        for line in ("add-to-cart alice mug 1", "remove-from-cart alice mug"):
+            assert lab.execute(line).ok
         lab.execute("query cart alice")  # the projection has not seen the cart yet: stale
         strip.show(lab.snapshot(), lab.metrics)
         await pilot.pause()
         drawn = lines(strip)
         assert drawn[0].split()[:2] == ["lane", "lag"]
-        orders = drawn[1 + LANES.index("orders")]
-        assert orders.split()[:4] == ["orders", "3", "ev", "0.0s"]
-        assert "▄█" in orders
-        assert strip.history("orders") == (1, 3)
+        carts = drawn[1 + LANES.index("carts")]
+        assert carts.split()[:4] == ["carts", "3", "ev", "0.0s"]
+        assert "▄█" in carts
+        assert strip.history("carts") == (1, 3)
+        assert strip.history("orders") == (0, 0)  # the orders lane carries no cart event
         assert "cart 1" in drawn[-1]
-        assert "commands 3 ok · 0 rejected" in drawn[-1]
+        assert "commands 5 ok · 0 rejected" in drawn[-1]
         assert "queries 1" in drawn[-1]
 
         lab.advance(2)
         strip.show(lab.snapshot(), lab.metrics)
-        orders = lines(strip)[1 + LANES.index("orders")]
-        assert orders.split()[:4] == ["orders", "0", "ev", "0.0s"]
-        assert orders.split()[-4:] == ["3", "0", "0", "0"]  # deliveries, dup, gaps, redelivered
+        carts = lines(strip)[1 + LANES.index("carts")]
+        assert carts.split()[:4] == ["carts", "0", "ev", "0.0s"]
+        assert carts.split()[-4:] == ["3", "0", "0", "0"]  # deliveries, dup, gaps, redelivered
 
 
 # -- ViewPanel --------------------------------------------------------------------------
@@ -376,7 +388,7 @@ async def test_view_panel_marks_the_missing_order_while_stale() -> None:
         await pilot.pause()
         text = "\n".join(lines(panel))
         assert "Read model (projection)  ✗ STALE" in text
-        assert "as of event #0, head #6 — 6 behind" in text
+        assert "as of event #3, head #6 — 1 behind" in text
         assert "CRUD twin — always current" in text
         o1 = next(line for line in lines(panel) if "o1" in line)
         left, right = o1[: SIZE[0] // 2], o1[SIZE[0] // 2 :]

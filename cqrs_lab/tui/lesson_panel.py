@@ -1,0 +1,499 @@
+"""The lesson panel, docked beside the lab: the lesson and step, the step's text, a goal
+checklist that ticks live, hints one at a time, "show me", and step navigation.
+
+The panel owns the `LessonRun` of the open lesson. The app routes every lab line through
+`execute` (so the run checks the goal after it) and calls `follow` once a frame (goals such
+as "lag of at least 5 s" hold between deliveries, so they are checked on every tick too).
+"Show me" posts its lines as `CommandBar.Submitted`, the path a typed line takes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Vertical, VerticalScroll
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Button, Static
+
+from cqrs_lab.lessons import (
+    GoalStatus,
+    Lesson,
+    LessonRun,
+    LessonStatus,
+    LoadResult,
+    Progress,
+    StepMark,
+    lessons_dir,
+    load_lessons,
+)
+from cqrs_lab.tui.command_bar import CommandBar
+from cqrs_lab.tui.screens.confirm import ConfirmScreen
+from cqrs_lab.tui.screens.lessons import LessonsScreen
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
+
+    from cqrs_lab.lab import Lab, Outcome
+
+SHOW_ME_SECONDS = 0.6
+"""Wall seconds between two lines "show me" plays."""
+READING_FRAMES = 10
+"""A checklist whose only change is a measured number is redrawn at most every 10 frames."""
+
+HINT_KEY = Binding("f2", "lesson('hint')", "Hint", priority=True, id="lesson-hint")
+"""Listed before the app's F2 (forms): with a lesson open F2 gives a hint."""
+LESSON_KEYS: tuple[Binding, ...] = (
+    Binding("f3", "lesson('show_me')", "Show me", priority=True, id="lesson-show-me"),
+    Binding("f4", "lesson('next')", "Next step", priority=True, id="lesson-next"),
+    Binding("f4", "lessons", "Lessons", priority=True, id="lessons"),
+    Binding("h", "lesson('hint')", "Hint", show=False, id="lesson-hint-key"),
+    Binding("right_square_bracket", "lesson('next')", "Next", show=False, id="lesson-next-key"),
+    Binding(
+        "left_square_bracket", "lesson('previous')", "Previous", show=False, id="lesson-prev-key"
+    ),
+)
+"""The lesson keys (the app checks `LessonPanel.allows` before running one)."""
+LESSON_KEY_HELP = {
+    "lesson('hint')": "the lesson step's next hint (without a lesson, F2 shows the forms)",
+    "lesson('show_me')": "show me: play the step's solution (the step counts as shown)",
+    "lesson('next')": "the lesson's next step (after the last one: the next lesson)",
+    "lesson('previous')": "the lesson's previous step",
+    "lessons": "choose a lesson (while none is open)",
+}
+ACTIONS = ("hint", "show_me", "next", "previous", "reset", "close", "list")
+
+MARK_WORDS = {StepMark.SOLVED: "solved", StepMark.SHOWN: "shown", None: "to do"}
+
+
+class LessonPanel(Vertical):
+    """Hidden until a lesson opens (`open`, `request_open`, or the lesson list)."""
+
+    BUTTONS: ClassVar = (
+        ("hint", "Hint F2"),
+        ("show_me", "Show me F3"),
+        ("next", "Next F4"),
+        ("previous", "◀ Back"),
+        ("reset", "Start over"),
+        ("close", "Close"),
+    )
+
+    def __init__(
+        self,
+        lab: Lab,
+        lesson: Lesson | None = None,
+        *,
+        show_me_seconds: float = SHOW_ME_SECONDS,
+        **options: str,
+    ) -> None:
+        super().__init__(**options)
+        self.lab = lab
+        self.show_me_seconds = show_me_seconds
+        self.run: LessonRun | None = None
+        self.hints: list[str] = []
+        self.note = ""
+        self.played: list[str] = []
+        self.to_play: list[str] = []
+        self._first = lesson
+        self._catalog: LoadResult | None = None
+        self._markdown: Markdown | None = None
+        self._timer: Timer | None = None
+        self._status: GoalStatus | None = None
+        self._solved = False
+        self._frames = 0
+        self._drawn_at = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="lesson-title", markup=False)
+        yield Static(id="lesson-steps", markup=False)
+        yield VerticalScroll(id="lesson-text")
+        yield Static("Goal (checked live)", id="lesson-goal-title", markup=False)
+        yield Static(id="lesson-checklist", markup=False)
+        yield Static(id="lesson-state", markup=False)
+        yield Static(id="lesson-help", markup=False)
+        with Grid(id="lesson-buttons"):
+            for action, label in self.BUTTONS:
+                button = Button(label, id=f"lesson-{action.replace('_', '-')}", compact=True)
+                button.can_focus = False  # a click must not take the command bar's focus
+                yield button
+
+    def on_mount(self) -> None:
+        if self._first is not None:
+            self.open(self._first)
+
+    # -- the lessons ----------------------------------------------------------------
+
+    @property
+    def catalog(self) -> LoadResult:
+        """Every lesson in the lessons folder, loaded once."""
+        if self._catalog is None:
+            self._catalog = load_lessons([lessons_dir()])
+        return self._catalog
+
+    @property
+    def is_open(self) -> bool:
+        return self.run is not None
+
+    def allows(self, action: str) -> bool:
+        """Whether a lesson key works now: `lessons` while no lesson is open, the others
+        while one is."""
+        return not self.is_open if action == "lessons" else self.is_open
+
+    def choose(self) -> None:
+        """The lesson list; the lesson picked there opens."""
+        current = self.run.lesson.id if self.run else None
+        catalog = self.catalog
+        screen = LessonsScreen(catalog.lessons, Progress.load(), catalog.problems, current)
+        self.app.push_screen(screen, self._chosen)
+
+    def _chosen(self, lesson: Lesson | None) -> None:
+        if lesson is not None:
+            self.request_open(lesson)
+
+    def request_open(self, lesson: Lesson) -> None:
+        """Open a lesson; ask first if that would empty a lab that holds the learner's own
+        events (a lesson's own lab is scratch)."""
+        head = self.lab.store.head()
+        if self.is_open or head == 0:
+            self.open(lesson)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.open(lesson)
+
+        question = (
+            f"Open the lesson '{lesson.title}'? A lesson starts on an empty lab: "
+            f"the {head} events in this lab are forgotten."
+        )
+        self.app.push_screen(ConfirmScreen(question, yes="Open the lesson"), answered)
+
+    def open(self, lesson: Lesson, step: int | None = None) -> None:
+        """Open `lesson` at `step` (from 0; default: where the learner left it, or the start
+        of a lesson already done). The lab is reset and the lesson's setup runs."""
+        self._quit_run()
+        progress = Progress.load()
+        done = progress.status(lesson) is LessonStatus.DONE
+        if step is None:
+            step = 0 if done else min(progress.current(lesson.id), len(lesson.steps) - 1)
+        run = LessonRun(self.lab, lesson, progress)
+        try:
+            outcomes = run.start(step)
+        except Exception as error:  # shown, never a traceback
+            run.close()
+            self.app.notify(f"could not open the lesson: {error}", severity="error")
+            return
+        self.run = run
+        failed = [outcome for outcome in outcomes if not outcome.ok]
+        notes = [progress.notice or ""]
+        if failed:
+            notes.append(f"the lesson's setup failed: {failed[0].line}: {failed[0].message}")
+        elif step:
+            notes.append(f"Resumed at step {step + 1}: the lab replayed the steps before it.")
+        self.add_class("-open")
+        self.screen.add_class("-lesson-open")
+        self.app.refresh_bindings()
+        self._step_changed(" ".join(note for note in notes if note))
+
+    def close(self) -> None:
+        """Close the lesson (its progress is kept); the lab stays as it is."""
+        self._quit_run()
+        self.remove_class("-open")
+        self.screen.remove_class("-lesson-open")
+        self.app.refresh_bindings()
+
+    def _quit_run(self) -> None:
+        self._stop_playing()
+        if self.run is not None:
+            self.run.close()
+            self.run = None
+
+    # -- what the app calls ---------------------------------------------------------
+
+    def execute(self, line: str) -> Outcome:
+        """Run a lab line: through the lesson run (which checks the goal) if one is open."""
+        return self.run.execute(line) if self.run else self.lab.execute(line)
+
+    def follow(self) -> None:
+        """Check the goal now and redraw what changed (once a frame)."""
+        run = self.run
+        if run is None or run.checker is None:
+            return
+        self._frames += 1
+        run.check()
+        status = run.checker.status()
+        if status == self._status and run.solved == self._solved:
+            return
+        if (
+            run.solved == self._solved
+            and self._status is not None
+            and _shape(status) == _shape(self._status)
+            and self._frames - self._drawn_at < READING_FRAMES
+        ):
+            return  # only a measured number moved: redraw it now and then
+        self._draw_goal(status, run.solved)
+
+    # -- actions --------------------------------------------------------------------
+
+    def act(self, action: str) -> None:
+        """One of ACTIONS (the keys, buttons and palette call this)."""
+        if action == "list":
+            self.choose()
+            return
+        if self.run is None:
+            return
+        {
+            "hint": self.next_hint,
+            "show_me": self.show_me,
+            "next": self.next_step,
+            "previous": self.previous_step,
+            "reset": self.confirm_start_over,
+            "close": self.close,
+        }[action]()
+
+    def next_hint(self) -> None:
+        if self.run is None:
+            return
+        hint = self.run.next_hint()
+        if hint is None:
+            self._draw_help("No more hints for this step: F3 shows you the solution.")
+            return
+        self.hints.append(hint)
+        self._draw_help()
+
+    def show_me(self) -> None:
+        """Play the step's solution one line per `show_me_seconds`, as if typed; the step
+        counts as shown, not solved."""
+        if self.run is None or self.to_play:
+            return
+        self.run.mark_shown()
+        self.played = []
+        self.to_play = list(self.run.step.solution)
+        self._draw_steps()
+        self.play_next_line()
+        if self.to_play:
+            self._timer = self.set_interval(self.show_me_seconds, self.play_next_line)
+
+    def play_next_line(self) -> None:
+        """Send the next line of "show me" (the timer calls this)."""
+        if not self.to_play:
+            self._stop_playing()
+            return
+        line = self.to_play.pop(0)
+        self.played.append(line)
+        self.post_message(CommandBar.Submitted(line))
+        if not self.to_play:
+            self._stop_playing()
+        self._draw_help()
+
+    @property
+    def playing(self) -> bool:
+        return bool(self.to_play)
+
+    def next_step(self) -> None:
+        run = self.run
+        if run is None:
+            return
+        if run.is_last:
+            following = self._next_lesson()
+            if run.solved and following is not None:
+                self.open(following, 0)
+            elif run.solved:
+                self._draw_help("That was the last lesson. Well done!")
+            else:
+                self._draw_help("This is the last step of the lesson.")
+            return
+        run.next_step()
+        self._step_changed()
+
+    def previous_step(self) -> None:
+        if self.run is None:
+            return
+        if self.run.previous_step():
+            self._step_changed()
+        else:
+            self._draw_help("This is the first step.")
+
+    def confirm_start_over(self) -> None:
+        run = self.run
+        if run is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.run is run:
+                self.start_over()
+
+        question = (
+            f"Start '{run.lesson.title}' over? The lab is emptied, the lesson's setup runs "
+            "again from step 1, and this lesson's progress is forgotten."
+        )
+        self.app.push_screen(ConfirmScreen(question, yes="Start over"), answered)
+
+    def start_over(self) -> None:
+        """The lesson from step 1, on a fresh lab, with its progress forgotten."""
+        run = self.run
+        if run is None:
+            return
+        if run.progress is not None:
+            run.progress.forget(run.lesson.id)
+        self.open(run.lesson, 0)
+
+    def _next_lesson(self) -> Lesson | None:
+        if self.run is None:
+            return None
+        lessons = list(self.catalog.lessons)
+        ids = [lesson.id for lesson in lessons]
+        if self.run.lesson.id not in ids:
+            return None
+        index = ids.index(self.run.lesson.id) + 1
+        return lessons[index] if index < len(lessons) else None
+
+    def _stop_playing(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.to_play = []
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        action = (event.button.id or "").removeprefix("lesson-").replace("-", "_")
+        self.act(action)
+
+    # -- drawing --------------------------------------------------------------------
+
+    def _step_changed(self, note: str = "") -> None:
+        self._stop_playing()
+        self.hints = []
+        self.played = []
+        self.note = note
+        run = self.run
+        if run is None:
+            return
+        lesson, step = run.lesson, run.step
+        self.query_one("#lesson-title", Static).update(f"Lesson {lesson.order} · {lesson.title}")
+        text = f"**Step {run.step_index + 1}: {step.title}**\n\n{step.text}"
+        if run.step_index == 0 and lesson.intro:
+            text = f"{lesson.intro}\n\n{text}"  # the lesson's introduction comes first
+        self._show_text(text)
+        self._draw_steps()
+        self._status = None
+        self._draw_goal(run.checker.status() if run.checker else None, run.solved)
+        self._draw_help()
+
+    def _show_text(self, markdown: str) -> None:
+        scroll = self.query_one("#lesson-text", VerticalScroll)
+        if self._markdown is None:
+            from textual.widgets import Markdown  # Markdown loads only when a lesson opens
+
+            self._markdown = Markdown(markdown, id="lesson-markdown")
+            scroll.mount(self._markdown)
+        else:
+            self._markdown.update(markdown)
+        scroll.scroll_home(animate=False)
+
+    @property
+    def text(self) -> str:
+        """The Markdown the panel shows for the step."""
+        return self._markdown.source if self._markdown is not None else ""
+
+    def _draw_steps(self) -> None:
+        run = self.run
+        if run is None:
+            return
+        self.query_one("#lesson-steps", Static).update(steps_line(run))
+
+    def _draw_goal(self, status: GoalStatus | None, solved: bool) -> None:
+        run = self.run
+        if run is None:
+            return
+        self._status, self._solved, self._drawn_at = status, solved, self._frames
+        checklist = self.query_one("#lesson-checklist", Static)
+        checklist.update(checklist_content(status) if status else Content(""))
+        state = self.query_one("#lesson-state", Static)
+        state.update(state_line(run, solved, self._next_lesson()))
+        state.set_class(solved, "-solved")
+        self.query_one("#lesson-next", Button).label = (
+            "Next lesson F4" if run.is_last and solved else "Next F4"
+        )
+        self._draw_steps()
+
+    def _draw_help(self, note: str | None = None) -> None:
+        """The note, the hints given so far and what "show me" played."""
+        if note is not None:
+            self.note = note
+        run = self.run
+        parts: list[Content | str] = []
+        if self.note:
+            parts.append(Content.styled(self.note, "italic"))
+        if run is not None:
+            total = len(run.step.hints)
+            for number, hint in enumerate(self.hints, start=1):
+                parts.append(
+                    Content.assemble((f"Hint {number} of {total}: ", "bold $text-accent"), hint)
+                )
+        if self.played or self.to_play:
+            parts.append(Content.styled("Show me (this step counts as shown):", "bold"))
+            played = [Content.assemble(("✓ played ", "$text-success"), x) for x in self.played]
+            waiting = [
+                Content.assemble(("… next   ", "$foreground-muted"), x) for x in self.to_play
+            ]
+            parts += played + waiting
+        help_ = self.query_one("#lesson-help", Static)
+        help_.update(Content("\n").join(parts))
+        help_.display = bool(parts)
+
+
+def _shape(status: GoalStatus) -> tuple[tuple[int, str, bool, bool], ...]:
+    """A checklist without its measured readings."""
+    return tuple((depth, s.description, s.met, s.watching) for depth, s in status.checklist())
+
+
+def checklist_content(status: GoalStatus) -> Content:
+    """The goal as a checklist: ☑ done / ☐ to do, in words as well as marks."""
+    lines: list[Content] = []
+    for depth, line in status.checklist():
+        indent = "  " * depth
+        if line.met:
+            mark, word, style = "☑", "done", "$text-success"
+        elif line.watching:
+            mark, word, style = "☐", "to do", ""
+        else:
+            mark, word, style = "☐", "after the ones above", "$foreground-muted"
+        reading = f" (now: {line.reading})" if line.reading and not line.met else ""
+        lines.append(
+            Content.assemble(
+                indent,
+                (f"{mark} {word}: ", f"bold {style}".strip()),
+                (f"{line.description}{reading}", style),
+            )
+        )
+    return Content("\n").join(lines)
+
+
+def state_line(run: LessonRun, solved: bool, following: Lesson | None) -> str:
+    """What to do next, in words."""
+    if not solved:
+        return "Lines tick as the lab shows them."
+    how = "✓ Goal met with show me (counts as shown)." if run.shown else "✓ Solved!"
+    if not run.is_last:
+        return f"{how} F4: on to step {run.step_index + 2}."
+    if following is not None:
+        return f"{how} Lesson complete. F4: the next lesson, {following.title}."
+    return f"{how} Lesson complete: that was the last lesson."
+
+
+def steps_line(run: LessonRun) -> Content:
+    """Every step of the lesson in words (solved, shown, to do), the current one marked."""
+    lesson, progress = run.lesson, run.progress
+    marks = []
+    for index in range(len(lesson.steps)):
+        mark = progress.mark(lesson.id, index) if progress else None
+        text = f"{index + 1} {MARK_WORDS[mark]}"
+        current = index == run.step_index
+        marks.append(Content.styled(f"▸{text}", "bold underline") if current else Content(text))
+    heading = Content.styled(f"Step {run.step_index + 1} of {len(lesson.steps)}: ", "bold")
+    return Content.assemble(heading, Content(" · ").join(marks))

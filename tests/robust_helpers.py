@@ -1,0 +1,190 @@
+"""Helpers for the robustness tests: the `cqrs-lab` command as a subprocess, and the
+invariants a lab database must keep whatever happened to the processes writing it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from cqrs_lab.lab import Lab
+
+STANDALONE = frozenset(
+    {
+        "UserRegistered",
+        "ProductAdded",
+        "ProductRestocked",
+        "ItemAddedToCart",
+        "ItemRemovedFromCart",
+        "OrderPaid",
+        "OrderShipped",
+    }
+)
+"""Event types a command records alone; OrderPlaced and OrderCancelled bring others along."""
+
+
+def cqrs_lab_command(*args: str) -> list[str]:
+    """The `cqrs-lab` console script of this environment, with `args`."""
+    script = Path(sys.executable).with_name("cqrs-lab")
+    if script.exists():
+        return [str(script), *args]
+    code = "import sys; from cqrs_lab.cli import main; sys.exit(main())"
+    return [sys.executable, "-c", code, *args]
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a `cqrs-lab` child: unbuffered, and no user data touched."""
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+# -- the event store ---------------------------------------------------------------------
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    """Every event row of the database file, in position order (read-only, no upcasting)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT position, stream_id, version, type, data, command_id, recorded_at "
+            "FROM events ORDER BY position"
+        ).fetchall()
+    finally:
+        conn.close()
+    return [
+        {
+            "position": position,
+            "stream_id": stream_id,
+            "version": version,
+            "type": type_,
+            "data": json.loads(data),
+            "command_id": command_id,
+            "recorded_at": recorded_at,
+        }
+        for position, stream_id, version, type_, data, command_id, recorded_at in rows
+    ]
+
+
+def credential_users(path: Path) -> set[str]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {name for (name,) in conn.execute("SELECT username FROM credentials")}
+    finally:
+        conn.close()
+
+
+def check_store(path: Path) -> list[dict[str, Any]]:
+    """Assert every invariant of the event store; return the events for further checks.
+
+    Positions run 1..head without a hole, every stream's versions run 1..n, each command's
+    events are one contiguous block that forms its whole decision, no product's stock ever
+    went below zero, and every registered user (and only they) has a password hash.
+    """
+    events = read_events(path)
+    assert [e["position"] for e in events] == list(range(1, len(events) + 1)), "position holes"
+    versions: dict[str, list[int]] = defaultdict(list)
+    for event in events:
+        versions[event["stream_id"]].append(event["version"])
+    for stream_id, seen in versions.items():
+        assert seen == list(range(1, len(seen) + 1)), f"stream {stream_id} versions {seen}"
+    seen_commands: set[str] = set()
+    for command_id, block in groupby(events, key=lambda e: e["command_id"]):
+        assert command_id not in seen_commands, f"command {command_id} written twice"
+        seen_commands.add(command_id)
+        check_decision(list(block))
+    check_stock(events)
+    registered = {_username(e["data"]) for e in events if e["type"] == "UserRegistered"}
+    assert credential_users(path) == registered
+    return events
+
+
+def _username(data: dict[str, Any]) -> str:
+    return str(data.get("username", data.get("name")))
+
+
+def check_decision(block: Sequence[dict[str, Any]]) -> None:
+    """One command's events: its whole decision, nothing more, nothing less."""
+    first, rest = block[0], block[1:]
+    kinds = [e["type"] for e in block]
+    if first["type"] == "OrderPlaced":
+        order = first["data"]
+        wanted = [
+            ("StockReserved", {"sku": line["sku"], "order_id": order["order_id"],
+                               "quantity": line["quantity"]})
+            for line in order["lines"]
+        ] + [("CartCheckedOut", {"username": order["username"], "order_id": order["order_id"]})]
+        assert [(e["type"], e["data"]) for e in rest] == wanted, f"half an order: {kinds}"
+    elif first["type"] == "OrderCancelled":
+        order = first["data"]
+        wanted = [
+            ("StockReleased", {"sku": line["sku"], "order_id": order["order_id"],
+                               "quantity": line["quantity"]})
+            for line in order["lines"]
+        ]
+        assert [(e["type"], e["data"]) for e in rest] == wanted, f"half a cancel: {kinds}"
+    else:
+        assert first["type"] in STANDALONE and not rest, f"not one decision: {kinds}"
+
+
+def check_stock(events: Iterable[dict[str, Any]]) -> None:
+    """Replay every product stream: the units available never go below zero."""
+    available: dict[str, int] = {}
+    change = {"ProductRestocked": 1, "StockReserved": -1, "StockReleased": 1}
+    for event in events:
+        data = event["data"]
+        if event["type"] == "ProductAdded":
+            available[data["sku"]] = data["stock"]
+        elif event["type"] in change:
+            available[data["sku"]] += change[event["type"]] * data["quantity"]
+            assert available[data["sku"]] >= 0, f"stock of {data['sku']} below zero"
+
+
+# -- the read side ------------------------------------------------------------------------
+
+
+def projection_rows(lab: Lab) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every projection table, sorted, keyed by table."""
+    dump: dict[str, list[tuple[Any, ...]]] = {}
+    with lab.store.engine.connect() as conn:
+        for projection in lab.projections.values():
+            for model in projection.tables:
+                name = str(model.__tablename__)
+                rows = conn.exec_driver_sql(f"SELECT * FROM {name}").all()
+                dump[name] = sorted((tuple(row) for row in rows), key=repr)
+    return dump
+
+
+def usernames(lab: Lab) -> list[str]:
+    with lab.store.engine.connect() as conn:
+        return sorted(conn.exec_driver_sql("SELECT username FROM crud_users").scalars())
+
+
+def answers(lab: Lab, *, crud: bool) -> dict[tuple[str, str | None], object]:
+    """Every view's rows, for the shop-wide views and each user's cart and orders."""
+    asked: list[tuple[str, str | None]] = [("catalog", None), ("sales", None)]
+    asked += [(view, user) for user in usernames(lab) for view in ("cart", "orders")]
+    return {(view, user): lab.query(view, user, crud=crud, record=False).rows
+            for view, user in asked}
+
+
+def check_read_side(lab: Lab) -> None:
+    """Projections as resumed from their checkpoints equal a full rebuild and the CRUD twin.
+
+    `lab` was just opened: it caught every projection up to the head on start.
+    """
+    head = lab.store.head()
+    assert all(lane.checkpoint == head for lane in lab.snapshot().lanes)
+    resumed = projection_rows(lab)
+    resumed_answers = answers(lab, crud=False)
+    assert resumed_answers == answers(lab, crud=True)
+    assert lab.execute("rebuild all").ok
+    assert projection_rows(lab) == resumed
+    assert answers(lab, crud=False) == resumed_answers

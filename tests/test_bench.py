@@ -1,0 +1,106 @@
+"""`cqrs-lab bench`: the shape and sense of its output, never its speed."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from cqrs_lab import cli
+from cqrs_lab.bench import runner
+from cqrs_lab.bench.data import sales_orders, shop_commands
+from cqrs_lab.bench.harness import Figure, Plan, Target
+from cqrs_lab.bench.report import render
+from cqrs_lab.bench.runner import REQUIRED_KEYS, BenchReport, run_bench
+from cqrs_lab.lab import Lab
+
+from .lab_helpers import new_lab
+
+
+@pytest.fixture(scope="module")
+def quick() -> BenchReport:
+    """One `--quick` run for every test here (it is the slow part: tens of seconds)."""
+    return run_bench(quick=True)
+
+
+def test_quick_bench_measures_everything(quick: BenchReport) -> None:
+    assert quick.failures == {}
+    data = quick.to_json()
+    for key in REQUIRED_KEYS:
+        assert isinstance(data[key], float) and math.isfinite(data[key]) and data[key] > 0, key
+    assert data["quick"] is True
+    assert data["store_append_ratio"] == pytest.approx(
+        data["store_append_per_s"] / data["sqlite_append_per_s"], rel=1e-3
+    )
+    assert data["sales_query_speedup_100k"] > 1  # the projection reads one row
+    assert data["tui_events_per_s"] > 0 and data["peak_rss_empty_mb"] > 0
+    assert set(data["seconds"]) == {
+        "store append",
+        "send",
+        "memory",
+        "rebuild",
+        "sales query",
+        "startup",
+        "screen under load",
+    }
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_every_figure_has_a_baseline_and_the_targets_are_judged(quick: BenchReport) -> None:
+    for figure in quick.figures:
+        assert figure.baseline > 0 and figure.ratio == pytest.approx(figure.value / figure.baseline)
+    targets = quick.to_json()["targets"]
+    assert len(targets) == 7
+    assert all(isinstance(t["met"], bool) for t in targets.values())
+
+
+def test_the_text_report(quick: BenchReport) -> None:
+    text = render(quick)
+    assert text.startswith("cqrs-lab bench (--quick): Python ")
+    for figure in quick.figures:
+        assert figure.name in text
+    assert "baseline, raw sqlite3 INSERT + COMMIT" in text
+    assert "targets missed" in text
+
+
+def test_the_command_line_prints_json_or_text(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    canned = BenchReport(
+        Plan.of(True), {"python": "3", "sqlite": "3", "cpus": 2, "load_average": 0}
+    )
+    canned.figures.append(
+        Figure("x", 2.0, "ops/s", "y", 4.0, Target(1, at_least=True), {"send_per_s": "value"})
+    )
+    monkeypatch.setattr(runner, "run_bench", lambda quick, say: canned)
+    assert cli.main(["bench", "--quick", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["send_per_s"] == 2.0 and data["peak_rss_mb"] is None
+    canned.failures["memory"] = "RuntimeError: boom"
+    assert cli.main(["bench", "--quick"]) == 1
+    out = capsys.readouterr().out
+    assert "[met]     x: 2.0 ops/s" in out and "[failed]  memory: RuntimeError: boom" in out
+
+
+def test_targets() -> None:
+    figure = Figure("f", 30.0, "x/s", "b", 60.0)
+    assert figure.ratio == 0.5 and figure.met is None
+    assert Target(0.4, at_least=True, on_ratio=True).met(figure)
+    assert not Target(40, at_least=True).met(figure)
+    assert Target(40, at_least=False).met(figure)
+    assert str(Target(1.5, at_least=False, on_ratio=True)) == "<= 1.5x baseline"
+
+
+def test_the_benchmark_commands_are_all_accepted_by_a_lab() -> None:
+    lab: Lab = new_lab()
+    results = [lab.send(command) for command in shop_commands(300)]
+    assert all(result.ok for result in results)
+
+
+def test_sales_data_agree_between_rows_and_events() -> None:
+    data = sales_orders(200)
+    assert len(data.orders) == 200
+    placed = [event for type_, event in data.events if type_ == "OrderPlaced"]
+    assert [event["order_id"] for event in placed] == [row[0] for row in data.orders]
+    assert sum(len(event["lines"]) for event in placed) == len(data.lines)
