@@ -133,9 +133,7 @@ def test_a_line_typed_in_the_browser_runs_in_the_visitors_lab(server: tuple[str,
             page.keyboard.type(LINE)
             page.keyboard.press("Enter")
             wait_until(lambda: "UserRegistered" in event_types(db), "the event in --db", pause)
-            wait_until(
-                lambda: "UserRegistered" in "".join(drawn), "the event on the page", pause
-            )
+            wait_until(lambda: "UserRegistered" in "".join(drawn), "the event on the page", pause)
             page.wait_for_timeout(300)  # let the last frame reach the canvas
             page.screenshot(path=str(SCREENSHOT))
         finally:

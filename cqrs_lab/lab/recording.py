@@ -5,19 +5,20 @@ One JSON object a line, each with a `kind`:
 - `header` (first): the format and its version, the seed, the lab time at export (`now`),
   the head position, each lane's settings (latency, faults, mode, gaps) and `created_at`
   (wall time, UTC).
-- `line`: one per lab line run, in order, with passwords masked. (The lab keeps lines
-  without the lab time they ran at, so a line carries no time.)
-- `event`: one per stored event, in position order, with its metadata.
+- `line`: one per lab line this lab ran, in order, with passwords masked. (The lab keeps
+  lines without the lab time they ran at, so a line carries no time.)
+- `event`: one per stored event, in position order, with its metadata, as the store reads
+  it: an event stored in an older shape is written upcast to the current one.
 
 Replay rebuilds from the events, not by running the lines again: command ids are random,
 so re-running would write other metadata. The events are appended exactly as recorded (same
-positions, streams, versions, data and metadata), in one transaction per recorded command;
-the CRUD twin is fed in that transaction the command each group of events records, which
-is the one thing the twin reads; the projections then fill themselves from the store. The
-replayed projections are therefore the original's once its bus has settled: deliveries in
-flight and events lost on an at-most-once lane are not part of a recording. Every replayed
-checkpoint is the head (a lane that carries only some event types may have left the
-original's at its last event of those types: the same state).
+positions, streams, versions, data and metadata), in one transaction per recorded command.
+The CRUD twin is fed by commands, so each group of events gives back its command (what the
+twin reads of it), applied in the same transaction; the projections then fill themselves
+from the store. The replayed projections are therefore the original's once its bus has
+settled: deliveries in flight and events lost on an at-most-once lane are not part of a
+recording. Every replayed checkpoint is the head (a lane that carries only some event types
+may have left the original's at its last event of those types: the same state).
 
 Secrets never enter events, and lines are masked, so an export holds no password: the users
 of a replayed lab exist in every view, but none of them can log in.

@@ -93,6 +93,7 @@ DEFAULT_MIX = Mix()
 def _when(write: tuple[float, str | None, str]) -> float:
     return write[0]
 
+
 T = TypeVar("T")
 
 

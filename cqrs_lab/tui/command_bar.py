@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -110,6 +110,28 @@ class CommandInput(Input):
         self.value = value
         self.cursor_position = len(value)
 
+    class PastedLines(Message):
+        """Several lines pasted at once: the bar runs them one after another."""
+
+        def __init__(self, lines: list[str]) -> None:
+            super().__init__()
+            self.lines = lines
+
+    def _on_paste(self, event: events.Paste) -> None:
+        lines = [line for line in event.text.splitlines() if line.strip()]
+        if len(lines) > 1:  # otherwise Input's own handler inserts the text
+            event.prevent_default()
+            event.stop()
+            self.post_message(self.PastedLines(lines))
+
+    async def action_submit(self) -> None:
+        """Submit and clear at once, so keys typed (or pasted) next start a fresh line.
+
+        Clearing later, when the app has run the line, would wipe what was typed meanwhile.
+        """
+        line, self.value = self.value, ""
+        self.post_message(self.Submitted(self, line))
+
 
 class CommandBar(Vertical):
     """The bar and, under it, what the last line did."""
@@ -124,6 +146,7 @@ class CommandBar(Vertical):
     def __init__(self, vocabulary: Callable[[], Vocabulary], **options: str) -> None:
         super().__init__(**options)
         self.history = History()
+        self._submitted_line: str | None = None  # the bar's last line, until its result shows
         self._vocabulary = vocabulary
 
     def compose(self) -> ComposeResult:
@@ -140,6 +163,13 @@ class CommandBar(Vertical):
     def input(self) -> CommandInput:
         return self.query_one(CommandInput)
 
+    @on(CommandInput.PastedLines)
+    def _pasted(self, event: CommandInput.PastedLines) -> None:
+        event.stop()
+        for line in event.lines:
+            self.history.add(line)
+            self.post_message(self.Submitted(line))
+
     @on(Input.Submitted, "#command-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -147,6 +177,7 @@ class CommandBar(Vertical):
         if not line.strip():
             return
         self.history.add(line)
+        self._submitted_line = line
         self.post_message(self.Submitted(line))
 
     def show_result(
@@ -161,8 +192,10 @@ class CommandBar(Vertical):
         message.update(shown)
         message.set_class(not ok, "-error")
         message.set_class(ok, "-ok")
-        if ok and not keep_line:
-            self.input.value = ""
+        failed, self._submitted_line = self._submitted_line, None
+        if not ok and failed and not self.input.value:  # give the line back to fix it
+            self.input.value = failed
+            self.input.cursor_position = len(failed)
 
     def show_note(self, text: str) -> None:
         """Show information that is neither a success nor an error (an event's details)."""

@@ -1,0 +1,302 @@
+"""Fuzzing the front door: random, adversarial and mutated lines — control characters,
+very long lines, unicode of every kind — sent to the Lab by the thousand and typed, pasted
+or set into the screen's command bar. Nothing crashes, no traceback reaches the screen,
+and the store changes only when a line was a command the shop accepted.
+
+Every example is generated deterministically (derandomized hypothesis), so a failure
+reproduces."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from textual import events
+from textual.pilot import Pilot
+
+from cqrs_lab import script as sc
+from cqrs_lab.lab import Lab, Outcome
+from cqrs_lab.sim.clock import ScaledClock
+from cqrs_lab.tui.app import LabApp
+from tests.tui.conftest import FakeWall
+
+VALID = (
+    "register alice alice@example.com s3cret-pass",
+    "register bob bob@example.com 'pass word 2'",
+    "login alice s3cret-pass",
+    'add-product mug "Blue mug" 12.50 10',
+    "add-product tea 'Green tea' 4 50",
+    "restock mug 5",
+    "add-to-cart alice mug 2",
+    "add-to-cart bob tea 1",
+    "remove-from-cart alice mug",
+    "place-order alice",
+    "place-order bob o-77",
+    "pay last",
+    "cancel last",
+    "ship last",
+    "race place-order alice ; place-order bob",
+    "race add-to-cart alice mug 1 ; add-to-cart bob mug 1",
+    "query catalog",
+    "query cart alice --crud",
+    "query orders alice --wait",
+    "query sales --wait 2s",
+    "latency orders exp:800ms",
+    "latency all uniform:100ms..2s",
+    "faults orders drop=0.1 dup=0.05 reorder=on",
+    "faults all drop=0.3 lost=on",
+    "mode sales inline",
+    "mode sales async",
+    "gaps orders catch-up",
+    "pause",
+    "resume",
+    "step",
+    "step 3",
+    "speed 0.25",
+    "advance 5s",
+    "settle",
+    "rebuild orders",
+    "hold carts",
+    "release carts",
+    "seed 7",
+    "say hello, class",
+    "help add-to-cart",
+    "load 5/s for 2s",
+    "# a comment",
+    "",
+    "reset",
+)
+ADVERSARIAL = (
+    "\x00",
+    "\x1b[31mred\x1b[0m",
+    "register alice alice@example.com pass\x00word",
+    "say \x07\x08\x7f",
+    "query catalog\r\nreset",
+    "\t\tquery\tcatalog",
+    "[bold red]markup[/] [link=file:///etc/passwd]x[/link]",
+    "say [b]not markup[/b]",
+    'register "alice',
+    "add-product mug \"Blue mug 12.50 10",
+    "race ;",
+    "race ; ;",
+    "race race place-order alice ; place-order bob ; place-order alice",
+    "add-to-cart alice mug -1",
+    "add-to-cart alice mug 1e9",
+    "add-product mug Mug 1e400 10",
+    "add-product mug Mug NaN 10",
+    "advance -5s",
+    "advance 1e308s",
+    "speed 0",
+    "speed inf",
+    "latency orders exp:-1ms",
+    "step 99999999999999999999",
+    "pay ../../etc/passwd",
+    "say \u202eevil\u202c",
+    "register al\u200bice a@example.com s3cret-pass",
+    "add-product caf\u00e9 Caf\u00e9 1 1",
+    "add-product \uff4d\uff55\uff47 Mug 1 1",
+    "say \U0001f600\U0001f4a5 " + "\u0301" * 50,
+    "query cart \u0430lice",
+    "\ud7ff\ue000\ufffd\uffff",
+    "help " + "x" * 3000,
+    "#" * 2001,
+)
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> str:
+    """A valid line with a few characters inserted, deleted, replaced or moved."""
+    line = draw(st.sampled_from(VALID[:-3]))
+    noise = st.text(st.characters(), min_size=1, max_size=4)
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(line)))
+        op = draw(st.sampled_from(("insert", "delete", "replace", "swap", "upper", "repeat")))
+        if op == "insert":
+            line = line[:at] + draw(noise) + line[at:]
+        elif op == "delete":
+            line = line[:at] + line[at + draw(st.integers(1, 5)) :]
+        elif op == "replace":
+            line = line[:at] + draw(noise) + line[at + 1 :]
+        elif op == "swap":
+            words = line.split(" ")
+            draw(st.randoms(use_true_random=False)).shuffle(words)
+            line = " ".join(words)
+        elif op == "upper":
+            line = line.upper()
+        else:
+            line = line[:at] + line[at:] * draw(st.integers(2, 40))
+    return line
+
+
+def _parsed(line: str) -> sc.Action | None | Exception:
+    try:
+        return sc.parse_line(line)
+    except sc.ScriptError as error:
+        return error
+
+
+def _bounded(line: str) -> bool:
+    """Leave out only workloads too long to play in a test (they are valid lines)."""
+    action = _parsed(line)
+    return not isinstance(action, sc.Load) or action.rate * action.duration <= 200
+
+
+LINES = st.one_of(
+    st.sampled_from(VALID),
+    st.sampled_from(ADVERSARIAL),
+    mutated(),
+    st.text(st.characters(), max_size=60),
+    st.text(st.characters(codec="ascii"), max_size=60),
+    st.builds(lambda unit, n: unit * n, st.text(min_size=1, max_size=8), st.integers(100, 700)),
+    st.builds(lambda a, b: a + b, st.sampled_from(VALID), st.text(st.characters(), max_size=20)),
+).filter(_bounded)
+WRITES = (sc.Send, sc.Race, sc.Reset)
+"""The only actions that may change the store (a reset empties it)."""
+
+
+def check(line: str, outcome: Outcome, before: int, after: int) -> None:
+    """The store moved only for an accepted command (or a race, or a reset)."""
+    action = _parsed(line)
+    if isinstance(action, Exception):
+        assert not outcome.ok and outcome.code == "parse_error", (line, outcome)
+        assert outcome.message and "Traceback" not in outcome.message
+    if after != before:
+        assert isinstance(action, WRITES), (line, outcome.message)
+        assert outcome.ok or isinstance(action, sc.Race), (line, outcome.message)
+        assert after > before or isinstance(action, sc.Reset), line
+    elif isinstance(action, sc.Send) and outcome.ok:
+        assert outcome.data.get("events") and "already handled" in outcome.message, line
+
+
+FUZZ = settings(
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+def test_the_lab_survives_thousands_of_random_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # an `export` line writes here
+    lab = Lab.open(":memory:", seed=1, password_cost=2)
+    sent: list[str] = []
+
+    @FUZZ
+    @settings(max_examples=400)
+    @given(st.lists(LINES, min_size=1, max_size=12))
+    def run_lines(lines: list[str]) -> None:
+        for line in lines:
+            before = lab.store.head()
+            outcome = lab.execute(line)  # raising is the failure
+            check(line, outcome, before, lab.store.head())
+            sent.append(line)
+
+    try:
+        run_lines()
+    finally:
+        lab.close()
+    assert len(sent) >= 1000
+    assert any(len(line) > sc.MAX_LINE_LENGTH for line in sent)
+    assert any(re.search(r"[\x00-\x1f]", line) for line in sent)
+    assert any(not line.isascii() for line in sent)
+
+
+# -- the screen ---------------------------------------------------------------------------
+
+
+class Driver:
+    """Runs one LabApp under Pilot on an event loop of its own, one step at a time, so
+    hypothesis (which is not async) can feed it example after example."""
+
+    def __init__(self, app: LabApp) -> None:
+        self.app = app
+        self.loop = asyncio.new_event_loop()
+        self._context = app.run_test(size=(120, 40))
+        self.pilot = self.loop.run_until_complete(self._context.__aenter__())
+
+    def do(self, step: Callable[[], Any]) -> None:
+        self.loop.run_until_complete(step())
+
+    def close(self) -> None:
+        try:
+            self.loop.run_until_complete(self._context.__aexit__(None, None, None))
+        finally:
+            self.loop.close()
+
+
+async def enter(pilot: Pilot[None], line: str, how: str) -> None:
+    """Put `line` in the command bar the way `how` says, and press Enter."""
+    app = pilot.app
+    assert isinstance(app, LabApp)
+    bar = app.bar.input
+    bar.value = ""
+    bar.focus()
+    if how == "type":
+        await pilot.press(*line)
+    elif how == "paste":
+        bar.post_message(events.Paste(line))
+        await pilot.pause()
+    else:
+        bar.value = line
+    await pilot.press("enter")
+    await pilot.pause()
+    while app.screen is not app.main:  # a reset asks first: say no; close any dialog
+        await pilot.press("escape")
+    app.tick()
+    await pilot.pause()
+
+
+def typeable(line: str) -> bool:
+    """Lines short and plain enough to be typed key by key."""
+    return len(line) <= 40 and line.isascii() and line.isprintable()
+
+
+def test_the_command_bar_survives_random_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    lab = Lab.open(":memory:", seed=1, clock=ScaledClock(wall=FakeWall()), password_cost=2)
+    ran: list[tuple[str, Outcome]] = []
+    execute = lab.execute
+
+    def recorded(line: str, line_no: int | None = None) -> Outcome:
+        outcome = execute(line, line_no)
+        ran.append((line, outcome))
+        return outcome
+
+    monkeypatch.setattr(lab, "execute", recorded)
+    app = LabApp(lab, refresh_hz=0)
+    driver = Driver(app)
+    examples = 0
+
+    @FUZZ
+    @settings(max_examples=300)
+    @given(st.lists(st.tuples(LINES, st.sampled_from(("type", "paste", "set"))), max_size=3))
+    def type_lines(lines: list[tuple[str, str]]) -> None:
+        nonlocal examples
+        examples += 1
+        for line, how in lines:
+            before, count = lab.store.head(), len(ran)
+            driver.do(lambda: enter(driver.pilot, line, "type" if typeable(line) else how))
+            assert app.is_running, line
+            after = lab.store.head()
+            if len(ran) == count:  # nothing ran: an empty line, or a reset refused
+                assert after == before, line
+            else:
+                (executed, outcome), *_ = ran[count:]
+                check(executed, outcome, before, after)
+        if examples % 50 == 0:
+            assert "Traceback" not in app.export_screenshot()
+
+    try:
+        type_lines()
+        assert "Traceback" not in app.export_screenshot()
+        assert app.is_running
+    finally:
+        driver.close()
+        lab.close()
+    assert len(ran) >= 300
