@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +135,7 @@ def mutated(draw: st.DrawFn) -> str:
     return line
 
 
-def _parsed(line: str) -> sc.Action | None | Exception:
+def _parsed(line: str) -> sc.Action | Exception | None:
     try:
         return sc.parse_line(line)
     except sc.ScriptError as error:
@@ -156,8 +157,9 @@ LINES = st.one_of(
     st.builds(lambda unit, n: unit * n, st.text(min_size=1, max_size=8), st.integers(100, 700)),
     st.builds(lambda a, b: a + b, st.sampled_from(VALID), st.text(st.characters(), max_size=20)),
 ).filter(_bounded)
-WRITES = (sc.Send, sc.Race, sc.Reset)
-"""The only actions that may change the store (a reset empties it)."""
+WRITES = (sc.Send, sc.Race, sc.Load, sc.Reset)
+"""The only actions that may change the store: commands (a load sends some), and a reset,
+which empties it."""
 
 
 def check(line: str, outcome: Outcome, before: int, after: int) -> None:
@@ -188,8 +190,7 @@ def test_the_lab_survives_thousands_of_random_lines(
     lab = Lab.open(":memory:", seed=1, password_cost=2)
     sent: list[str] = []
 
-    @FUZZ
-    @settings(max_examples=400)
+    @settings(FUZZ, max_examples=400)
     @given(st.lists(LINES, min_size=1, max_size=12))
     def run_lines(lines: list[str]) -> None:
         for line in lines:
@@ -273,15 +274,14 @@ def test_the_command_bar_survives_random_lines(monkeypatch: pytest.MonkeyPatch) 
     driver = Driver(app)
     examples = 0
 
-    @FUZZ
-    @settings(max_examples=300)
+    @settings(FUZZ, max_examples=300)
     @given(st.lists(st.tuples(LINES, st.sampled_from(("type", "paste", "set"))), max_size=3))
     def type_lines(lines: list[tuple[str, str]]) -> None:
         nonlocal examples
         examples += 1
         for line, how in lines:
             before, count = lab.store.head(), len(ran)
-            driver.do(lambda: enter(driver.pilot, line, "type" if typeable(line) else how))
+            driver.do(partial(enter, driver.pilot, line, "type" if typeable(line) else how))
             assert app.is_running, line
             after = lab.store.head()
             if len(ran) == count:  # nothing ran: an empty line, or a reset refused

@@ -22,7 +22,9 @@ from cqrs_lab.lab.defaults import DEFAULT_LATENCY, RECENT_EVENTS, SESSION, WAIT_
 from cqrs_lab.lab.load import LoadReport, LoadRun, run_load
 from cqrs_lab.lab.metrics import LabMetrics
 from cqrs_lab.lab.outcome import Outcome
+from cqrs_lab.lab.prediction import Predictions
 from cqrs_lab.lab.snapshot import LabSnapshot, LaneState
+from cqrs_lab.lab.trace import DeliveryLog
 from cqrs_lab.read.projection import Projection
 from cqrs_lab.read.registry import create_projections
 from cqrs_lab.read.subscriber import GapPolicy, Mode, Subscriber
@@ -39,6 +41,7 @@ from cqrs_lab.store.event_store import EventStore, RecordedEvent
 from cqrs_lab.write.handler import CommandHandler
 from cqrs_lab.write.results import CommandResult, Rejected
 
+CATCH_UP_PAGE = 5_000  # events read from the store at a time when catching up
 VIEW_LANES = {"catalog": "catalog", "cart": "carts", "orders": "orders", "sales": "sales"}
 LANES = tuple(VIEW_LANES.values())
 
@@ -99,6 +102,9 @@ class Lab:
         self.bus: EventBus[RecordedEvent] = EventBus(self.clock, self.rng)
         for name in LANES:
             self._subscribe(name)
+        self.deliveries = DeliveryLog(self.clock, self.subscribers)  # for causation traces
+        self.bus.add_observer(self.deliveries.observe)
+        self.predictions = Predictions()
         self.handler = CommandHandler(
             store, self.clock.now, hooks=[self._save_credentials, self.crud.apply, self._inline]
         )
@@ -231,6 +237,7 @@ class Lab:
             routed = [event for event in events if subscriber.handles(event)]
             if routed:
                 subscriber.expect(event.position for event in routed)
+                self.deliveries.sent(name, routed)
                 self.bus.publish_to(name, routed)
 
     def _save_credentials(
@@ -244,10 +251,11 @@ class Lab:
     def _inline(
         self, connection: Connection, command: Command, events: Sequence[RecordedEvent]
     ) -> None:
-        for subscriber in self.subscribers.values():
+        for name, subscriber in self.subscribers.items():
             if subscriber.mode is Mode.INLINE:
                 subscriber.apply_inline(events)
                 subscriber.projection.flush(connection)
+                self.deliveries.applied_inline(name, events)
 
     # -- the read side --------------------------------------------------------------
 
@@ -275,7 +283,8 @@ class Lab:
             timed_out = not self._wait_for(subscriber, target, timeout or WAIT_TIMEOUT)
             waited = self.clock.now() - started
             self.metrics.query_wait.add(waited)
-        self.flush()
+        if not crud:
+            self.flush(subscriber.projection)
         began = time.perf_counter()
         with self.store.engine.connect() as connection:
             rows = self._rows(connection, view, username, crud)
@@ -348,8 +357,14 @@ class Lab:
         found = self.store.read_all(after=position - 1, limit=1)
         return found[0].metadata.recorded_at if found else self.clock.now()
 
-    def _read_range(self, after: int, up_to: int) -> list[RecordedEvent]:
-        return self.store.read_all(after=after, limit=max(0, up_to - after))
+    def _read_range(self, after: int, up_to: int) -> Iterator[RecordedEvent]:
+        """Stored events in (after, up_to], read a page at a time to bound memory."""
+        while after < up_to:
+            page = self.store.read_all(after=after, limit=min(CATCH_UP_PAGE, up_to - after))
+            if not page:
+                return
+            yield from page
+            after = page[-1].position
 
     # -- time -----------------------------------------------------------------------
 
@@ -454,8 +469,11 @@ class Lab:
             self.subscribers[name].holding = True
 
     def release(self, lane: str) -> int:
-        released = sum(self.subscribers[name].release() for name in self.lanes_named(lane))
+        """Let held deliveries in; then judge the predictions waiting on those lanes."""
+        names = self.lanes_named(lane)
+        released = sum(self.subscribers[name].release() for name in names)
         self.flush()
+        self.predictions.judge(self, names)
         return released
 
     def _subscribe(self, name: str) -> None:
@@ -469,9 +487,10 @@ class Lab:
 
     # -- projections ----------------------------------------------------------------
 
-    def flush(self) -> None:
-        """Commit every projection's applied events together with its checkpoint."""
-        dirty = [p for p in self.projections.values() if p.dirty]
+    def flush(self, *only: Projection) -> None:
+        """Commit projections' applied events together with their checkpoints (all, or `only`)."""
+        self.deliveries.sweep()
+        dirty = [p for p in (only or self.projections.values()) if p.dirty]
         if not dirty:
             return
         try:
@@ -533,6 +552,8 @@ class Lab:
             for projection in self.projections.values():
                 projection.clear(connection)
         self.bus.clear()
+        self.deliveries.clear()
+        self.predictions = Predictions()
         self.handler.aggregates.clear()
         for name, subscriber in self.subscribers.items():
             subscriber.reset()

@@ -13,6 +13,7 @@ from cqrs_lab import script as sc
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.read.subscriber import GapPolicy, Mode
+from cqrs_lab.script.actions import Predict
 from cqrs_lab.shop.commands import Command
 from cqrs_lab.shop.errors import DomainError
 from cqrs_lab.shop.money import format_cents
@@ -280,7 +281,23 @@ def _hold(action: sc.Hold, lab: Lab, line: str) -> Outcome:
 @_perform.register(sc.Release)
 def _release(action: sc.Release, lab: Lab, line: str) -> Outcome:
     released = lab.release(action.lane)
-    return _control(line, f"released {released} deliveries to {action.lane}", released=released)
+    message = f"released {released} deliveries to {action.lane}"
+    verdicts = lab.predictions.last_judged
+    if verdicts:
+        message += "; " + "; ".join(verdict.describe() for verdict in verdicts)
+    right = [verdict.right for verdict in verdicts]
+    return _control(line, message, released=released, predictions_right=right)
+
+
+@_perform.register(Predict)
+def _predict(action: Predict, lab: Lab, line: str) -> Outcome:
+    prediction = lab.predictions.predict(
+        lab, action.view, action.username, action.read, action.crud
+    )
+    return _control(
+        line,
+        f"predicted {prediction.describe()}: release {prediction.lane} to see who is right",
+    )
 
 
 @_perform.register(sc.Help)

@@ -284,6 +284,23 @@ class FilledFromStore(Counted):
         return probe.lane(self.projection).subscriber.caught_up
 
 
+class PredictionCorrect(Counted):
+    """Predictions (`predict VIEW ...`) right on both sides, read model and CRUD twin, when
+    the held lane was released; with `view`, predictions of that view only."""
+
+    key = "prediction_correct"
+    view: ViewName | None = None
+
+    def explain(self) -> str:
+        what = "a prediction" if self.at_least == 1 else f"{self.at_least} predictions"
+        of = f" of {self.view}" if self.view else ""
+        return f"get {what}{of} right in the read model and in CRUD when a held lane is released"
+
+    def count(self, probe: Probe) -> float:
+        predictions = probe.lab.predictions
+        return predictions.correct_by_view[self.view] if self.view else predictions.correct
+
+
 class Lag(Predicate):
     key = "lag"
     projection: LaneName
@@ -685,6 +702,7 @@ PREDICATES: Mapping[str, type[Predicate]] = {
         GapDetected,
         FilledFromStore,
         RebuildCompleted,
+        PredictionCorrect,
         Queried,
         QueryContains,
         Metric,

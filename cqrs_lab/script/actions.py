@@ -185,6 +185,39 @@ class Help:
     topic: str | None = None
 
 
+ExpectationKind: TypeAlias = Literal["rows", "has", "no"]
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """What a learner expects one side of a query to show: a number of rows (`rows`), or
+    a value some row holds (`has`) or none does (`no`)."""
+
+    kind: ExpectationKind
+    value: int | str
+
+    def __str__(self) -> str:
+        """As written in a lab line: 2, has:o1, no:o1."""
+        return str(self.value) if self.kind == "rows" else f"{self.kind}:{self.value}"
+
+    def describe(self) -> str:
+        if self.kind == "rows":
+            return "1 row" if self.value == 1 else f"{self.value} rows"
+        verb = "includes" if self.kind == "has" else "does not include"
+        return f"{verb} {self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Predict:
+    """A prediction of what a query will show once its held lane is released: in the read
+    model (`read`) and in the CRUD twin (`crud`)."""
+
+    view: View
+    username: str | None
+    read: Expectation
+    crud: Expectation
+
+
 Action: TypeAlias = (
     Send
     | Login
@@ -209,5 +242,6 @@ Action: TypeAlias = (
     | Race
     | Hold
     | Release
+    | Predict
     | Help
 )

@@ -24,6 +24,8 @@ from cqrs_lab.script.actions import (
     ORDER_LAST,
     Action,
     Advance,
+    Expectation,
+    ExpectationKind,
     Export,
     GapPolicy,
     Help,
@@ -33,6 +35,7 @@ from cqrs_lab.script.actions import (
     Login,
     Mode,
     Pause,
+    Predict,
     Query,
     Race,
     Rebuild,
@@ -100,6 +103,9 @@ _MODE_CHOICES = {mode: mode for mode in MODES}
 _GAP_CHOICES = {policy: policy for policy in GAP_POLICIES}
 _USER_VIEWS = ("cart", "orders")
 _QUERY_OPTIONS = ("--crud", "--wait")
+_PREDICT_SIDES = ("read", "crud")
+_EXPECTATION_KINDS = ("has", "no")
+MAX_PREDICTED_ROWS = 100_000
 _LATENCY_KINDS = ("zero", "fixed", "uniform", "exp", "lognormal")
 _FAULT_KEYS = ("drop", "dup", "reorder", "lost", "timeout")
 
@@ -391,6 +397,70 @@ def _query(args: _Args) -> Query:
             )
         username = None
     return Query(view, username, crud, wait, timeout)
+
+
+def _predict(args: _Args) -> Predict:
+    usage = f"usage: {_COMMANDS['predict'].usage}"
+    if not args.tokens:
+        raise ScriptError(f"predict: missing VIEW; {usage}", args.end)
+    view = cast(View, _choice(args, args.tokens[0], _VIEW_CHOICES, "view"))
+    positional: list[Token] = []
+    sides: dict[str, Expectation] = {}
+    for token in args.tokens[1:]:
+        key, equals, value = token.text.partition("=")
+        if not equals:
+            positional.append(token)
+            continue
+        side = key.lower()
+        if side not in _PREDICT_SIDES:
+            raise args.error(
+                f"unknown side {shown(key)} (read or crud)",
+                token,
+                _respell(token.text, "=", _PREDICT_SIDES),
+            )
+        if side in sides:
+            raise args.error(f"{side}= is given twice", token)
+        sides[side] = _expectation(args, token, side, value)
+    if view in _USER_VIEWS:
+        if not positional:
+            raise ScriptError(f"predict {view}: missing USER; {usage}", args.end)
+        username: str | None = _username(args, positional[0])
+        extra = positional[1:]
+    else:
+        username, extra = None, positional
+    if extra:
+        raise args.error(f"too many arguments; {usage}", extra[0])
+    for side in _PREDICT_SIDES:
+        if side not in sides:
+            raise ScriptError(
+                f"predict: missing {side}=EXPECT (a row count, has:VALUE or no:VALUE); {usage}",
+                args.end,
+            )
+    return Predict(view, username, sides["read"], sides["crud"])
+
+
+def _expectation(args: _Args, token: Token, side: str, text: str) -> Expectation:
+    """N (rows), has:VALUE or no:VALUE."""
+    kind, colon, value = text.partition(":")
+    if not colon:
+        if not _WHOLE.fullmatch(text) or int(text) < 0:
+            raise args.error(
+                f"{side}: expected a row count (like 2), has:VALUE or no:VALUE, got {shown(text)}",
+                token,
+            )
+        if int(text) > MAX_PREDICTED_ROWS:
+            raise args.error(f"{side}: at most {MAX_PREDICTED_ROWS:,} rows", token)
+        return Expectation("rows", int(text))
+    if kind.lower() not in _EXPECTATION_KINDS:
+        close = _close(kind.lower(), _EXPECTATION_KINDS)
+        raise args.error(
+            f"{side}: {shown(kind)} is not has or no (has:o1, no:o1)",
+            token,
+            f"{side}={close}:{value}" if close else None,
+        )
+    if not value.strip():
+        raise args.error(f"{side}: {kind.lower()}: needs a value, like {kind.lower()}:o1", token)
+    return Expectation(cast(ExpectationKind, kind.lower()), value)
 
 
 def _username(args: _Args, token: Token) -> str:
@@ -800,6 +870,12 @@ _COMMANDS: dict[str, _Command] = {
         "hold LANE", "Hold a lane's deliveries back until release.", _lane_command(Hold)
     ),
     "release": _Command("release LANE", "Let a held lane deliver again.", _lane_command(Release)),
+    "predict": _Command(
+        "predict VIEW [USER] read=EXPECT crud=EXPECT",
+        "Say what a query will show once its held lane is released, in the read model and "
+        "in the CRUD twin: a row count (2), has:VALUE or no:VALUE; release judges it.",
+        _predict,
+    ),
     "help": _Command("help [TOPIC]", "Show help, on everything or on one command.", _help),
 }
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from cqrs_lab.sim.durations import format_duration
 from cqrs_lab.simulate.models import CountBin
 from cqrs_lab.simulate.results import LaneResult, QueryResult, SimulationResult
-from cqrs_lab.simulate.stats import Bin
+from cqrs_lab.simulate.stats import Bin, Summary
 
 BAR_WIDTH = 40
 FULL = "█"
@@ -200,7 +199,7 @@ def _histogram(bins: Sequence[Bin]) -> str:
 # -- formatting -----------------------------------------------------------------------
 
 
-def _five(summary: Any) -> tuple[float, ...]:
+def _five(summary: Summary) -> tuple[float, ...]:
     return (summary.mean, summary.p50, summary.p95, summary.p99, summary.max)
 
 

@@ -64,7 +64,6 @@ LESSON_KEY_HELP = {
     "lesson('previous')": "the lesson's previous step",
     "lessons": "choose a lesson (while none is open)",
 }
-ACTIONS = ("hint", "show_me", "next", "previous", "reset", "close", "list")
 
 MARK_WORDS = {StepMark.SOLVED: "solved", StepMark.SHOWN: "shown", None: "to do"}
 
@@ -239,10 +238,8 @@ class LessonPanel(Vertical):
     # -- actions --------------------------------------------------------------------
 
     def act(self, action: str) -> None:
-        """One of ACTIONS (the keys, buttons and palette call this)."""
-        if action == "list":
-            self.choose()
-            return
+        """hint, show_me, next, previous, reset or close, on the open lesson (the keys,
+        buttons and palette call this)."""
         if self.run is None:
             return
         {
