@@ -281,7 +281,9 @@ def test_the_command_bar_survives_random_lines(monkeypatch: pytest.MonkeyPatch) 
         examples += 1
         for line, how in lines:
             before, count = lab.store.head(), len(ran)
-            driver.do(partial(enter, driver.pilot, line, "type" if typeable(line) else how))
+            if how == "type" and not typeable(line):
+                how = "set"  # noqa: PLW2901 - a key for each character exists only for these
+            driver.do(partial(enter, driver.pilot, line, how))
             assert app.is_running, line
             after = lab.store.head()
             if len(ran) == count:  # nothing ran: an empty line, or a reset refused

@@ -59,9 +59,15 @@ class Prediction:
 
     def describe(self) -> str:
         return (
-            f"{self.query}: the read model {self.read.describe()}, "
-            f"the CRUD twin {self.crud.describe()}"
+            f"{self.query}: the read model {_will_show(self.read)}, "
+            f"the CRUD twin {_will_show(self.crud)}"
         )
+
+
+def _will_show(expectation: Expectation) -> str:
+    """'shows 1 row', 'includes o1', 'does not include o1'."""
+    described = expectation.describe()
+    return f"shows {described}" if expectation.kind == "rows" else described
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select
+from sqlalchemy import Connection, Engine, bindparam, event, func, insert, select
 from sqlalchemy import exc as sa_exc
 from sqlmodel import SQLModel
 
@@ -26,6 +28,7 @@ from cqrs_lab.store.errors import ConcurrencyError, is_write_conflict, translate
 from cqrs_lab.store.records import EVENTS, STORE_TABLES
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+_T = TypeVar("_T")
 
 #: Execution option read by the SQLite "begin" hook that `make_engine` installs.
 BEGIN_MODE_OPTION = "cqrs_lab_begin"
@@ -220,6 +223,43 @@ def describe_location(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
+class _KeptConnection:
+    """The Connection `EventStore.transaction()` reuses, idle between transactions.
+
+    Only the thread that made it takes it, and only one transaction at a time: a nested or
+    another thread's transaction gets a fresh connection, as before. Disposing of the
+    engine closes it (`drop`), like the pool's idle connections.
+    """
+
+    __slots__ = ("__weakref__", "_idle", "_thread")
+
+    def __init__(self) -> None:
+        self._idle: Connection | None = None
+        self._thread = 0
+
+    def take(self) -> Connection | None:
+        """The idle connection, if there is one for this thread; it is then in use."""
+        conn = self._idle
+        if conn is None or self._thread != threading.get_ident():
+            return None
+        self._idle = None
+        return conn
+
+    def give_back(self, conn: Connection) -> bool:
+        """Keep `conn` for the next transaction; False when it cannot be kept."""
+        if self._idle is not None or conn.closed or conn.invalidated or conn.in_transaction():
+            return False
+        self._idle, self._thread = conn, threading.get_ident()
+        return True
+
+    def drop(self) -> None:
+        """Close the idle connection's DB-API connection now (the engine is disposed)."""
+        conn, self._idle = self._idle, None
+        if conn is not None:
+            conn.invalidate()
+            conn.close()
+
+
 class EventStore:
     """Append to streams atomically, read them back in stream or global order."""
 
@@ -235,6 +275,15 @@ class EventStore:
         self._pysqlite = dialect.name == "sqlite" and dialect.driver == "pysqlite"
         # The same engine and pool; its connections ask the SQLite begin hook for IMMEDIATE.
         self._immediate = engine.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
+        self._kept = _KeptConnection()
+        if self._pysqlite:
+            kept = weakref.ref(self._kept)
+
+            def drop_kept(_engine: Engine) -> None:
+                if (alive := kept()) is not None:
+                    alive.drop()
+
+            event.listen(engine, "engine_disposed", drop_kept)
 
     # -- schema and transactions -------------------------------------------------------
 
@@ -252,10 +301,25 @@ class EventStore:
         """One atomic unit: commits when the block ends, rolls back when it raises.
 
         On SQLite it begins IMMEDIATE, so concurrent writers queue on the busy timeout
-        instead of failing when a read transaction tries to become a write one.
+        instead of failing when a read transaction tries to become a write one. On pysqlite
+        the Connection is kept between transactions (one per store, for the thread that
+        made it): making and closing one costs more than SQLite's BEGIN and COMMIT.
         """
-        with self._translated(), self._immediate.connect() as conn, conn.begin():
-            yield conn
+        try:
+            conn = self._kept.take() if self._pysqlite else None
+            if conn is None:
+                conn = self._immediate.connect()
+            try:
+                with conn.begin():
+                    yield conn
+            except BaseException:
+                conn.close()  # a failed unit never leaves a connection behind
+                raise
+            if not (self._pysqlite and self._kept.give_back(conn)):
+                conn.close()
+        except _DRIVER_ERRORS as error:
+            self._raise_translated(error)
+            raise
 
     @contextmanager
     def _translated(self) -> Iterator[None]:
@@ -274,26 +338,26 @@ class EventStore:
     def _sql(self, conn: Connection) -> _Sql:
         return _SqliteSql(conn.connection.driver_connection) if self._pysqlite else _CoreSql(conn)
 
-    @contextmanager
-    def _reading(self, connection: Connection | None) -> Iterator[_Sql]:
-        """Statements on the caller's connection, else on a fresh one (autocommit reads)."""
-        with self._translated():
-            if connection is not None:
-                yield self._sql(connection)
-            elif self._pysqlite:
-                with self._raw_sqlite() as db:
-                    yield _SqliteSql(db)
-            else:
-                with self.engine.connect() as conn:
-                    yield _CoreSql(conn)
+    def _read(self, connection: Connection | None, read: Callable[[_Sql], _T]) -> _T:
+        """`read` on the caller's connection, else on a fresh one (autocommit reads).
 
-    @contextmanager
-    def _raw_sqlite(self) -> Iterator[sqlite3.Connection]:
-        raw = self.engine.raw_connection()
+        No context managers: a command reads several times, and each would cost more than
+        the indexed lookup it wraps.
+        """
         try:
-            yield raw.driver_connection  # type: ignore[misc]
-        finally:
-            raw.close()
+            if connection is not None:
+                return read(self._sql(connection))
+            if self._pysqlite:
+                raw = self.engine.raw_connection()
+                try:
+                    return read(_SqliteSql(raw.driver_connection))  # type: ignore[arg-type]
+                finally:
+                    raw.close()
+            with self.engine.connect() as conn:
+                return read(_CoreSql(conn))
+        except _DRIVER_ERRORS as error:
+            self._raise_translated(error)
+            raise
 
     # -- writing -------------------------------------------------------------------------
 
@@ -343,18 +407,15 @@ class EventStore:
     def _append_on_pysqlite(
         self, appends: Sequence[StreamAppend], metadata: EventMetadata
     ) -> list[RecordedEvent]:
-        """A unit of the store's own, on a pooled DB-API connection (it has the pragmas).
+        """A unit of the store's own, on the DB-API connection under the kept Connection.
 
-        No SQLAlchemy connection, no context managers: for a one-event command that
+        No SQLAlchemy transaction, no context managers: for a one-event command that
         bookkeeping would cost as much as SQLite's own work.
         """
+        conn: Connection | None = None
         try:
-            raw = self.engine.raw_connection()
-        except _DRIVER_ERRORS as error:
-            self._raise_translated(error)
-            raise
-        db: sqlite3.Connection = raw.driver_connection  # type: ignore[assignment]
-        try:
+            conn = self._kept.take() or self._immediate.connect()
+            db: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
             db.execute("BEGIN IMMEDIATE")
             try:
                 recorded = _append(_SqliteSql(db), appends, metadata)
@@ -363,33 +424,35 @@ class EventStore:
                 if db.in_transaction:
                     db.rollback()
                 raise
-        except _DRIVER_ERRORS as error:
-            self._raise_translated(error)
+        except BaseException as error:
+            if conn is not None:
+                conn.close()
+            if isinstance(error, _DRIVER_ERRORS):
+                self._raise_translated(error)
             raise
-        finally:
-            raw.close()
+        if not self._kept.give_back(conn):
+            conn.close()
         return recorded
 
     # -- reading -------------------------------------------------------------------------
 
     def stream_version(self, stream_id: str, *, connection: Connection | None = None) -> int:
         """The version of the stream's last event; 0 when the stream has none."""
-        with self._reading(connection) as sql:
-            return sql.version(stream_id)
+        return self._read(connection, lambda sql: sql.version(stream_id))
 
     def read_stream(
         self, stream_id: str, after_version: int = 0, *, connection: Connection | None = None
     ) -> list[RecordedEvent]:
         """The stream's events with a version above `after_version`, oldest first."""
-        with self._reading(connection) as sql:
-            return self._decode(sql.read_stream(stream_id, after_version))
+        return self._read(
+            connection, lambda sql: self._decode(sql.read_stream(stream_id, after_version))
+        )
 
     def read_all(
         self, after: int = 0, limit: int | None = None, *, connection: Connection | None = None
     ) -> list[RecordedEvent]:
         """Events of every stream with a position above `after`, in global order."""
-        with self._reading(connection) as sql:
-            return self._decode(sql.read_all(after, limit))
+        return self._read(connection, lambda sql: self._decode(sql.read_all(after, limit)))
 
     def iter_all(self, after: int = 0, batch: int = 5000) -> Iterator[RecordedEvent]:
         """Every event above `after`, read in pages by position (keyset pagination).
@@ -408,15 +471,13 @@ class EventStore:
 
     def head(self, *, connection: Connection | None = None) -> int:
         """The highest position written so far; 0 for an empty store."""
-        with self._reading(connection) as sql:
-            return sql.head()
+        return self._read(connection, lambda sql: sql.head())
 
     def find_by_command_id(
         self, command_id: str, *, connection: Connection | None = None
     ) -> list[RecordedEvent]:
         """The events a command appended, in order: empty if it has not been handled yet."""
-        with self._reading(connection) as sql:
-            return self._decode(sql.by_command(command_id))
+        return self._read(connection, lambda sql: self._decode(sql.by_command(command_id)))
 
     def count_streams(self, prefix: str, *, connection: Connection | None = None) -> int:
         """How many streams have ids starting with `prefix` (e.g. 'order-')."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import replace
 from typing import ClassVar
 
@@ -27,7 +27,9 @@ from textual.widgets import Footer, Input, Label, ProgressBar, Select
 
 from cqrs_lab import script as sc
 from cqrs_lab.lab import VIEW_LANES, Lab, LabSnapshot, LaneState, Outcome, RebuildProgress
+from cqrs_lab.lab.time_travel import Timeline
 from cqrs_lab.lessons import Lesson
+from cqrs_lab.sim.clock import Clock, ScaledClock
 from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.tui.caption import Caption
 from cqrs_lab.tui.command_bar import CommandBar
@@ -36,6 +38,9 @@ from cqrs_lab.tui.forms import CommandForm
 from cqrs_lab.tui.lesson_panel import HINT_KEY, LESSON_KEY_HELP, LESSON_KEYS, LessonPanel
 from cqrs_lab.tui.palette import LabCommands
 from cqrs_lab.tui.screens import ConfirmScreen, HelpScreen, LaneSettingsScreen
+from cqrs_lab.tui.screens.predict import PredictScreen
+from cqrs_lab.tui.screens.time_travel import TimeTravelScreen
+from cqrs_lab.tui.screens.trace import TraceScreen
 from cqrs_lab.tui.widgets import BusView, EventLog, MetricsStrip, ViewPanel
 
 REFRESH_HZ = 30.0
@@ -69,6 +74,9 @@ KEY_HELP = {
     "focus_bar": "back to the command bar",
     "rebuild": "rebuild the selected lane's projection",
     "lane_settings": "latency and faults of the selected lane",
+    "time_travel": "time travel: the views as of an earlier event; fork from there",
+    "trace": "causation trace of the event under the log's cursor (or the newest)",
+    "predict": "hold the view's lane, predict what it will show, then release",
     "quit": "quit",
     **LESSON_KEY_HELP,
 }
@@ -95,7 +103,13 @@ class StatusLine(Widget):
 class LabApp(App[None]):
     """The CQRS Lab screen on one Lab (which the caller opens and closes)."""
 
-    CSS_PATH: ClassVar = ["app.tcss", "widgets/widgets.tcss", "lessons.tcss", "caption.tcss"]
+    CSS_PATH: ClassVar = [
+        "app.tcss",
+        "widgets/widgets.tcss",
+        "lessons.tcss",
+        "caption.tcss",
+        "screens/travel.tcss",
+    ]
     TITLE = "CQRS Lab"
     AUTO_FOCUS = "#command-input"
     COMMANDS = App.COMMANDS | {LabCommands}
@@ -111,6 +125,7 @@ class LabApp(App[None]):
         Binding("f6", "step", "Step", priority=True, id="step"),
         Binding("f7", "slower", "Slower", priority=True, id="slower"),
         Binding("f8", "faster", "Faster", priority=True, id="faster"),
+        Binding("f9", "time_travel", "Travel", priority=True, id="time-travel"),
         Binding("ctrl+p", "command_palette", "Palette", show=False, priority=True, id="palette"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
         # Single keys: only when no input has focus (Escape leaves the bar).
@@ -123,6 +138,9 @@ class LabApp(App[None]):
         Binding("r", "rebuild", "Rebuild", id="rebuild"),
         Binding("l", "lane_settings", "Lane", id="lane-settings"),
         Binding("colon", "focus_bar", "Bar", id="focus-bar"),
+        Binding("T", "time_travel", "Time travel", show=False, id="time-travel-key"),
+        Binding("t", "trace", "Trace", id="trace"),
+        Binding("p", "predict", "Predict", id="predict"),
     ]
 
     def __init__(
@@ -151,6 +169,9 @@ class LabApp(App[None]):
         self._learned = 0
         self._failure = ""
         self._main: Screen[object] | None = None
+        self.fork_clock: Callable[[], Clock] = ScaledClock
+        """The clock a fork runs on (tests give one on a fake wall)."""
+        self._forks: list[Lab] = []
 
     # -- layout ---------------------------------------------------------------------
 
@@ -387,7 +408,7 @@ class LabApp(App[None]):
     def _event_selected(self, message: EventLog.EventSelected) -> None:
         event = _find_event(self.lab, message.position)
         if event is not None:
-            self.bar.show_note(describe_event(event))
+            self.bar.show_note(describe_event(event) + "   (t: its causation trace)")
 
     # -- actions --------------------------------------------------------------------
 
@@ -450,6 +471,51 @@ class LabApp(App[None]):
 
     def action_reset(self) -> None:
         self.run_line("reset")
+
+    def action_time_travel(self) -> None:
+        if isinstance(self.screen, TimeTravelScreen):
+            self.screen.dismiss(None)
+            return
+        timeline = Timeline.of(self.lab)
+        screen = TimeTravelScreen(
+            timeline, view=self.view, user=self.view_user, fork_clock=self.fork_clock
+        )
+        self.push_screen(screen)
+
+    def action_trace(self) -> None:
+        position = self.main.query_one(EventLog).cursor_position or self.lab.head
+        if not position:
+            self.bar.show_result("no events to trace yet", ok=False, keep_line=True)
+            return
+        self.push_screen(TraceScreen(self.lab, position))
+
+    def action_predict(self) -> None:
+        self.push_screen(PredictScreen(self.view, self.view_user))
+
+    def switch_lab(self, lab: Lab, note: str = "") -> None:
+        """Make `lab` (a fork) the live lab. The app closes the labs it switched to; the
+        caller still closes the one it gave."""
+        self._stop_rebuild()
+        previous, self.lab = self.lab, lab
+        self.lesson.lab = lab
+        if previous in self._forks:
+            self._forks.remove(previous)
+            previous.close()
+        self._forks.append(lab)
+        self.vocabulary.clear()
+        self._learned = 0
+        self._view_key = self._log_key = self._metrics_key = None
+        self._lanes = ()
+        self._failure = ""
+        self._learn_names()
+        if note:
+            self.bar.show_result(note, ok=True, keep_line=True)
+        self.refresh_screen(views_now=True)
+
+    def on_unmount(self) -> None:
+        for lab in self._forks:
+            lab.close()
+        self._forks.clear()
 
     def start_rebuild(self, lane: str) -> None:
         """Rebuild a projection one batch per frame, with a progress bar."""

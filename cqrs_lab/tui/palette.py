@@ -57,6 +57,21 @@ def lab_actions(app: LabApp) -> list[PaletteAction]:
         PaletteAction("Help", "keys and the script language (F1, ?)", app.action_help),
         PaletteAction("Forms", "show or hide the shop command forms (F2)", app.action_toggle_forms),
         PaletteAction("Command bar", "type a lab line (:)", app.action_focus_bar),
+        PaletteAction(
+            "Time travel…",
+            "the views as of an earlier event; fork the lab from there (F9, T)",
+            app.action_time_travel,
+        ),
+        PaletteAction(
+            "Trace an event…",
+            "command, events, deliveries and projection updates, with times (t)",
+            app.action_trace,
+        ),
+        PaletteAction(
+            "Predict, then release…",
+            "hold the view's lane, predict what it will show, release and see (p)",
+            app.action_predict,
+        ),
     ]
     for view in sc.VIEWS:
         actions.append(

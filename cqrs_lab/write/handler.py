@@ -15,7 +15,6 @@ from sqlalchemy.engine import Connection
 from cqrs_lab.shop.commands import Command
 from cqrs_lab.shop.decide import Pending, decide
 from cqrs_lab.shop.errors import DomainError
-from cqrs_lab.shop.events import event_from_data
 from cqrs_lab.shop.state import State, evolve
 from cqrs_lab.store.errors import ConcurrencyError
 from cqrs_lab.store.event_store import (
@@ -77,7 +76,7 @@ class CommandHandler:
                 recorded = self._record(connection, command, pending, loaded, correlation_id)
         except ConcurrencyError as conflict:
             return Rejected(command, conflict)
-        self._remember(loaded, recorded)
+        self._remember(loaded, pending, recorded)
         return Accepted(command, tuple(recorded))
 
     def _handle_once(self, command: Command, correlation_id: str | None) -> CommandResult:
@@ -90,7 +89,7 @@ class CommandHandler:
             except DomainError as error:
                 return Rejected(command, error)
             recorded = self._record(connection, command, pending, loaded, correlation_id)
-        self._remember(loaded, recorded)
+        self._remember(loaded, pending, recorded)
         return Accepted(command, tuple(recorded))
 
     def _decide(
@@ -114,7 +113,7 @@ class CommandHandler:
         correlation_id: str | None,
     ) -> list[RecordedEvent]:
         by_stream: dict[str, list[NewEvent]] = {}
-        for item in pending:
+        for item in _by_stream(pending):
             new = NewEvent(item.event.type_name(), item.event.to_data(), item.event.schema_version)
             by_stream.setdefault(item.stream_id, []).append(new)
         for stream_id in by_stream.keys() - loaded.keys():  # written without being read
@@ -134,11 +133,25 @@ class CommandHandler:
             hook(connection, command, recorded)
         return recorded
 
-    def _remember(self, loaded: dict[str, Loaded], recorded: list[RecordedEvent]) -> None:
-        """Cache the new states once the transaction has committed."""
-        for event in recorded:
+    def _remember(
+        self, loaded: dict[str, Loaded], pending: list[Pending], recorded: list[RecordedEvent]
+    ) -> None:
+        """Cache the new states once the transaction has committed.
+
+        The decided events are the recorded ones (same order), already as objects: no need
+        to parse back the data they were just turned into.
+        """
+        for item, event in zip(_by_stream(pending), recorded, strict=True):
             before = loaded[event.stream_id]
-            after = evolve(before.state, event_from_data(event.type, event.data))
-            loaded[event.stream_id] = Loaded(after, event.version)
+            loaded[event.stream_id] = Loaded(evolve(before.state, item.event), event.version)
         for stream_id, state in loaded.items():
             self.aggregates.remember(stream_id, state)
+
+
+def _by_stream(pending: list[Pending]) -> list[Pending]:
+    """The decided events in the order `append_many` records them: stream by stream, in
+    the order each stream first appears, each stream's events in decided order."""
+    order: dict[str, int] = {}
+    for item in pending:
+        order.setdefault(item.stream_id, len(order))
+    return sorted(pending, key=lambda item: order[item.stream_id])
