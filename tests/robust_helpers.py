@@ -117,16 +117,20 @@ def check_decision(block: Sequence[dict[str, Any]]) -> None:
     if first["type"] == "OrderPlaced":
         order = first["data"]
         wanted = [
-            ("StockReserved", {"sku": line["sku"], "order_id": order["order_id"],
-                               "quantity": line["quantity"]})
+            (
+                "StockReserved",
+                {"sku": line["sku"], "order_id": order["order_id"], "quantity": line["quantity"]},
+            )
             for line in order["lines"]
         ] + [("CartCheckedOut", {"username": order["username"], "order_id": order["order_id"]})]
         assert [(e["type"], e["data"]) for e in rest] == wanted, f"half an order: {kinds}"
     elif first["type"] == "OrderCancelled":
         order = first["data"]
         wanted = [
-            ("StockReleased", {"sku": line["sku"], "order_id": order["order_id"],
-                               "quantity": line["quantity"]})
+            (
+                "StockReleased",
+                {"sku": line["sku"], "order_id": order["order_id"], "quantity": line["quantity"]},
+            )
             for line in order["lines"]
         ]
         assert [(e["type"], e["data"]) for e in rest] == wanted, f"half a cancel: {kinds}"
@@ -171,8 +175,9 @@ def answers(lab: Lab, *, crud: bool) -> dict[tuple[str, str | None], object]:
     """Every view's rows, for the shop-wide views and each user's cart and orders."""
     asked: list[tuple[str, str | None]] = [("catalog", None), ("sales", None)]
     asked += [(view, user) for user in usernames(lab) for view in ("cart", "orders")]
-    return {(view, user): lab.query(view, user, crud=crud, record=False).rows
-            for view, user in asked}
+    return {
+        (view, user): lab.query(view, user, crud=crud, record=False).rows for view, user in asked
+    }
 
 
 def check_read_side(lab: Lab) -> None:

@@ -36,7 +36,7 @@ BROKEN_RULES = [
 ]
 
 
-def store_rows(lab) -> tuple[int, object, object, object]:  # noqa: ANN001 - a Lab
+def store_rows(lab) -> tuple[int, object, object, object]:
     return (
         lab.store.head(),
         lab.query("catalog", crud=True, record=False).rows,
@@ -72,7 +72,7 @@ add-to-cart alice mug 1
 
 
 @pytest.mark.parametrize(("line", "code"), BROKEN_RULES)
-def test_a_broken_rule_is_refused_and_writes_nothing(shop_lab, line: str, code: str) -> None:  # noqa: ANN001
+def test_a_broken_rule_is_refused_and_writes_nothing(shop_lab, line: str, code: str) -> None:
     before = store_rows(shop_lab)
     outcome = shop_lab.execute(line)
     assert not outcome.ok and outcome.code == code, outcome.message

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Button, Input
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.sim.clock import ScaledClock
@@ -199,7 +199,8 @@ async def test_the_screen_never_shows_a_registered_password(tmp_path: Path) -> N
             await pilot.pause()
             shown_in_form = screen_text(app)
             assert "dave@example.com" in shown_in_form and "•" * 8 in shown_in_form
-            form.query_one("#form-send").press()  # type: ignore[attr-defined]
+            assert form.verb == "register"
+            form.query_one("#form-send", Button).press()
             await pilot.pause()
 
             for _ in range(3):

@@ -128,8 +128,9 @@ class LessonRun:
         return [self.execute(line) for line in self.step.solution]
 
     def close(self) -> None:
-        """Stop watching the lab (the bus keeps its observers, so this run goes quiet)."""
+        """Stop watching the lab."""
         self._closed = True
+        self.lab.bus.remove_observer(self._delivered)
 
     def _record(self, mark: StepMark) -> None:
         if self.progress is not None:

@@ -3,8 +3,10 @@
 It stores event data as JSON objects and knows nothing of the shop. No ORM sessions:
 statements are SQLAlchemy Core built once, and on SQLite (pysqlite) the hot ones run on
 the DB-API connection itself, where SQLAlchemy's per-statement work would cost several
-times SQLite's own. Inside `transaction()`, pass its connection to every call: another
-connection would not see the transaction's writes yet, and could not write until it ends.
+times SQLite's own; there the store also keeps one connection for its units of work
+instead of making one per command. Inside `transaction()`, pass its connection to every
+call: another connection would not see the transaction's writes yet, and could not write
+until it ends.
 """
 
 from __future__ import annotations
@@ -224,36 +226,50 @@ def describe_location(engine: Engine) -> str:
 
 
 class _KeptConnection:
-    """The Connection `EventStore.transaction()` reuses, idle between transactions.
+    """The one SQLAlchemy Connection a pysqlite store keeps between its own units.
 
-    Only the thread that made it takes it, and only one transaction at a time: a nested or
-    another thread's transaction gets a fresh connection, as before. Disposing of the
-    engine closes it (`drop`), like the pool's idle connections.
+    Making and closing a Connection for every command (pool checkout and check-in, events,
+    the reset on return) costs more than SQLite's BEGIN and COMMIT. Only the thread that
+    made it takes it, one unit at a time: a nested unit or another thread's gets a fresh
+    connection, as before. A unit that fails closes its connection instead of giving it
+    back, and disposing of the engine closes the kept one (`drop`) like the pool's.
     """
 
-    __slots__ = ("__weakref__", "_idle", "_thread")
+    __slots__ = ("__weakref__", "_engine", "_idle", "_options", "_thread")
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._options = engine.get_execution_options()
         self._idle: Connection | None = None
         self._thread = 0
 
-    def take(self) -> Connection | None:
-        """The idle connection, if there is one for this thread; it is then in use."""
+    def checkout(self) -> Connection:
+        """The kept connection when this thread may take it, else a fresh one."""
         conn = self._idle
-        if conn is None or self._thread != threading.get_ident():
-            return None
-        self._idle = None
-        return conn
+        if conn is not None and self._thread == threading.get_ident():
+            self._idle = None
+            return conn
+        return self._engine.connect()
 
-    def give_back(self, conn: Connection) -> bool:
-        """Keep `conn` for the next transaction; False when it cannot be kept."""
-        if self._idle is not None or conn.closed or conn.invalidated or conn.in_transaction():
-            return False
-        self._idle, self._thread = conn, threading.get_ident()
-        return True
+    def checkin(self, conn: Connection) -> None:
+        """After a unit that ended well: keep `conn` for the next one, or close it.
+
+        A connection whose execution options a caller changed is not kept: they would
+        leak into the next unit.
+        """
+        if (
+            self._idle is None
+            and not conn.closed
+            and not conn.invalidated
+            and not conn.in_transaction()
+            and conn.get_execution_options() is self._options
+        ):
+            self._idle, self._thread = conn, threading.get_ident()
+        else:
+            conn.close()
 
     def drop(self) -> None:
-        """Close the idle connection's DB-API connection now (the engine is disposed)."""
+        """Close the kept connection's DB-API connection now (the engine is disposed)."""
         conn, self._idle = self._idle, None
         if conn is not None:
             conn.invalidate()
@@ -275,7 +291,7 @@ class EventStore:
         self._pysqlite = dialect.name == "sqlite" and dialect.driver == "pysqlite"
         # The same engine and pool; its connections ask the SQLite begin hook for IMMEDIATE.
         self._immediate = engine.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
-        self._kept = _KeptConnection()
+        self._kept = _KeptConnection(self._immediate)
         if self._pysqlite:
             kept = weakref.ref(self._kept)
 
@@ -302,20 +318,19 @@ class EventStore:
 
         On SQLite it begins IMMEDIATE, so concurrent writers queue on the busy timeout
         instead of failing when a read transaction tries to become a write one. On pysqlite
-        the Connection is kept between transactions (one per store, for the thread that
-        made it): making and closing one costs more than SQLite's BEGIN and COMMIT.
+        the connection is the store's kept one (see `_KeptConnection`).
         """
         try:
-            conn = self._kept.take() if self._pysqlite else None
-            if conn is None:
-                conn = self._immediate.connect()
+            conn = self._kept.checkout() if self._pysqlite else self._immediate.connect()
             try:
                 with conn.begin():
                     yield conn
             except BaseException:
-                conn.close()  # a failed unit never leaves a connection behind
+                conn.close()
                 raise
-            if not (self._pysqlite and self._kept.give_back(conn)):
+            if self._pysqlite:
+                self._kept.checkin(conn)
+            else:
                 conn.close()
         except _DRIVER_ERRORS as error:
             self._raise_translated(error)
@@ -414,7 +429,7 @@ class EventStore:
         """
         conn: Connection | None = None
         try:
-            conn = self._kept.take() or self._immediate.connect()
+            conn = self._kept.checkout()
             db: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -430,8 +445,7 @@ class EventStore:
             if isinstance(error, _DRIVER_ERRORS):
                 self._raise_translated(error)
             raise
-        if not self._kept.give_back(conn):
-            conn.close()
+        self._kept.checkin(conn)
         return recorded
 
     # -- reading -------------------------------------------------------------------------

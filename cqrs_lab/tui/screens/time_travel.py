@@ -340,11 +340,14 @@ class TimeTravelScreen(Screen[None]):
             place, original = "in memory", "The original lab is left behind, unchanged."
         else:
             place, original = f"in a new file, {where}", "The original file stays as it is."
+        if later:
+            left_out = f"the {later} events after it are" if later > 1 else "the event after it is"
+            kept = f"{left_out} not in the branch"
+        else:
+            kept = "it holds every event so far"
         question = (
             f"Fork the lab at event #{position}? The live lab goes on from #{position} as a "
-            f"new branch ({place}): "
-            + (f"the {later} events after it are" if later != 1 else "the event after it is")
-            + f" not in the branch. {original}"
+            f"new branch ({place}): {kept}. {original}"
         )
 
         def answered(yes: bool | None) -> None:
