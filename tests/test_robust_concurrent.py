@@ -84,11 +84,6 @@ def test_each_lab_picks_up_the_others_events(two_labs: tuple[Lab, Lab]) -> None:
     assert [row[0] for row in first.execute("query orders bob").data["rows"]] == ["o2"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Lab._account moves lab.head to its own new position: poll_store() then reads "
-    "only after it, and the other lab's events written just before are never applied here",
-)
 def test_a_lab_that_writes_first_still_picks_up_the_others_earlier_events(
     two_labs: tuple[Lab, Lab],
 ) -> None:
@@ -100,11 +95,6 @@ def test_a_lab_that_writes_first_still_picks_up_the_others_earlier_events(
     assert second.query("catalog").rows == second.query("catalog", crud=True).rows
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Lab.query moves lab.head to the store's head: poll_store() then reads only "
-    "after it, and the other lab's events written before the query are never applied here",
-)
 def test_a_lab_that_queries_first_still_picks_up_the_others_events(
     two_labs: tuple[Lab, Lab],
 ) -> None:
@@ -164,12 +154,6 @@ def test_the_same_command_sent_by_both_labs_is_recorded_once(two_labs: tuple[Lab
     assert first.store.head() == second.store.head() == once.position
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="both labs flush the same projection tables and checkpoint row: a lagging lab "
-    "moves the checkpoint back below rows the other lab already wrote, and a restart "
-    "applies those events twice",
-)
 def test_projections_shared_by_two_labs_resume_to_a_rebuild(tmp_path: Path) -> None:
     db = tmp_path / "lab.db"
     ahead, behind = open_lab(db, seed=1), open_lab(db, seed=2)

@@ -154,11 +154,6 @@ def test_damage_inside_the_event_table_is_reported_and_the_file_kept(tmp_path: P
     assert db.read_bytes() == before  # never overwritten
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Lab.__init__ reads projection tables through store.engine.connect() without the "
-    "store's error translation: 'database disk image is malformed' escapes as a traceback",
-)
 def test_damage_inside_a_projection_table_is_reported_and_the_file_kept(tmp_path: Path) -> None:
     db = lab_database(tmp_path / "lab.db")
     damage_page(db, "catalog_products")
@@ -396,11 +391,6 @@ def test_a_damaged_progress_file_is_moved_aside(tmp_path: Path) -> None:
     assert "01-commands-and-queries" in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Progress.load treats bytes that are not UTF-8 as an unreadable file, not a "
-    "damaged one: it is not moved aside, and the next save overwrites it",
-)
 def test_a_progress_file_that_is_not_text_is_never_overwritten(tmp_path: Path) -> None:
     path = tmp_path / "lesson-progress.json"
     damaged = b"\xff\xfe{\x00garbage"

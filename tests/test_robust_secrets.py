@@ -101,11 +101,6 @@ def test_a_run_never_shows_or_keeps_a_password(tmp_path: Path) -> None:
     assert_nowhere(SECRETS, *database_files(tmp_path).values(), *every_value(db))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Outcome.line keeps the line as typed and Outcome.to_json() emits it: "
-    "`cqrs-lab run --json` prints every password in its 'line' field",
-)
 def test_a_json_run_never_shows_a_password(tmp_path: Path) -> None:
     (tmp_path / "script.lab").write_text(SCRIPT, "utf-8")
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 import random
+import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from cqrs_lab.crud import queries as crud_queries
@@ -37,6 +39,7 @@ from cqrs_lab.sim.faults import Faults
 from cqrs_lab.sim.latency import LatencyModel, parse_latency
 from cqrs_lab.store.credentials import Credentials
 from cqrs_lab.store.database import open_store
+from cqrs_lab.store.errors import CorruptDatabase
 from cqrs_lab.store.event_store import EventStore, RecordedEvent
 from cqrs_lab.write.handler import CommandHandler
 from cqrs_lab.write.results import CommandResult, Rejected
@@ -104,6 +107,7 @@ class Lab:
             self._subscribe(name)
         self.deliveries = DeliveryLog(self.clock, self.subscribers)  # for causation traces
         self.bus.add_observer(self.deliveries.observe)
+        self.bus.add_observer(self._on_delivery_outcome)
         self.predictions = Predictions()
         self.handler = CommandHandler(
             store, self.clock.now, hooks=[self._save_credentials, self.crud.apply, self._inline]
@@ -115,8 +119,18 @@ class Lab:
 
     @classmethod
     def open(cls, db: str | None = None, **options: object) -> Lab:
-        """Open (or create) the lab database `db`: a path, ':memory:' or a SQLAlchemy URL."""
-        return cls(open_store(db), **options)  # type: ignore[arg-type]
+        """Open (or create) the lab database `db`: a path, ':memory:' or a SQLAlchemy URL.
+
+        Damage found past the store's own checks (in a read-model table, say) is reported as
+        a `CorruptDatabase` naming the file; the file is left as it is.
+        """
+        store = open_store(db)
+        try:
+            return cls(store, **options)  # type: ignore[arg-type]
+        except (sa_exc.DatabaseError, sqlite3.DatabaseError) as error:
+            store.engine.dispose()
+            reason = str(getattr(error, "orig", error)).splitlines()[0]
+            raise CorruptDatabase(store.where, reason) from None
 
     def execute(self, line: str, line_no: int | None = None) -> Outcome:
         """Run one lab script line; every problem comes back as a failed Outcome."""
@@ -197,6 +211,7 @@ class Lab:
         if result.duplicate:
             return
         events = result.events
+        self._pick_up(events[0].position - 1)  # another process's events written before ours
         for event in events:
             self.metrics.events[event.type] += 1
             self.recent.appendleft(event)
@@ -214,18 +229,21 @@ class Lab:
 
         Two attendees' labs on one database see each other's events travel their lanes.
         """
-        head = self.store.head()
-        if head <= self.head:
+        return self._pick_up(self.store.head())
+
+    def _pick_up(self, up_to: int) -> int:
+        """Publish stored events after `self.head` (the last one this lab has seen) to `up_to`."""
+        if up_to <= self.head:
             return 0
-        events = self.store.read_all(after=self.head)
+        events = self.store.read_all(after=self.head, limit=up_to - self.head)
         for event in events:
             self.metrics.events[event.type] += 1
             self.recent.appendleft(event)
-        self.head = head
+        self.head = up_to
         self._publish(events)
         for subscriber in self.subscribers.values():
             if subscriber.mode is Mode.INLINE:
-                subscriber.catch_up(head)
+                subscriber.catch_up(up_to)
         self.flush()
         return len(events)
 
@@ -254,7 +272,7 @@ class Lab:
         for name, subscriber in self.subscribers.items():
             if subscriber.mode is Mode.INLINE:
                 subscriber.apply_inline(events)
-                subscriber.projection.flush(connection)
+                self._flush_projection(subscriber.projection, connection)
                 self.deliveries.applied_inline(name, events)
 
     # -- the read side --------------------------------------------------------------
@@ -275,6 +293,7 @@ class Lab:
         queries, so they count neither as queries nor as stale reads.
         """
         lane = VIEW_LANES[view]
+        self.poll_store()
         target = self.last_write.get(username or SESSION, 0)
         subscriber = self.subscribers[lane]
         waited, timed_out = 0.0, False
@@ -290,7 +309,6 @@ class Lab:
             rows = self._rows(connection, view, username, crud)
             head = self.store.head(connection=connection)
         cpu_seconds = time.perf_counter() - began
-        self.head = max(self.head, head)
         checkpoint = head if crud else subscriber.position(head)
         stale = not crud and checkpoint < target
         if record:
@@ -462,7 +480,26 @@ class Lab:
     def set_gap_policy(self, lane: str, policy: GapPolicy) -> None:
         for name in self.lanes_named(lane):
             self.subscribers[name].set_gap_policy(policy)
+            if policy is GapPolicy.CATCH_UP:
+                self._fill_lost(name)
         self.flush()
+
+    def _on_delivery_outcome(self, delivery: Delivery[RecordedEvent], outcome: str) -> None:
+        """A catch-up subscription notices a lost event (the store is ahead) and reads it."""
+        subscriber = self.subscribers.get(delivery.subscription)
+        if outcome == "lost" and subscriber and subscriber.gap_policy is GapPolicy.CATCH_UP:
+            self._fill_lost(delivery.subscription)
+
+    def _fill_lost(self, lane: str) -> None:
+        """Read from the store the events sent on `lane` that will never arrive."""
+        subscriber = self.subscribers[lane]
+        if subscriber.mode is not Mode.ASYNC:
+            return
+        travelling = {d.position for d in self.bus.in_flight_for(lane)}
+        travelling.update(event.position for event in subscriber.at_door)
+        lost = [p for p in subscriber.pending if p not in travelling and p not in subscriber.held]
+        if lost:
+            subscriber.catch_up(max(lost))
 
     def hold(self, lane: str) -> None:
         for name in self.lanes_named(lane):
@@ -496,12 +533,29 @@ class Lab:
         try:
             with self.store.transaction() as connection:
                 for projection in dirty:
-                    projection.flush(connection)
+                    self._flush_projection(projection, connection)
         except Exception:
             with self.store.engine.connect() as connection:
                 for projection in dirty:
                     projection.forget_unflushed(connection)
             raise
+
+    def _flush_projection(self, projection: Projection, connection: Connection) -> None:
+        """Flush, unless another process moved the shared checkpoint since we last did.
+
+        Two labs on one database share the read tables. If the stored checkpoint is not the
+        one we committed, our mirror is out of date: reload the rows the other lab wrote and
+        re-apply our events after its checkpoint, so no event is applied twice or lost.
+        """
+        stored = projection.stored_checkpoint(connection)
+        if stored != projection.committed_checkpoint:
+            target = projection.checkpoint
+            projection.load(connection)
+            if target > stored:
+                limit = target - stored
+                for event in self.store.read_all(stored, limit, connection=connection):
+                    projection.apply(event)
+        projection.flush(connection)
 
     def catch_up_all(self) -> None:
         """Bring every projection up to the store's head (on start, after a restart)."""

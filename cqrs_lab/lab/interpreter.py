@@ -27,21 +27,20 @@ if TYPE_CHECKING:
 
 
 def execute(lab: Lab, line: str, line_no: int | None = None) -> Outcome:
-    """Parse and perform one line. Never raises for anything a user typed."""
+    """Parse and perform one line. Never raises for anything a user typed.
+
+    The outcome carries the line with passwords masked: it is printed, exported, shown.
+    """
+    shown = sc.mask_secrets(line)
     try:
         action = sc.parse_line(line, line_no)
     except sc.ScriptError as error:
         lab.metrics.bad_lines += 1
-        return Outcome(line, False, "error", str(error), {"column": error.column}, "parse_error")
+        return Outcome(shown, False, "error", str(error), {"column": error.column}, "parse_error")
     if action is None:
-        return Outcome(line, True, "control", "")
-    lab.history.append(redacted(action, line))
-    return perform(lab, action, line)
-
-
-def redacted(action: sc.Action, line: str) -> str:
-    """The line as it may be kept and exported: passwords masked."""
-    return sc.mask_secrets(line).strip()
+        return Outcome(shown, True, "control", "")
+    lab.history.append(shown.strip())
+    return perform(lab, action, shown)
 
 
 def perform(lab: Lab, action: sc.Action, line: str = "") -> Outcome:

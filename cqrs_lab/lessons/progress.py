@@ -72,7 +72,9 @@ class Progress:
             text = path.read_text("utf-8")
         except FileNotFoundError:
             return cls(path, _ProgressFile())
-        except (OSError, UnicodeDecodeError) as error:
+        except UnicodeDecodeError:
+            return cls(path, _ProgressFile(), _move_aside(path, "it is not UTF-8 text"))
+        except OSError as error:
             return cls(path, _ProgressFile(), _unreadable(path, error))
         try:
             return cls(path, _ProgressFile.model_validate(json.loads(text)))

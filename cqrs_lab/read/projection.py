@@ -69,11 +69,15 @@ class Projection(ABC):
     def load(self, connection: Connection) -> None:
         for mirror in self.mirrors.values():
             mirror.load(connection)
+        self.checkpoint = self.committed_checkpoint = self.stored_checkpoint(connection)
+
+    def stored_checkpoint(self, connection: Connection) -> int:
+        """The checkpoint as committed in the database (another process may have moved it)."""
         table = ProjectionCheckpoint.__table__
         stored = connection.execute(
             sa.select(table.c.position).where(table.c.name == self.name)  # type: ignore[attr-defined]
         ).scalar()
-        self.checkpoint = self.committed_checkpoint = stored or 0
+        return stored or 0
 
     def flush(self, connection: Connection) -> None:
         """Write changed rows and the checkpoint in the caller's transaction."""

@@ -229,27 +229,25 @@ class _KeptConnection:
     """The one SQLAlchemy Connection a pysqlite store keeps between its own units.
 
     Making and closing a Connection for every command (pool checkout and check-in, events,
-    the reset on return) costs more than SQLite's BEGIN and COMMIT. Only the thread that
-    made it takes it, one unit at a time: a nested unit or another thread's gets a fresh
-    connection, as before. A unit that fails closes its connection instead of giving it
-    back, and disposing of the engine closes the kept one (`drop`) like the pool's.
+    the reset on return) costs more than SQLite's BEGIN and COMMIT. One unit at a time
+    takes it; a unit that starts while it is taken (nested, or on another thread) gets a
+    fresh connection, as before. A unit that fails closes its connection instead of
+    giving it back, and disposing of the engine closes the kept one (`drop`).
     """
 
-    __slots__ = ("__weakref__", "_engine", "_idle", "_options", "_thread")
+    __slots__ = ("__weakref__", "_engine", "_idle", "_lock", "_options")
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._options = engine.get_execution_options()
         self._idle: Connection | None = None
-        self._thread = 0
+        self._lock = threading.Lock()
 
     def checkout(self) -> Connection:
-        """The kept connection when this thread may take it, else a fresh one."""
-        conn = self._idle
-        if conn is not None and self._thread == threading.get_ident():
-            self._idle = None
-            return conn
-        return self._engine.connect()
+        """The kept connection if it is free, else a fresh one."""
+        with self._lock:
+            conn, self._idle = self._idle, None
+        return conn if conn is not None else self._engine.connect()
 
     def checkin(self, conn: Connection) -> None:
         """After a unit that ended well: keep `conn` for the next one, or close it.
@@ -258,19 +256,21 @@ class _KeptConnection:
         leak into the next unit.
         """
         if (
-            self._idle is None
-            and not conn.closed
+            not conn.closed
             and not conn.invalidated
             and not conn.in_transaction()
             and conn.get_execution_options() is self._options
         ):
-            self._idle, self._thread = conn, threading.get_ident()
-        else:
-            conn.close()
+            with self._lock:
+                if self._idle is None:
+                    self._idle = conn
+                    return
+        conn.close()
 
     def drop(self) -> None:
         """Close the kept connection's DB-API connection now (the engine is disposed)."""
-        conn, self._idle = self._idle, None
+        with self._lock:
+            conn, self._idle = self._idle, None
         if conn is not None:
             conn.invalidate()
             conn.close()

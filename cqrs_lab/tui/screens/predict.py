@@ -182,6 +182,7 @@ class PredictScreen(ModalScreen[None]):
 
     def line(self) -> str | None:
         """The `predict` line of the answers, or None (with the problem shown)."""
+        self.user = self.query_one("#predict-user", Input).value.strip()
         if self.view in USER_VIEWS and not self.user:
             self._problem(f"type the user whose {self.view} you predict")
             return None
