@@ -234,6 +234,7 @@ def test_every_predicate_has_a_description_with_defaults() -> None:
         "queried": {"view": "orders"},
         "query_contains": {"view": "orders", "value": "o1"},
         "metric": {"path": "head", "op": ">", "value": 0},
+        "prediction_correct": {},
     }
     assert set(minimal) == set(PREDICATES)
     for key, fields in minimal.items():

@@ -1,7 +1,9 @@
 """Runs in a fresh interpreter for the screen benchmarks: `python -m cqrs_lab.bench.screen_probe`.
 
     first-frame bare           a bare Textual app (Header, Footer): print when its first
-    first-frame lab DB         frame is drawn, then quit
+    first-frame lab DB         frame is drawn, then quit; the lab screen started as
+                               `cqrs-lab --db DB` starts it (the lab opens after the first
+                               frame) also prints when its first frame with the lab is drawn
     frames lab DB SECONDS RATE the lab screen for SECONDS of wall time, with a Poisson load of
                                RATE requests a second (0: idle); print frames and events
 
@@ -25,8 +27,11 @@ PASSWORD_COST = 2**4
 here) hashing alone would take a large share of the CPU the screen is measured on."""
 
 
-def _count_frames(app_type: type[Any], frames: list[float], first: Any = None) -> None:
-    """Record every frame the app hands to its driver, rendered to terminal text."""
+def _count_frames(
+    app_type: type[Any], frames: list[float], first: Any = None, each: Any = None
+) -> None:
+    """Record every frame the app hands to its driver, rendered to terminal text; call
+    `first` after the first one, `each` after every one."""
     original = app_type._display
 
     def display(self: Any, screen: Any, renderable: Any) -> None:
@@ -37,6 +42,8 @@ def _count_frames(app_type: type[Any], frames: list[float], first: Any = None) -
             frames.append(time.perf_counter())
             if first is not None and len(frames) == 1:
                 first(self)
+            if each is not None:
+                each(self)
         original(self, screen, renderable)
 
     app_type._display = display
@@ -45,6 +52,22 @@ def _count_frames(app_type: type[Any], frames: list[float], first: Any = None) -
 def _at_first_frame(app: Any) -> None:
     print(f"first_frame {time.time():.6f}", flush=True)
     app.exit()
+
+
+def _at_lab_frames(app_type: type[Any]) -> None:
+    """Print the first frame, then the first frame drawn with the lab open, then quit."""
+    frames: list[float] = []
+    ready: list[float] = []
+
+    def each(app: Any) -> None:
+        if len(frames) == 1:
+            print(f"first_frame {time.time():.6f}", flush=True)
+        if app.ready and not ready:  # the first frame with the lab; then quit
+            ready.append(time.time())
+            print(f"lab_ready {ready[0]:.6f}", flush=True)
+            app.exit()
+
+    _count_frames(app_type, frames, each=each)
 
 
 def first_frame_bare() -> None:
@@ -70,16 +93,17 @@ def _open_lab(db: str, password_cost: int | None = None) -> Any:
 
 
 def first_frame_lab(db: str) -> None:
+    from argparse import Namespace
+
     from textual.app import App
 
-    from cqrs_lab.tui.app import LabApp
+    from cqrs_lab.commands.tui import lab_app
 
-    lab = _open_lab(db)
-    _count_frames(App, [], _at_first_frame)
-    try:
-        LabApp(lab).run(headless=True, size=SIZE)
-    finally:
-        lab.close()
+    app = lab_app(Namespace(db=db, seed=None))  # as `cqrs-lab --db DB` makes it
+    _at_lab_frames(App)
+    app.run(headless=True, size=SIZE)
+    if app.return_code:
+        raise SystemExit(app.return_code)
 
 
 def frames_under_load(db: str, seconds: float, rate: float) -> None:

@@ -13,7 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from cqrs_lab.commands.options import add_lab_options, open_lab
+from cqrs_lab.commands.options import add_lab_options
+from cqrs_lab.commands.tui import lab_app
 
 if TYPE_CHECKING:
     from cqrs_lab.lessons import Lesson, LoadResult
@@ -38,16 +39,9 @@ def main(args: argparse.Namespace) -> int:
     if lesson is None:
         print(f"cqrs-lab lesson: {not_found(loaded, args.lesson_id)}", file=sys.stderr)
         return 2
-    lab = open_lab(args, real_time=True, db_default=":memory:")
-    if lab is None:
-        return 2
-    from cqrs_lab.tui.app import LabApp  # Textual loads only for the screen
-
-    try:
-        LabApp(lab, lesson=lesson).run()
-    finally:
-        lab.close()
-    return 0
+    app = lab_app(args, lesson=lesson, db_default=":memory:")  # opens the lab after drawing
+    app.run()
+    return app.return_code or 0
 
 
 def find_lesson(lessons: Sequence[Lesson], wanted: str) -> Lesson | None:

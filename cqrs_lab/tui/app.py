@@ -4,44 +4,57 @@ CRUD twins, the event log and the metrics, all drawn from one Lab.
 One timer (~30 Hz) lets the lab deliver what is due, takes one snapshot and hands it to the
 widgets inside one `batch_update`: however many events arrive, the screen redraws once a
 frame. Every line the learner sends, typed or from a form, dialog or the palette, goes
-through `Lab.execute`, so the screen and `cqrs-lab run` behave the same.
+through `Lab.execute`, so the screen and `cqrs-lab run` behave the same; except `load` and
+`rebuild`, which the screen runs over many frames with a progress bar (`Lab.start_load`,
+`Lab.rebuild_steps`, the same work `Lab.execute` would do at once), so it never freezes.
+
+Drawing comes first: this module imports only Textual, and `LabApp(opener=...)` shows a light
+first frame ("opening lab…") before the lab's own modules (SQLAlchemy, SQLModel, pydantic,
+most of the start-up time) are imported in a thread and the lab is opened. Lines typed
+meanwhile are kept and run once the lab is open. `LabApp(lab)` is ready at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType, Keymap
+from textual.binding import Binding, BindingsMap, BindingType, Keymap
+from textual.command import Provider
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, ProgressBar, Select
+from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
 
-from cqrs_lab import script as sc
-from cqrs_lab.lab import VIEW_LANES, Lab, LabSnapshot, LaneState, Outcome, RebuildProgress
-from cqrs_lab.lab.time_travel import Timeline
-from cqrs_lab.lessons import Lesson
-from cqrs_lab.sim.clock import Clock, ScaledClock
-from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.tui.caption import Caption
-from cqrs_lab.tui.command_bar import CommandBar
-from cqrs_lab.tui.completion import Vocabulary, WordSuggester
-from cqrs_lab.tui.forms import CommandForm
-from cqrs_lab.tui.lesson_panel import HINT_KEY, LESSON_KEY_HELP, LESSON_KEYS, LessonPanel
-from cqrs_lab.tui.palette import LabCommands
-from cqrs_lab.tui.screens import ConfirmScreen, HelpScreen, LaneSettingsScreen
-from cqrs_lab.tui.screens.predict import PredictScreen
-from cqrs_lab.tui.screens.time_travel import TimeTravelScreen
-from cqrs_lab.tui.screens.trace import TraceScreen
-from cqrs_lab.tui.widgets import BusView, EventLog, MetricsStrip, ViewPanel
+
+if TYPE_CHECKING:
+    # Bound at run time by `load_lab_modules`, after the first frame.
+    from cqrs_lab import script as sc
+    from cqrs_lab.lab import VIEW_LANES, Lab, LabSnapshot, LaneState, Outcome, RebuildProgress
+    from cqrs_lab.lab.load import LoadRun
+    from cqrs_lab.lab.time_travel import Timeline
+    from cqrs_lab.lessons import Lesson
+    from cqrs_lab.sim.clock import Clock, ScaledClock
+    from cqrs_lab.sim.durations import format_duration
+    from cqrs_lab.store.event_store import RecordedEvent
+    from cqrs_lab.tui.command_bar import CommandBar
+    from cqrs_lab.tui.completion import Vocabulary, WordSuggester
+    from cqrs_lab.tui.forms import CommandForm
+    from cqrs_lab.tui.lesson_panel import HINT_KEY, LESSON_KEY_HELP, LESSON_KEYS, LessonPanel
+    from cqrs_lab.tui.screens import ConfirmScreen, HelpScreen, LaneSettingsScreen
+    from cqrs_lab.tui.screens.predict import PredictScreen
+    from cqrs_lab.tui.screens.time_travel import TimeTravelScreen
+    from cqrs_lab.tui.screens.trace import TraceScreen
+    from cqrs_lab.tui.widgets import BusView, EventLog, MetricsStrip, ViewPanel
 
 REFRESH_HZ = 30.0
 VIEW_REFRESH_TICKS = 8
@@ -73,14 +86,71 @@ KEY_HELP = {
     "leave_bar": "leave the command bar (then the single keys work)",
     "focus_bar": "back to the command bar",
     "rebuild": "rebuild the selected lane's projection",
+    "stop_load": "stop the load running in the background (`load RATE/s for DURATION`)",
     "lane_settings": "latency and faults of the selected lane",
     "time_travel": "time travel: the views as of an earlier event; fork from there",
     "trace": "causation trace of the event under the log's cursor (or the newest)",
     "predict": "hold the view's lane, predict what it will show, then release",
     "quit": "quit",
-    **LESSON_KEY_HELP,
 }
-"""What each action does, for the help screen."""
+"""What each action does, for the help screen (with the lesson panel's `LESSON_KEY_HELP`)."""
+REBUILD_BATCH = 2_000
+"""Events a rebuild replays a frame: about 25 ms here (the lab rebuilds ~70,000 events/s)."""
+LOAD_ARRIVALS_PER_FRAME = 100
+"""A fast load sends at most this many requests a frame, so the screen keeps drawing; late
+arrivals go out in the next frames."""
+OPENING = "opening lab…"
+
+
+class LabUnavailable(Exception):
+    """The lab cannot be opened: the message says why (the app exits with it, code 2)."""
+
+
+def load_lab_modules() -> None:
+    """Import what the lab screen needs beyond its first frame, and bind it in this module.
+
+    Most of the app's start-up time is here (SQLAlchemy, SQLModel, pydantic), so the app runs
+    this in a thread after its first frame: imports are thread-safe, and nothing here touches
+    a lab. Later calls find everything imported already.
+    """
+    global sc, VIEW_LANES, Outcome, Timeline, ScaledClock, format_duration, CommandBar
+    global Vocabulary, WordSuggester, CommandForm, HINT_KEY, LESSON_KEY_HELP, LESSON_KEYS
+    global LessonPanel, ConfirmScreen, HelpScreen, LaneSettingsScreen, PredictScreen
+    global TimeTravelScreen, TraceScreen, BusView, EventLog, MetricsStrip, ViewPanel
+    from cqrs_lab import script as sc
+    from cqrs_lab.lab import VIEW_LANES, Outcome
+    from cqrs_lab.lab.time_travel import Timeline
+    from cqrs_lab.sim.clock import ScaledClock
+    from cqrs_lab.sim.durations import format_duration
+    from cqrs_lab.tui.command_bar import CommandBar
+    from cqrs_lab.tui.completion import Vocabulary, WordSuggester
+    from cqrs_lab.tui.forms import CommandForm
+    from cqrs_lab.tui.lesson_panel import HINT_KEY, LESSON_KEY_HELP, LESSON_KEYS, LessonPanel
+    from cqrs_lab.tui.screens import ConfirmScreen, HelpScreen, LaneSettingsScreen
+    from cqrs_lab.tui.screens.predict import PredictScreen
+    from cqrs_lab.tui.screens.time_travel import TimeTravelScreen
+    from cqrs_lab.tui.screens.trace import TraceScreen
+    from cqrs_lab.tui.widgets import BusView, EventLog, MetricsStrip, ViewPanel
+
+
+def _lab_commands() -> type[Provider]:
+    """The palette's lab actions, imported when the palette first opens."""
+    from cqrs_lab.tui.palette import LabCommands
+
+    return LabCommands
+
+
+def _scaled_clock() -> Clock:
+    return ScaledClock()
+
+
+class EarlyInput(Input):
+    """The command bar of the first frame, while the lab opens: it keeps the lines typed
+    (Enter clears it at once, like the bar, so keys typed next start a fresh line)."""
+
+    async def action_submit(self) -> None:
+        line, self.value = self.value, ""
+        self.post_message(self.Submitted(self, line))
 
 
 class StatusLine(Widget):
@@ -112,15 +182,14 @@ class LabApp(App[None]):
     ]
     TITLE = "CQRS Lab"
     AUTO_FOCUS = "#command-input"
-    COMMANDS = App.COMMANDS | {LabCommands}
+    COMMANDS = App.COMMANDS | {_lab_commands}
     VERTICAL_BREAKPOINTS: ClassVar = [(0, "-short"), (34, "-medium"), (44, "-tall")]
     HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (140, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         # Function keys work from anywhere, even in the command bar or a dialog.
         Binding("f1", "help", "Help", priority=True, id="help"),
-        HINT_KEY,
+        # The lesson keys (F2 hint, F3, F4, h, [, ]) join around F2 forms when the lab opens.
         Binding("f2", "toggle_forms", "Forms", priority=True, id="forms"),
-        *LESSON_KEYS,
         Binding("f5", "toggle_pause", "Pause", priority=True, id="pause"),
         Binding("f6", "step", "Step", priority=True, id="step"),
         Binding("f7", "slower", "Slower", priority=True, id="slower"),
@@ -136,6 +205,8 @@ class LabApp(App[None]):
         Binding("plus,equals_sign", "faster", "Faster", show=False, id="faster-key"),
         Binding("question_mark", "help", "Help", show=False, id="help-key"),
         Binding("r", "rebuild", "Rebuild", id="rebuild"),
+        Binding("ctrl+x", "stop_load", "Stop load", priority=True, id="stop-load"),
+        Binding("x", "stop_load", "Stop load", show=False, id="stop-load-key"),
         Binding("l", "lane_settings", "Lane", id="lane-settings"),
         Binding("colon", "focus_bar", "Bar", id="focus-bar"),
         Binding("T", "time_travel", "Time travel", show=False, id="time-travel-key"),
@@ -143,22 +214,38 @@ class LabApp(App[None]):
         Binding("p", "predict", "Predict", id="predict"),
     ]
 
+    lab: Lab
+    """The live lab (set once it is open: at once when given, else after the first frame)."""
+    vocabulary: Vocabulary
+
     def __init__(
-        self, lab: Lab, *, refresh_hz: float = REFRESH_HZ, lesson: Lesson | None = None
+        self,
+        lab: Lab | None = None,
+        *,
+        opener: Callable[[], Lab] | None = None,
+        refresh_hz: float = REFRESH_HZ,
+        lesson: Lesson | None = None,
     ) -> None:
+        """On `lab` (which the caller opens and closes), or on the lab `opener` returns after
+        the first frame (the app closes that one; it raises `LabUnavailable` if it cannot)."""
+        if (lab is None) == (opener is None):
+            raise ValueError("give the lab screen a lab or an opener (one of them)")
         super().__init__()
-        self.lab = lab
+        self.opener = opener
+        self.ready = False
+        """True once the lab is open and the lab's widgets are on the screen."""
+        self._early_lines: list[str] = []
         self.first_lesson = lesson
         """A lesson to open at start (`cqrs-lab lesson ID`)."""
         self.refresh_hz = refresh_hz
-        self.vocabulary = Vocabulary()
         self.selected_lane = "orders"
         self.view = "catalog"
         self.view_user = ""
         self.keymap: Keymap = {}
-        self._rebuild: Generator[RebuildProgress, None, None] | None = None
+        self._rebuild: Iterator[RebuildProgress] | None = None
         self._rebuild_lane = ""
-        self._rebuilt = 0
+        self._rebuilt: dict[str, int] = {}
+        self._load: LoadRun | None = None
         self._ticks = 0
         self._view_tick = -VIEW_REFRESH_TICKS
         self._view_key: tuple[object, ...] | None = None
@@ -169,20 +256,54 @@ class LabApp(App[None]):
         self._learned = 0
         self._failure = ""
         self._main: Screen[object] | None = None
-        self.fork_clock: Callable[[], Clock] = ScaledClock
+        self.fork_clock: Callable[[], Clock] = _scaled_clock
         """The clock a fork runs on (tests give one on a fake wall)."""
         self._forks: list[Lab] = []
+        if lab is not None:
+            load_lab_modules()
+            self._adopt(lab)
+
+    def _adopt(self, lab: Lab) -> None:
+        """The lab is open: from here on the screen is the lab's."""
+        self.lab = lab
+        self.vocabulary = Vocabulary()
+        self._bind_lesson_keys()
+        self.ready = True
+
+    def _bind_lesson_keys(self) -> None:
+        """The lesson panel's keys, in the place they would have in BINDINGS: F2 (hint) before
+        F2 (forms), then F3, F4, h, [ and ]. They come from the lessons engine, which loads
+        with the lab after the first frame."""
+        lesson = BindingsMap([HINT_KEY, *LESSON_KEYS]).key_to_bindings
+        keys: dict[str, list[Binding]] = {}
+        for key, bindings in self._bindings.key_to_bindings.items():
+            keys[key] = [*lesson.pop(key, []), *bindings]
+            if key == HINT_KEY.key:
+                keys.update(lesson)
+                lesson = {}
+        keys.update(lesson)
+        self._bindings = BindingsMap.from_keys(keys)
 
     # -- layout ---------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield StatusLine(id="status")
+        status = StatusLine(id="status")
+        if not self.ready:
+            status.show(Text(f" CQRS Lab │ {OPENING} ", style="bold"))
+        yield status
         yield Caption(id="caption")
+        if not self.ready:
+            yield from self._compose_opening()
+            return
         yield CommandBar(self._words, id="command-bar")
         yield CommandForm(self._words, id="command-form")
         with Horizontal(id="rebuild-row"):
             yield Label(id="rebuild-label", markup=False)
             yield ProgressBar(id="rebuild-progress", show_eta=False)
+        with Horizontal(id="load-row"):
+            yield Label(id="load-label", markup=False)
+            yield ProgressBar(id="load-progress", show_eta=False)
+            yield Button("Stop ^x", id="load-stop", compact=True)
         yield BusView(id="bus")
         with Horizontal(id="middle"):
             with Vertical(id="views"):
@@ -207,16 +328,84 @@ class LabApp(App[None]):
         yield LessonPanel(self.lab, self.first_lesson, id="lesson-panel")
         yield Footer()
 
+    def _compose_opening(self) -> ComposeResult:
+        """The first frame, while the lab opens: a command bar that keeps lines, the keys."""
+        with Vertical(id="command-bar"):
+            yield EarlyInput(
+                placeholder="type a lab line: it runs as soon as the lab is open",
+                id="command-input",
+            )
+            yield Static(OPENING, id="command-message", markup=False)
+        yield Footer()
+
     def _words(self) -> Vocabulary:
         return self.vocabulary
 
     def on_mount(self) -> None:
         self._main = self.screen
+        if self.ready:
+            self._start()
+        else:
+            self.call_after_refresh(self._open_after_first_frame)
+
+    def _start(self) -> None:
+        """The lab's widgets are on the screen: draw the lab and start the refresh timer."""
         self.bus.selected = self.selected_lane
         self.refresh_screen(views_now=True)
         if self.refresh_hz > 0:
             self.set_interval(1 / self.refresh_hz, self.tick, name="lab-refresh")
         self.call_after_refresh(self._learn_names)
+
+    def _open_after_first_frame(self) -> None:
+        self.run_worker(self._import_lab_modules(), name="lab-modules")
+
+    async def _import_lab_modules(self) -> None:
+        """In a thread, so the first frame stays live (and keeps what is typed) meanwhile;
+        the lab itself opens on the UI thread, in the app's own message loop (`_open_lab`):
+        the Lab is not thread-safe, and its store keeps a connection for the thread that
+        opened it."""
+        await asyncio.to_thread(load_lab_modules)
+        self.call_later(self._open_lab)
+
+    async def _open_lab(self) -> None:
+        """Open the lab, put the lab's widgets in place of the first frame's, carry over
+        what was typed, and run the lines entered meanwhile."""
+        assert self.opener is not None
+        try:
+            lab = self.opener()
+        except LabUnavailable as error:
+            self.exit(return_code=2, message=Text(str(error)))
+            return
+        early = self.query_one(EarlyInput)
+        had_focus = self.focused is early
+        self._adopt(lab)
+        await self.recompose()
+        self.refresh_bindings()
+        self._start()
+        bar = self.bar.input
+        if had_focus:
+            self.set_focus(bar)
+        # After the focus event, which selects all the text (a key would replace it).
+        bar.call_later(bar.insert_text_at_cursor, early.value)
+        lines, self._early_lines = self._early_lines, []
+        for line in lines:
+            self.bar.history.add(line)
+            self.run_line(line)
+
+    @on(Input.Submitted, "EarlyInput")
+    def _early_line(self, event: Input.Submitted) -> None:
+        """A line typed before the lab opened: it runs once the lab is open."""
+        event.stop()
+        if not event.value.strip():
+            return
+        if self.ready:  # it arrived while the lab's widgets were being put in place
+            self.bar.history.add(event.value)
+            self.run_line(event.value)
+            return
+        self._early_lines.append(event.value)
+        waiting = len(self._early_lines)
+        note = f"{OPENING} {waiting} line{'s' if waiting > 1 else ''} waiting to run"
+        self.query_one("#command-message", Static).update(note)
 
     def _learn_names(self) -> None:
         """Names for completion from a lab opened on a file (after the first frame)."""
@@ -252,6 +441,7 @@ class LabApp(App[None]):
         """One frame: the lab delivers what is due by its clock, the screen redraws."""
         try:
             self.lab.tick()
+            self._poll_load()
             self.refresh_screen()
         except NoMatches:  # quitting: the widgets are already gone
             return
@@ -280,6 +470,7 @@ class LabApp(App[None]):
                 self._learn(snapshot)
             self._show_metrics(snapshot)
             self._advance_rebuild()
+            self._show_load()
             self._refresh_views(snapshot, now=views_now)
             main.query_one(LessonPanel).follow()
 
@@ -314,18 +505,19 @@ class LabApp(App[None]):
 
     # -- running lines --------------------------------------------------------------
 
-    @on(CommandBar.Submitted)
-    def _bar_line(self, message: CommandBar.Submitted) -> None:
+    # Handlers by name (not `@on`): the widgets' classes load after the first frame.
+
+    def on_command_bar_submitted(self, message: CommandBar.Submitted) -> None:
         self.run_line(message.line)
 
-    @on(CommandForm.Submitted)
-    def _form_line(self, message: CommandForm.Submitted) -> None:
+    def on_command_form_submitted(self, message: CommandForm.Submitted) -> None:
         outcome = self.run_line(message.line)
         if outcome is not None and outcome.ok:
             self.main.query_one(CommandForm).clear()
 
     def run_line(self, line: str) -> Outcome | None:
-        """Run one lab line and show what it did; None while a reset waits to be confirmed."""
+        """Run one lab line and show what it did; None while a reset waits to be confirmed
+        or a load or rebuild runs in the background."""
         try:
             action = sc.parse_line(line)
         except sc.ScriptError as error:
@@ -334,6 +526,13 @@ class LabApp(App[None]):
             return outcome
         if isinstance(action, sc.Reset):
             self._confirm_reset(line)
+            return None
+        if isinstance(action, sc.Load | sc.Rebuild):
+            self.lab.history.append(sc.mask_secrets(line).strip())  # as `Lab.execute` keeps it
+            if isinstance(action, sc.Load):
+                self.start_load(action.rate, action.duration)
+            else:
+                self.start_rebuild(action.lane)
             return None
         outcome = self._execute(line)
         self._follow(action, outcome)
@@ -399,13 +598,11 @@ class LabApp(App[None]):
 
     # -- widgets' messages ----------------------------------------------------------
 
-    @on(BusView.LaneSelected)
-    def _lane_selected(self, message: BusView.LaneSelected) -> None:
+    def on_bus_view_lane_selected(self, message: BusView.LaneSelected) -> None:
         self.selected_lane = message.lane
         self.refresh_screen()
 
-    @on(EventLog.EventSelected)
-    def _event_selected(self, message: EventLog.EventSelected) -> None:
+    def on_event_log_event_selected(self, message: EventLog.EventSelected) -> None:
         event = _find_event(self.lab, message.position)
         if event is not None:
             self.bar.show_note(describe_event(event) + "   (t: its causation trace)")
@@ -413,7 +610,12 @@ class LabApp(App[None]):
     # -- actions --------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Lesson keys only while a lesson is open (F2 shows the forms otherwise)."""
+        """Lesson keys only while a lesson is open (F2 shows the forms otherwise); the lab's
+        keys only once the lab is open; the stop key only while a load runs."""
+        if not self.ready:  # shown dimmed (None) until the lab is open
+            return None if action in LAB_ACTIONS else True
+        if action == "stop_load":  # hidden (False) while no load runs
+            return self._load is not None
         if action in ("lesson", "lessons"):
             try:
                 return self.lesson.allows(str(parameters[0]) if parameters else action)
@@ -496,6 +698,7 @@ class LabApp(App[None]):
         """Make `lab` (a fork) the live lab. The app closes the labs it switched to; the
         caller still closes the one it gave."""
         self._stop_rebuild()
+        self._stop_load()
         previous, self.lab = self.lab, lab
         self.lesson.lab = lab
         if previous in self._forks:
@@ -516,18 +719,29 @@ class LabApp(App[None]):
         for lab in self._forks:
             lab.close()
         self._forks.clear()
+        if self.opener is not None and self.ready:  # the lab this app opened itself
+            self.lab.close()
 
     def start_rebuild(self, lane: str) -> None:
-        """Rebuild a projection one batch per frame, with a progress bar."""
+        """Rebuild a projection (or every one: `all`) one batch per frame, with a progress
+        bar, so a large store never freezes the screen."""
         if self._rebuild is not None:
             self.bar.show_result("a rebuild is already running", ok=False, keep_line=True)
             return
-        self._rebuild = self.lab.rebuild_steps(lane)
-        self._rebuild_lane, self._rebuilt = lane, 0
-        self.main.query_one("#rebuild-label", Label).update(f"rebuilding {lane} ")
+        try:
+            names = self.lab.lanes_named(lane)
+        except ValueError as error:
+            self.bar.show_result(str(error), ok=False, keep_line=True)
+            return
+        self._rebuild = self._rebuild_steps(names)
+        self._rebuild_lane, self._rebuilt = "", {}
         self.main.query_one("#rebuild-progress", ProgressBar).update(total=None, progress=0)
         self.main.query_one("#rebuild-row").display = True
         self.refresh_screen(views_now=True)
+
+    def _rebuild_steps(self, names: Sequence[str]) -> Iterator[RebuildProgress]:
+        for name in names:
+            yield from self.lab.rebuild_steps(name, batch=REBUILD_BATCH)
 
     def _advance_rebuild(self) -> None:
         if self._rebuild is None:
@@ -535,11 +749,16 @@ class LabApp(App[None]):
         try:
             progress = next(self._rebuild)
         except StopIteration:
-            self._end_rebuild(f"rebuilt {self._rebuild_lane} from {self._rebuilt} events", True)
+            done = ", ".join(f"{name} from {count} events" for name, count in self._rebuilt.items())
+            self._end_rebuild(f"rebuilt {done}", True)
         except Exception as error:  # shown, never a traceback
             self._end_rebuild(f"the rebuild failed: {error}", False)
         else:
-            self._rebuilt = progress.done
+            if progress.projection != self._rebuild_lane:
+                self._rebuild_lane = progress.projection
+                label = self.main.query_one("#rebuild-label", Label)
+                label.update(f"rebuilding {progress.projection} ")
+            self._rebuilt[progress.projection] = progress.done
             bar = self.main.query_one("#rebuild-progress", ProgressBar)
             bar.update(total=max(progress.total, 1), progress=progress.done)
 
@@ -553,6 +772,75 @@ class LabApp(App[None]):
         if self._rebuild is not None:
             self._rebuild.close()
             self._end_rebuild("rebuild stopped", False)
+
+    # -- a load in the background -----------------------------------------------------
+
+    def start_load(self, rate: float, duration: float) -> None:
+        """Run a Poisson workload (`load RATE/s for DURATION`) in the background, with a
+        progress bar and a stop key.
+
+        Not a thread worker: the Lab is not thread-safe. The refresh timer polls the run
+        every frame (`LoadRun.poll` sends the requests due by the lab clock, at most
+        LOAD_ARRIVALS_PER_FRAME of them), on the UI thread like every other use of the lab;
+        a paused lab clock pauses the load too.
+        """
+        if self._load is not None:
+            self.bar.show_result(
+                "a load is already running (ctrl+x stops it)", ok=False, keep_line=True
+            )
+            return
+        try:
+            self._load = self.lab.start_load(rate, duration)
+        except Exception as error:  # shown, never a traceback
+            self.bar.show_result(f"the load cannot start: {error}", ok=False, keep_line=True)
+            return
+        label = f"load {rate:g}/s for {format_duration(duration)} "
+        self.main.query_one("#load-label", Label).update(label)
+        self.main.query_one("#load-progress", ProgressBar).update(total=100, progress=0)
+        self.main.query_one("#load-row").display = True
+        self.refresh_bindings()
+        self.bar.show_note(f"{label.strip()}: running (ctrl+x, or x off the bar, stops it)")
+        self.refresh_screen(views_now=True)
+
+    def _poll_load(self) -> None:
+        """Send the requests that fell due since the last frame; end the load when it is done."""
+        if self._load is None:
+            return
+        try:
+            self._load.poll(LOAD_ARRIVALS_PER_FRAME)
+        except Exception as error:  # shown, never a traceback
+            report = self._load.stop()
+            self._end_load(f"the load failed: {error} ({report.summary()})", False)
+            return
+        if self._load.done:
+            self._end_load(self._load.report.summary(), True)
+
+    def _show_load(self) -> None:
+        if self._load is not None:
+            bar = self.main.query_one("#load-progress", ProgressBar)
+            bar.update(progress=round(100 * self._load.progress, 1))
+
+    def action_stop_load(self) -> None:
+        if self._load is not None:
+            self._end_load(self._load.stop().summary(), True)
+
+    @on(Button.Pressed, "#load-stop")
+    def _stop_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_stop_load()
+
+    def _end_load(self, summary: str, ok: bool) -> None:
+        self._load = None
+        self.main.query_one("#load-row").display = False
+        self.refresh_bindings()
+        self.bar.show_result(summary, ok=ok, keep_line=True)
+        self._view_key = None
+
+    def _stop_load(self) -> None:
+        """Stop a running load quietly (the lab it ran on is going away)."""
+        if self._load is not None:
+            self._load.stop()
+            self._end_load("load stopped", False)
 
     def open_lane_settings(self, lane: str) -> None:
         settings = LaneSettingsScreen(
@@ -570,6 +858,7 @@ class LabApp(App[None]):
                 self.bar.show_result("reset cancelled: nothing changed", ok=True)
                 return
             self._stop_rebuild()
+            self._stop_load()
             outcome = self._execute(line)
             self.vocabulary.clear()
             self._show_outcome(outcome)
@@ -595,12 +884,31 @@ class LabApp(App[None]):
     def key_help(self) -> list[tuple[str, str]]:
         """(keys, what they do) for the help screen, with the keymap applied."""
         keys: dict[str, list[str]] = {}
-        for binding in self.BINDINGS:
+        for binding in _with_lesson_keys(self.BINDINGS):
             assert isinstance(binding, Binding)
             key = self.keymap.get(binding.id or "", binding.key)
             shown = [self.get_key_display(replace(binding, key=k.strip())) for k in key.split(",")]
             keys.setdefault(binding.action, []).extend(shown)
-        return [(" / ".join(shown), KEY_HELP.get(action, action)) for action, shown in keys.items()]
+        said = KEY_HELP | LESSON_KEY_HELP
+        return [(" / ".join(shown), said.get(action, action)) for action, shown in keys.items()]
+
+
+LAB_ACTIONS = frozenset(
+    binding.action for binding in LabApp.BINDINGS if isinstance(binding, Binding)
+) - {"quit"}
+"""The actions that need the lab: off until it is open."""
+
+
+def _with_lesson_keys(bindings: Sequence[BindingType]) -> list[BindingType]:
+    """`bindings` with the lesson keys where they belong: F2 hint before F2 forms, the rest
+    after it."""
+    keys: list[BindingType] = []
+    for binding in bindings:
+        if isinstance(binding, Binding) and binding.id == "forms":
+            keys += [HINT_KEY, binding, *LESSON_KEYS]
+        else:
+            keys.append(binding)
+    return keys
 
 
 def status_text(snapshot: LabSnapshot, lane: str) -> Text:

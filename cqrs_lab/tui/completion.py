@@ -45,6 +45,7 @@ ARGUMENTS: dict[str, tuple[str, ...]] = {
     "gaps": ("lane", "gaps"),
     "rebuild": ("lane",),
     "hold": ("lane",),
+    "predict": ("view", "user"),
     "release": ("lane",),
     "help": ("command",),
     "load": ("", "for"),

@@ -85,5 +85,6 @@ async def test_a_trace_of_an_unknown_target_says_so(lab: Lab) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await app.push_screen(TraceScreen(lab, 42))
         await pilot.pause()
-        assert "✗ no event #42 (the head is #0)" in chain_text(app)
+        chain = app.screen.query_one("#trace-chain", Static)
+        assert str(chain.render()) == "✗ no event #42 (the head is #0)"
         assert describe_target("0123456789abcdef") == "command 01234567"
