@@ -111,7 +111,8 @@ def load_lab_modules() -> None:
 
     Most of the app's start-up time is here (SQLAlchemy, SQLModel, pydantic), so the app runs
     this in a thread after its first frame: imports are thread-safe, and nothing here touches
-    a lab. Later calls find everything imported already.
+    a lab. The app uses these names only once it is `ready`. Later calls find everything
+    imported already.
     """
     global sc, VIEW_LANES, Outcome, Timeline, ScaledClock, format_duration, CommandBar
     global Vocabulary, WordSuggester, CommandForm, HINT_KEY, LESSON_KEY_HELP, LESSON_KEYS
@@ -171,7 +172,7 @@ class StatusLine(Widget):
 
 
 class LabApp(App[None]):
-    """The CQRS Lab screen on one Lab (which the caller opens and closes)."""
+    """The CQRS Lab screen on one Lab: given, or opened after the first frame."""
 
     CSS_PATH: ClassVar = [
         "app.tcss",
@@ -232,6 +233,7 @@ class LabApp(App[None]):
             raise ValueError("give the lab screen a lab or an opener (one of them)")
         super().__init__()
         self.opener = opener
+        self._opened: Lab | None = None  # the lab the opener gave: the app closes it
         self.ready = False
         """True once the lab is open and the lab's widgets are on the screen."""
         self._early_lines: list[str] = []
@@ -273,7 +275,8 @@ class LabApp(App[None]):
     def _bind_lesson_keys(self) -> None:
         """The lesson panel's keys, in the place they would have in BINDINGS: F2 (hint) before
         F2 (forms), then F3, F4, h, [ and ]. They come from the lessons engine, which loads
-        with the lab after the first frame."""
+        with the lab after the first frame, so they join the app's binding map (which Textual
+        built from BINDINGS) here."""
         lesson = BindingsMap([HINT_KEY, *LESSON_KEYS]).key_to_bindings
         keys: dict[str, list[Binding]] = {}
         for key, bindings in self._bindings.key_to_bindings.items():
@@ -374,8 +377,10 @@ class LabApp(App[None]):
         try:
             lab = self.opener()
         except LabUnavailable as error:
+            self.error_console.soft_wrap = True  # one line, as said (the terminal wraps it)
             self.exit(return_code=2, message=Text(str(error)))
             return
+        self._opened = lab
         early = self.query_one(EarlyInput)
         had_focus = self.focused is early
         self._adopt(lab)
@@ -612,10 +617,10 @@ class LabApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Lesson keys only while a lesson is open (F2 shows the forms otherwise); the lab's
         keys only once the lab is open; the stop key only while a load runs."""
-        if not self.ready:  # shown dimmed (None) until the lab is open
-            return None if action in LAB_ACTIONS else True
         if action == "stop_load":  # hidden (False) while no load runs
             return self._load is not None
+        if not self.ready:  # shown dimmed (None) until the lab is open
+            return None if action in LAB_ACTIONS else True
         if action in ("lesson", "lessons"):
             try:
                 return self.lesson.allows(str(parameters[0]) if parameters else action)
@@ -719,8 +724,8 @@ class LabApp(App[None]):
         for lab in self._forks:
             lab.close()
         self._forks.clear()
-        if self.opener is not None and self.ready:  # the lab this app opened itself
-            self.lab.close()
+        if self._opened is not None:
+            self._opened.close()
 
     def start_rebuild(self, lane: str) -> None:
         """Rebuild a projection (or every one: `all`) one batch per frame, with a progress
@@ -779,8 +784,9 @@ class LabApp(App[None]):
         """Run a Poisson workload (`load RATE/s for DURATION`) in the background, with a
         progress bar and a stop key.
 
-        Not a thread worker: the Lab is not thread-safe. The refresh timer polls the run
-        every frame (`LoadRun.poll` sends the requests due by the lab clock, at most
+        Not a thread worker (as issue 7 first put it): the Lab is not thread-safe, and a
+        thread driving it would race the screen's own reads. The refresh timer polls the run
+        every frame instead (`LoadRun.poll` sends the requests due by the lab clock, at most
         LOAD_ARRIVALS_PER_FRAME of them), on the UI thread like every other use of the lab;
         a paused lab clock pauses the load too.
         """
