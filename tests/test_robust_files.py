@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -55,12 +56,18 @@ def front_door(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+LEAVE_ALTERNATE_SCREEN = "\x1b[?1049l"
+
+
 def one_clear_message(result: subprocess.CompletedProcess[str], *says: str) -> str:
     """Exit status 2, nothing on stdout, one line on stderr saying each of `says`."""
     assert "Traceback" not in result.stdout + result.stderr
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""
-    message = result.stderr.strip()
+    # The screen draws its first frame before it opens the lab; what stays in the terminal
+    # once the screen closes (it leaves the alternate screen) is the message after it.
+    after_screen = result.stderr.rsplit(LEAVE_ALTERNATE_SCREEN, 1)[-1]
+    message = re.sub(r"\x1b\[[0-9;?<>=$]*[A-Za-z~]", "", after_screen).strip()
     assert len(message.splitlines()) == 1, message
     for part in says:
         assert part in message, message

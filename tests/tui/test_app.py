@@ -414,7 +414,14 @@ async def test_choosing_an_event_or_a_lane(lab: Lab) -> None:
 
 def test_cqrs_lab_starts_the_screen(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[Lab] = []
-    monkeypatch.setattr(LabApp, "run", lambda self: started.append(self.lab))
+
+    def run(self: LabApp) -> None:  # the app opens its lab after the first frame
+        assert self.opener is not None
+        lab = self.opener()
+        started.append(lab)
+        lab.close()
+
+    monkeypatch.setattr(LabApp, "run", run)
     assert cli.main(["--db", ":memory:", "--seed", "7"]) == 0
     assert cli.main(["tui", "--db", ":memory:"]) == 0
     assert len(started) == 2

@@ -299,8 +299,11 @@ def test_cqrs_lab_lesson_opens_the_screen_with_the_lesson(
 ) -> None:
     opened: list[tuple[str | None, str]] = []
 
-    def run(self: LabApp) -> None:
-        opened.append((self.first_lesson.id if self.first_lesson else None, self.lab.store.where))
+    def run(self: LabApp) -> None:  # the app opens its lab after the first frame
+        assert self.opener is not None
+        lab = self.opener()
+        opened.append((self.first_lesson.id if self.first_lesson else None, lab.store.where))
+        lab.close()
 
     monkeypatch.setattr(LabApp, "run", run)
     assert cli.main(["lesson", LESSON]) == 0
