@@ -199,7 +199,9 @@ def start_prompt(db: Path, seed: int) -> subprocess.Popen[str]:
 def events_written(child: subprocess.Popen[str]) -> int:
     out, err = child.communicate(timeout=300)
     assert child.returncode == 0, err
-    (count,) = LOAD_DONE.findall(out)
+    found = LOAD_DONE.findall(out)
+    assert len(found) == 1, out[-2000:]
+    (count,) = found
     return int(count.replace(",", ""))
 
 
@@ -216,7 +218,7 @@ def test_two_processes_under_load_keep_every_stream_consistent(tmp_path: Path) -
     children = [start_prompt(db, seed) for seed in (11, 12)]
     for child, start in zip(children, ("", f"advance {offset:g}s"), strict=True):
         assert child.stdin is not None
-        child.stdin.write(f"{start}\nload 100/s for 8s\n")
+        child.stdin.write(f"{start}\nload 100/s for 30s\n")
         child.stdin.flush()
     written = sum(events_written(child) for child in children)
 
