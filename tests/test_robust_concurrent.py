@@ -176,7 +176,7 @@ def test_projections_shared_by_two_labs_resume_to_a_rebuild(tmp_path: Path) -> N
 
 # -- two processes at once -------------------------------------------------------------
 
-LOAD_DONE = re.compile(r"^lab> load done: .* ([\d,]+) events$", re.MULTILINE)
+LOAD_DONE = re.compile(r"^(?:lab> )+load done: .* ([\d,]+) events$", re.MULTILINE)
 
 
 def start_prompt(db: Path, seed: int) -> subprocess.Popen[str]:
