@@ -11,11 +11,13 @@ playwright (never `playwright install`: it downloads a browser). Skipped only wh
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -59,25 +61,23 @@ def wait_until(check: Callable[[], bool], what: str, pause: Callable[[], None]) 
         pause()
 
 
+READY = "Press Ctrl+C to quit"  # textual-serve prints it as the server starts
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`cqrs-lab serve` on a free port, every visitor's lab on one database file."""
     port, db = free_port(), tmp_path / "served.db"
-    log = (tmp_path / "serve.log").open("w")
+    log = tmp_path / "serve.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "cqrs_lab", "serve", "--port", str(port), "--db", str(db)],
-        stdout=log,
+        stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: the visitors' labs end with it
     )
     try:
-
-        def listening() -> bool:
-            assert process.poll() is None, (tmp_path / "serve.log").read_text()
-            with socket.socket() as probe:
-                return probe.connect_ex(("127.0.0.1", port)) == 0
-
-        wait_until(listening, "the server to listen", lambda: time.sleep(0.1))
+        wait_for_banner(process, log)
+        wait_until(lambda: accepts(port), "the server to listen", lambda: None)
         yield f"http://127.0.0.1:{port}", db
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -86,7 +86,33 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        log.close()
+
+
+def wait_for_banner(process: subprocess.Popen[bytes], log: Path) -> None:
+    """Read the server's output (blocking on its pipe, no polling) until it says it is up;
+    then copy the rest of its output to `log` in the background."""
+    assert process.stdout is not None
+    fd, seen = process.stdout.fileno(), b""
+    deadline = time.monotonic() + TIMEOUT
+    while READY.encode() not in seen:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(fd, 65536) if ready else b""
+        assert chunk, f"the server did not start: {seen.decode(errors='replace')}"
+        seen += chunk
+    log.write_bytes(seen)
+
+    def copy_rest() -> None:
+        with log.open("ab") as out:
+            while chunk := os.read(fd, 65536):
+                out.write(chunk)
+
+    threading.Thread(target=copy_rest, daemon=True).start()
+
+
+def accepts(port: int) -> bool:
+    """Whether the server takes connections: it binds right after printing its banner."""
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def event_types(db: Path) -> list[str]:
@@ -121,10 +147,12 @@ def test_a_line_typed_in_the_browser_runs_in_the_visitors_lab(server: tuple[str,
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.on("websocket", watch)
-            page.goto(url, wait_until="domcontentloaded")
+            with page.expect_websocket(timeout=TIMEOUT * 1000) as opened:
+                page.goto(url, wait_until="domcontentloaded")
+            terminal = opened.value
 
-            def pause() -> None:
-                page.wait_for_timeout(100)
+            def pause() -> None:  # until the server sends the page's terminal something new
+                terminal.wait_for_event("framereceived", timeout=TIMEOUT * 1000)
 
             wait_until(lambda: "CQRS Lab" in "".join(drawn), "the lab screen to draw", pause)
             # Row 0 is the status line: a click there gives the page keyboard focus without
@@ -132,9 +160,8 @@ def test_a_line_typed_in_the_browser_runs_in_the_visitors_lab(server: tuple[str,
             page.locator("#terminal").click(position={"x": 40, "y": 6})
             page.keyboard.type(LINE)
             page.keyboard.press("Enter")
-            wait_until(lambda: "UserRegistered" in event_types(db), "the event in --db", pause)
             wait_until(lambda: "UserRegistered" in "".join(drawn), "the event on the page", pause)
-            page.wait_for_timeout(300)  # let the last frame reach the canvas
+            pause()  # one frame more, so the canvas has drawn it
             page.screenshot(path=str(SCREENSHOT))
         finally:
             browser.close()

@@ -17,7 +17,7 @@ from cqrs_lab.lab.core import Lab
 from cqrs_lab.lab.load import run_load
 from cqrs_lab.sim.clock import VirtualClock
 
-PROBE = "cqrs_lab.bench.screen_probe"
+PROBE = "cqrs_lab.tui.bench_probe"
 EVENTS_PER_S = 500.0
 LIGHT_EVENTS_PER_S = 5.0
 

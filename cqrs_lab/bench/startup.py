@@ -1,6 +1,6 @@
 """App start to first frame, headless, against a bare Textual app started the same way.
 
-Each start is a fresh interpreter (`python -m cqrs_lab.bench.screen_probe first-frame ...`):
+Each start is a fresh interpreter (`python -m cqrs_lab.tui.bench_probe first-frame ...`):
 the time runs from just before the process is spawned to the moment the app hands its
 first frame to the driver. The lab screen starts as `cqrs-lab --db DB` starts it, on a lab
 database that already exists (a returning learner): its first frame comes before the lab is
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cqrs_lab.bench.harness import Figure, Plan, Target, parse_pairs, run_probe
 
-PROBE = "cqrs_lab.bench.screen_probe"
+PROBE = "cqrs_lab.tui.bench_probe"
 
 
 def measure(plan: Plan, db: Path) -> list[Figure]:

@@ -51,17 +51,12 @@ def main(args: argparse.Namespace) -> int:
     if not _is_loopback(args.host):
         print(LAN_WARNING.format(host=args.host, port=args.port), file=sys.stderr)
     print(f"open {public_url} in a browser (Ctrl+C stops the server)", file=sys.stderr)
-    from textual_serve.server import Server  # aiohttp and friends load only to serve
+    from cqrs_lab.tui.serve import serve_screen  # aiohttp and friends load only to serve
 
-    server = Server(
-        app_command(args.db, args.seed),
-        host=args.host,
-        port=args.port,
-        title="CQRS Lab",
-        public_url=public_url,
-    )
     try:
-        server.serve()
+        serve_screen(
+            app_command(args.db, args.seed), host=args.host, port=args.port, public_url=public_url
+        )
     except OSError as error:  # most often: the port is taken
         print(f"cqrs-lab serve: cannot serve on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 2

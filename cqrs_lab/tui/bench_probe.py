@@ -1,4 +1,4 @@
-"""Runs in a fresh interpreter for the screen benchmarks: `python -m cqrs_lab.bench.screen_probe`.
+"""Runs in a fresh interpreter for the screen benchmarks: `python -m cqrs_lab.tui.bench_probe`.
 
     first-frame bare           a bare Textual app (Header, Footer): print when its first
     first-frame lab DB         frame is drawn, then quit; the lab screen started as
