@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -95,10 +94,6 @@ def timed(action: Callable[[], object]) -> float:
     began = time.perf_counter()
     action()
     return time.perf_counter() - began
-
-
-def median_seconds(action: Callable[[], object], repeats: int) -> float:
-    return statistics.median(timed(action) for _ in range(repeats))
 
 
 @contextmanager

@@ -241,19 +241,6 @@ def _event_of(record: dict[str, Any]) -> RecordedEvent:
 # -- replay ----------------------------------------------------------------------------
 
 
-def replay(
-    path: str | os.PathLike[str],
-    to: int | None = None,
-    *,
-    db: str | None = None,
-    clock: Clock | None = None,
-    password_cost: int = 2**14,
-) -> Lab:
-    """A fresh lab (in memory unless `db` names an empty database) holding the recording's
-    events up to position `to` (all of them when None); see the module's docstring."""
-    return replay_recording(read(path), to, db=db, clock=clock, password_cost=password_cost)
-
-
 def replay_recording(
     recording: Recording,
     to: int | None = None,
@@ -262,7 +249,8 @@ def replay_recording(
     clock: Clock | None = None,
     password_cost: int = 2**14,
 ) -> Lab:
-    """The lab `replay` builds, from a recording already read."""
+    """A fresh lab (in memory unless `db` names an empty database) holding the recording's
+    events up to position `to` (all of them when None); see the module's docstring."""
     from cqrs_lab.lab.core import Lab  # the Lab exports through this module: import late
 
     events = _events_up_to(recording.events, to)

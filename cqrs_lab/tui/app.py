@@ -454,7 +454,7 @@ class LabApp(App[None]):
             failure = f"the lab failed: {type(error).__name__}: {error}"
             if failure != self._failure:  # said once, not 30 times a second
                 self._failure = failure
-                self.bar.show_result(failure, ok=False, keep_line=True)
+                self.bar.show_result(failure, ok=False)
 
     def refresh_screen(self, *, views_now: bool = False) -> None:
         """Draw one snapshot of the lab on every widget, in one batch."""
@@ -549,7 +549,7 @@ class LabApp(App[None]):
         outcomes = [self._execute(line) for line in lines]
         if outcomes:
             text = "; ".join(outcome.message for outcome in outcomes if outcome.message)
-            self.bar.show_result(text, ok=all(o.ok for o in outcomes), keep_line=True)
+            self.bar.show_result(text, ok=all(o.ok for o in outcomes))
         self.refresh_screen(views_now=True)
 
     def _execute(self, line: str) -> Outcome:
@@ -563,7 +563,7 @@ class LabApp(App[None]):
         if outcome.kind == "say":
             self.show_caption(outcome.message)
         elif outcome.message or not outcome.ok:
-            self.bar.show_result(outcome.message, ok=outcome.ok, keep_line=not outcome.ok)
+            self.bar.show_result(outcome.message, ok=outcome.ok)
         self.refresh_screen(views_now=True)
 
     def show_caption(self, text: str) -> None:
@@ -692,7 +692,7 @@ class LabApp(App[None]):
     def action_trace(self) -> None:
         position = self.main.query_one(EventLog).cursor_position or self.lab.head
         if not position:
-            self.bar.show_result("no events to trace yet", ok=False, keep_line=True)
+            self.bar.show_result("no events to trace yet", ok=False)
             return
         self.push_screen(TraceScreen(self.lab, position))
 
@@ -717,7 +717,7 @@ class LabApp(App[None]):
         self._failure = ""
         self._learn_names()
         if note:
-            self.bar.show_result(note, ok=True, keep_line=True)
+            self.bar.show_result(note, ok=True)
         self.refresh_screen(views_now=True)
 
     def on_unmount(self) -> None:
@@ -731,12 +731,12 @@ class LabApp(App[None]):
         """Rebuild a projection (or every one: `all`) one batch per frame, with a progress
         bar, so a large store never freezes the screen."""
         if self._rebuild is not None:
-            self.bar.show_result("a rebuild is already running", ok=False, keep_line=True)
+            self.bar.show_result("a rebuild is already running", ok=False)
             return
         try:
             names = self.lab.lanes_named(lane)
         except ValueError as error:
-            self.bar.show_result(str(error), ok=False, keep_line=True)
+            self.bar.show_result(str(error), ok=False)
             return
         self._rebuild = self._rebuild_steps(names)
         self._rebuild_lane, self._rebuilt = "", {}
@@ -770,7 +770,7 @@ class LabApp(App[None]):
     def _end_rebuild(self, message: str, ok: bool) -> None:
         self._rebuild = None
         self.main.query_one("#rebuild-row").display = False
-        self.bar.show_result(message, ok=ok, keep_line=True)
+        self.bar.show_result(message, ok=ok)
         self._view_key = None
 
     def _stop_rebuild(self) -> None:
@@ -791,14 +791,12 @@ class LabApp(App[None]):
         a paused lab clock pauses the load too.
         """
         if self._load is not None:
-            self.bar.show_result(
-                "a load is already running (ctrl+x stops it)", ok=False, keep_line=True
-            )
+            self.bar.show_result("a load is already running (ctrl+x stops it)", ok=False)
             return
         try:
             self._load = self.lab.start_load(rate, duration)
         except Exception as error:  # shown, never a traceback
-            self.bar.show_result(f"the load cannot start: {error}", ok=False, keep_line=True)
+            self.bar.show_result(f"the load cannot start: {error}", ok=False)
             return
         label = f"load {rate:g}/s for {format_duration(duration)} "
         self.main.query_one("#load-label", Label).update(label)
@@ -839,7 +837,7 @@ class LabApp(App[None]):
         self._load = None
         self.main.query_one("#load-row").display = False
         self.refresh_bindings()
-        self.bar.show_result(summary, ok=ok, keep_line=True)
+        self.bar.show_result(summary, ok=ok)
         self._view_key = None
 
     def _stop_load(self) -> None:

@@ -180,10 +180,8 @@ class CommandBar(Vertical):
         self._submitted_line = line
         self.post_message(self.Submitted(line))
 
-    def show_result(
-        self, text: str, *, ok: bool, detail: str = "", keep_line: bool = False
-    ) -> None:
-        """Show what a line did; clear the bar after a line that worked."""
+    def show_result(self, text: str, *, ok: bool, detail: str = "") -> None:
+        """Show what a line did; a refused line from the bar comes back to be fixed."""
         message = self.query_one("#command-message", Static)
         mark = "✓ " if ok else "✗ "
         shown = Text(mark + text if text else "")
