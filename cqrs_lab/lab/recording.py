@@ -241,6 +241,18 @@ def _event_of(record: dict[str, Any]) -> RecordedEvent:
 # -- replay ----------------------------------------------------------------------------
 
 
+def replay(
+    path: str | os.PathLike[str],
+    to: int | None = None,
+    *,
+    db: str | None = None,
+    clock: Clock | None = None,
+    password_cost: int = 2**14,
+) -> Lab:
+    """A fresh lab replaying the recording at `path`; see `replay_recording`."""
+    return replay_recording(read(path), to, db=db, clock=clock, password_cost=password_cost)
+
+
 def replay_recording(
     recording: Recording,
     to: int | None = None,
