@@ -60,11 +60,11 @@ def dump(lab: Lab) -> dict[str, list[tuple[object, ...]]]:
 
 
 @pytest.fixture
-def session(tmp_path: Path) -> tuple[Lab, Path]:
+def session(data_dir: Path) -> tuple[Lab, Path]:
     lab = new_lab(seed=7)
     run(lab, SESSION)
-    path = tmp_path / "session.jsonl"
-    outcome = lab.execute(f"export {path}")
+    path = data_dir / "exports" / "session.jsonl"
+    outcome = lab.execute("export session.jsonl")
     assert outcome.ok, outcome.message
     lab.execute("settle")  # the recording's projections are the settled ones
     return lab, path
@@ -196,9 +196,10 @@ def test_replay_refuses_a_database_that_holds_events(
         replay(path, db=str(db), password_cost=2**4)
 
 
-def test_an_export_that_cannot_be_written_is_a_clear_failed_line(tmp_path: Path) -> None:
+def test_an_export_that_cannot_be_written_is_a_clear_failed_line(data_dir: Path) -> None:
+    (data_dir / "exports").write_text("a file where the folder should be", "utf-8")
     lab = new_lab()
-    outcome = lab.execute(f"export {tmp_path / 'missing' / 'x.jsonl'}")
+    outcome = lab.execute("export x.jsonl")
     assert not outcome.ok
-    assert "cannot write" in outcome.message
-    assert list(tmp_path.iterdir()) == []
+    assert "cannot create" in outcome.message
+    assert sorted(p.name for p in data_dir.iterdir()) == ["exports"]

@@ -77,7 +77,7 @@ def every_value(db: Path) -> list[str | bytes]:
     return values
 
 
-def test_a_run_never_shows_or_keeps_a_password(tmp_path: Path) -> None:
+def test_a_run_never_shows_or_keeps_a_password(tmp_path: Path, data_dir: Path) -> None:
     (tmp_path / "script.lab").write_text(SCRIPT, "utf-8")
     db = tmp_path / "lab.db"
 
@@ -95,7 +95,7 @@ def test_a_run_never_shows_or_keeps_a_password(tmp_path: Path) -> None:
     assert "ok login: welcome, carol" in result.stdout
     assert "login failed: wrong user name or password" in result.stdout
     assert "exported" in result.stdout
-    export = (tmp_path / "session.jsonl").read_text("utf-8")
+    export = (data_dir / "exports" / "session.jsonl").read_text("utf-8")
     assert '"UserRegistered"' in export
     assert_nowhere(SECRETS, result.stdout, result.stderr, export)
     assert_nowhere(SECRETS, *database_files(tmp_path).values(), *every_value(db))

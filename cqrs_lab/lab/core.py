@@ -21,6 +21,7 @@ from cqrs_lab.crud.twin import CrudTwin
 from cqrs_lab.lab import interpreter
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.defaults import DEFAULT_LATENCY, RECENT_EVENTS, SESSION, WAIT_TIMEOUT
+from cqrs_lab.lab.export_folder import ExportFolder, default_export_folder
 from cqrs_lab.lab.load import LoadReport, LoadRun, run_load
 from cqrs_lab.lab.metrics import LabMetrics
 from cqrs_lab.lab.outcome import Outcome
@@ -31,6 +32,7 @@ from cqrs_lab.read.projection import Projection
 from cqrs_lab.read.registry import create_projections
 from cqrs_lab.read.subscriber import GapPolicy, Mode, Subscriber
 from cqrs_lab.read.views import ViewRows
+from cqrs_lab.script.actions import Action, Rebuild, Reset
 from cqrs_lab.shop.commands import Command, PlaceOrder, RegisterUser
 from cqrs_lab.shop.errors import DuplicateOrder
 from cqrs_lab.sim.bus import Delivery, EventBus, SubscriptionStats
@@ -75,8 +77,15 @@ class Lab:
         seed: int | None = None,
         clock: Clock | None = None,
         password_cost: int = 2**14,
+        exports: ExportFolder | None = None,
+        visitor: bool = False,
     ) -> None:
         self.store = store
+        self.exports = exports or default_export_folder()
+        """Where `export` lines write: nowhere else."""
+        self.visitor = visitor
+        """A `serve` visitor on a database others share: lines that change everyone's data
+        (reset, rebuild) are the instructor's."""
         self.seed = seed if seed is not None else random.SystemRandom().randrange(1, 1_000_000)
         self.rng = random.Random(self.seed)
         self.clock: Clock = clock or VirtualClock()
@@ -623,6 +632,17 @@ class Lab:
         self.head = 0
         self._order_number = 0
         self.rng.seed(self.seed)
+
+    def refusal(self, action: Action) -> str | None:
+        """Why this lab will not run `action`, or None: a visitor of a shared database may
+        not reset or rebuild what every other lab reads."""
+        if self.visitor and isinstance(action, Reset | Rebuild):
+            word = "reset" if isinstance(action, Reset) else "rebuild"
+            return (
+                f"{word} is for the instructor: this lab shares its database with the other"
+                " visitors, and it would change what all of them see"
+            )
+        return None
 
     def reseed(self, seed: int) -> None:
         self.seed = seed

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from cqrs_lab import script as sc
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.outcome import Outcome
+from cqrs_lab.lab.recording_format import is_recording
 from cqrs_lab.read.subscriber import GapPolicy, Mode
 from cqrs_lab.script.actions import Predict
 from cqrs_lab.shop.commands import Command
@@ -44,6 +45,8 @@ def execute(lab: Lab, line: str, line_no: int | None = None) -> Outcome:
 
 
 def perform(lab: Lab, action: sc.Action, line: str = "") -> Outcome:
+    if refusal := lab.refusal(action):
+        return Outcome(line, False, "error", refusal, {}, "not_allowed")
     try:
         return _perform(action, lab, line)
     except DomainError as error:
@@ -265,8 +268,9 @@ def _wait_key(action: sc.WaitKey, lab: Lab, line: str) -> Outcome:
 
 @_perform.register(sc.Export)
 def _export(action: sc.Export, lab: Lab, line: str) -> Outcome:
-    count = lab.export(action.path)
-    return _control(line, f"exported {count} events to {action.path}")
+    target = lab.exports.target(action.path, may_replace=is_recording)
+    count = lab.export(target)
+    return _control(line, f"exported {count} events to {target}", path=str(target))
 
 
 @_perform.register(sc.Hold)

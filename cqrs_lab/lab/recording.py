@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cqrs_lab.crud.twin import CrudTwin
+from cqrs_lab.lab.recording_format import FORMAT, FORMAT_VERSION
 from cqrs_lab.read.subscriber import GapPolicy, Mode
 from cqrs_lab.script import mask_secrets
 from cqrs_lab.shop import commands as cmd
@@ -53,8 +54,6 @@ if TYPE_CHECKING:
     from cqrs_lab.lab.core import Lab
     from cqrs_lab.store.event_store import EventStore
 
-FORMAT = "cqrs-lab-recording"
-FORMAT_VERSION = 1
 
 
 class RecordingError(ValueError):

@@ -16,11 +16,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cqrs_lab.lessons.model import Lesson
-from cqrs_lab.store.database import APP_NAME, DATA_DIR_ENV
+from cqrs_lab.store.database import data_dir
 
 PROGRESS_FILE = "lesson-progress.json"
 
@@ -52,8 +51,7 @@ class _ProgressFile(BaseModel):
 
 def default_path() -> Path:
     """The progress file in the user data directory ($CQRS_LAB_DATA_DIR wins)."""
-    directory = os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir(APP_NAME)
-    return Path(directory).expanduser() / PROGRESS_FILE
+    return data_dir() / PROGRESS_FILE
 
 
 class Progress:

@@ -42,10 +42,14 @@ _BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
+def data_dir() -> Path:
+    """The user data directory ($CQRS_LAB_DATA_DIR wins): the lab file, progress, exports."""
+    return Path(os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir(APP_NAME)).expanduser()
+
+
 def default_db_path() -> Path:
-    """`lab.db` in the user data directory ($CQRS_LAB_DATA_DIR wins), which is created."""
-    directory = Path(os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir(APP_NAME))
-    directory = directory.expanduser()
+    """`lab.db` in the user data directory, which is created."""
+    directory = data_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
