@@ -11,6 +11,7 @@ playwright (never `playwright install`: it downloads a browser). Skipped only wh
 from __future__ import annotations
 
 import os
+import re
 import select
 import signal
 import socket
@@ -66,7 +67,8 @@ READY = "Press Ctrl+C to quit"  # textual-serve prints it as the server starts
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """`cqrs-lab serve` on a free port, every visitor's lab on one database file."""
+    """`cqrs-lab serve` on a free port, every visitor's lab on one database file; the
+    address it printed, with its token."""
     port, db = free_port(), tmp_path / "served.db"
     log = tmp_path / "serve.log"
     process = subprocess.Popen(
@@ -78,7 +80,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     try:
         wait_for_banner(process, log)
         wait_until(lambda: accepts(port), "the server to listen", lambda: None)
-        yield f"http://127.0.0.1:{port}", db
+        address = re.search(r"open (http://\S+) in a browser", log.read_text("utf-8"))
+        assert address, log.read_text("utf-8")
+        yield address.group(1), db
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:

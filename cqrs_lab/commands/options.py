@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TYPE_CHECKING
+
+from cqrs_lab.environment import VISITOR_ENV
 
 if TYPE_CHECKING:
     from cqrs_lab.lab import Lab
@@ -35,9 +38,10 @@ def open_lab(
     from cqrs_lab.store.errors import StoreError
 
     clock = ScaledClock() if real_time else VirtualClock()
+    visitor = os.environ.get(VISITOR_ENV) == "1"
     try:
         db = args.db if args.db is not None else db_default
-        return Lab.open(db, seed=args.seed, clock=clock, **options)
+        return Lab.open(db, seed=args.seed, clock=clock, visitor=visitor, **options)
     except StoreError as error:
         print(f"cqrs-lab: {error}", file=sys.stderr)
         return None

@@ -1,27 +1,33 @@
 """`cqrs-lab serve`: the lab screen in a web browser, one lab process per visitor.
 
-textual-serve starts `python -m cqrs_lab tui` for every browser that connects, so each
-workshop attendee gets a lab of their own (in memory unless --db names a shared database).
+Every browser that connects with the token gets a lab screen of its own, forked from a warm
+process (`tui/serve/`), with a data folder of its own; the lab is in memory unless --db
+names a database every visitor shares.
 """
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
-import shlex
+import re
+import secrets
 import socket
 import sys
+from pathlib import Path
+from urllib.parse import quote
 
 from cqrs_lab.commands.options import add_lab_options
 
 HELP = "serve the lab screen to web browsers (one lab per visitor)"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{4,64}")
 LAN_WARNING = """\
 WARNING: serving on {host}: anyone who can reach this machine on port {port} (the whole
-classroom network, maybe more) can open a lab here. Each visitor runs a process on this
-machine, there is no login, and traffic is not encrypted. Use it on a network you trust,
-and stop the server (Ctrl+C) after the workshop."""
+classroom network, maybe more) and has the address below can open a lab here. Each visitor
+runs a process on this machine, the token in the address is the only key, and traffic is
+not encrypted. Use it on a network you trust, and stop the server (Ctrl+C) after the
+workshop."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,39 +42,80 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--public-url",
         help="the address browsers use to reach this server (default: guessed from --host)",
     )
+    parser.add_argument(
+        "--token",
+        help="the word visitors need in the address (default: a new random one each start)",
+    )
+    parser.add_argument(
+        "--no-token",
+        action="store_true",
+        help="let anyone who reaches the port in, without a token (loopback only)",
+    )
+    parser.add_argument(
+        "--visitors-dir",
+        type=Path,
+        help="where each visitor's data folder goes (default: a temporary folder, removed"
+        " when the server stops)",
+    )
     add_lab_options(parser)
     parser.epilog = (
-        "Every visitor gets a lab in memory, forgotten when the page closes. With --db FILE"
-        " every visitor's lab works on that one database: they see each other's events."
+        "Every visitor gets a lab in memory, forgotten when the page closes, and a data folder"
+        " of their own. With --db FILE every visitor's lab works on that one database: they"
+        " see each other's events, and reset and rebuild are left to the instructor."
     )
 
 
 def main(args: argparse.Namespace) -> int:
-    if not 0 < args.port < 65536:
-        print(f"cqrs-lab serve: --port must be from 1 to 65535, got {args.port}", file=sys.stderr)
+    problem = _refusal(args)
+    if problem:
+        print(f"cqrs-lab serve: {problem}", file=sys.stderr)
         return 2
-    public_url = args.public_url or f"http://{_reachable_host(args.host)}:{args.port}"
+    token = None if args.no_token else args.token or secrets.token_urlsafe(12)
+    public_url = (args.public_url or f"http://{_reachable_host(args.host)}:{args.port}").rstrip("/")
     if not _is_loopback(args.host):
         print(LAN_WARNING.format(host=args.host, port=args.port), file=sys.stderr)
-    print(f"open {public_url} in a browser (Ctrl+C stops the server)", file=sys.stderr)
-    from cqrs_lab.tui.serve import serve_screen  # aiohttp and friends load only to serve
+    address = f"{public_url}/?token={quote(token)}" if token else f"{public_url}/"
+    print(f"open {address} in a browser (Ctrl+C stops the server)", file=sys.stderr)
+    from cqrs_lab.tui.serve.server import LabServer  # aiohttp and friends load only to serve
 
+    server = LabServer(
+        visitor_argv(args.db, args.seed),
+        host=args.host,
+        port=args.port,
+        public_url=public_url,
+        token=token,
+        visitors_dir=args.visitors_dir,
+        shared_db=args.db is not None and args.db != ":memory:",
+    )
     try:
-        serve_screen(
-            app_command(args.db, args.seed), host=args.host, port=args.port, public_url=public_url
-        )
+        server.serve()
     except OSError as error:  # most often: the port is taken
         print(f"cqrs-lab serve: cannot serve on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 2
     return 0
 
 
-def app_command(db: str | None, seed: int | None) -> str:
-    """The shell command textual-serve runs per visitor: this Python, the lab screen."""
-    words = [sys.executable, "-m", "cqrs_lab", "tui", "--db", db if db is not None else ":memory:"]
+def _refusal(args: argparse.Namespace) -> str | None:
+    if not 0 < args.port < 65536:
+        return f"--port must be from 1 to 65535, got {args.port}"
+    if args.no_token and args.token:
+        return "--token and --no-token contradict each other"
+    if args.no_token and not _is_loopback(args.host):
+        return (
+            f"--no-token serves only this machine: on {args.host} anyone on the network"
+            " could open a lab; leave the token on (it is in the address serve prints)"
+        )
+    if args.token is not None and not TOKEN_SHAPE.fullmatch(args.token):
+        return "--token takes 4 to 64 letters, digits, '-' or '_'"
+    return None
+
+
+def visitor_argv(db: str | None, seed: int | None) -> list[str]:
+    """What each visitor's lab runs: the lab screen on the served database."""
+    words = ["tui", "--db", db if db is not None else ":memory:"]
     if seed is not None:
         words += ["--seed", str(seed)]
-    return shlex.join(words)
+    return words
 
 
 def _is_loopback(host: str) -> bool:

@@ -17,6 +17,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
+from cqrs_lab.environment import DATA_DIR_ENV
 from cqrs_lab.store.errors import (
     CorruptDatabase,
     DatabaseError,
@@ -37,7 +38,6 @@ from cqrs_lab.store.upcasters import UPCASTERS
 
 APP_NAME = "cqrs-lab"
 SCHEMA_VERSION = 1
-DATA_DIR_ENV = "CQRS_LAB_DATA_DIR"
 _BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
 _SQLITE_HEADER = b"SQLite format 3\x00"
 

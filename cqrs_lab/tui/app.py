@@ -382,7 +382,9 @@ class LabApp(App[None]):
             return
         self._opened = lab
         early = self.query_one(EarlyInput)
-        had_focus = self.focused is early
+        # Nothing focused: the app is blurred (a served page starts so until it is clicked,
+        # and would hand focus back to the first frame's input, gone by then).
+        had_focus = self.focused in (early, None)
         self._adopt(lab)
         await self.recompose()
         self.refresh_bindings()
@@ -529,6 +531,10 @@ class LabApp(App[None]):
             outcome = self._execute(line)
             self.bar.show_result(str(error), ok=False, detail=error.caret())
             return outcome
+        if refusal := self.lab.refusal(action):
+            outcome = self._execute(line)  # refused there too: kept in history and metrics
+            self.bar.show_result(refusal, ok=False)
+            return outcome
         if isinstance(action, sc.Reset):
             self._confirm_reset(line)
             return None
@@ -557,7 +563,7 @@ class LabApp(App[None]):
             return self.lesson.execute(line)  # through the open lesson, which checks its goal
         except Exception as error:  # the Lab should not raise for input; if it does, say so
             message = f"the lab failed on this line: {type(error).__name__}: {error}"
-            return Outcome(line, False, "error", message, {}, type(error).__name__)
+            return Outcome(sc.mask_secrets(line), False, "error", message, {}, type(error).__name__)
 
     def _show_outcome(self, outcome: Outcome) -> None:
         if outcome.kind == "say":
@@ -732,6 +738,9 @@ class LabApp(App[None]):
         bar, so a large store never freezes the screen."""
         if self._rebuild is not None:
             self.bar.show_result("a rebuild is already running", ok=False)
+            return
+        if refusal := self.lab.refusal(sc.Rebuild(lane)):
+            self.bar.show_result(refusal, ok=False)
             return
         try:
             names = self.lab.lanes_named(lane)
