@@ -19,6 +19,7 @@ from textual.widgets import Button, Input
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.sim.clock import ScaledClock
+from cqrs_lab.simulate.runner import SimulationConfig, simulate
 from cqrs_lab.store import credentials as credentials_module
 from cqrs_lab.tui.app import LabApp
 from cqrs_lab.tui.forms import CommandForm
@@ -232,6 +233,45 @@ def test_login_takes_as_long_for_an_unknown_user_as_for_a_wrong_password() -> No
         assert 0.5 <= ratio <= 2.0, (statistics.median(unknown), statistics.median(wrong))
     finally:
         lab.close()
+
+
+def median_logins(lab: Lab, *usernames: str, rounds: int = 30) -> list[float]:
+    """The median time of a wrong login for each name, the names taken in turn (drift on a
+    busy machine hits them all alike)."""
+    times: list[list[float]] = [[] for _ in usernames]
+    for attempt in range(rounds):
+        for spent, username in zip(times, usernames, strict=True):
+            started = time.perf_counter()
+            assert not lab.login(username, f"guess-{attempt:04}")
+            spent.append(time.perf_counter() - started)
+    return [statistics.median(spent) for spent in times]
+
+
+def test_a_simulated_user_takes_as_long_to_log_in_as_an_unknown_name(tmp_path: Path) -> None:
+    """`simulate --db` hashes its users cheaply; logging in to one must still cost what a
+    name that does not exist costs, or the timing tells which names exist."""
+    db = tmp_path / "lab.db"
+    simulate(SimulationConfig(rate=20, duration=2, seed=1, db=str(db)))
+    lab = Lab.open(str(db), seed=1, password_cost=2**11)
+    try:
+        simulated = _a_user(db)
+        assert lab.execute(f"register alice alice@example.com {ALICE}").ok
+        cheap, unknown, real = median_logins(lab, simulated, "mallory", "alice")
+        assert 0.5 <= cheap / unknown <= 2.0, (cheap, unknown)
+        assert 0.5 <= real / unknown <= 2.0, (real, unknown)
+    finally:
+        lab.close()
+
+
+def _a_user(db: Path) -> str:
+    """A user of `db` whose password was hashed at scrypt n=2**4."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT username FROM credentials WHERE n = 16 LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    assert row is not None, "the simulation registered no user"
+    return str(row[0])
 
 
 def test_login_compares_hashes_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -58,6 +58,65 @@ def test_an_unknown_user_costs_one_scrypt_like_a_known_one(
     assert calls == [CHEAP, CHEAP]
 
 
+def _counting_scrypt(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The cost (n) of every scrypt run from now on."""
+    calls: list[int] = []
+    real = credentials_module._scrypt
+
+    def counting(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+        calls.append(n)
+        return real(password, salt, n, r, p)
+
+    monkeypatch.setattr(credentials_module, "_scrypt", counting)
+    return calls
+
+
+def test_a_cheaply_hashed_user_costs_a_check_at_the_full_cost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A simulation hashes its users cheaply; a lab opened later on that database must not
+    answer for them faster than for a name that does not exist."""
+    engine = open_store(":memory:").engine
+    Credentials(engine, cost_n=CHEAP).set_password("simulated", "s3cret-pass")
+    dear = 2**8
+    credentials = Credentials(engine, cost_n=dear)
+    calls = _counting_scrypt(monkeypatch)
+
+    assert credentials.verify("simulated", "s3cret-pass")
+    assert calls == [CHEAP, dear]  # checked at its own cost, then a dummy at the lab's
+    calls.clear()
+    assert not credentials.verify("simulated", "wrong")
+    assert not credentials.verify("nobody", "wrong")
+    assert calls == [CHEAP, dear, dear]
+
+
+def test_an_unknown_user_costs_as_much_as_the_dearest_stored_hash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = open_store(":memory:").engine
+    dear = 2**8
+    Credentials(engine, cost_n=dear).set_password("alice", "s3cret-pass")
+    cheap = Credentials(engine, cost_n=CHEAP)
+    calls = _counting_scrypt(monkeypatch)
+
+    assert not cheap.verify("alice", "wrong")
+    assert not cheap.verify("nobody", "wrong")
+    assert calls == [dear, dear]
+
+
+def test_padding_stops_at_a_sane_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stored cost above MAX_PADDED_N (a damaged or odd database) is not padded up to."""
+    engine = open_store(":memory:").engine
+    Credentials(engine, cost_n=CHEAP).set_password("alice", "s3cret-pass")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE credentials SET n = ?", (2**40,))
+    monkeypatch.setattr(credentials_module, "MAX_PADDED_N", 2**6)  # a cheap ceiling here
+    calls = _counting_scrypt(monkeypatch)
+
+    assert not Credentials(engine, cost_n=CHEAP).verify("nobody", "wrong")
+    assert calls == [2**6]
+
+
 def test_salts_come_from_the_injected_source(credentials: Credentials) -> None:
     salts = iter([b"A" * 16, b"B" * 16])
     seeded = Credentials(credentials.engine, cost_n=CHEAP, salt_source=lambda: next(salts))

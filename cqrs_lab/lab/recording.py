@@ -5,8 +5,9 @@ One JSON object a line, each with a `kind`:
 - `header` (first): the format and its version, the seed, the lab time at export (`now`),
   the head position, each lane's settings (latency, faults, mode, gaps) and `created_at`
   (wall time, UTC).
-- `line`: one per lab line this lab ran, in order, with passwords masked. (The lab keeps
-  lines without the lab time they ran at, so a line carries no time.)
+- `line`: one per lab line this lab ran, in order, with passwords masked (and masked again
+  when read). (The lab keeps lines without the lab time they ran at, so a line carries no
+  time.)
 - `event`: one per stored event, in position order, with its metadata, as the store reads
   it: an event stored in an older shape is written upcast to the current one.
 
@@ -21,13 +22,15 @@ recording. Every replayed checkpoint is the head (a lane that carries only some 
 may have left the original's at its last event of those types: the same state).
 
 Secrets never enter events, and lines are masked, so an export holds no password: the users
-of a replayed lab exist in every view, but none of them can log in.
+of a replayed lab exist in every view, but none of them can log in. A recording made by
+hand may hold one: reading drops every event field named like a password, at any depth.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -53,7 +56,6 @@ if TYPE_CHECKING:
 
     from cqrs_lab.lab.core import Lab
     from cqrs_lab.store.event_store import EventStore
-
 
 
 class RecordingError(ValueError):
@@ -184,7 +186,7 @@ def read(path: str | os.PathLike[str]) -> Recording:
         with _about(source, number):
             kind = record.get("kind")
             if kind == "line":
-                lines.append(str(record["line"]))
+                lines.append(mask_secrets(str(record["line"])))
             elif kind == "event":
                 event = _event_of(record)
                 if events and event.position <= events[-1].position:
@@ -226,6 +228,7 @@ def _event_of(record: dict[str, Any]) -> RecordedEvent:
     data = record["data"]
     if not isinstance(data, dict):
         raise ValueError("an event's data must be a JSON object")
+    data = _without_secrets(data)
     return RecordedEvent(
         position=int(record["position"]),
         stream_id=str(record["stream_id"]),
@@ -235,6 +238,23 @@ def _event_of(record: dict[str, Any]) -> RecordedEvent:
         metadata=EventMetadata.from_dict(record["metadata"]),
         schema_version=int(record.get("schema_version", 1)),
     )
+
+
+_SECRET_KEY = re.compile(r"pass(?:word|wd|phrase)|secret|pwd", re.IGNORECASE)
+"""A field named like this is never replayed: no event of the lab holds one."""
+
+
+def _without_secrets(value: Any) -> Any:
+    """`value` (event data) without the fields named like a password, at any depth."""
+    if isinstance(value, dict):
+        return {
+            key: _without_secrets(item)
+            for key, item in value.items()
+            if not _SECRET_KEY.search(str(key))
+        }
+    if isinstance(value, list):
+        return [_without_secrets(item) for item in value]
+    return value
 
 
 # -- replay ----------------------------------------------------------------------------
@@ -286,8 +306,8 @@ def replay_recording(
     for name, settings in recording.lanes.items():
         if name in lab.subscribers:
             _apply_settings(lab, name, settings)
-    if whole:
-        lab.history.extend(recording.lines)  # with `to`, which lines ran before it is unknown
+    if whole:  # with `to`, which lines ran before it is unknown
+        lab.history.extend(map(mask_secrets, recording.lines))
     _remember(lab, events)
     return lab
 

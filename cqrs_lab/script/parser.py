@@ -56,6 +56,7 @@ from cqrs_lab.script.actions import (
     WaitKey,
 )
 from cqrs_lab.script.errors import ScriptError, ScriptErrors, shown
+from cqrs_lab.script.secrets import masked
 from cqrs_lab.script.tokens import Token, scan
 from cqrs_lab.shop.commands import (
     AddProduct,
@@ -695,33 +696,17 @@ def _placeholders(word: str) -> list[str]:
 
 # --- secrets ---------------------------------------------------------------------------
 
-_SECRET_INDEX = {"register": 3, "login": 2}
-"""Position (the command word is 0) of the password: it and what follows are never shown."""
-
 
 def mask_secrets(line: str) -> str:
-    """`line` with every password (and what follows it on its command) replaced by `*`:
-    safe to log, keep in history or export. Columns stay where they were."""
+    """`line` with every password it may hold (and what follows it on its command) replaced
+    by `*`: safe to log, keep in history or export. Columns stay where they were.
+
+    Misspelt lines are masked too: see `cqrs_lab.script.secrets`."""
     return _masked(line, scan(line).tokens)
 
 
 def _masked(line: str, tokens: Sequence[Token]) -> str:
-    """`line` with every password (and anything after it on its command) replaced by `*`."""
-    if not tokens:
-        return line
-    is_race = tokens[0].text.lower() == "race"
-    sides = _sides(tokens[1:]) if is_race else [list(tokens)]
-    separators = [t.column for t in tokens if is_race and _is_separator(t)]
-    ends = [column - 1 for column in separators] + [len(line)]
-    chars = list(line)
-    for side, end in zip(sides, ends, strict=True):
-        index = _SECRET_INDEX.get(side[0].text.lower()) if side else None
-        if index is None or len(side) <= index:
-            continue
-        for i in range(side[index].column - 1, end):
-            if not chars[i].isspace():
-                chars[i] = "*"
-    return "".join(chars)
+    return masked(line, tokens, _COMMANDS, _SHOP_HANDLERS)
 
 
 # --- the command table -----------------------------------------------------------------

@@ -1,7 +1,10 @@
 """Passwords, kept apart from events: a salted scrypt hash per user, never the password.
 
-`verify` costs the same for unknown users as for known ones (it hashes against a dummy),
-so its timing does not tell whether a username exists.
+`verify` costs the same for every name, known or not, so its timing does not tell whether
+a username exists: every check does the scrypt work of the dearest hash around (this
+`Credentials`' cost or the highest cost stored, as a cheap simulation may have left). An
+unknown name is hashed against a dummy at that cost; a user hashed more cheaply is checked
+at their own cost, then once more against a dummy at that cost.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 from cqrs_lab.store.event_store import BEGIN_MODE_OPTION
 from cqrs_lab.store.records import CREDENTIALS
@@ -22,12 +25,15 @@ DEFAULT_R = 8
 DEFAULT_P = 1
 SALT_BYTES = 16
 HASH_BYTES = 32
+MAX_PADDED_N = 2**17
+"""Stored costs above this (128 MiB of scrypt memory a check) are not padded up to."""
 
 _c = CREDENTIALS.c
 _SELECT = select(_c.salt, _c.password_hash, _c.n, _c.r, _c.p).where(
     _c.username == bindparam("username")
 )
 _UPDATE = update(CREDENTIALS).where(_c.username == bindparam("user"))
+_HIGHEST_COST = select(func.max(_c.n))
 
 
 def _random_salt() -> bytes:
@@ -77,12 +83,24 @@ class Credentials:
         """Whether `password` is the user's; False for unknown users, after the same work."""
         with self._connection(connection, write=False) as conn:
             found = conn.execute(_SELECT, {"username": username}).first()
+            highest = conn.execute(_HIGHEST_COST).scalar() or 0
+        cost = max(self.cost_n, min(highest, MAX_PADDED_N))
         if found is None:
-            candidate = _scrypt(password, self._dummy_salt, self.cost_n, self.r, self.p)
+            candidate = _scrypt(password, self._dummy_salt, cost, self.r, self.p)
             hmac.compare_digest(candidate, self._dummy_hash)
             return False
         salt, expected, n, r, p = found
-        return hmac.compare_digest(_scrypt(password, salt, n, r, p), expected)
+        matches = hmac.compare_digest(_scrypt(password, salt, n, r, p), expected)
+        self._pad(password, n, cost)
+        return matches
+
+    def _pad(self, password: str, done: int, cost: int) -> None:
+        """A dummy hash at `cost` after a check done at the cheaper `done`.
+
+        One hash at the full cost, not smaller ones adding up to it: a small scrypt fits in
+        the processor's cache and runs faster per unit of work, which would still show."""
+        if done < cost:
+            _scrypt(password, self._dummy_salt, cost, self.r, self.p)
 
     def clear(self, *, connection: Connection) -> None:
         """Forget every password (a lab reset)."""

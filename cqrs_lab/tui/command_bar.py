@@ -63,6 +63,7 @@ class History:
 
 
 def _without_secrets(line: str) -> str:
+    """`line` up to where its first possible password begins (all of it if none)."""
     masked = sc.mask_secrets(line)
     if masked == line:
         return line
@@ -181,7 +182,8 @@ class CommandBar(Vertical):
         self.post_message(self.Submitted(line))
 
     def show_result(self, text: str, *, ok: bool, detail: str = "") -> None:
-        """Show what a line did; a refused line from the bar comes back to be fixed."""
+        """Show what a line did; a refused line from the bar comes back to be fixed (without
+        anything that may be a password: that is typed again)."""
         message = self.query_one("#command-message", Static)
         mark = "✓ " if ok else "✗ "
         shown = Text(mark + text if text else "")
@@ -191,9 +193,10 @@ class CommandBar(Vertical):
         message.set_class(not ok, "-error")
         message.set_class(ok, "-ok")
         failed, self._submitted_line = self._submitted_line, None
-        if not ok and failed and not self.input.value:  # give the line back to fix it
-            self.input.value = failed
-            self.input.cursor_position = len(failed)
+        if not ok and failed and not self.input.value:  # give the line back to fix it,
+            kept = _without_secrets(failed)  # up to where a password could begin
+            self.input.value = kept
+            self.input.cursor_position = len(kept)
 
     def show_note(self, text: str) -> None:
         """Show information that is neither a success nor an error (an event's details)."""
