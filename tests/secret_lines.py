@@ -168,3 +168,44 @@ lines = st.one_of([st.builds(template.format, *pieces) for template, *pieces in 
 def shows_a_secret(text: str) -> bool:
     """Whether `text` shows any part of a generated password (one of its marks)."""
     return any(mark in text for mark in MARKS)
+
+
+S = "Zq9-Horse-4417"
+P = "*" * len(S)
+"""A password of the lines below, and how it is masked."""
+ISSUE_LINES = [
+    (f"regster alice alice@example.com {S}", f"regster alice alice@example.com {P}"),
+    (f"rgister alice alice@example.com {S}", f"rgister alice alice@example.com {P}"),
+    (f"REGISTER alice alice@example.com {S}", f"REGISTER alice alice@example.com {P}"),
+    (f"logn alice {S}", f"logn alice {P}"),
+    (f"lgoin alice {S}", f"lgoin alice {P}"),
+    (f"register alice {S}", f"register alice {P}"),
+    (f"register alice@example.com {S}", f"register alice@example.com {P}"),
+    (f"login {S}", f"login {P}"),
+    (f"login Alice {S}", f"login ***** {P}"),
+    (f"login alice {S} extra", f"login alice {P} *****"),
+    (
+        f"race register bob b@x.io {S} ; regster carol c@x.io {S}",
+        "race register bob b@x.io ************** ; regster carol c@x.io **************",
+    ),
+    (f"race logn bob {S} ; pay last", f"race logn bob {P} ; pay last"),
+    (f"register alice alice@example.com #{S}", "register alice ***************** ***************"),
+    (f"login alice #{S}", "login ***** ***************"),
+    (f"help register {S}", f"help register {P}"),
+    (f"help login alice {S}", f"help login alice {P}"),
+    (
+        f"# register alice alice@example.com {S}",
+        "# register ***** ***************** **************",
+    ),
+    (f"settle # then login alice {S}", f"settle # then login ***** {P}"),
+    (f"login alice {S[:5]}\x1b{S[5:]}", "login alice ***************"),
+    (f'login alice "{S}', "login alice ***************"),
+    (f"login alice {S[:5]} ; {S[5:]}", "login alice ***** * *********"),
+    (f"please login alice {S}", f"please login alice {P}"),
+    (f"register alice not-an-email {S}", f"register alice ************ {P}"),
+    (
+        f"race register bob b@x.io {S} ; place-order bob",
+        "race register bob b@x.io ************** ; place-order bob",
+    ),
+]
+"""Lines that showed their password before (issue 22), and how they are shown now."""

@@ -24,6 +24,8 @@ from cqrs_lab.store import credentials as credentials_module
 from cqrs_lab.tui.app import LabApp
 from cqrs_lab.tui.forms import CommandForm
 from tests.robust_helpers import child_env, cqrs_lab_command
+from tests.secret_lines import ISSUE_LINES
+from tests.secret_lines import S as ISSUE_SECRET
 from tests.tui.conftest import FakeWall
 
 SECRETS = ("Zq9-Unique-Horse-4417", "Zq9-Race-Battery-8813", "Zq9-Other-Staple-2290")
@@ -138,6 +140,25 @@ def test_a_bad_line_is_shown_with_its_password_masked(tmp_path: Path) -> None:
         result.stderr
     )
     assert_nowhere(SECRETS, result.stdout, result.stderr)
+
+
+def test_run_never_shows_the_password_of_a_misspelt_line(tmp_path: Path) -> None:
+    """The lines of issue 22, each once in a script: every one is shown back masked."""
+    script = tmp_path / "misspelt.lab"
+    script.write_text("\n".join(line for line, _ in ISSUE_LINES) + "\n", "utf-8")
+
+    result = subprocess.run(
+        cqrs_lab_command("run", str(script)),
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 2 and "nothing was run" in result.stderr
+    assert "regster alice alice@example.com ***" in result.stderr
+    assert_nowhere([ISSUE_SECRET, ISSUE_SECRET[:5], ISSUE_SECRET[5:]], result.stdout, result.stderr)
 
 
 def test_a_lab_keeps_no_password_while_it_runs(tmp_path: Path) -> None:

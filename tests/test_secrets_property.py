@@ -36,7 +36,7 @@ from cqrs_lab.sim.clock import ScaledClock
 from cqrs_lab.store.credentials import Credentials
 from cqrs_lab.tui.app import LabApp
 from cqrs_lab.tui.command_bar import History
-from tests.secret_lines import lines, secrets, shows_a_secret
+from tests.secret_lines import ISSUE_LINES, lines, secrets, shows_a_secret
 from tests.tui.conftest import FakeWall
 
 CHEAP = 2**4
@@ -262,3 +262,12 @@ async def _type_lines(script: list[str]) -> list[str]:
 def test_the_bar_and_the_screen_never_show_a_password(script: list[str]) -> None:
     shown = asyncio.run(_type_lines(script))
     assert_hidden(" | ".join(script), *shown)
+
+
+# -- the lines of the issue, one by one -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("line", "masked"), ISSUE_LINES)
+def test_the_issue_s_lines_are_masked(line: str, masked: str) -> None:
+    assert mask_secrets(line) == masked
+    assert_hidden(line, *shown_by_parser(line))
