@@ -60,19 +60,15 @@ class _Part:
     """Index of the `#` of the line's comment, for the last part."""
 
 
-def mask_line(line: str, known: Collection[str], shop: Collection[str]) -> str:
-    """`line` with every possible password replaced by `*` (see the module's docstring).
+def masked(
+    line: str, tokens: Sequence[Token], known: Collection[str], shop: Collection[str]
+) -> str:
+    """`line` (scanned into `tokens`) with every possible password replaced by `*`; see
+    the module's docstring.
 
     `known` holds the language's command words (a known word other than `register` or
     `login` is never taken for a misspelt one), `shop` those a race takes.
     """
-    return masked(line, scan(line).tokens, known, shop)
-
-
-def masked(
-    line: str, tokens: Sequence[Token], known: Collection[str], shop: Collection[str]
-) -> str:
-    """`mask_line` for a line already scanned into `tokens`."""
     chars = list(line)
     tokens = _glued(line, tokens)
     parts = _parts(line, tokens)
@@ -170,11 +166,8 @@ def _glued(line: str, tokens: Sequence[Token]) -> list[Token]:
     `pass<ESC>word` is one password, not a password and a word after it."""
     glued: list[Token] = []
     for token in tokens:
-        if (
-            glued
-            and line[glued[-1].end - 1 : token.column - 1]
-            and not any(char.isspace() for char in line[glued[-1].end - 1 : token.column - 1])
-        ):
+        gap = line[glued[-1].end - 1 : token.column - 1] if glued else ""
+        if gap and not any(char.isspace() for char in gap):
             before = glued.pop()
             text = line[before.column - 1 : token.end - 1]
             token = Token(text, before.column, token.end, before.quoted or token.quoted)

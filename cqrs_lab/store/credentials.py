@@ -98,7 +98,8 @@ class Credentials:
         """A dummy hash at `cost` after a check done at the cheaper `done`.
 
         One hash at the full cost, not smaller ones adding up to it: a small scrypt fits in
-        the processor's cache and runs faster per unit of work, which would still show."""
+        the processor's cache and runs faster per unit of work, which would still show.
+        (Costs are compared by n: every hash here has the same r and p.)"""
         if done < cost:
             _scrypt(password, self._dummy_salt, cost, self.r, self.p)
 
