@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cqrs_lab.bench import memory, rebuild, sales_query, screen_load, send, startup, store_append
+from cqrs_lab.bench import (
+    memory,
+    rebuild,
+    sales_query,
+    screen_load,
+    send,
+    serve_start,
+    startup,
+    store_append,
+)
 from cqrs_lab.bench.data import fill_store
 from cqrs_lab.bench.harness import Figure, Plan, scratch
 from cqrs_lab.store.database import open_store
@@ -83,6 +92,7 @@ def run_bench(quick: bool, say: Callable[[str], None] = lambda _: None) -> Bench
             ("sales query", lambda: sales_query.measure(plan, folder)),
             ("startup", lambda: startup.measure(plan, folder / "startup.db")),
             ("screen under load", lambda: screen_load.measure(plan, folder)),
+            ("serve start", lambda: serve_start.measure(plan, folder)),
         ]
         for name, step in steps:
             say(f"measuring {name} ...")
