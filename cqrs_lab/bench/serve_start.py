@@ -48,6 +48,7 @@ def measure(plan: Plan, folder: Path) -> list[Figure]:
     )
     try:
         url, token = _address(server)
+        _wait_until_listening(port)
         alone = [asyncio.run(_visitors(url, token, 1, server.pid))[0][0] for _ in range(3)]
         times, pss = asyncio.run(_visitors(url, token, visitors, server.pid))
         warm_rss = _warm_rss(server.pid)
@@ -152,6 +153,18 @@ def _address(server: subprocess.Popen[bytes]) -> tuple[str, str]:
         raise RuntimeError(f"cqrs-lab serve printed no address: {seen}")
     url, _, token = found.group(1).partition("/?token=")
     return url, token
+
+
+def _wait_until_listening(port: int) -> None:
+    """The banner comes just before the server binds its port: wait for the bind."""
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"cqrs-lab serve never listened on port {port}")
+        time.sleep(0.02)
 
 
 def _children(pid: int) -> list[int]:
