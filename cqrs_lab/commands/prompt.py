@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from cqrs_lab.commands.options import add_lab_options, open_lab
+from cqrs_lab.commands.output import quiet_broken_pipe
 
 HELP = "a plain line prompt instead of the screen"
 
@@ -14,6 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_lab_options(parser)
 
 
+@quiet_broken_pipe
 def main(args: argparse.Namespace) -> int:
     lab = open_lab(args, real_time=True)
     if lab is None:

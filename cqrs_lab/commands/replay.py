@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cqrs_lab.commands.options import add_lab_options
+from cqrs_lab.commands.output import quiet_broken_pipe
 
 if TYPE_CHECKING:
     from cqrs_lab.lab import Lab
@@ -33,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+@quiet_broken_pipe
 def main(args: argparse.Namespace) -> int:
     from cqrs_lab.lab.recording import RecordingError, read, replay_recording
     from cqrs_lab.sim.clock import ScaledClock, VirtualClock

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cqrs_lab.commands.options import add_lab_options, open_lab
+from cqrs_lab.commands.output import quiet_broken_pipe
 
 HELP = "run a lab script headless, one result per line"
 
@@ -19,6 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_lab_options(parser)
 
 
+@quiet_broken_pipe
 def main(args: argparse.Namespace) -> int:
     from cqrs_lab.script import ScriptErrors, parse_script
 

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 from cqrs_lab.commands.options import add_lab_options
+from cqrs_lab.commands.output import quiet_broken_pipe
 
 HELP = "run a Poisson workload in virtual time and report lag, staleness and the models"
 MAX_RATE = 1_000.0
@@ -53,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_lab_options(parser)
 
 
+@quiet_broken_pipe
 def main(args: argparse.Namespace) -> int:
     from cqrs_lab.simulate import SimulationConfig, SimulationError, render, simulate
     from cqrs_lab.store.errors import StoreError
