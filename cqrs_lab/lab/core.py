@@ -34,7 +34,7 @@ from cqrs_lab.read.subscriber import GapPolicy, Mode, Subscriber
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.script.actions import Action, Rebuild, Reset
 from cqrs_lab.shop.commands import Command, PlaceOrder, RegisterUser
-from cqrs_lab.shop.errors import DuplicateOrder
+from cqrs_lab.shop.errors import DomainError, DuplicateOrder
 from cqrs_lab.sim.bus import Delivery, EventBus, SubscriptionStats
 from cqrs_lab.sim.clock import Clock, ScaledClock, VirtualClock
 from cqrs_lab.sim.faults import Faults
@@ -160,11 +160,21 @@ class Lab:
         return result
 
     def new_order_id(self) -> str:
-        """The next readable order id (o1, o2, ...) for a place-order that names none."""
+        """The next readable order id (o1, o2, ...) for a place-order that names none.
+
+        Ids count accepted orders: a refused place-order gives its number back.
+        """
         self._order_number += 1
         order_id = f"o{self._order_number}"
         self._generated_order_ids.add(order_id)
         return order_id
+
+    def _give_back_order_id(self, command: Command) -> None:
+        """A refused place-order's generated id is free again, if it was the last one made."""
+        if not isinstance(command, PlaceOrder) or command.order_id not in self._generated_order_ids:
+            return
+        if command.order_id == f"o{self._order_number}":
+            self._order_number -= 1
 
     def race(
         self, first: Command, second: Command
@@ -174,8 +184,13 @@ class Lab:
         The second append meets the first one's new version: an optimistic concurrency
         conflict. It is then retried the way a real handler would: reload, decide again.
         """
-        decided_first = self.handler.decide_only(first)
-        decided_second = self.handler.decide_only(second)
+        try:
+            decided_first = self.handler.decide_only(first)
+            decided_second = self.handler.decide_only(second)
+        except DomainError:
+            self._give_back_order_id(second)
+            self._give_back_order_id(first)
+            raise
         first_result = self.handler.append_decided(first, *decided_first)
         self._account(first_result)
         second_result = self.handler.append_decided(second, *decided_second)
@@ -215,6 +230,7 @@ class Lab:
         verb = type(result.command).verb
         if isinstance(result, Rejected):
             self.metrics.rejected[result.code] += 1
+            self._give_back_order_id(result.command)
             return
         self.metrics.accepted[verb] += 1
         if result.duplicate:
