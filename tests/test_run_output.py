@@ -29,3 +29,41 @@ def test_a_reader_that_closes_early_gets_no_traceback(tmp_path: Path) -> None:
     assert first == b"line 0 of a script long enough to fill a pipe\n"
     assert errors == ""
     assert status == BROKEN_PIPE_STATUS
+
+
+SEEDED_SCRIPT = """
+register alice alice@example.com s3cret-pass
+add-product mug "Blue mug" 12.50 10
+faults orders dup=0.3 reorder=on
+add-to-cart alice mug 2
+place-order alice
+place-order alice
+query orders alice
+query orders alice --wait
+race restock mug 1 ; restock mug 2
+load 30/s for 2s
+settle
+query sales
+"""
+
+
+def run_json(script: Path, *extra: str) -> subprocess.CompletedProcess[bytes]:
+    command = cqrs_lab_command("run", str(script), "--json", "--seed", "7", *extra)
+    return subprocess.run(command, capture_output=True, timeout=120, check=True)
+
+
+def test_two_runs_with_one_seed_print_the_same_bytes(tmp_path: Path) -> None:
+    script = tmp_path / "seeded.lab"
+    script.write_text(SEEDED_SCRIPT)
+    first, second = run_json(script), run_json(script)
+    assert first.stdout == second.stdout
+    assert b"cpu_seconds" not in first.stdout
+    assert first.stdout.count(b"\n") == len(SEEDED_SCRIPT.strip().splitlines()) + 1
+
+
+def test_timings_come_with_the_flag(tmp_path: Path) -> None:
+    script = tmp_path / "seeded.lab"
+    script.write_text("add-product mug Mug 1.00 1\nquery catalog\n")
+    lines = run_json(script, "--timings").stdout.splitlines()
+    assert b'"cpu_seconds"' in lines[1]
+    assert b'"command_cpu_seconds"' in lines[-1] and b'"query_cpu_seconds"' in lines[-1]

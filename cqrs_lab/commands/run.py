@@ -6,10 +6,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cqrs_lab.commands.options import add_lab_options, open_lab
 from cqrs_lab.commands.output import quiet_broken_pipe
+
+if TYPE_CHECKING:
+    from cqrs_lab.lab import Lab
 
 HELP = "run a lab script headless, one result per line"
 
@@ -17,6 +20,12 @@ HELP = "run a lab script headless, one result per line"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="the script ('-' for standard input)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument(
+        "--timings",
+        action="store_true",
+        help="add the real (CPU) time commands and queries took; they differ run to run, so"
+        " without this flag a seeded run prints the same bytes every time",
+    )
     add_lab_options(parser)
 
 
@@ -41,17 +50,33 @@ def main(args: argparse.Namespace) -> int:
     if lab is None:
         return 2
     try:
-        for number, line in enumerate(text.splitlines(), start=1):
-            outcome = lab.execute(line, number)
-            if args.json and (outcome.message or line.strip()):
-                print(json.dumps({"line_no": number, **outcome.to_json()}))
-            elif outcome.message:
-                print(outcome.message)
-        report = lab.report()
-        print(json.dumps({"kind": "report", **report}) if args.json else report_text(report))
+        _run(lab, text, args)
     finally:
         lab.close()
     return 0
+
+
+def _run(lab: Lab, text: str, args: argparse.Namespace) -> None:
+    """Every line's result, then the report: as text, or one JSON object a line."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        outcome = lab.execute(line, number)
+        if args.json and (outcome.message or line.strip()):
+            print(_json({"line_no": number, **outcome.to_json()}, args.timings))
+        elif outcome.message:
+            print(outcome.message)
+    report = lab.report()
+    if args.json:
+        print(_json({"kind": "report", **report}, args.timings))
+        return
+    print(report_text(report))
+    if args.timings:
+        print(timings_text(report))
+
+
+def _json(data: dict[str, Any], timings: bool) -> str:
+    from cqrs_lab.lab.metrics import without_timings
+
+    return json.dumps(data if timings else without_timings(data))
 
 
 def report_text(report: dict[str, Any]) -> str:
@@ -60,3 +85,16 @@ def report_text(report: dict[str, Any]) -> str:
         for name, lane in report["lanes"].items()
     )
     return f"-- t={report['now']:.3f}s head #{report['head']}; projections: {lanes}"
+
+
+def timings_text(report: dict[str, Any]) -> str:
+    """The real time commands and queries took (`--timings`), in milliseconds."""
+    metrics = report["metrics"]
+    parts = [
+        f"{what} {stat['count']} (mean {stat['mean'] * 1e3:.3f} ms, max {stat['max'] * 1e3:.3f} ms)"
+        for what, stat in (
+            ("commands", metrics["command_cpu_seconds"]),
+            ("queries", metrics["query_cpu_seconds"]),
+        )
+    ]
+    return "-- real time: " + "; ".join(parts)

@@ -22,6 +22,7 @@ from cqrs_lab.lab import interpreter
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.defaults import DEFAULT_LATENCY, RECENT_EVENTS, SESSION, WAIT_TIMEOUT
 from cqrs_lab.lab.export_folder import ExportFolder, default_export_folder
+from cqrs_lab.lab.ids import CommandIds
 from cqrs_lab.lab.load import LoadReport, LoadRun, run_load
 from cqrs_lab.lab.metrics import LabMetrics
 from cqrs_lab.lab.outcome import Outcome
@@ -44,7 +45,7 @@ from cqrs_lab.store.database import open_store
 from cqrs_lab.store.errors import CorruptDatabase
 from cqrs_lab.store.event_store import EventStore, RecordedEvent
 from cqrs_lab.write.handler import CommandHandler
-from cqrs_lab.write.results import CommandResult, Rejected
+from cqrs_lab.write.results import Accepted, CommandResult, Rejected
 
 CATCH_UP_PAGE = 5_000  # events read from the store at a time when catching up
 VIEW_LANES = {"catalog": "catalog", "cart": "carts", "orders": "orders", "sales": "sales"}
@@ -88,6 +89,8 @@ class Lab:
         (reset, rebuild) are the instructor's."""
         self.seed = seed if seed is not None else random.SystemRandom().randrange(1, 1_000_000)
         self.rng = random.Random(self.seed)
+        self.command_ids = CommandIds(self.seed)
+        """Fresh command ids, from the seed too (see `cqrs_lab.lab.ids`)."""
         self.clock: Clock = clock or VirtualClock()
         self.credentials = Credentials(store.engine, cost_n=password_cost)
         self.crud = CrudTwin()
@@ -151,10 +154,17 @@ class Lab:
 
     # -- the write side -------------------------------------------------------------
 
-    def send(self, command: Command, *, correlation_id: str | None = None) -> CommandResult:
-        """Handle one command; publish what it recorded to the bus."""
+    def send(
+        self, command: Command, *, correlation_id: str | None = None, fresh: bool = False
+    ) -> CommandResult:
+        """Handle one command; publish what it recorded to the bus.
+
+        `fresh`: the command is new and its id was just drawn (a lab line, the workload), so
+        that id found already recorded is a collision with another lab of the same seed,
+        not a resend: the command goes again under an id of `command_ids`, salted.
+        """
         started = time.perf_counter()
-        result = self._handle(command, correlation_id)
+        result = self._handle(command, correlation_id, fresh)
         self.metrics.command_cpu.add(time.perf_counter() - started)
         self._account(result)
         return result
@@ -177,13 +187,16 @@ class Lab:
             self._order_number -= 1
 
     def race(
-        self, first: Command, second: Command
+        self, first: Command, second: Command, *, fresh: bool = False
     ) -> tuple[CommandResult, CommandResult, CommandResult | None]:
         """Decide both commands against the same state, then append one after the other.
 
         The second append meets the first one's new version: an optimistic concurrency
         conflict. It is then retried the way a real handler would: reload, decide again.
+        `fresh` as for `send`.
         """
+        if fresh:
+            first, second = self._unrecorded(first), self._unrecorded(second)
         try:
             decided_first = self.handler.decide_only(first)
             decided_second = self.handler.decide_only(second)
@@ -198,7 +211,7 @@ class Lab:
         if isinstance(second_result, Rejected):
             self.metrics.concurrency_conflicts += 1
             self.metrics.rejected[second_result.code] += 1
-            retry = self.send(second)
+            retry = self.send(second, fresh=fresh)
         else:
             self._account(second_result)
         return first_result, second_result, retry
@@ -214,17 +227,37 @@ class Lab:
     def login(self, username: str, password: str) -> bool:
         return self.credentials.verify(username, password)
 
-    def _handle(self, command: Command, correlation_id: str | None) -> CommandResult:
+    def _handle(self, command: Command, correlation_id: str | None, fresh: bool) -> CommandResult:
         result = self.handler.handle(command, correlation_id=correlation_id)
-        while (  # another process took the order id we generated: take the next one
+        while (again := self._retry(result, fresh)) is not None:
+            result = self.handler.handle(again, correlation_id=correlation_id)
+        return result
+
+    def _retry(self, result: CommandResult, fresh: bool) -> Command | None:
+        """The command again, if another process took an id this lab drew for it."""
+        command = result.command
+        if fresh and isinstance(result, Accepted) and result.duplicate:
+            return self._with_new_id(command)
+        if (
             isinstance(command, PlaceOrder)
             and isinstance(result, Rejected)
             and isinstance(result.error, DuplicateOrder)
             and command.order_id in self._generated_order_ids
         ):
-            command = command.model_copy(update={"order_id": self.new_order_id()})
-            result = self.handler.handle(command, correlation_id=correlation_id)
-        return result
+            return command.model_copy(update={"order_id": self.new_order_id()})
+        return None
+
+    def _with_new_id(self, command: Command) -> Command:
+        """`command` under a command id no other lab draws (see `cqrs_lab.lab.ids`)."""
+        self.command_ids.salt()
+        return command.model_copy(update={"command_id": self.command_ids.new()})
+
+    def _unrecorded(self, command: Command) -> Command:
+        """`command`, under a new id if its fresh id is already recorded (for a race, whose
+        appends do not look for the command id)."""
+        if self.store.find_by_command_id(command.command_id):
+            return self._with_new_id(command)
+        return command
 
     def _account(self, result: CommandResult) -> None:
         verb = type(result.command).verb
@@ -648,6 +681,7 @@ class Lab:
         self.head = 0
         self._order_number = 0
         self.rng.seed(self.seed)
+        self.command_ids.reseed(self.seed)
 
     def refusal(self, action: Action) -> str | None:
         """Why this lab will not run `action`, or None: a visitor of a shared database may
@@ -663,6 +697,7 @@ class Lab:
     def reseed(self, seed: int) -> None:
         self.seed = seed
         self.rng.seed(seed)
+        self.command_ids.reseed(seed)
 
     def export(self, path: str | os.PathLike[str]) -> int:
         """Write this session as a JSON Lines recording; return how many events it holds."""

@@ -67,19 +67,21 @@ def _control(line: str, message: str, **data: Any) -> Outcome:
 
 @_perform.register(sc.Send)
 def _send(action: sc.Send, lab: Lab, line: str) -> Outcome:
-    return describe_result(line, lab.send(_build(lab, action)))
+    return describe_result(line, lab.send(_build(lab, action), fresh=True))
 
 
 def _build(lab: Lab, action: sc.Send) -> Command:
-    """The command, with `last` resolved and a fresh id for a place-order that names none."""
+    """The command, with a fresh command id from the lab's seed, `last` resolved and a
+    fresh order id for a place-order that names none."""
+    command_id = lab.command_ids.new()
     order_id = action.fields.get("order_id")
     if order_id == sc.ORDER_LAST:
         if lab.last_order_id is None:
             raise ValueError("no order placed yet: 'last' names nothing")
-        return action.build(order_id=lab.last_order_id)
+        return action.build(order_id=lab.last_order_id, command_id=command_id)
     if action.verb == "place-order" and not order_id:
-        return action.build(order_id=lab.new_order_id())
-    return action.build()
+        return action.build(order_id=lab.new_order_id(), command_id=command_id)
+    return action.build(command_id=command_id)
 
 
 def describe_result(line: str, result: CommandResult) -> Outcome:
@@ -108,7 +110,8 @@ def describe_result(line: str, result: CommandResult) -> Outcome:
 
 @_perform.register(sc.Race)
 def _race(action: sc.Race, lab: Lab, line: str) -> Outcome:
-    first, second, retry = lab.race(_build(lab, action.first), _build(lab, action.second))
+    built = _build(lab, action.first), _build(lab, action.second)
+    first, second, retry = lab.race(*built, fresh=True)
     parts = [describe_result("", first).message, describe_result("", second).message]
     if retry is not None:
         parts.append("retried after reloading: " + describe_result("", retry).message)

@@ -191,7 +191,7 @@ class LoadRun:
             report.stale[request.view] += answer.stale
             self.observer.queried(lab, request, answer)
             return
-        result = lab.send(request)
+        result = lab.send(request, fresh=True)  # its id is new: drawn by the workload
         if isinstance(result, Accepted):
             report.accepted[request.verb] += 1
             report.events += 0 if result.duplicate else len(result.events)

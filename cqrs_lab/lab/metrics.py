@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+TIMINGS = frozenset({"cpu_seconds", "command_cpu_seconds", "query_cpu_seconds"})
+"""Keys of real (CPU or wall) time in outcomes and reports: they differ run to run."""
 
 
 @dataclass(slots=True)
@@ -55,3 +60,12 @@ class LabMetrics:
             "query_cpu_seconds": self.query_cpu.to_json(),
             "query_wait_seconds": self.query_wait.to_json(),
         }
+
+
+def without_timings(data: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` without its TIMINGS keys, at any depth: what a seeded run repeats exactly."""
+    return {
+        key: without_timings(value) if isinstance(value, Mapping) else value
+        for key, value in data.items()
+        if key not in TIMINGS
+    }

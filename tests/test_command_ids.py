@@ -1,0 +1,75 @@
+"""Command ids come from the lab's seed, yet stay unique on a database two labs share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cqrs_lab.lab import Lab
+from cqrs_lab.lab.ids import CommandIds
+from tests.lab_helpers import SHOP_SETUP, new_lab, run
+from tests.robust_helpers import check_store
+
+SCRIPT = SHOP_SETUP + "restock mug 5\nadd-to-cart alice mug 1\nplace-order alice\npay last"
+LOAD = "load 20/s for 3s\nsettle"
+
+
+def command_ids(lab: Lab) -> list[str]:
+    return [event.metadata.command_id for event in lab.store.read_all()]
+
+
+def test_the_same_seed_draws_the_same_uuid_shaped_ids() -> None:
+    first, second, other = CommandIds(7), CommandIds(7), CommandIds(8)
+    drawn = [first.new() for _ in range(3)]
+    assert drawn == [second.new() for _ in range(3)]
+    assert drawn != [other.new() for _ in range(3)]
+    assert all(len(command_id) == 32 and command_id[12] == "4" for command_id in drawn)
+
+
+def test_a_seeded_lab_records_the_same_ids_every_run() -> None:
+    ids = []
+    for _ in range(2):
+        lab = new_lab(seed=5)
+        run(lab, SCRIPT + "\nrace restock mug 1 ; restock tea 1")
+        ids.append(command_ids(lab))
+    assert ids[0] == ids[1]
+    assert len(ids[0]) == 12  # 10 commands; the order placed records 3 events under one id
+    assert len(set(ids[0])) == 10
+
+
+def test_reset_and_seed_start_the_sequence_again() -> None:
+    lab = new_lab(seed=5)
+    run(lab, SCRIPT)
+    before = command_ids(lab)
+    run(lab, "reset\n" + SCRIPT)
+    assert command_ids(lab) == before
+    run(lab, "reset\nseed 6\n" + SCRIPT)
+    assert set(command_ids(lab)).isdisjoint(before)
+
+
+def test_two_labs_with_one_seed_on_one_database_both_record_everything(tmp_path: Path) -> None:
+    db = tmp_path / "lab.db"
+    first, second = new_lab(seed=3, db=str(db)), new_lab(seed=3, db=str(db))
+    run(first, SCRIPT.replace("alice", "carol").replace("bob", "dave"))
+    outcomes = run(second, "restock mug 5\nrestock tea 5\nadd-to-cart carol mug 1")
+    assert all(outcome.ok and "already handled" not in outcome.message for outcome in outcomes)
+    assert second.command_ids.salted and not first.command_ids.salted
+    run(first, "restock mug 1")  # the first lab now meets the second's ids in turn
+    catalog = first.query("catalog", crud=True).rows.as_dicts()
+    assert {row["sku"]: row["available"] for row in catalog}["mug"] == 10 + 5 - 1 + 5 + 1
+    first.close()
+    second.close()
+    check_store(db)
+
+
+def test_a_second_run_with_the_seed_on_the_same_file_writes_anew(tmp_path: Path) -> None:
+    db = str(tmp_path / "lab.db")
+    lab = new_lab(seed=3, db=db)
+    run(lab, SHOP_SETUP + LOAD)
+    head = lab.store.head()
+    lab.close()
+    lab = new_lab(seed=3, db=db)
+    run(lab, "restock mug 1\nrace restock mug 1 ; restock tea 1\n" + LOAD)
+    assert lab.store.head() > head + 3
+    assert lab.metrics.accepted["restock"] >= 3
+    lab.close()
+    check_store(Path(db))
