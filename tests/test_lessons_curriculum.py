@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from cqrs_lab.lessons import Lesson, lessons_dir, load_lessons, read_lesson, validate_lesson
+from cqrs_lab.lessons import Lesson, load_lessons, read_lesson, shipped_course, validate_lesson
 from cqrs_lab.lessons.goals import leaves
 from cqrs_lab.script import Seed, parse_line
 
-FOLDER = lessons_dir()
+FOLDER = shipped_course()
 SHIPPED = load_lessons([FOLDER])
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cqrs_lab.lessons import LessonError, lessons_dir, load_lessons, read_lesson
+from cqrs_lab.lessons import LessonError, load_lessons, read_lesson
 from cqrs_lab.lessons.goals import EventSeen, Group, Lag
 from cqrs_lab.lessons.loader import parse_lesson
 from tests.lesson_helpers import STEP, lesson_text, write_lesson
@@ -190,12 +190,3 @@ ONLY_COMMENTS = STEP.replace("add-to-cart alice mug 1\nplace-order alice\n", "# 
 def test_empty_step_fields_are_refused(tmp_path: Path, steps: str, message: str) -> None:
     path = write_lesson(tmp_path, steps=steps)
     assert problems(path) == [f"{path}: step 1 ('Place it'): {message}"]
-
-
-def test_the_lessons_folder_comes_from_the_environment_or_the_repository(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("CQRS_LAB_LESSONS", str(tmp_path))
-    assert lessons_dir() == tmp_path
-    monkeypatch.delenv("CQRS_LAB_LESSONS")
-    assert lessons_dir() == Path(__file__).resolve().parents[1] / "lessons"

@@ -1,4 +1,7 @@
-"""`cqrs-lab demo FILE`: play a scripted demo for a projector.
+"""`cqrs-lab demo NAME|FILE`: play a scripted demo for a projector; `--list` names them.
+
+NAME is a demo shipped with the course (`01-stale-read-after-an-order`, `.lab` optional)
+or in the `demos/` folder of an extra lesson folder; FILE is any demo script on disk.
 
 A demo is a lab script that may also say things (`say "text"`: a large caption) and wait
 for the presenter (`wait-key`: space, `.` or PageDown, the keys presenter clickers send).
@@ -12,6 +15,7 @@ import argparse
 import sys
 import textwrap
 from collections.abc import Callable
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +29,13 @@ CAPTION_WIDTH = 76
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, help="the demo script (e.g. lessons/demos/*.lab)")
+    parser.add_argument(
+        "demo",
+        nargs="?",
+        metavar="NAME|FILE",
+        help="a shipped demo's name (see --list), or a demo script's file",
+    )
+    parser.add_argument("--list", action="store_true", help="list the demos and stop")
     parser.add_argument(
         "--headless",
         action="store_true",
@@ -35,9 +45,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    text = read_demo(args.file)
-    if text is None:
+    if args.list:
+        return list_demos()
+    if not args.demo:
+        print("cqrs-lab demo: name a demo or a file (`cqrs-lab demo --list`)", file=sys.stderr)
         return 2
+    found = read_named(args.demo)
+    if found is None:
+        return 2
+    title, text = found
     lab = open_lab(args, real_time=not args.headless, db_default=":memory:")
     if lab is None:
         return 2
@@ -47,25 +63,72 @@ def main(args: argparse.Namespace) -> int:
         else:
             from cqrs_lab.tui.demo_player import DemoApp  # Textual loads only for the screen
 
-            DemoApp(lab, text.splitlines(), title=args.file.name).run()
+            DemoApp(lab, text.splitlines(), title=title).run()
     finally:
         lab.close()
     return 0
 
 
-def read_demo(path: Path) -> str | None:
+def list_demos() -> int:
+    """Each demo's name and title; those of an extra folder say which."""
+    from cqrs_lab.lessons.demos import demo_title, find_demos
+    from cqrs_lab.lessons.sources import SHIPPED
+
+    demos = find_demos()
+    if not demos:
+        print("cqrs-lab demo: no demos found", file=sys.stderr)
+        return 2
+    for demo in demos:
+        try:
+            title = demo_title(demo.read())
+        except (OSError, UnicodeDecodeError) as error:
+            title = f"(cannot read it: {error})"
+        print(f"{demo.name:<34} {title}")
+        if demo.folder.origin != SHIPPED:
+            print(f"{'':<34} from {demo.folder.label}")
+    return 0
+
+
+def read_named(name: str) -> tuple[str, str] | None:
+    """(title, text) of the demo file or the demo called `name`; None (said why) if none."""
+    from cqrs_lab.lessons.demos import close_names, find_demo, find_demos
+
+    path = Path(name).expanduser()
+    if path.is_file():
+        text = read_demo(path)
+        return None if text is None else (path.name, text)
+    demos = find_demos()
+    demo = find_demo(demos, path.name)
+    if demo is None:
+        guess = close_names(demos, path.name)
+        suggestion = f" — did you mean '{guess[0]}'?" if guess else ""
+        known = ", ".join(demo.name for demo in demos) or "none"
+        print(
+            f"cqrs-lab demo: no demo or file '{name}'{suggestion}\n"
+            f"  demos: {known} (cqrs-lab demo --list)",
+            file=sys.stderr,
+        )
+        return None
+    if path.name != name:  # a path to no file, named like a demo: the old way to name one
+        print(f"note: no file {name}: playing the demo {demo.name}", file=sys.stderr)
+    text = read_demo(demo.file, demo.name)
+    return None if text is None else (demo.name, text)
+
+
+def read_demo(file: Traversable, name: str | None = None) -> str | None:
     """The demo's text, checked line by line before anything runs; None (said why) if bad."""
     from cqrs_lab.script import ScriptErrors, parse_script
 
+    name = name or str(file)
     try:
-        text = path.read_text("utf-8")
+        text = file.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        print(f"cqrs-lab demo: cannot read {path}: {error}", file=sys.stderr)
+        print(f"cqrs-lab demo: cannot read {name}: {error}", file=sys.stderr)
         return None
     try:
         parse_script(text)
     except ScriptErrors as errors:
-        print(f"cqrs-lab demo: {path}: nothing was played:", file=sys.stderr)
+        print(f"cqrs-lab demo: {name}: nothing was played:", file=sys.stderr)
         for error in errors.errors:
             print(f"  {error}", file=sys.stderr)
         return None

@@ -32,9 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from cqrs_lab.lessons import lessons_dir, load_lessons
+    from cqrs_lab.lessons import load_course
 
-    loaded = load_lessons([lessons_dir()])
+    loaded = load_course().loaded  # the shipped course and the extra folders
     lesson = find_lesson(loaded.lessons, args.lesson_id)
     if lesson is None:
         print(f"cqrs-lab lesson: {not_found(loaded, args.lesson_id)}", file=sys.stderr)
@@ -62,5 +62,5 @@ def not_found(loaded: LoadResult, wanted: str) -> str:
     prefixed = [name for name in ids if name.startswith(wanted) or wanted in name]
     guess = close or prefixed[:1]
     suggestion = f" — did you mean '{guess[0]}'?" if guess else ""
-    known = ", ".join(ids) if ids else "none (check $CQRS_LAB_LESSONS)"
+    known = ", ".join(ids) if ids else "none (see `cqrs-lab lessons list`)"
     return f"no lesson '{wanted}'{suggestion}\n  lessons: {known}"

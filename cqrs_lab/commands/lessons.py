@@ -1,5 +1,8 @@
 """`cqrs-lab lessons list|validate [PATH...]`: the curriculum, headless.
 
+Without PATHs: the course shipped in the package, then the extra folders of
+$CQRS_LAB_LESSONS and the config file; `list` shows each folder with its lessons.
+
 Exit status: 0 all good; 1 a lesson has problems (it does not load, or a solution does not
 meet its goal); 2 no lesson files were found.
 """
@@ -13,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cqrs_lab.lessons import Lesson, LessonProblem
+    from cqrs_lab.lessons import Course, Lesson, LessonProblem
 
 HELP = "list the lessons, or validate them by playing every solution headless"
 
@@ -30,17 +33,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             nargs="*",
             type=Path,
             metavar="PATH",
-            help="lesson files or folders (default: the lessons folder)",
+            help="lesson files or folders (default: the shipped course and the extra folders)",
         )
 
 
 def main(args: argparse.Namespace) -> int:
-    from cqrs_lab.lessons import lessons_dir, load_lessons
+    from cqrs_lab.lessons.sources import given_folders, load_course
 
-    paths = getattr(args, "paths", None) or [lessons_dir()]
-    loaded = load_lessons(paths)
+    paths = getattr(args, "paths", None)
+    course = load_course(given_folders(paths) if paths else None)
+    if course.note:
+        print(f"note: {course.note}", file=sys.stderr)
+    loaded = course.loaded
     if not loaded.lessons and not loaded.problems:
-        where = ", ".join(str(path) for path in paths)
+        where = ", ".join(str(folder.root) for folder in course.folders)
         print(f"cqrs-lab lessons: no lesson files in {where}", file=sys.stderr)
         return 2
     for problem in loaded.problems:
@@ -52,7 +58,7 @@ def main(args: argparse.Namespace) -> int:
         verdict = "all goals met" if not bad else f"{bad} with problems"
         print(f"{_count(checked, 'lesson')} checked: {verdict}")
         return 1 if bad else 0
-    _list(loaded.lessons)
+    _list(course)
     return 1 if loaded.problems else 0
 
 
@@ -74,17 +80,20 @@ def _files_with_problems(problems: Sequence[LessonProblem]) -> int:
     return len({problem.path for problem in problems})
 
 
-def _list(lessons: Sequence[Lesson]) -> None:
+def _list(course: Course) -> None:
+    """Each folder (`shipped: …`, then the extra ones) with its lessons and your progress."""
     from cqrs_lab.lessons import Progress
 
     progress = Progress.load()
     if progress.notice:
         print(f"note: {progress.notice}", file=sys.stderr)
-    for lesson in lessons:
-        status = progress.status(lesson)
-        steps = _count(len(lesson.steps), "step")
-        print(f"{lesson.id:<34} {status:<8} {steps:<9} {lesson.title}")
-        print(f"{'':<34} {lesson.summary}")
+    for number, (label, lessons) in enumerate(course.by_folder()):
+        print(("\n" if number else "") + label)
+        for lesson in lessons:
+            status = progress.status(lesson)
+            steps = _count(len(lesson.steps), "step")
+            print(f"{lesson.id:<34} {status:<8} {steps:<9} {lesson.title}")
+            print(f"{'':<34} {lesson.summary}")
 
 
 def _count(number: int, noun: str) -> str:

@@ -1,7 +1,9 @@
 """Reading lesson files: TOML front matter between `+++` lines, then a Markdown introduction.
 
 Every problem becomes a `LessonProblem` that names the file, the step (counted from 1, with
-its title) and the field, so an instructor can fix a lesson without reading code.
+its title) and the field, so an instructor can fix a lesson without reading code. Files and
+folders are read as `Traversable`s, so the course shipped inside the package (read through
+importlib.resources) loads like a folder on disk.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +63,16 @@ class LoadResult:
     problems: tuple[LessonProblem, ...]
 
 
-def read_lesson(path: Path) -> Lesson:
+def where(item: Traversable) -> Path:
+    """A file's path, to name it in messages (a resource in an archive gets one too)."""
+    return item if isinstance(item, Path) else Path(str(item))
+
+
+def read_lesson(file: Traversable) -> Lesson:
     """Load one lesson file; raise LessonError naming every problem."""
+    path = where(file)
     try:
-        text = path.read_text("utf-8")
+        text = file.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise LessonError([LessonProblem(path, f"cannot read the file: {error}")]) from None
     return parse_lesson(text, path)
@@ -180,30 +189,37 @@ def _raw_title(data: dict[str, Any], index: int) -> str | None:
     return None
 
 
-def lesson_files(paths: Iterable[Path]) -> list[Path]:
+def lesson_files(paths: Iterable[Traversable]) -> list[Traversable]:
     """The lesson files among `paths`: files as given, and every *.md in a directory except
-    its README.md."""
-    files: list[Path] = []
+    its README.md (and hidden files)."""
+    files: list[Traversable] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.glob("*.md") if p.name != README))
+            found = [item for item in path.iterdir() if _is_lesson_file(item)]
+            files.extend(sorted(found, key=lambda item: item.name))
         else:
             files.append(path)
     return files
 
 
-def load_lessons(paths: Iterable[Path]) -> LoadResult:
+def _is_lesson_file(item: Traversable) -> bool:
+    name = item.name
+    return name.endswith(".md") and name != README and not name.startswith(".") and item.is_file()
+
+
+def load_lessons(paths: Iterable[Traversable]) -> LoadResult:
     """Every lesson that loads, and every problem of those that do not (a missing path or a
     second lesson with the same id is a problem too)."""
     lessons: list[Lesson] = []
     problems: list[LessonProblem] = []
     seen: dict[str, Path] = {}
-    for path in lesson_files(paths):
-        if not path.exists():
+    for file in _files(paths, problems):
+        path = where(file)
+        if not file.is_file():
             problems.append(LessonProblem(path, "no such file or directory"))
             continue
         try:
-            lesson = read_lesson(path)
+            lesson = read_lesson(file)
         except LessonError as error:
             problems.extend(error.problems)
             continue
@@ -215,3 +231,14 @@ def load_lessons(paths: Iterable[Path]) -> LoadResult:
         lessons.append(lesson)
     lessons.sort(key=lambda lesson: (lesson.order, lesson.id))
     return LoadResult(tuple(lessons), tuple(problems))
+
+
+def _files(paths: Iterable[Traversable], problems: list[LessonProblem]) -> list[Traversable]:
+    """`lesson_files`, with a folder that cannot be listed noted as a problem."""
+    files: list[Traversable] = []
+    for path in paths:
+        try:
+            files.extend(lesson_files([path]))
+        except OSError as error:
+            problems.append(LessonProblem(where(path), f"cannot read the folder: {error}"))
+    return files

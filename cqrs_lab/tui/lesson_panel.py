@@ -27,8 +27,7 @@ from cqrs_lab.lessons import (
     LoadResult,
     Progress,
     StepMark,
-    lessons_dir,
-    load_lessons,
+    load_course,
 )
 from cqrs_lab.tui.command_bar import CommandBar
 from cqrs_lab.tui.screens.confirm import ConfirmScreen
@@ -127,9 +126,9 @@ class LessonPanel(Vertical):
 
     @property
     def catalog(self) -> LoadResult:
-        """Every lesson in the lessons folder, loaded once."""
+        """Every lesson (the shipped course and the extra folders), loaded once."""
         if self._catalog is None:
-            self._catalog = load_lessons([lessons_dir()])
+            self._catalog = load_course().loaded
         return self._catalog
 
     @property

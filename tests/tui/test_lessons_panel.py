@@ -13,7 +13,7 @@ from textual.widgets import OptionList, Static
 
 from cqrs_lab import cli
 from cqrs_lab.lab import Lab
-from cqrs_lab.lessons import Lesson, LessonStatus, Progress, StepMark, lessons_dir, load_lessons
+from cqrs_lab.lessons import Lesson, LessonStatus, Progress, StepMark, load_lessons, shipped_course
 from cqrs_lab.sim.clock import ScaledClock
 from cqrs_lab.tui.app import LabApp
 from cqrs_lab.tui.forms import CommandForm
@@ -42,7 +42,7 @@ def fresh_lab() -> Iterator[Lab]:
 
 
 def lesson(lesson_id: str = LESSON) -> Lesson:
-    return next(item for item in load_lessons([lessons_dir()]).lessons if item.id == lesson_id)
+    return next(item for item in load_lessons([shipped_course()]).lessons if item.id == lesson_id)
 
 
 def shown(app: LabApp, selector: str) -> str:

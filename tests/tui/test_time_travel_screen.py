@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import Input, Select, Static
 
 from cqrs_lab.lab import Lab
-from cqrs_lab.lessons import lessons_dir, load_lessons
+from cqrs_lab.lessons import load_lessons, shipped_course
 from cqrs_lab.sim.clock import ScaledClock
 from cqrs_lab.tui.app import LabApp
 from cqrs_lab.tui.palette import lab_actions
@@ -155,7 +155,7 @@ async def test_no_fork_while_a_lesson_is_open(
     lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CQRS_LAB_DATA_DIR", str(tmp_path))  # lesson progress goes here
-    first = load_lessons([lessons_dir()]).lessons[0]
+    first = load_lessons([shipped_course()]).lessons[0]
     app = LabApp(lab, lesson=first)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
