@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 from collections.abc import Sequence
+from importlib import metadata
 from types import ModuleType
 
 from cqrs_lab.commands.options import add_lab_options
@@ -24,6 +25,7 @@ SUBCOMMANDS = (
     "serve",
     "demo",
     "replay",
+    "config",
 )
 DEFAULT = "tui"
 
@@ -44,10 +46,19 @@ def _available() -> list[str]:
     return found
 
 
+def _version() -> str:
+    """The installed package's version (pyproject.toml is its one source)."""
+    try:
+        return metadata.version("cqrs-lab")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cqrs-lab", description="A terminal lab for learning CQRS and eventual consistency."
     )
+    parser.add_argument("--version", action="version", version=f"cqrs-lab {_version()}")
     add_lab_options(parser, top_level=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _available():

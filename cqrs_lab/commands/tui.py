@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from cqrs_lab.commands.options import add_lab_options, open_lab
+from cqrs_lab.config import Config, load_config
 
 if TYPE_CHECKING:
     from cqrs_lab.lab import Lab
@@ -27,19 +28,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    app = lab_app(args)
+    config = load_config()
+    app = lab_app(args, db_default=config.db, config=config)
     app.run()
     return app.return_code or 0
 
 
 def lab_app(
-    args: argparse.Namespace, *, lesson: Lesson | None = None, db_default: str | None = None
+    args: argparse.Namespace,
+    *,
+    lesson: Lesson | None = None,
+    db_default: str | None = None,
+    config: Config | None = None,
 ) -> LabApp:
     """The lab screen on the lab the options name (`db_default` when they name none),
-    opened after the first frame; the app closes it."""
+    opened after the first frame; the app closes it. `config`: the user's config file's
+    settings (read here when not given)."""
     from cqrs_lab.tui.app import LabApp  # Textual loads only for the screen
 
-    return LabApp(opener=lab_opener(args, db_default), lesson=lesson)
+    return LabApp(
+        opener=lab_opener(args, db_default), lesson=lesson, config=config or load_config()
+    )
 
 
 def lab_opener(args: argparse.Namespace, db_default: str | None = None) -> Callable[[], Lab]:

@@ -34,7 +34,18 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
 
+from cqrs_lab.config import Config, load_config
 from cqrs_lab.tui.caption import Caption
+from cqrs_lab.tui.settings import (
+    apply_app_settings,
+    apply_keymap,
+    apply_lab_settings,
+    save_theme_choice,
+    screenshot_folder,
+)
+from cqrs_lab.tui.settings import (
+    default_opener as _default_opener,
+)
 
 if TYPE_CHECKING:
     # Bound at run time by `load_lab_modules`, after the first frame.
@@ -226,12 +237,22 @@ class LabApp(App[None]):
         opener: Callable[[], Lab] | None = None,
         refresh_hz: float = REFRESH_HZ,
         lesson: Lesson | None = None,
+        config: Config | None = None,
     ) -> None:
         """On `lab` (which the caller opens and closes), or on the lab `opener` returns after
-        the first frame (the app closes that one; it raises `LabUnavailable` if it cannot)."""
-        if (lab is None) == (opener is None):
-            raise ValueError("give the lab screen a lab or an opener (one of them)")
+        the first frame (the app closes that one; it raises `LabUnavailable` if it cannot).
+        With neither (`textual run --dev cqrs_lab.tui.app:LabApp`), on the lab `cqrs-lab`
+        would open, with the user's config file.
+
+        `config` gives the theme, keymap, speed, latencies and screenshot folder; without
+        one the app uses no config file at all (tests)."""
+        if lab is not None and opener is not None:
+            raise ValueError("give the lab screen a lab or an opener, not both")
+        if lab is None and opener is None:
+            config = config or load_config()
+            opener = _default_opener(config)
         super().__init__()
+        self.config = config or Config()
         self.opener = opener
         self._opened: Lab | None = None  # the lab the opener gave: the app closes it
         self.ready = False
@@ -261,6 +282,7 @@ class LabApp(App[None]):
         self.fork_clock: Callable[[], Clock] = _scaled_clock
         """The clock a fork runs on (tests give one on a fake wall)."""
         self._forks: list[Lab] = []
+        self._settings_problems: list[str] = []
         if lab is not None:
             load_lab_modules()
             self._adopt(lab)
@@ -270,6 +292,14 @@ class LabApp(App[None]):
         self.lab = lab
         self.vocabulary = Vocabulary()
         self._bind_lesson_keys()
+        binding_ids = {
+            binding.id
+            for bindings in self._bindings.key_to_bindings.values()
+            for binding in bindings
+            if binding.id
+        }
+        self._settings_problems += apply_keymap(self, self.config, binding_ids)
+        self._settings_problems += apply_lab_settings(lab, self.config)
         self.ready = True
 
     def _bind_lesson_keys(self) -> None:
@@ -346,6 +376,8 @@ class LabApp(App[None]):
 
     def on_mount(self) -> None:
         self._main = self.screen
+        self._settings_problems += apply_app_settings(self, self.config)
+        self._say_settings_problems()
         if self.ready:
             self._start()
         else:
@@ -394,6 +426,7 @@ class LabApp(App[None]):
             self.set_focus(bar)
         # After the focus event, which selects all the text (a key would replace it).
         bar.call_later(bar.insert_text_at_cursor, early.value)
+        self._say_settings_problems()
         lines, self._early_lines = self._early_lines, []
         for line in lines:
             self.bar.history.add(line)
@@ -880,6 +913,25 @@ class LabApp(App[None]):
         self.push_screen(ConfirmScreen(question, yes="Reset"), answered)
 
     # -- keys -----------------------------------------------------------------------
+
+    def _say_settings_problems(self) -> None:
+        """What in the config file could not be used, once, as notifications."""
+        for problem in self._settings_problems:
+            self.notify(problem, title="config file", severity="warning", timeout=12)
+        self._settings_problems = []
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme chosen in the app (ctrl+p → Theme) is kept for the next start."""
+        if self.is_mounted and (problem := save_theme_choice(self.config, theme)):
+            self.notify(problem, severity="warning")
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """The palette's Screenshot: into the screenshot folder, created if need be (the
+        browser downloads it when served)."""
+        folder = path or screenshot_folder(self.config)
+        return super().deliver_screenshot(filename, folder, time_format)
 
     def set_keymap(self, keymap: Keymap) -> None:
         self.keymap = dict(keymap)

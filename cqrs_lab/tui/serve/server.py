@@ -28,7 +28,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from textual_serve.server import Server, to_int
 
-from cqrs_lab.environment import DATA_DIR_ENV, VISITOR_ENV
+from cqrs_lab.environment import CONFIG_ENV, DATA_DIR_ENV, VISITOR_ENV
 from cqrs_lab.tui.serve.starter import WarmStarter
 from cqrs_lab.tui.serve.visitor import VisitorService
 
@@ -144,7 +144,8 @@ class LabServer(Server):
 
     def _visitor_env(self) -> dict[str, str]:
         folder = tempfile.mkdtemp(prefix=f"visitor-{next(self._numbers)}-", dir=self.visitors_dir)
-        env = {DATA_DIR_ENV: folder}
+        # Their own config file too: a theme a visitor picks is saved there, not in yours.
+        env = {DATA_DIR_ENV: folder, CONFIG_ENV: str(Path(folder) / "config.toml")}
         if self.shared_db:
             env[VISITOR_ENV] = "1"
         return env
