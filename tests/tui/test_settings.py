@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from textual.widgets._footer import FooterKey
 
 from cqrs_lab.config import Config, load_config
