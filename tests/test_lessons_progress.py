@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cqrs_lab.lessons import LessonStatus, Progress, StepMark, read_lesson
-from cqrs_lab.lessons.progress import PROGRESS_FILE, default_path
+from cqrs_lab.lessons.progress import PROGRESS_FILE, default_path, lock_path
 from tests.lesson_helpers import STEP, write_lesson
 
 
@@ -29,7 +29,8 @@ def test_progress_survives_a_restart(tmp_path: Path) -> None:
         "1": "solved",
         "2": "shown",
     }
-    assert [p.name for p in tmp_path.iterdir()] == ["progress.json"]  # no temporary left
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [lock_path(path).name, "progress.json"]  # no temporary left
 
 
 def test_solved_is_never_downgraded_to_shown(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ Per lesson: each step solved (the learner met the goal) or shown ("show me" play
 solution), and the step the learner is on. Writes are atomic (a temporary file, then
 `os.replace`), so a crash never leaves half a file. A damaged file is moved aside with a
 clear notice and progress starts afresh; nothing here raises for a bad file or a full disk.
+Two labs on one data folder (two terminals, say) keep each other's progress: every change
+takes a lock beside the file, re-reads it and applies itself to what is there.
 """
 
 from __future__ import annotations
@@ -12,9 +14,15 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: saves there are atomic, but not merged
+    fcntl = None  # type: ignore[assignment]
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -108,20 +116,38 @@ class Progress:
 
     def record(self, lesson_id: str, index: int, mark: StepMark) -> None:
         """Note step `index` (from 0) as solved or shown; solved is never downgraded."""
-        record = self._data.lessons.setdefault(lesson_id, _LessonRecord())
-        if record.steps.get(index + 1) is not StepMark.SOLVED:
-            record.steps[index + 1] = mark
-        self.save()
+
+        def edit(data: _ProgressFile) -> None:
+            record = data.lessons.setdefault(lesson_id, _LessonRecord())
+            if record.steps.get(index + 1) is not StepMark.SOLVED:
+                record.steps[index + 1] = mark
+
+        self._change(edit)
 
     def set_current(self, lesson_id: str, index: int) -> None:
-        record = self._data.lessons.setdefault(lesson_id, _LessonRecord())
-        record.current = index + 1
-        self.save()
+        def edit(data: _ProgressFile) -> None:
+            data.lessons.setdefault(lesson_id, _LessonRecord()).current = index + 1
+
+        self._change(edit)
 
     def forget(self, lesson_id: str) -> None:
         """Start a lesson over."""
-        if self._data.lessons.pop(lesson_id, None) is not None:
-            self.save()
+        if lesson_id in self._data.lessons:
+            self._change(lambda data: data.lessons.pop(lesson_id, None))
+
+    def _change(self, edit: Callable[[_ProgressFile], object]) -> None:
+        """Apply `edit` here, then to the file as it is now, under a lock: another lab on the
+        same data folder may have saved since we read it, and its progress is kept."""
+        edit(self._data)
+        try:
+            with _locked(self.path):
+                fresh = _read_valid(self.path)
+                if fresh is not None:
+                    edit(fresh)
+                    self._data = fresh
+                self.save()
+        except OSError as error:
+            self.notice = f"could not save your lesson progress to {self.path}: {error}"
 
     def save(self) -> bool:
         """Write the file atomically; on failure keep going and set `notice`."""
@@ -142,6 +168,33 @@ class Progress:
             self.notice = f"could not save your lesson progress to {self.path}: {error}"
             return False
         return True
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file beside the progress file (kept: removing it would race another lab)."""
+    return path.with_name(f".{path.name}.lock")
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock beside `path` for a read-change-write (where the system has one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path(path), "a") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _read_valid(path: Path) -> _ProgressFile | None:
+    """The file's progress now, or None if it is missing or cannot be used as it is."""
+    try:
+        return _ProgressFile.model_validate(json.loads(path.read_text("utf-8")))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValidationError):
+        return None
 
 
 def _unreadable(path: Path, error: Exception) -> str:
