@@ -29,13 +29,6 @@ DEMO_NAMES = sorted(path.stem for path in (ROOT / "lessons" / "demos").glob("*.l
 STALE_READ = "01-stale-read-after-an-order"
 
 
-@pytest.fixture(autouse=True)
-def no_extra_folders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Only what a test names: no $CQRS_LAB_LESSONS, and a config file that is not there."""
-    monkeypatch.delenv("CQRS_LAB_LESSONS", raising=False)
-    monkeypatch.setenv("CQRS_LAB_CONFIG", str(tmp_path / "no-config.toml"))
-
-
 def config_with(monkeypatch: pytest.MonkeyPatch, *folders: Path, problem: str | None = None):
     """The config file's `lessons` list, as `load_config()` returns it."""
     config = SimpleNamespace(lesson_folders=tuple(folders), problem=problem)
