@@ -19,9 +19,11 @@ import pytest
 
 from cqrs_lab.cli import main as cli_main
 from cqrs_lab.commands import lesson as lesson_command
+from cqrs_lab.commands.output import BROKEN_PIPE_STATUS
 from cqrs_lab.lessons import LessonFolder, load_course, load_lessons, shipped_course
 from cqrs_lab.lessons.demos import demo_title, find_demo, find_demos
 from tests.lesson_helpers import lesson_text, write_lesson
+from tests.robust_helpers import cqrs_lab_command
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON_IDS = sorted(path.stem for path in (ROOT / "lessons").glob("[0-9]*.md"))
@@ -222,6 +224,23 @@ def test_demo_list_names_each_demo_with_its_title(
     assert lines[mine + 1].strip() == f"from $CQRS_LAB_LESSONS: {tmp_path}"
     demo = find_demo(find_demos(), STALE_READ)
     assert demo is not None and demo.folder.origin == "shipped"
+
+
+def test_a_headless_demo_into_a_pipe_closed_early_ends_quietly(tmp_path: Path) -> None:
+    """`cqrs-lab demo NAME --headless | head -1`."""
+    demo = write_demo(tmp_path, "long", 'say "a caption long enough to fill a pipe"\n' * 3000)
+    child = subprocess.Popen(
+        cqrs_lab_command("demo", str(demo), "--headless"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    first = child.stdout.readline()
+    child.stdout.close()
+    errors = child.stderr.read().decode()
+    assert first.startswith("┏".encode())
+    assert errors == ""
+    assert child.wait(timeout=60) == BROKEN_PIPE_STATUS
 
 
 # -- the wheel --------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cqrs_lab.commands.options import add_lab_options, open_lab
+from cqrs_lab.commands.output import quiet_broken_pipe
 
 if TYPE_CHECKING:
     from cqrs_lab.lab import Lab, Outcome
@@ -44,6 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_lab_options(parser)
 
 
+@quiet_broken_pipe
 def main(args: argparse.Namespace) -> int:
     if args.list:
         return list_demos()
