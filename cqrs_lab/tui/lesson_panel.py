@@ -29,6 +29,7 @@ from cqrs_lab.lessons import (
     StepMark,
     load_course,
 )
+from cqrs_lab.script import mask_secrets
 from cqrs_lab.tui.command_bar import CommandBar
 from cqrs_lab.tui.screens.confirm import ConfirmScreen
 from cqrs_lab.tui.screens.lessons import LessonsScreen
@@ -433,9 +434,14 @@ class LessonPanel(Vertical):
                 )
         if self.played or self.to_play:
             parts.append(Content.styled("Show me (this step counts as shown):", "bold"))
-            played = [Content.assemble(("✓ played ", "$text-success"), x) for x in self.played]
+            # Shown masked like every line a person sees: a solution may register a user.
+            played = [
+                Content.assemble(("✓ played ", "$text-success"), mask_secrets(x))
+                for x in self.played
+            ]
             waiting = [
-                Content.assemble(("… next   ", "$foreground-muted"), x) for x in self.to_play
+                Content.assemble(("… next   ", "$foreground-muted"), mask_secrets(x))
+                for x in self.to_play
             ]
             parts += played + waiting
         help_ = self.query_one("#lesson-help", Static)

@@ -316,3 +316,18 @@ def test_cqrs_lab_lesson_opens_the_screen_with_the_lesson(
     assert "no lesson '04-eventual-consistensy'" in error
     assert f"did you mean '{LESSON}'?" in error
     assert len(opened) == 2
+
+
+async def test_show_me_never_shows_a_password_it_plays(lab: Lab) -> None:
+    app = LabApp(lab, lesson=lesson("01-commands-and-queries"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        solution = app.lesson.run.step.solution
+        register = next(line for line in solution if line.startswith("register "))
+        password = register.split()[-1]
+        await pilot.press("f3")
+        await pilot.pause()
+        help_text = shown(app, "#lesson-help")
+        assert "register" in help_text
+        assert password not in help_text
+        assert password not in app.export_screenshot()
