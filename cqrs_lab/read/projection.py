@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from cqrs_lab.read.mirror import MirroredTable
 from cqrs_lab.shop.events import EVENT_TYPES, Event, event_from_data
 from cqrs_lab.store.event_store import RecordedEvent
+from cqrs_lab.store.records import POSITION_TYPE
 
 
 class ProjectionCheckpoint(SQLModel, table=True):
@@ -19,7 +20,7 @@ class ProjectionCheckpoint(SQLModel, table=True):
 
     __tablename__ = "projection_checkpoints"
     name: str = Field(primary_key=True)
-    position: int = 0
+    position: int = Field(default=0, sa_type=POSITION_TYPE)
 
 
 class Projection(ABC):

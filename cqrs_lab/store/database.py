@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event, insert, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
@@ -82,10 +82,24 @@ def make_engine(db: str | None = None, *, busy_timeout_ms: int = DEFAULT_BUSY_TI
             url = make_url(db)
         else:
             url = URL.create("sqlite", database=str(Path(db).expanduser()))
-        engine = create_engine(url, execution_options=options)
+        engine = create_engine(
+            url, execution_options=options, **_server_options(url, busy_timeout_ms)
+        )
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, busy_timeout_ms, wal=sqlite_file(engine) is not None)
     return engine
+
+
+def _server_options(url: URL, busy_timeout_ms: int) -> dict[str, Any]:
+    """PostgreSQL: ping a pooled connection before use (a restarted server or a dropped
+    connection is replaced, not reported), and wait for the writers' lock no longer than
+    the busy timeout, as SQLite does."""
+    if url.get_backend_name() != "postgresql":
+        return {}
+    connect_args: dict[str, Any] = {"connect_timeout": 5}
+    if url.get_driver_name() in ("psycopg", "psycopg2"):
+        connect_args["options"] = f"-c lock_timeout={int(busy_timeout_ms)}"
+    return {"pool_pre_ping": True, "connect_args": connect_args}
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int, *, wal: bool) -> None:
@@ -225,6 +239,7 @@ def _prepare(store: EventStore) -> None:
             if int(version) > SCHEMA_VERSION:
                 raise FutureSchema(store.where, int(version), SCHEMA_VERSION)
             store.create_schema(connection=conn)
+            _widen_positions(conn)
         elif tables:
             raise ForeignDatabase(store.where, tables)
         else:
@@ -236,6 +251,22 @@ def _prepare(store: EventStore) -> None:
                     {"key": "schema_version", "value": str(SCHEMA_VERSION)},
                 ],
             )
+
+
+_WIDEN = (("events", "position"), ("projection_checkpoints", "position"))
+
+
+def _widen_positions(conn: Connection) -> None:
+    """PostgreSQL databases made before positions were BIGINT get them widened (once)."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table, column in _WIDEN:
+        kind = conn.exec_driver_sql(
+            "SELECT data_type FROM information_schema.columns WHERE table_schema ="
+            f" current_schema() AND table_name = '{table}' AND column_name = '{column}'"
+        ).scalar()
+        if kind == "integer":
+            conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE BIGINT")
 
 
 def _moved_aside(error: CorruptDatabase, path: Path) -> CorruptDatabase:

@@ -126,22 +126,38 @@ _BY_COMMAND = (
 )
 _HEAD = select(func.max(_c.position))
 _INSERT = insert(EVENTS).returning(_c.position, sort_by_parameter_order=True)
+_INSERT_AT = insert(EVENTS)
+
+APPEND_LOCK_KEY = 0x43515253  # "CQRS": the advisory lock that serialises writers on PostgreSQL
+_LOCK_SQL = f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"
 
 
 class _CoreSql:
-    """The store's statements on a SQLAlchemy connection, for any database it speaks."""
+    """The store's statements on a SQLAlchemy connection, for any database it speaks.
 
-    __slots__ = ("conn",)
+    `explicit`: positions are assigned here as head + 1 (PostgreSQL, under the writers'
+    lock), not by the database, so a rolled-back append leaves no hole.
+    """
 
-    def __init__(self, conn: Connection) -> None:
+    __slots__ = ("conn", "explicit")
+
+    def __init__(self, conn: Connection, *, explicit: bool = False) -> None:
         self.conn = conn
+        self.explicit = explicit
 
     def version(self, stream_id: str) -> int:
         return self.conn.execute(_STREAM_VERSION, {"stream_id": stream_id}).scalar() or 0
 
     def insert(self, rows: list[_NewRow]) -> list[int]:
         params = [dict(zip(_NEW_ROW_KEYS, row, strict=True)) for row in rows]
-        return list(self.conn.execute(_INSERT, params).scalars())
+        if not self.explicit:
+            return list(self.conn.execute(_INSERT, params).scalars())
+        first = self.head() + 1
+        positions = list(range(first, first + len(params)))
+        for position, row in zip(positions, params, strict=True):
+            row["position"] = position
+        self.conn.execute(_INSERT_AT, params)
+        return positions
 
     def read_stream(self, stream_id: str, after: int) -> Iterable[_Row]:
         return self.conn.execute(_READ_STREAM, {"stream_id": stream_id, "after": after})
@@ -289,6 +305,8 @@ class EventStore:
         self._busy_timeout_ms = int(options.get(BUSY_TIMEOUT_OPTION, DEFAULT_BUSY_TIMEOUT_MS))
         dialect = engine.dialect
         self._pysqlite = dialect.name == "sqlite" and dialect.driver == "pysqlite"
+        self.serialised = dialect.name == "postgresql"
+        """Writers take `APPEND_LOCK_KEY` first thing in each transaction (PostgreSQL)."""
         # The same engine and pool; its connections ask the SQLite begin hook for IMMEDIATE.
         self._immediate = engine.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
         self._kept = _KeptConnection(self._immediate)
@@ -318,12 +336,16 @@ class EventStore:
 
         On SQLite it begins IMMEDIATE, so concurrent writers queue on the busy timeout
         instead of failing when a read transaction tries to become a write one. On pysqlite
-        the connection is the store's kept one (see `_KeptConnection`).
+        the connection is the store's kept one (see `_KeptConnection`). On PostgreSQL it
+        takes the writers' advisory lock (`APPEND_LOCK_KEY`), which does the same: one
+        writing transaction at a time, so positions commit in order and without holes.
         """
         try:
             conn = self._kept.checkout() if self._pysqlite else self._immediate.connect()
             try:
                 with conn.begin():
+                    if self.serialised:
+                        conn.exec_driver_sql(_LOCK_SQL)
                     yield conn
             except BaseException:
                 conn.close()
@@ -351,7 +373,9 @@ class EventStore:
             raise translated from error
 
     def _sql(self, conn: Connection) -> _Sql:
-        return _SqliteSql(conn.connection.driver_connection) if self._pysqlite else _CoreSql(conn)
+        if self._pysqlite:
+            return _SqliteSql(conn.connection.driver_connection)
+        return _CoreSql(conn, explicit=self.serialised)
 
     def _read(self, connection: Connection | None, read: Callable[[_Sql], _T]) -> _T:
         """`read` on the caller's connection, else on a fresh one (autocommit reads).
@@ -413,10 +437,12 @@ class EventStore:
                 if not connection.in_transaction():
                     # What SQLAlchemy's autobegin would do; our DB-API statements bypass it.
                     connection.begin()
+                if self.serialised:  # taken already in `transaction()`; again is harmless
+                    connection.exec_driver_sql(_LOCK_SQL)
                 return _append(self._sql(connection), appends, metadata)
         if not self._pysqlite:
             with self.transaction() as conn:
-                return _append(_CoreSql(conn), appends, metadata)
+                return _append(self._sql(conn), appends, metadata)
         return self._append_on_pysqlite(appends, metadata)
 
     def _append_on_pysqlite(
@@ -504,10 +530,18 @@ class EventStore:
             return conn.execute(statement).scalar() or 0
 
     def clear(self, *, connection: Connection) -> None:
-        """Delete every event (a lab reset). Positions start again from 1."""
+        """Delete every event (a lab reset). Positions start again from 1 on every backend:
+        SQLite forgets its AUTOINCREMENT counter; PostgreSQL assigns head + 1 (and its
+        unused serial sequence is restarted too)."""
         connection.execute(EVENTS.delete())
-        if connection.dialect.name == "sqlite":
+        name = connection.dialect.name
+        if name == "sqlite":
             connection.exec_driver_sql("DELETE FROM sqlite_sequence WHERE name = 'events'")
+        elif name == "postgresql":
+            connection.exec_driver_sql(
+                "SELECT setval(s, 1, false) FROM pg_get_serial_sequence('events', 'position') s"
+                " WHERE s IS NOT NULL"
+            )
 
     def _decode(self, rows: Iterable[_Row]) -> list[RecordedEvent]:
         """Rows to events. Events of one command share their metadata, so it is parsed once."""

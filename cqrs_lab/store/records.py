@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Float, Integer, LargeBinary, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Float, Integer, LargeBinary, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+POSITION_TYPE = BigInteger().with_variant(Integer(), "sqlite")
+"""A global position: BIGINT, but INTEGER on SQLite, where only that is the rowid."""
 
 
 class StoredEvent(SQLModel, table=True):
-    """One event row. `position` is global and never reused (AUTOINCREMENT on SQLite).
+    """One event row. `position` is global, 64-bit, and never reused (AUTOINCREMENT on
+    SQLite; on PostgreSQL the store assigns head + 1 under its append lock, so positions
+    are gap-free and commit in order: see docs/architecture.md).
 
     UNIQUE(stream_id, version) is the last line of defence against two writers; its index
     also serves every per-stream lookup, so `stream_id` needs no index of its own.
@@ -25,7 +30,7 @@ class StoredEvent(SQLModel, table=True):
         {"sqlite_autoincrement": True},
     )
 
-    position: int | None = Field(default=None, primary_key=True, sa_type=Integer)
+    position: int | None = Field(default=None, primary_key=True, sa_type=POSITION_TYPE)
     stream_id: str = Field(sa_type=Text, nullable=False)
     version: int = Field(nullable=False)
     type: str = Field(sa_type=Text, nullable=False)
