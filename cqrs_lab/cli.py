@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Sequence
 from importlib import metadata
 from types import ModuleType
@@ -34,16 +35,15 @@ def _module(name: str) -> ModuleType:
     return importlib.import_module(f"cqrs_lab.commands.{name}")
 
 
-def _available() -> list[str]:
-    """Subcommands whose module exists (features land one issue at a time)."""
-    found = []
+def _modules() -> tuple[dict[str, ModuleType], dict[str, str]]:
+    """Every subcommand's module, and why each one that cannot be imported cannot."""
+    modules, broken = {}, {}
     for name in SUBCOMMANDS:
         try:
-            _module(name)
-        except ModuleNotFoundError:
-            continue
-        found.append(name)
-    return found
+            modules[name] = _module(name)
+        except ImportError as error:
+            broken[name] = f"{type(error).__name__}: {error}"
+    return modules, broken
 
 
 def _version() -> str:
@@ -54,21 +54,32 @@ def _version() -> str:
         return "(not installed)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, str]]:
+    """The parser, and the subcommands that are broken (listed in --help, refused when run)."""
     parser = argparse.ArgumentParser(
         prog="cqrs-lab", description="A terminal lab for learning CQRS and eventual consistency."
     )
     parser.add_argument("--version", action="version", version=f"cqrs-lab {_version()}")
     add_lab_options(parser, top_level=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _available():
-        module = _module(name)
+    modules, broken = _modules()
+    for name, module in modules.items():
         sub = commands.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
-    return parser
+    for name, why in broken.items():
+        commands.add_parser(name, help=f"(broken: {why})", add_help=False)
+    return parser, broken
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    name = args.command or (DEFAULT if DEFAULT in _available() else "prompt")
-    return int(_module(name).main(args))
+    parser, broken = build_parser()
+    known, _ = parser.parse_known_args(argv)  # a broken command's own options are unknown
+    name = known.command or DEFAULT
+    if name in broken:
+        print(
+            f"cqrs-lab: the {name!r} command cannot start: {broken[name]}"
+            " (reinstall cqrs-lab: `make lab`, or `pip install --force-reinstall cqrs-lab`)",
+            file=sys.stderr,
+        )
+        return 2
+    return int(_module(name).main(parser.parse_args(argv)))
