@@ -41,6 +41,7 @@ place-order alice
 query orders alice
 query orders alice --wait
 race restock mug 1 ; restock mug 2
+trace 4
 load 30/s for 2s
 settle
 query sales
@@ -58,6 +59,7 @@ def test_two_runs_with_one_seed_print_the_same_bytes(tmp_path: Path) -> None:
     first, second = run_json(script), run_json(script)
     assert first.stdout == second.stdout
     assert b"cpu_seconds" not in first.stdout
+    assert b'"command_id": "' in first.stdout  # the trace line shows one
     assert first.stdout.count(b"\n") == len(SEEDED_SCRIPT.strip().splitlines()) + 1
 
 

@@ -7,6 +7,8 @@ import pytest
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.trace import INLINE, DeliveryLog, LaneTrace, Trace, TraceNotFound, trace
+from cqrs_lab.script import ScriptError, ShowTrace, parse_line, trace_target
+from cqrs_lab.shop.commands import Restock
 from tests.lab_helpers import SHOP_SETUP, new_lab, run
 
 CART = SHOP_SETUP + "add-to-cart alice mug 2\nsettle\n"
@@ -150,3 +152,74 @@ def test_the_log_is_bounded_and_reset_clears_it(lab: Lab) -> None:
     run(lab, "reset")
     assert lab.deliveries.records(8) == ()
     assert lab.deliveries.applied(8, "catalog") is None
+
+
+DIGITS_ID = "20250101" + "ab" * 12
+"""A command id whose first 8 characters, as the event log shows them, are all digits."""
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("6", 6),
+        ("#6", 6),
+        ("1234567", 1234567),
+        ("12345678", "12345678"),  # as long as the start of an id the log shows: an id
+        ("#12345678", 12345678),
+        ("3f2a9c1e", "3f2a9c1e"),
+        ("3f2a", "3f2a"),
+        (DIGITS_ID, DIGITS_ID),
+    ],
+)
+def test_a_short_number_is_a_position_and_eight_characters_are_a_command_id(
+    text: str, target: int | str
+) -> None:
+    assert trace_target(text) == target
+    assert parse_line(f"trace {text}" if text[0] != "#" else f'trace "{text}"') == ShowTrace(target)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("trace", "missing POSITION|COMMAND_ID"),
+        ("trace 4 5", "too many arguments"),
+        ('trace "#x"', "neither an event position"),
+        ("trace o1.2", "neither an event position"),
+    ],
+)
+def test_a_bad_trace_line_says_why(line: str, message: str) -> None:
+    with pytest.raises(ScriptError, match=message):
+        parse_line(line)
+
+
+def test_an_all_digit_command_id_prefix_is_traced_as_a_command(lab: Lab) -> None:
+    lab.send(Restock(command_id=DIGITS_ID, sku="mug", quantity=1))
+    position = lab.store.head()
+    chain = trace(lab, DIGITS_ID[:8])
+    assert chain.command_id == DIGITS_ID and chain.positions == (position,)
+    assert trace(lab, f"#{position}").command_id == DIGITS_ID
+    outcome = lab.execute(f"trace {DIGITS_ID[:8]}")
+    assert outcome.ok and outcome.data["command_id"] == DIGITS_ID
+
+
+def test_the_trace_line_shows_the_chain_as_text_and_data(lab: Lab) -> None:
+    run(lab, "latency orders fixed:2s\nplace-order alice\nadvance 1s")
+    outcome = lab.execute(f"trace {PLACED}")
+    assert outcome.ok
+    head, placed, reserved, checked_out = outcome.message.splitlines()
+    assert head.startswith("trace of place-order alice o1 (command ")
+    assert placed.startswith(f"> #{PLACED} OrderPlaced on order-o1: orders in flight, due t=")
+    assert reserved.startswith("  #7 StockReserved on product-mug: catalog ")
+    assert checked_out.startswith("  #8 CartCheckedOut on cart-alice: carts ")
+    assert outcome.data["focus"] == PLACED
+    orders = outcome.data["events"][0]["lanes"]["orders"]
+    assert orders["status"] == "in flight" and orders["applied_at"] is None
+    assert lab.execute(f"trace {outcome.data['command_id'][:8]}").data == outcome.data | {
+        "focus": None
+    }
+
+
+def test_the_trace_line_names_what_it_cannot_find(lab: Lab) -> None:
+    outcome = lab.execute("trace 99")
+    assert not outcome.ok and outcome.code == "not_found"
+    assert outcome.message == "no event #99 (the head is #5)"

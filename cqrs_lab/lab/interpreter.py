@@ -13,6 +13,7 @@ from cqrs_lab import script as sc
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.recording_format import is_recording
+from cqrs_lab.lab.trace import TraceNotFound, describe_trace, trace, trace_json
 from cqrs_lab.read.subscriber import GapPolicy, Mode
 from cqrs_lab.script.actions import Predict
 from cqrs_lab.shop.commands import Command
@@ -304,6 +305,15 @@ def _predict(action: Predict, lab: Lab, line: str) -> Outcome:
         line,
         f"predicted {prediction.describe()}: release {prediction.lane} to see who is right",
     )
+
+
+@_perform.register(sc.ShowTrace)
+def _trace(action: sc.ShowTrace, lab: Lab, line: str) -> Outcome:
+    try:
+        chain = trace(lab, action.target)
+    except TraceNotFound as error:
+        return Outcome(line, False, "error", str(error), {}, "not_found")
+    return _control(line, describe_trace(chain), **trace_json(chain))
 
 
 @_perform.register(sc.Help)

@@ -11,14 +11,14 @@ it together for a position or a command id, using the events' command and correl
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cqrs_lab.lab.recording import RecordingError, command_of
 from cqrs_lab.read.subscriber import Mode, Subscriber
+from cqrs_lab.script.parser import ID_PREFIX, trace_target
 from cqrs_lab.shop.money import format_cents
 from cqrs_lab.sim.bus import Delivery, DeliveryKind
 from cqrs_lab.sim.bus import Outcome as BusOutcome
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT = 2_000
 """Positions the delivery log remembers (the oldest are forgotten first)."""
 INLINE = "inline, in the command's transaction"
-_POSITION = re.compile(r"#?([0-9]+)")
 
 Effect = Literal[
     "applied",
@@ -233,8 +232,9 @@ class TraceNotFound(LookupError):
 
 
 def trace(lab: Lab, target: int | str) -> Trace:
-    """The chain of the event at a position (`4`, `"#4"`) or of a command id (or the start
-    of one, as the event log shows it)."""
+    """The chain of the event at a position (`4`, `"4"`, `"#4"`) or of a command id (or the
+    start of one, as the event log shows it), read as `trace_target` says: text of
+    ID_PREFIX characters or more is an id, digits only too."""
     focus, command_id = _resolve(lab, target)
     lab.deliveries.sweep()
     events = lab.store.find_by_command_id(command_id)
@@ -261,16 +261,14 @@ def trace(lab: Lab, target: int | str) -> Trace:
 
 def _resolve(lab: Lab, target: int | str) -> tuple[int | None, str]:
     """(the position asked about or None, the command id)."""
-    text = str(target).strip()
-    match = _POSITION.fullmatch(text)
-    if match:
-        position = int(match.group(1))
-        found = lab.store.read_all(after=position - 1, limit=1) if position > 0 else []
-        if not found or found[0].position != position:
-            raise TraceNotFound(f"no event #{position} (the head is #{lab.store.head()})")
-        return position, found[0].metadata.command_id
-    if not text:
-        raise TraceNotFound("name an event position (like 4) or a command id")
+    if isinstance(target, str):
+        target = _target(target.strip())
+    if isinstance(target, int):
+        found = lab.store.read_all(after=target - 1, limit=1) if target > 0 else []
+        if not found or found[0].position != target:
+            raise TraceNotFound(f"no event #{target} (the head is #{lab.store.head()})")
+        return target, found[0].metadata.command_id
+    text = target
     if lab.store.find_by_command_id(text):
         return None, text
     for event in lab.recent:
@@ -278,6 +276,15 @@ def _resolve(lab: Lab, target: int | str) -> tuple[int | None, str]:
         if meta.command_id.startswith(text) or meta.correlation_id.startswith(text):
             return None, meta.command_id
     raise TraceNotFound(f"no recent command whose id starts with {text!r}")
+
+
+def _target(text: str) -> int | str:
+    if not text:
+        raise TraceNotFound("name an event position (like 4) or a command id")
+    try:
+        return trace_target(text)
+    except ValueError as error:
+        raise TraceNotFound(str(error)) from None
 
 
 def _event_trace(lab: Lab, event: RecordedEvent) -> EventTrace:
@@ -334,3 +341,62 @@ def describe_command(events: Sequence[RecordedEvent]) -> str:
         for value in (getattr(command, name),)
     ]
     return " ".join((command.verb, *values))
+
+
+# -- as text and JSON (the `trace` line) ----------------------------------------------
+
+
+def describe_trace(chain: Trace) -> str:
+    """The chain as plain lines: the command, then each event and its lanes (`>` marks the
+    event asked about)."""
+    head = (
+        f"trace of {chain.command} (command {chain.command_id[:ID_PREFIX]},"
+        f" handled at t={chain.recorded_at:.3f}s)"
+    )
+    return "\n".join([head, *(_event_text(item, chain.focus) for item in chain.events)])
+
+
+def _event_text(item: EventTrace, focus: int | None) -> str:
+    event = item.event
+    lanes = "; ".join(_lane_text(lane) for lane in item.lanes) or "no projection reads it"
+    mark = ">" if event.position == focus else " "
+    return f"{mark} #{event.position} {event.type} on {event.stream_id}: {lanes}"
+
+
+def _lane_text(lane: LaneTrace) -> str:
+    if lane.applied is not None:
+        return f"{lane.lane} applied at t={lane.applied.at:.3f}s, {lane.applied.how}"
+    if lane.due_at is not None:
+        return f"{lane.lane} {lane.status}, due t={lane.due_at:.3f}s"
+    return f"{lane.lane} {lane.status}"
+
+
+def trace_json(chain: Trace) -> dict[str, Any]:
+    """The chain as JSON data (an outcome's data in `cqrs-lab run --json`)."""
+    return {
+        "command": chain.command,
+        "command_id": chain.command_id,
+        "correlation_id": chain.correlation_id,
+        "causation_id": chain.causation_id,
+        "recorded_at": round(chain.recorded_at, 6),
+        "focus": chain.focus,
+        "events": [
+            {
+                "position": item.event.position,
+                "type": item.event.type,
+                "stream_id": item.event.stream_id,
+                "lanes": {lane.lane: _lane_json(lane) for lane in item.lanes},
+            }
+            for item in chain.events
+        ],
+    }
+
+
+def _lane_json(lane: LaneTrace) -> dict[str, Any]:
+    applied = lane.applied
+    return {
+        "status": lane.status,
+        "applied_at": None if applied is None else round(applied.at, 6),
+        "how": None if applied is None else applied.how,
+        "due_at": None if lane.due_at is None else round(lane.due_at, 6),
+    }

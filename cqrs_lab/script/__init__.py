@@ -39,13 +39,21 @@ from cqrs_lab.script.actions import (
     SetLatency,
     SetMode,
     Settle,
+    ShowTrace,
     Speed,
     Step,
     View,
     WaitKey,
 )
 from cqrs_lab.script.errors import ScriptError, ScriptErrors
-from cqrs_lab.script.parser import COMMAND_WORDS, USAGE, mask_secrets, parse_line, parse_script
+from cqrs_lab.script.parser import (
+    COMMAND_WORDS,
+    USAGE,
+    mask_secrets,
+    parse_line,
+    parse_script,
+    trace_target,
+)
 from cqrs_lab.script.tokens import MAX_LINE_LENGTH, quote
 
 __all__ = [
@@ -85,6 +93,7 @@ __all__ = [
     "SetLatency",
     "SetMode",
     "Settle",
+    "ShowTrace",
     "Speed",
     "Step",
     "View",
@@ -93,4 +102,5 @@ __all__ = [
     "parse_line",
     "parse_script",
     "quote",
+    "trace_target",
 ]

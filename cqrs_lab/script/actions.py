@@ -181,6 +181,14 @@ class Release:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowTrace:
+    """The causation trace of the event at a position (an int) or of a command id, or the
+    start of one (a str)."""
+
+    target: int | str
+
+
+@dataclass(frozen=True, slots=True)
 class Help:
     topic: str | None = None
 
@@ -243,5 +251,6 @@ Action: TypeAlias = (
     | Hold
     | Release
     | Predict
+    | ShowTrace
     | Help
 )

@@ -50,6 +50,7 @@ from cqrs_lab.script.actions import (
     SetLatency,
     SetMode,
     Settle,
+    ShowTrace,
     Speed,
     Step,
     View,
@@ -108,6 +109,11 @@ _PREDICT_SIDES = ("read", "crud")
 _EXPECTATION_KINDS = ("has", "no")
 MAX_PREDICTED_ROWS = 100_000
 _LATENCY_KINDS = ("zero", "fixed", "uniform", "exp", "lognormal")
+ID_PREFIX = 8
+"""Characters of a command id the event log shows. A trace target this long or longer is a
+command id (or the start of one), even when it is all digits; a shorter number is a position."""
+_TRACE_POSITION = re.compile(rf"#([0-9]+)|([0-9]{{1,{ID_PREFIX - 1}}})")
+_TRACE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _FAULT_KEYS = ("drop", "dup", "reorder", "lost", "timeout")
 
 
@@ -619,6 +625,32 @@ def _lane_command(action: Callable[[Lane], Action]) -> Callable[[_Args], Action]
     return handler
 
 
+def _trace(args: _Args) -> ShowTrace:
+    (token,) = args.count(1, 1)
+    try:
+        return ShowTrace(trace_target(token.text))
+    except ValueError as error:
+        raise args.error(str(error), token) from None
+
+
+def trace_target(text: str) -> int | str:
+    """The event position (int) or command id, or start of one (str), that `text` names.
+
+    `#N` and a number of fewer than ID_PREFIX digits are positions; anything else is a
+    command id: `12345678` is the start of one, `#12345678` the position. ValueError if
+    `text` can be neither.
+    """
+    position = _TRACE_POSITION.fullmatch(text)
+    if position:
+        return int(position.group(1) or position.group(2))
+    if _TRACE_ID.fullmatch(text):
+        return text
+    raise ValueError(
+        f"{shown(text)} is neither an event position (like 6) nor a command id (its first"
+        f" {ID_PREFIX} characters or more, as the event log shows them)"
+    )
+
+
 def _help(args: _Args) -> Help:
     tokens = args.count(0, 1)
     return Help(tokens[0].text.lower() if tokens else None)
@@ -861,6 +893,14 @@ _COMMANDS: dict[str, _Command] = {
         "in the CRUD twin: a row count (2), has:VALUE or no:VALUE; release judges it.",
         _predict,
     ),
+    "trace": _Command(
+        "trace POSITION|COMMAND_ID",
+        "The causation trace of an event: its command, the command's events, their deliveries"
+        f" and when each projection applied them. A number of up to {ID_PREFIX - 1} digits is"
+        f" an event position; {ID_PREFIX} characters or more are a command id or its start"
+        " (as the event log shows it), digits only too.",
+        _trace,
+    ),
     "help": _Command("help [TOPIC]", "Show help, on everything or on one command.", _help),
 }
 
@@ -880,4 +920,5 @@ __all__ = [
     "mask_secrets",
     "parse_line",
     "parse_script",
+    "trace_target",
 ]

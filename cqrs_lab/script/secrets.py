@@ -3,7 +3,7 @@
 A password may follow any word that looks like `register` or `login`: the word itself or a
 misspelling of it (Damerau-Levenshtein distance 2 or less, or a prefix of three letters or
 more), as the first word of a line or of any `;`-separated part, as the second word after
-`race`, `help` or an unknown word, and anywhere in a comment. From that verb:
+`race`, `help`, `trace` or an unknown word, and anywhere in a comment. From that verb:
 
 - register-like: the password is the 4th word (index 3) when the 3rd is an email address,
   else the 3rd (the email forgotten or misspelt) when the 2nd is a username or an email,
@@ -40,8 +40,9 @@ MAX_DISTANCE = 2
 """A word this close to `register` or `login` is taken for it."""
 MIN_PREFIX = 3
 """A word of at least this many letters that begins `register` or `login` is taken for it."""
-LEADING_WORDS = (RACE, "help")
-"""Command words whose next word may be a password verb (`race login …`, `help login …`)."""
+LEADING_WORDS = (RACE, "help", "trace")
+"""Command words whose next word may be a password verb (`race login …`, `help login …`;
+`trace login …`, a misspelt `race`)."""
 
 _EMAIL = re.compile(EMAIL_PATTERN)
 _USERNAME = re.compile(USERNAME_PATTERN)

@@ -3,14 +3,12 @@ looking at it, with `pytest tests/tui/test_snapshots.py --snapshot-update`.
 
 The main screen is the README's picture (`cqrs_lab.tui.screenshot`): a seeded lab, paused,
 with an order in flight. Everything that moves is frozen: the wall clock stands still and the
-lab is paused (so the refresh timer draws the same frame again), command ids are numbered
-instead of random, and the cursor does not blink.
+lab is paused (so the refresh timer draws the same frame again), command ids come from the
+lab's seed, and the cursor does not blink.
 """
 
 from __future__ import annotations
 
-import itertools
-import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -23,9 +21,7 @@ from cqrs_lab.tui.screenshot import DEMO, SIZE, demo_lab
 
 
 @pytest.fixture
-def lab(monkeypatch: pytest.MonkeyPatch) -> Iterator[Lab]:
-    numbers = itertools.count(1)
-    monkeypatch.setattr("cqrs_lab.shop.commands.uuid4", lambda: uuid.UUID(int=next(numbers)))
+def lab() -> Iterator[Lab]:
     lab = demo_lab()
     yield lab
     lab.close()
