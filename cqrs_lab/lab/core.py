@@ -209,8 +209,9 @@ class Lab:
         second_result = self.handler.append_decided(second, *decided_second)
         retry: CommandResult | None = None
         if isinstance(second_result, Rejected):
+            # Not refused yet: decided again on the new state, and refused only if that fails.
             self.metrics.concurrency_conflicts += 1
-            self.metrics.rejected[second_result.code] += 1
+            self.metrics.retries += 1
             retry = self.send(second, fresh=fresh)
         else:
             self._account(second_result)
@@ -261,6 +262,8 @@ class Lab:
 
     def _account(self, result: CommandResult) -> None:
         verb = type(result.command).verb
+        self.metrics.concurrency_conflicts += result.conflicts
+        self.metrics.retries += result.retries
         if isinstance(result, Rejected):
             self.metrics.rejected[result.code] += 1
             self._give_back_order_id(result.command)

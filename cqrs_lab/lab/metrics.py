@@ -40,7 +40,8 @@ class LabMetrics:
     queries: Counter[str] = field(default_factory=Counter)  # by view
     stale_reads: Counter[str] = field(default_factory=Counter)  # by view
     rebuilds: Counter[str] = field(default_factory=Counter)  # completed, by projection
-    concurrency_conflicts: int = 0
+    concurrency_conflicts: int = 0  # appends that met a newer stream version
+    retries: int = 0  # commands decided again after a conflict
     bad_lines: int = 0  # lines that did not parse
     command_cpu: LatencyStat = field(default_factory=LatencyStat)  # real seconds
     query_cpu: LatencyStat = field(default_factory=LatencyStat)  # real seconds
@@ -55,6 +56,7 @@ class LabMetrics:
             "stale_reads": dict(self.stale_reads),
             "rebuilds": dict(self.rebuilds),
             "concurrency_conflicts": self.concurrency_conflicts,
+            "retries": self.retries,
             "bad_lines": self.bad_lines,
             "command_cpu_seconds": self.command_cpu.to_json(),
             "query_cpu_seconds": self.query_cpu.to_json(),

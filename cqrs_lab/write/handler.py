@@ -8,6 +8,7 @@ rolls everything back, so it leaves nothing behind.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from sqlalchemy.engine import Connection
@@ -34,6 +35,12 @@ class TransactionHook(Protocol):
     ) -> None: ...
 
 
+CONFLICT_RETRIES = 5
+"""How many times a command that met a version conflict is decided again before it is
+refused. Another writer moved a stream between our read and our append: on the new state
+the decision may well still hold (two restocks commute), or may not (the last mug)."""
+
+
 class CommandHandler:
     def __init__(
         self,
@@ -47,15 +54,22 @@ class CommandHandler:
         self.aggregates = AggregateCache(store)
 
     def handle(
-        self, command: Command, *, correlation_id: str | None = None, retries: int = 2
+        self,
+        command: Command,
+        *,
+        correlation_id: str | None = None,
+        retries: int = CONFLICT_RETRIES,
     ) -> CommandResult:
-        """Decide and record `command`; on a concurrency conflict, reload and decide again."""
+        """Decide and record `command`; on a concurrency conflict, reload and decide again
+        (up to `retries` times). The result counts the conflicts met."""
         for attempt in range(retries + 1):
             try:
-                return self._handle_once(command, correlation_id)
+                result = self._handle_once(command, correlation_id)
             except ConcurrencyError as conflict:
                 if attempt == retries:
-                    return Rejected(command, conflict)
+                    return Rejected(command, conflict, conflicts=attempt + 1)
+                continue
+            return replace(result, conflicts=attempt) if attempt else result
         raise AssertionError("unreachable")
 
     def decide_only(self, command: Command) -> tuple[list[Pending], dict[str, Loaded]]:

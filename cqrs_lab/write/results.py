@@ -15,6 +15,12 @@ class Accepted:
     command: Command
     events: tuple[RecordedEvent, ...]
     duplicate: bool = False  # the command id was seen before: nothing new was written
+    conflicts: int = 0  # version conflicts met (and retried) before it was accepted
+
+    @property
+    def retries(self) -> int:
+        """Attempts made again after a conflict."""
+        return self.conflicts
 
     @property
     def position(self) -> int:
@@ -29,6 +35,12 @@ class Accepted:
 class Rejected:
     command: Command
     error: DomainError | ConcurrencyError
+    conflicts: int = 0  # version conflicts met on the way (the last one too, if it is `error`)
+
+    @property
+    def retries(self) -> int:
+        """Attempts made again after a conflict."""
+        return self.conflicts - 1 if isinstance(self.error, ConcurrencyError) else self.conflicts
 
     @property
     def code(self) -> str:

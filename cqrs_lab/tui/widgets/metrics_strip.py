@@ -132,6 +132,16 @@ def _right(text: str, size: int) -> str:
     return fit(text, size - 1).rstrip().rjust(size - 1) + " "
 
 
+def _conflicts(metrics: LabMetrics) -> list[Run]:
+    """Version conflicts and the retries they caused; nothing until there is one."""
+    if not metrics.concurrency_conflicts:
+        return []
+    return [
+        (" · ", "muted"),
+        (f"{metrics.concurrency_conflicts} conflicts, {metrics.retries} retried", "warning"),
+    ]
+
+
 def _totals(metrics: LabMetrics) -> list[Run]:
     runs: list[Run] = [("stale reads ", "header")]
     for i, view in enumerate(VIEW_NAMES):
@@ -148,6 +158,7 @@ def _totals(metrics: LabMetrics) -> list[Run]:
         (f"{accepted} ok", "value"),
         (" · ", "muted"),
         (f"{rejected} rejected", "warning" if rejected else "value"),
+        *_conflicts(metrics),
         ("    queries ", "header"),
         (str(queries), "value"),
     ]
