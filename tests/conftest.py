@@ -7,6 +7,14 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.backends"]  # the lab_db and pg_db fixtures: SQLite and PostgreSQL
+from hypothesis import settings
+
+# Property tests are deterministic (the same examples every run) and never fail on a slow
+# moment of a shared machine; a test's own @settings still sets its example count.
+settings.register_profile("lab", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile("lab")
+
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -26,6 +26,7 @@ from cqrs_lab.script import (
 )
 from cqrs_lab.shop.commands import (
     EMAIL_PATTERN,
+    MAX_EMAIL_LENGTH,
     SKU_PATTERN,
     USERNAME_PATTERN,
     AddProduct,
@@ -44,7 +45,9 @@ def _typable(text: str) -> bool:
 
 usernames = st.from_regex(USERNAME_PATTERN, fullmatch=True)
 skus = st.from_regex(SKU_PATTERN, fullmatch=True)
-emails = st.from_regex(EMAIL_PATTERN, fullmatch=True).filter(_typable)
+emails = st.from_regex(EMAIL_PATTERN, fullmatch=True).filter(
+    lambda s: _typable(s) and len(s) <= MAX_EMAIL_LENGTH
+)
 passwords = st.text(min_size=8, max_size=128).filter(_typable)
 names = st.text(min_size=1, max_size=80).filter(lambda s: s.isprintable() and bool(s.strip()))
 cents = st.integers(1, MAX_PRICE_CENTS)

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cqrs_lab.commands.output import quiet_broken_pipe
+
 if TYPE_CHECKING:
     from cqrs_lab.lessons import Course, Lesson, LessonProblem
 
@@ -37,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         )
 
 
+@quiet_broken_pipe
 def main(args: argparse.Namespace) -> int:
     from cqrs_lab.lessons.sources import given_folders, load_course
 

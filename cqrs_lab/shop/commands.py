@@ -19,6 +19,7 @@ Username = Annotated[str, Field(pattern=USERNAME_PATTERN)]
 Sku = Annotated[str, Field(pattern=SKU_PATTERN)]
 OrderId = Annotated[str, Field(pattern=SKU_PATTERN)]
 Quantity = Annotated[int, Field(gt=0, le=MAX_QUANTITY)]
+MAX_EMAIL_LENGTH = 254
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$"
 
 
@@ -37,7 +38,7 @@ class Command(BaseModel):
 class RegisterUser(Command):
     verb = "register"
     username: Username
-    email: Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254)]
+    email: Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=MAX_EMAIL_LENGTH)]
     password: Annotated[SecretStr, Field(min_length=8, max_length=128)]
 
 
