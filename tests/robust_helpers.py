@@ -3,9 +3,7 @@ invariants a lab database must keep whatever happened to the processes writing i
 
 from __future__ import annotations
 
-import json
 import os
-import sqlite3
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -13,7 +11,11 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from cqrs_lab.lab import Lab
+from cqrs_lab.store.database import open_store
+from cqrs_lab.store.records import CREDENTIALS
 
 STANDALONE = frozenset(
     {
@@ -49,39 +51,38 @@ def child_env(**extra: str) -> dict[str, str]:
 # -- the event store ---------------------------------------------------------------------
 
 
-def read_events(path: Path) -> list[dict[str, Any]]:
-    """Every event row of the database file, in position order (read-only, no upcasting)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+def read_events(db: str | Path) -> list[dict[str, Any]]:
+    """Every event row of the lab database (a file or a URL), in position order, read
+    through the store's own API without upcasting."""
+    store = open_store(str(db), upcasters={})
     try:
-        rows = conn.execute(
-            "SELECT position, stream_id, version, type, data, command_id, recorded_at "
-            "FROM events ORDER BY position"
-        ).fetchall()
+        events = store.read_all()
     finally:
-        conn.close()
+        store.engine.dispose()
     return [
         {
-            "position": position,
-            "stream_id": stream_id,
-            "version": version,
-            "type": type_,
-            "data": json.loads(data),
-            "command_id": command_id,
-            "recorded_at": recorded_at,
+            "position": event.position,
+            "stream_id": event.stream_id,
+            "version": event.version,
+            "type": event.type,
+            "data": event.data,
+            "command_id": event.metadata.command_id,
+            "recorded_at": event.metadata.recorded_at,
         }
-        for position, stream_id, version, type_, data, command_id, recorded_at in rows
+        for event in events
     ]
 
 
-def credential_users(path: Path) -> set[str]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+def credential_users(db: str | Path) -> set[str]:
+    store = open_store(str(db), upcasters={})
     try:
-        return {name for (name,) in conn.execute("SELECT username FROM credentials")}
+        with store.engine.connect() as conn:
+            return set(conn.execute(select(CREDENTIALS.c.username)).scalars())
     finally:
-        conn.close()
+        store.engine.dispose()
 
 
-def check_store(path: Path) -> list[dict[str, Any]]:
+def check_store(path: str | Path) -> list[dict[str, Any]]:
     """Assert every invariant of the event store; return the events for further checks.
 
     Positions run 1..head without a hole, every stream's versions run 1..n, each command's

@@ -19,6 +19,7 @@ from cqrs_lab.script.actions import Send
 from cqrs_lab.shop.commands import Command, RegisterUser
 from cqrs_lab.store.errors import ConcurrencyError
 from cqrs_lab.write.results import Accepted, Rejected
+from tests.backends import BACKENDS, database_for
 from tests.robust_helpers import (
     answers,
     check_read_side,
@@ -39,7 +40,13 @@ settle
 STARTUP_TIMEOUT = 60.0
 
 
-def open_lab(db: Path, seed: int) -> Lab:
+@pytest.fixture(params=BACKENDS)
+def lab_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh lab database: a SQLite file, or one on the PostgreSQL test server."""
+    yield from database_for(request.param, tmp_path)
+
+
+def open_lab(db: str | Path, seed: int) -> Lab:
     return Lab.open(str(db), seed=seed, password_cost=2**4)
 
 
@@ -56,8 +63,8 @@ def run(lab: Lab, script: str) -> None:
 
 
 @pytest.fixture
-def two_labs(tmp_path: Path) -> Iterator[tuple[Lab, Lab]]:
-    db = tmp_path / "lab.db"
+def two_labs(lab_db: str) -> Iterator[tuple[Lab, Lab]]:
+    db = lab_db
     first = open_lab(db, seed=1)
     run(first, SHOP)
     second = open_lab(db, seed=2)
@@ -119,7 +126,7 @@ def test_tick_delivers_the_other_labs_events_along_the_lanes(two_labs: tuple[Lab
     assert second.query("catalog").rows == second.query("catalog", crud=True).rows
 
 
-def test_both_buy_the_last_mug_one_wins(two_labs: tuple[Lab, Lab]) -> None:
+def test_both_buy_the_last_mug_one_wins(two_labs: tuple[Lab, Lab], lab_db: str) -> None:
     first, second = two_labs
     run(first, "add-to-cart alice mug 1")
     run(second, "add-to-cart bob mug 1")  # both carts hold the one mug left
@@ -135,7 +142,7 @@ def test_both_buy_the_last_mug_one_wins(two_labs: tuple[Lab, Lab]) -> None:
     assert lost.error.stream_id == "product-mug"
     retried = second.send(bobs)  # reload, decide again: now honestly out of stock
     assert isinstance(retried, Rejected) and retried.code == "out_of_stock"
-    events = check_store(Path(first.store.where))
+    events = check_store(lab_db)
     assert [e["type"] for e in events].count("OrderPlaced") == 1
     catalog = first.query("catalog", crud=True).rows.as_dicts()
     assert {row["sku"]: row["available"] for row in catalog}["mug"] == 0
@@ -154,8 +161,8 @@ def test_the_same_command_sent_by_both_labs_is_recorded_once(two_labs: tuple[Lab
     assert first.store.head() == second.store.head() == once.position
 
 
-def test_projections_shared_by_two_labs_resume_to_a_rebuild(tmp_path: Path) -> None:
-    db = tmp_path / "lab.db"
+def test_projections_shared_by_two_labs_resume_to_a_rebuild(lab_db: str) -> None:
+    db = lab_db
     ahead, behind = open_lab(db, seed=1), open_lab(db, seed=2)
     run(ahead, SHOP)
     run(behind, "latency all fixed:5s")
@@ -179,7 +186,7 @@ def test_projections_shared_by_two_labs_resume_to_a_rebuild(tmp_path: Path) -> N
 LOAD_DONE = re.compile(r"^(?:lab> )+load done: .* ([\d,]+) events$", re.MULTILINE)
 
 
-def start_prompt(db: Path, seed: int) -> subprocess.Popen[str]:
+def start_prompt(db: str, seed: int) -> subprocess.Popen[str]:
     """`cqrs-lab prompt` on `db`, once its lab is open: ready to read lines from stdin."""
     child = subprocess.Popen(
         cqrs_lab_command("prompt", "--db", str(db), "--seed", str(seed)),
@@ -205,8 +212,8 @@ def events_written(child: subprocess.Popen[str]) -> int:
     return int(count.replace(",", ""))
 
 
-def test_two_processes_under_load_keep_every_stream_consistent(tmp_path: Path) -> None:
-    db = tmp_path / "lab.db"
+def test_two_processes_under_load_keep_every_stream_consistent(lab_db: str) -> None:
+    db = lab_db
     lab = open_lab(db, seed=1)
     run(lab, SHOP.replace("12.50 1", "12.50 40"))
     run(lab, "\n".join(f"register shopper{n} s{n}@example.com pass-{n:04}" for n in range(20)))

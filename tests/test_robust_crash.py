@@ -16,14 +16,26 @@ import random
 import select
 import signal
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from cqrs_lab.lab import Lab
+from tests.backends import BACKENDS, database_for
 from tests.robust_helpers import check_read_side, check_store, child_env, cqrs_lab_command
 
 KILLS = 20
 SEED = 20240611
 STARTUP_TIMEOUT = 60.0
+
+
+@pytest.fixture(params=BACKENDS)
+def lab_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh lab database: a SQLite file, or one on the PostgreSQL test server."""
+    yield from database_for(request.param, tmp_path)
+
+
 SETUP = """
 latency all zero
 register ann ann@example.com ann-pass-1
@@ -61,7 +73,7 @@ def workload_script(rng: random.Random) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_and_kill(db: Path, script: Path, seed: int, delay: float) -> None:
+def run_and_kill(db: str, script: Path, seed: int, delay: float) -> None:
     """Start `cqrs-lab run` on `db`; SIGKILL it `delay` seconds after its lab is open."""
     child = subprocess.Popen(
         cqrs_lab_command("run", str(script), "--db", str(db), "--seed", str(seed)),
@@ -86,9 +98,9 @@ def run_and_kill(db: Path, script: Path, seed: int, delay: float) -> None:
         child.communicate()
 
 
-def test_killed_runs_lose_nothing_and_resume_to_a_rebuild(tmp_path: Path) -> None:
-    db = tmp_path / "lab.db"
-    lab = Lab.open(str(db), seed=1, password_cost=2**4)
+def test_killed_runs_lose_nothing_and_resume_to_a_rebuild(tmp_path: Path, lab_db: str) -> None:
+    db = lab_db
+    lab = Lab.open(db, seed=1, password_cost=2**4)
     for line in SETUP.strip().splitlines():
         assert lab.execute(line).ok, line
     lab.close()
@@ -101,7 +113,7 @@ def test_killed_runs_lose_nothing_and_resume_to_a_rebuild(tmp_path: Path) -> Non
         run_and_kill(db, script, seed=rng.randrange(1, 10**6), delay=rng.uniform(0.02, 0.4))
 
         heads.append(len(check_store(db)))
-        restarted = Lab.open(str(db), seed=kill, password_cost=2**4)
+        restarted = Lab.open(db, seed=kill, password_cost=2**4)
         try:
             check_read_side(restarted)
         finally:
