@@ -42,7 +42,7 @@ from cqrs_lab.sim.faults import Faults
 from cqrs_lab.sim.latency import LatencyModel, parse_latency
 from cqrs_lab.store.credentials import Credentials
 from cqrs_lab.store.database import open_store
-from cqrs_lab.store.errors import CorruptDatabase
+from cqrs_lab.store.errors import CorruptDatabase, StoreError
 from cqrs_lab.store.event_store import EventStore, RecordedEvent
 from cqrs_lab.write.handler import CommandHandler
 from cqrs_lab.write.results import Accepted, CommandResult, Rejected
@@ -121,6 +121,8 @@ class Lab:
         self.bus.add_observer(self.deliveries.observe)
         self.bus.add_observer(self._on_delivery_outcome)
         self.predictions = Predictions()
+        self.flush_problems: dict[str, str] = {}
+        """Projection -> why its last flush failed (cleared by the next one that works)."""
         self.handler = CommandHandler(
             store, self.clock.now, hooks=[self._save_credentials, self.crud.apply, self._inline]
         )
@@ -333,7 +335,8 @@ class Lab:
         for name, subscriber in self.subscribers.items():
             if subscriber.mode is Mode.INLINE:
                 subscriber.apply_inline(events)
-                self._flush_projection(subscriber.projection, connection)
+                self._write_projection(subscriber.projection, connection)
+                subscriber.projection.committed()  # with the command's transaction
                 self.deliveries.applied_inline(name, events)
 
     # -- the read side --------------------------------------------------------------
@@ -370,7 +373,7 @@ class Lab:
             rows = self._rows(connection, view, username, crud)
             head = self.store.head(connection=connection)
         cpu_seconds = time.perf_counter() - began
-        checkpoint = head if crud else subscriber.position(head)
+        checkpoint = head if crud else self._saved_position(subscriber, head)
         stale = not crud and checkpoint < target
         if record:
             self.metrics.query_cpu.add(cpu_seconds)
@@ -394,6 +397,14 @@ class Lab:
         if record:
             self.answers[view, answer.source] = answer
         return answer
+
+    def _saved_position(self, subscriber: Subscriber, head: int) -> int:
+        """The position the projection's tables reflect: what it applied, unless a flush
+        failed, and then only what is committed (the tables are what a query reads)."""
+        projection = subscriber.projection
+        if projection.dirty:
+            return projection.committed_checkpoint
+        return subscriber.position(head)
 
     def _rows(
         self, connection: Connection, view: str, username: str | None, crud: bool
@@ -457,8 +468,14 @@ class Lab:
         return delivered
 
     def tick(self) -> int:
-        """Deliver what is due by the clock's own time (the TUI calls this every frame)."""
+        """Deliver what is due by the clock's own time (the TUI calls this every frame).
+
+        A paused lab delivers nothing here: only `step`, `advance` and `settle` move it, so
+        a `step` delivers one event even when others fall due at the same instant.
+        """
         self.poll_store()
+        if self.paused:
+            return 0
         delivered = self.bus.deliver_due()
         if delivered:
             self.flush()
@@ -594,15 +611,17 @@ class Lab:
         try:
             with self.store.transaction() as connection:
                 for projection in dirty:
-                    self._flush_projection(projection, connection)
-        except Exception:
-            with self.store.engine.connect() as connection:
-                for projection in dirty:
-                    projection.forget_unflushed(connection)
-            raise
+                    self._write_projection(projection, connection)
+        except StoreError as error:  # a lock, a full disk, a lost connection: retried
+            for projection in dirty:  # nothing was committed, and nothing is forgotten
+                self.flush_problems[projection.name] = f"flush failed: {error}; retrying"
+            return
+        for projection in dirty:
+            projection.committed()
+            self.flush_problems.pop(projection.name, None)
 
-    def _flush_projection(self, projection: Projection, connection: Connection) -> None:
-        """Flush, unless another process moved the shared checkpoint since we last did.
+    def _write_projection(self, projection: Projection, connection: Connection) -> None:
+        """Write, unless another process moved the shared checkpoint since we last did.
 
         Two labs on one database share the read tables. If the stored checkpoint is not the
         one we committed, our mirror is out of date: reload the rows the other lab wrote and
@@ -616,7 +635,7 @@ class Lab:
                 limit = target - stored
                 for event in self.store.read_all(stored, limit, connection=connection):
                     projection.apply(event)
-        projection.flush(connection)
+        projection.write(connection)
 
     def catch_up_all(self) -> None:
         """Bring every projection up to the store's head (on start, after a restart)."""
@@ -751,6 +770,7 @@ class Lab:
             subscriber=replace(subscriber.stats),
             bus=replace(self.bus.stats(name)) if is_async else SubscriptionStats(),
             in_flight=in_flight,
+            problem=self.flush_problems.get(name),
         )
 
     def _prepare_tables(self) -> None:

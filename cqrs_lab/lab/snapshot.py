@@ -25,6 +25,8 @@ class LaneState:
     subscriber: SubscriberStats
     bus: SubscriptionStats
     in_flight: tuple[Delivery[RecordedEvent], ...]
+    problem: str | None = None
+    """What keeps the projection from saving (a failed flush that will be retried)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +48,7 @@ class LaneState:
             "lost": self.bus.lost,
             "duplicated": self.bus.duplicated,
             "redelivered": self.bus.redelivered,
+            **({"problem": self.problem} if self.problem else {}),
         }
 
 

@@ -51,8 +51,9 @@ class MirroredTable:
         self.rows = {self.key_of(row): dict(row) for row in result}
         self._changed.clear()
 
-    def flush(self, connection: Connection) -> None:
-        """Write changed rows: delete every changed key, then insert the survivors."""
+    def write(self, connection: Connection) -> None:
+        """Write changed rows: delete every changed key, then insert the survivors. They stay
+        marked changed until `committed()`."""
         if not self._changed:
             return
         keys = list(self._changed)
@@ -67,6 +68,9 @@ class MirroredTable:
         survivors = [self.rows[key] for key in keys if key in self.rows]
         if survivors:
             connection.execute(self.table.insert(), survivors)
+
+    def committed(self) -> None:
+        """What `write` wrote is committed: nothing is changed any more."""
         self._changed.clear()
 
     def clear(self, connection: Connection) -> None:

@@ -81,19 +81,28 @@ class Projection(ABC):
         return stored or 0
 
     def flush(self, connection: Connection) -> None:
-        """Write changed rows and the checkpoint in the caller's transaction."""
+        """Write changed rows and the checkpoint in the caller's transaction, and count
+        them as committed (for a caller whose transaction commits with them)."""
+        self.write(connection)
+        self.committed()
+
+    def write(self, connection: Connection) -> None:
+        """Write changed rows and the checkpoint in the caller's transaction. They still
+        count as changed until `committed()`: if the transaction fails, the next write
+        writes them again, so rows and checkpoint only ever move together."""
         if not self.dirty:
             return
         for mirror in self.mirrors.values():
-            mirror.flush(connection)
+            mirror.write(connection)
         table = ProjectionCheckpoint.__table__
         connection.execute(table.delete().where(table.c.name == self.name))  # type: ignore[attr-defined]
         connection.execute(table.insert(), {"name": self.name, "position": self.checkpoint})  # type: ignore[attr-defined]
-        self.committed_checkpoint = self.checkpoint
 
-    def forget_unflushed(self, connection: Connection) -> None:
-        """After a failed flush: drop in-memory changes and reload what is committed."""
-        self.load(connection)
+    def committed(self) -> None:
+        """The transaction that `write` wrote in has committed."""
+        for mirror in self.mirrors.values():
+            mirror.committed()
+        self.committed_checkpoint = self.checkpoint
 
     def clear(self, connection: Connection) -> None:
         for mirror in self.mirrors.values():

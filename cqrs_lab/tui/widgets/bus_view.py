@@ -118,6 +118,7 @@ class BusView(Widget, can_focus=True):
         "bus-view--more",
         "bus-view--checkpoint",
         "bus-view--behind",
+        "bus-view--problem",
         "bus-view--held",
         "bus-view--inline",
         "bus-view--legend",
@@ -222,8 +223,11 @@ class BusView(Widget, can_focus=True):
                     f"flying {len(lane.in_flight)} · deliv {stats.delivered} · "
                     f"dup {stats.duplicated} · drop {stats.dropped} · lost {stats.lost}"
                 )
+        role = "muted"
+        if lane.problem:  # what keeps the projection from saving says more than counts
+            counts, role = lane.problem[: max(0, width - runs_width(left) - 3)], "problem"
         gap = max(2, width - runs_width(left) - len(counts) - 1)
-        runs = (*left, (" " * gap, ""), (counts, "muted"))
+        runs = (*left, (" " * gap, ""), (counts, role))
         return _Row(runs, "selected" if selected else "")
 
     def _tracks(self, lane: LaneState, now: float, width: int) -> tuple[_Row, _Row]:
@@ -239,7 +243,9 @@ class BusView(Widget, can_focus=True):
             _place(track, lane.in_flight, now)
         door = [(" ", ""), ("▐", "checkpoint")]  # a free cell keeps labels off the door
         first = [*door, (f"#{lane.checkpoint}", "checkpoint")]
-        if lane.lag_events:
+        if lane.problem:
+            first.append((" ✗ not saved", "problem"))
+        elif lane.lag_events:
             first.append((f" {lane.lag_events} behind", "behind"))
         else:
             first.append((" ✓ caught up", "checkpoint"))

@@ -1,0 +1,91 @@
+"""A read model never lies: a flush that another program's lock refuses loses nothing.
+
+The issue's reproduction: an order is applied to the orders projection in memory while
+another connection holds SQLite's write lock, so its flush is refused. Before, the
+projection dropped what it had applied and its lane moved on: o1 was missing for good
+while the answer said "caught up". Now the projection goes back to its committed
+checkpoint, applies the events again from the store, says on its lane that the flush
+failed, and commits everything on the next flush once the lock is gone.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from cqrs_lab.lab import Lab
+from cqrs_lab.sim.clock import VirtualClock
+from cqrs_lab.store.database import open_store
+from tests.lab_helpers import run
+
+SETUP = """
+register alice alice@example.com s3cret-pass
+add-product mug "Blue mug" 12.50 50
+latency orders fixed:1s
+add-to-cart alice mug 1
+place-order alice
+"""
+
+
+def open_lab(db: Path) -> Lab:
+    """A lab that gives up on a lock after 50 ms (the default waits 5 s)."""
+    return Lab(
+        open_store(str(db), busy_timeout_ms=50), seed=1, clock=VirtualClock(), password_cost=2**4
+    )
+
+
+@contextmanager
+def write_lock(db: Path) -> Iterator[None]:
+    """Another program holding the database's write lock."""
+    other = sqlite3.connect(db, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        yield
+        other.execute("COMMIT")
+    finally:
+        other.close()
+
+
+def order_ids(lab: Lab, *, crud: bool = False) -> list[str]:
+    answer = lab.query("orders", "alice", crud=crud, record=False)
+    return [row["order_id"] for row in answer.rows.as_dicts()]
+
+
+def test_an_order_whose_flush_is_refused_reaches_the_read_model(tmp_path: Path) -> None:
+    db = tmp_path / "lab.db"
+    lab = open_lab(db)
+    run(lab, SETUP)
+    with write_lock(db):
+        outcome = lab.execute("advance 2s")  # o1 reaches the projection; its flush is refused
+        assert outcome.ok, outcome.message  # the lab went on; the lane says what failed
+        lane = lab.snapshot().lane("orders")
+        assert lane.problem is not None and "flush failed" in lane.problem
+        assert "locked" in lane.problem
+        answer = lab.query("orders", "alice", record=False)
+        assert not answer.stale or answer.checkpoint < lab.head  # never "caught up" without o1
+    run(lab, "add-to-cart alice mug 1\nplace-order alice\nadvance 2s")
+    assert lab.snapshot().lane("orders").problem is None
+    answer = lab.query("orders", "alice", wait=True)
+    assert [row["order_id"] for row in answer.rows.as_dicts()] == ["o1", "o2"]
+    assert answer.checkpoint == lab.head and not answer.stale
+    assert order_ids(lab) == order_ids(lab, crud=True)
+    lab.close()
+    again = open_lab(db)
+    assert order_ids(again) == ["o1", "o2"]  # and it survives a restart
+    again.close()
+
+
+def test_no_answer_says_caught_up_while_a_write_is_missing(tmp_path: Path) -> None:
+    db = tmp_path / "lab.db"
+    lab = open_lab(db)
+    run(lab, SETUP)
+    with write_lock(db):
+        lab.execute("advance 2s")
+        answer = lab.query("orders", "alice", record=False)
+        rows = [row["order_id"] for row in answer.rows.as_dicts()]
+        if "o1" not in rows:  # the table does not have it yet: the answer must say so
+            assert answer.stale
+            assert answer.checkpoint < lab.last_write["alice"]
+    lab.close()
