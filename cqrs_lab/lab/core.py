@@ -48,6 +48,8 @@ from cqrs_lab.write.handler import CommandHandler
 from cqrs_lab.write.results import Accepted, CommandResult, Rejected
 
 CATCH_UP_PAGE = 5_000  # events read from the store at a time when catching up
+FLUSH_RETRY_SECONDS = 1.0
+"""Wall seconds between two tries of a flush that failed (a lock may take seconds to go)."""
 VIEW_LANES = {"catalog": "catalog", "cart": "carts", "orders": "orders", "sales": "sales"}
 LANES = tuple(VIEW_LANES.values())
 
@@ -123,6 +125,8 @@ class Lab:
         self.predictions = Predictions()
         self.flush_problems: dict[str, str] = {}
         """Projection -> why its last flush failed (cleared by the next one that works)."""
+        self.flush_retry_seconds = FLUSH_RETRY_SECONDS
+        self._flush_retry_at = 0.0
         self.handler = CommandHandler(
             store, self.clock.now, hooks=[self._save_credentials, self.crud.apply, self._inline]
         )
@@ -606,8 +610,8 @@ class Lab:
         """Commit projections' applied events together with their checkpoints (all, or `only`)."""
         self.deliveries.sweep()
         dirty = [p for p in (only or self.projections.values()) if p.dirty]
-        if not dirty:
-            return
+        if not dirty or (self.flush_problems and time.monotonic() < self._flush_retry_at):
+            return  # each try may wait out the database's busy timeout: not every frame
         try:
             with self.store.transaction() as connection:
                 for projection in dirty:
@@ -615,6 +619,7 @@ class Lab:
         except StoreError as error:  # a lock, a full disk, a lost connection: retried
             for projection in dirty:  # nothing was committed, and nothing is forgotten
                 self.flush_problems[projection.name] = f"flush failed: {error}; retrying"
+            self._flush_retry_at = time.monotonic() + self.flush_retry_seconds
             return
         for projection in dirty:
             projection.committed()

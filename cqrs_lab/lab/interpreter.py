@@ -26,6 +26,9 @@ from cqrs_lab.write.results import Accepted, CommandResult, Rejected
 
 if TYPE_CHECKING:
     from cqrs_lab.lab.core import Lab
+    from cqrs_lab.sim.bus import Delivery
+    from cqrs_lab.sim.bus import Outcome as BusOutcome
+    from cqrs_lab.store.event_store import RecordedEvent
 
 
 def execute(lab: Lab, line: str, line_no: int | None = None) -> Outcome:
@@ -205,10 +208,33 @@ def _resume(action: sc.Resume, lab: Lab, line: str) -> Outcome:
 
 @_perform.register(sc.Step)
 def _step(action: sc.Step, lab: Lab, line: str) -> Outcome:
-    done = lab.step(action.count)
+    seen: list[str] = []
+
+    def observe(delivery: Delivery[RecordedEvent], outcome: BusOutcome) -> None:
+        seen.append(describe_delivery(delivery, outcome))
+
+    lab.bus.add_observer(observe)
+    try:
+        done = lab.step(action.count)
+    finally:
+        lab.bus.remove_observer(observe)
     if not done:
         return _control(line, "step: nothing in flight", delivered=0)
-    return _control(line, f"step: delivered {done} (t={lab.clock.now():.3f}s)", delivered=done)
+    what = "; ".join(seen[:STEP_SHOWN]) + ("; …" if len(seen) > STEP_SHOWN else "")
+    message = f"step: delivered {done}: {what} (t={lab.clock.now():.3f}s)"
+    return _control(line, message, delivered=done)
+
+
+STEP_SHOWN = 3
+"""A step names at most this many deliveries."""
+
+
+def describe_delivery(delivery: Delivery[RecordedEvent], outcome: BusOutcome) -> str:
+    """One delivery a step made, in words: '#5 OrderPlaced to orders'."""
+    event = f"#{delivery.position} {delivery.event.type}"
+    if outcome == "delivered":
+        return f"{event} to {delivery.subscription}"
+    return f"{event} {outcome} on {delivery.subscription}"
 
 
 @_perform.register(sc.Speed)

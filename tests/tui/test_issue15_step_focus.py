@@ -1,0 +1,50 @@
+"""Issue 15.4 on the screen: `step` delivers one event, focus and modes are visible, a
+refused line is selected, forms are reachable by keyboard, and the smaller fixes."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+
+from cqrs_lab.lab import Lab
+from cqrs_lab.tui.app import LabApp
+from tests.tui.test_app import SIZE, frames, message, send
+
+SCENARIO = (
+    "register alice alice@example.com s3cret-pass",
+    'add-product mug "Blue mug" 12.50 10',
+    "settle",
+    "pause",
+    "latency all fixed:3s",
+    "add-to-cart alice mug 2",
+    "place-order alice",
+)
+"""The issue's script: four deliveries fall due at the same instant as the first."""
+
+
+async def _in_flight_after(pilot: Pilot[None], lab: Lab, *keys: str) -> int:
+    await pilot.press(*keys)
+    await frames(pilot)  # the screen's own ticks must not deliver the rest
+    return lab.snapshot().in_flight
+
+
+@pytest.mark.parametrize("how", ["f6", "n", "line"])
+async def test_step_delivers_exactly_one_event_on_screen(lab: Lab, how: str) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        for line in SCENARIO:
+            await send(pilot, line)
+        await frames(pilot)
+        before = lab.snapshot().in_flight
+        assert before == 5
+        if how == "line":
+            await send(pilot, "step")
+            await frames(pilot)
+            after = lab.snapshot().in_flight
+        elif how == "n":
+            after = await _in_flight_after(pilot, lab, "escape", "n")
+        else:
+            after = await _in_flight_after(pilot, lab, "f6")
+        assert after == before - 1
+        said = str(message(app).render())
+        assert "step: delivered 1: #3 ItemAddedToCart to carts" in said
