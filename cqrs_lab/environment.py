@@ -11,3 +11,8 @@ what every lab reads (reset, rebuild) are refused; they are the instructor's."""
 
 CONFIG_ENV = "CQRS_LAB_CONFIG"
 """The config file's path (default: config.toml in the user config folder)."""
+
+DB_ENV = "CQRS_LAB_DB"
+"""The lab database (a path, ':memory:' or a SQLAlchemy URL) when --db names none. A URL
+with a password belongs here, not on the command line, where `ps` and shell history show
+it; `serve` hands it to each visitor this way too."""

@@ -51,15 +51,3 @@ def database_for(backend: str, folder: Path) -> Iterator[str]:
         yield str(folder / "lab.db")
     else:
         yield from fresh_postgres_database()
-
-
-@pytest.fixture(params=BACKENDS)
-def lab_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh lab database: a SQLite file path, or a PostgreSQL URL."""
-    yield from database_for(request.param, tmp_path)
-
-
-@pytest.fixture
-def pg_db() -> Iterator[str]:
-    """A fresh PostgreSQL database URL (PostgreSQL-only tests)."""
-    yield from fresh_postgres_database()

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from cqrs_lab.environment import VISITOR_ENV
+from cqrs_lab.environment import DB_ENV, VISITOR_ENV
 
 if TYPE_CHECKING:
     from cqrs_lab.lab import Lab
@@ -23,10 +23,20 @@ def add_lab_options(parser: argparse.ArgumentParser, *, top_level: bool = False)
     parser.add_argument(
         "--db",
         default=default,
-        help="a file path, ':memory:' or a SQLAlchemy URL (default: the lab file in your user"
-        " data folder; `run` and `simulate` default to ':memory:')",
+        help="a file path, ':memory:' or a SQLAlchemy URL (default: $CQRS_LAB_DB, else the"
+        " config file's db, else the lab file in your user data folder; `run` and `simulate`"
+        " default to ':memory:'). Put a URL with a password in $CQRS_LAB_DB, not here: the"
+        " command line is visible to every user of the machine",
     )
     parser.add_argument("--seed", type=int, default=default, help="seed of the lab's RNG")
+
+
+def chosen_db(args: argparse.Namespace, default: str | None = None) -> str | None:
+    """--db, else $CQRS_LAB_DB, else `default` (the config file's db, or the command's)."""
+    given = getattr(args, "db", None)
+    if given is not None:
+        return str(given)
+    return os.environ.get(DB_ENV) or default
 
 
 def open_lab(
@@ -40,7 +50,7 @@ def open_lab(
     clock = ScaledClock() if real_time else VirtualClock()
     visitor = os.environ.get(VISITOR_ENV) == "1"
     try:
-        db = args.db if args.db is not None else db_default
+        db = chosen_db(args, db_default)
         return Lab.open(db, seed=args.seed, clock=clock, visitor=visitor, **options)
     except StoreError as error:
         print(f"cqrs-lab: {error}", file=sys.stderr)

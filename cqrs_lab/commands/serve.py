@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-from cqrs_lab.commands.options import add_lab_options
+from cqrs_lab.commands.options import add_lab_options, chosen_db
 
 HELP = "serve the lab screen to web browsers (one lab per visitor)"
 DEFAULT_HOST = "127.0.0.1"
@@ -78,14 +78,16 @@ def main(args: argparse.Namespace) -> int:
     print(f"open {address} in a browser (Ctrl+C stops the server)", file=sys.stderr)
     from cqrs_lab.tui.serve.server import LabServer  # aiohttp and friends load only to serve
 
+    db = chosen_db(args)
     server = LabServer(
-        visitor_argv(args.db, args.seed),
+        visitor_argv(args.seed),
+        db=db,
         host=args.host,
         port=args.port,
         public_url=public_url,
         token=token,
         visitors_dir=args.visitors_dir,
-        shared_db=args.db is not None and args.db != ":memory:",
+        shared_db=db is not None and db != ":memory:",
     )
     try:
         server.serve()
@@ -110,9 +112,10 @@ def _refusal(args: argparse.Namespace) -> str | None:
     return None
 
 
-def visitor_argv(db: str | None, seed: int | None) -> list[str]:
-    """What each visitor's lab runs: the lab screen on the served database."""
-    words = ["tui", "--db", db if db is not None else ":memory:"]
+def visitor_argv(seed: int | None) -> list[str]:
+    """What each visitor's lab runs: the lab screen. The database is not on it: it goes in
+    the visitor's environment ($CQRS_LAB_DB), where `ps` does not show its password."""
+    words = ["tui"]
     if seed is not None:
         words += ["--seed", str(seed)]
     return words

@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from cqrs_lab.commands.options import add_lab_options
+from cqrs_lab.commands.options import add_lab_options, chosen_db
 from cqrs_lab.commands.output import quiet_broken_pipe
 
 HELP = "run a Poisson workload in virtual time and report lag, staleness and the models"
@@ -65,7 +65,7 @@ def main(args: argparse.Namespace) -> int:
         duration=args.duration,
         seed=args.seed,
         lines=lines,
-        db=args.db if args.db is not None else ":memory:",
+        db=chosen_db(args, ":memory:"),
         sample_every=args.sample,
     )
     began = time.perf_counter()

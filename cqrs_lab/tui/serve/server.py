@@ -28,7 +28,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from textual_serve.server import Server, to_int
 
-from cqrs_lab.environment import CONFIG_ENV, DATA_DIR_ENV, VISITOR_ENV
+from cqrs_lab.environment import CONFIG_ENV, DATA_DIR_ENV, DB_ENV, VISITOR_ENV
 from cqrs_lab.tui.serve.starter import WarmStarter
 from cqrs_lab.tui.serve.visitor import VisitorService
 
@@ -53,12 +53,15 @@ class LabServer(Server):
         token: str | None,
         visitors_dir: Path | None,
         shared_db: bool,
+        db: str | None = None,
     ) -> None:
         super().__init__("cqrs-lab " + " ".join(argv), host=host, port=port, title="CQRS Lab")
         self.public_url = public_url.rstrip("/")
         self.argv = list(argv)
         self.token = token
         self.shared_db = shared_db
+        self.db = db or ":memory:"
+        """Handed to each visitor in $CQRS_LAB_DB, never in its argv."""
         self._own_visitors_dir = visitors_dir is None
         self.visitors_dir = visitors_dir or Path(tempfile.mkdtemp(prefix="cqrs-lab-serve-"))
         self._numbers = itertools.count(1)
@@ -145,7 +148,11 @@ class LabServer(Server):
     def _visitor_env(self) -> dict[str, str]:
         folder = tempfile.mkdtemp(prefix=f"visitor-{next(self._numbers)}-", dir=self.visitors_dir)
         # Their own config file too: a theme a visitor picks is saved there, not in yours.
-        env = {DATA_DIR_ENV: folder, CONFIG_ENV: str(Path(folder) / "config.toml")}
+        env = {
+            DATA_DIR_ENV: folder,
+            CONFIG_ENV: str(Path(folder) / "config.toml"),
+            DB_ENV: self.db,
+        }
         if self.shared_db:
             env[VISITOR_ENV] = "1"
         return env
