@@ -183,7 +183,8 @@ class CommandBar(Vertical):
 
     def show_result(self, text: str, *, ok: bool, detail: str = "") -> None:
         """Show what a line did; a refused line from the bar comes back to be fixed (without
-        anything that may be a password: that is typed again)."""
+        anything that may be a password: that is typed again), selected, so typing replaces
+        it and an arrow key or End keeps it to edit."""
         message = self.query_one("#command-message", Static)
         mark = "✓ " if ok else "✗ "
         shown = Text(mark + text if text else "")
@@ -196,7 +197,7 @@ class CommandBar(Vertical):
         if not ok and failed and not self.input.value:  # give the line back to fix it,
             kept = _without_secrets(failed)  # up to where a password could begin
             self.input.value = kept
-            self.input.cursor_position = len(kept)
+            self.input.select_all()
 
     def show_note(self, text: str) -> None:
         """Show information that is neither a success nor an error (an event's details)."""

@@ -48,3 +48,36 @@ async def test_step_delivers_exactly_one_event_on_screen(lab: Lab, how: str) -> 
         assert after == before - 1
         said = str(message(app).render())
         assert "step: delivered 1: #3 ItemAddedToCart to carts" in said
+
+
+# -- a refused line comes back selected ------------------------------------------------
+
+
+async def test_a_refused_line_comes_back_selected_so_typing_replaces_it(lab: Lab) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"place-order alice", "enter")
+        await pilot.pause()
+        bar = app.bar.input
+        assert bar.value == "place-order alice"
+        assert (bar.selection.start, bar.selection.end) == (0, len(bar.value))
+        await pilot.press(*"query orders alice")
+        assert bar.value == "query orders alice"
+
+
+async def test_a_refused_line_can_still_be_edited(lab: Lab) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"restock mgu 2", "enter")
+        await pilot.pause()
+        await pilot.press("end", "backspace", "3")
+        assert app.bar.input.value == "restock mgu 3"
+
+
+async def test_a_refused_register_comes_back_selected_without_its_password(lab: Lab) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "register alice not-an-email s3cret-pass")
+        bar = app.bar.input
+        assert "s3cret" not in bar.value and bar.value.startswith("register alice")
+        assert (bar.selection.start, bar.selection.end) == (0, len(bar.value))
