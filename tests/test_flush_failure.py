@@ -91,3 +91,16 @@ def test_no_answer_says_caught_up_while_a_write_is_missing(tmp_path: Path) -> No
             assert answer.stale
             assert answer.checkpoint < lab.last_write["alice"]
     lab.close()
+
+
+def test_every_lane_retries_on_its_own_once_the_lock_is_gone(tmp_path: Path) -> None:
+    db = tmp_path / "lab.db"
+    lab = open_lab(db)
+    run(lab, SETUP)
+    with write_lock(db):
+        lab.execute("advance 2s")
+        assert set(lab.flush_problems) == {"catalog", "carts", "orders", "sales"}
+    lab.tick()  # a frame of the screen, with nothing due
+    assert lab.flush_problems == {}
+    assert not any(projection.dirty for projection in lab.projections.values())
+    lab.close()

@@ -478,6 +478,8 @@ class Lab:
         a `step` delivers one event even when others fall due at the same instant.
         """
         self.poll_store()
+        if self.flush_problems:  # a failed flush is tried again (backing off), paused or not
+            self.flush()
         if self.paused:
             return 0
         delivered = self.bus.deliver_due()
