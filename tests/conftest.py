@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-pytest_plugins = ["tests.backends"]  # the lab_db and pg_db fixtures: SQLite and PostgreSQL
-
 # Property tests are deterministic (the same examples every run) and never fail on a slow
 # moment of a shared machine; a test's own @settings still sets its example count.
 settings.register_profile("lab", derandomize=True, deadline=None, print_blob=True)
