@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
 from cqrs_lab.environment import DATA_DIR_ENV
+from cqrs_lab.store import pg_errors
 from cqrs_lab.store.errors import (
     CorruptDatabase,
     DatabaseError,
@@ -31,6 +32,7 @@ from cqrs_lab.store.event_store import (
     DEFAULT_BUSY_TIMEOUT_MS,
     EventStore,
     Upcaster,
+    describe_location,
     sqlite_file,
 )
 from cqrs_lab.store.records import LAB_META
@@ -87,6 +89,8 @@ def make_engine(db: str | None = None, *, busy_timeout_ms: int = DEFAULT_BUSY_TI
         )
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, busy_timeout_ms, wal=sqlite_file(engine) is not None)
+    elif engine.dialect.name == "postgresql":
+        pg_errors.install(engine, describe_location(engine), busy_timeout_ms)
     return engine
 
 
