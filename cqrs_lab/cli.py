@@ -27,6 +27,7 @@ SUBCOMMANDS = (
     "demo",
     "replay",
     "config",
+    "check",
 )
 DEFAULT = "tui"
 
