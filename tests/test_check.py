@@ -108,3 +108,18 @@ def test_a_database_that_is_not_a_lab_is_one_line_and_exits_2(tmp_path: Path) ->
     result = check(other)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_the_check_line_says_what_differs(tmp_path: Path) -> None:
+    from cqrs_lab.lab import Lab
+
+    lab = Lab.open(str(tmp_path / "lab.db"), seed=1, password_cost=2**4)
+    for line in SCRIPT.strip().splitlines():
+        assert lab.execute(line).ok
+    outcome = lab.execute("check")
+    assert outcome.ok and "agree" in outcome.message
+    damage(tmp_path / "lab.db", "DELETE FROM orders_by_user")
+    outcome = lab.execute("check")
+    assert not outcome.ok
+    assert "projection orders: orders_by_user misses 1 row(s): o1" in outcome.message
+    lab.close()

@@ -127,6 +127,7 @@ class Lab:
         """Projection -> why its last flush failed (cleared by the next one that works)."""
         self.flush_retry_seconds = FLUSH_RETRY_SECONDS
         self._flush_retry_at = 0.0
+        self._flush_error: StoreError | None = None
         self.handler = CommandHandler(
             store, self.clock.now, hooks=[self._save_credentials, self.crud.apply, self._inline]
         )
@@ -622,7 +623,9 @@ class Lab:
             for projection in dirty:  # nothing was committed, and nothing is forgotten
                 self.flush_problems[projection.name] = f"flush failed: {error}; retrying"
             self._flush_retry_at = time.monotonic() + self.flush_retry_seconds
+            self._flush_error = error
             return
+        self._flush_error = None
         for projection in dirty:
             projection.committed()
             self.flush_problems.pop(projection.name, None)
@@ -650,6 +653,8 @@ class Lab:
         for subscriber in self.subscribers.values():
             subscriber.catch_up(head)
         self.flush()
+        if self._flush_error is not None:  # at the start a database that cannot be written
+            raise self._flush_error  # is refused, not retried: nothing has run on it yet
 
     def rebuild(self, lane: str, progress: Callable[[RebuildProgress], None] | None = None) -> int:
         """Clear a projection and replay the whole store into it."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from cqrs_lab import script as sc
 from cqrs_lab.lab.answers import QueryAnswer
+from cqrs_lab.lab.audit import audit
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.recording_format import is_recording
 from cqrs_lab.lab.trace import TraceNotFound, describe_trace, trace, trace_json
@@ -252,6 +253,19 @@ def _advance(action: sc.Advance, lab: Lab, line: str) -> Outcome:
         f"{delivered} deliveries",
         delivered=delivered,
     )
+
+
+@_perform.register(sc.Check)
+def _check(action: sc.Check, lab: Lab, line: str) -> Outcome:
+    lab.flush()
+    report = audit(lab.store)
+    findings = [str(finding) for finding in report.findings]
+    data = {"head": report.head, "checked": list(report.checked), "findings": findings}
+    if report.ok:
+        message = f"check: {report.head} events; store, projections and CRUD twin agree"
+        return Outcome(line, True, "control", message, data)
+    message = f"check: {len(findings)} difference(s): " + "; ".join(findings)
+    return Outcome(line, False, "error", message, data, "check_failed")
 
 
 @_perform.register(sc.Settle)

@@ -124,6 +124,11 @@ class Settle:
 
 
 @dataclass(frozen=True, slots=True)
+class Check:
+    """Audit the lab's database: the store, each projection, the CRUD twin."""
+
+
+@dataclass(frozen=True, slots=True)
 class Rebuild:
     lane: Lane
 
@@ -240,6 +245,7 @@ Action: TypeAlias = (
     | Speed
     | Advance
     | Settle
+    | Check
     | Rebuild
     | Load
     | Reset

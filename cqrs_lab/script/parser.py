@@ -24,6 +24,7 @@ from cqrs_lab.script.actions import (
     ORDER_LAST,
     Action,
     Advance,
+    Check,
     Expectation,
     ExpectationKind,
     Export,
@@ -859,6 +860,11 @@ _COMMANDS: dict[str, _Command] = {
         _advance,
     ),
     "settle": _Command("settle", "Run until nothing is in flight.", _no_arguments(Settle)),
+    "check": _Command(
+        "check",
+        "Audit the lab's database: the store, each projection against a rebuild, the CRUD twin.",
+        _no_arguments(Check),
+    ),
     "rebuild": _Command(
         "rebuild LANE",
         "Clear a projection and replay the whole event store into it.",
