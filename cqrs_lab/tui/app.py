@@ -111,6 +111,8 @@ LOAD_ARRIVALS_PER_FRAME = 100
 """A fast load sends at most this many requests a frame, so the screen keeps drawing; late
 arrivals go out in the next frames."""
 OPENING = "opening lab…"
+MODE_KEYS = ("pause-key", "step-key", "slower-key", "faster-key", "help-key", "focus-bar")
+"""The single keys the status line names while they are live (focus off every input)."""
 
 
 class LabUnavailable(Exception):
@@ -274,6 +276,7 @@ class LabApp(App[None]):
         self._view_key: tuple[object, ...] | None = None
         self._log_key: tuple[int, int] | None = None
         self._lanes: tuple[LaneState, ...] = ()
+        self._snapshot: LabSnapshot | None = None
         self._metrics_key: tuple[object, ...] | None = None
         self._metrics_at = float("-inf")
         self._learned = 0
@@ -386,6 +389,7 @@ class LabApp(App[None]):
     def _start(self) -> None:
         """The lab's widgets are on the screen: draw the lab and start the refresh timer."""
         self.bus.selected = self.selected_lane
+        self.watch(self.main, "focused", self._focus_moved, init=False)
         self.refresh_screen(views_now=True)
         if self.refresh_hz > 0:
             self.set_interval(1 / self.refresh_hz, self.tick, name="lab-refresh")
@@ -497,9 +501,8 @@ class LabApp(App[None]):
         snapshot = self.lab.snapshot()
         main = self.main
         with self.batch_update():
-            status = main.query_one(StatusLine)
-            status.show(status_text(snapshot, self.selected_lane))
-            status.set_class(snapshot.paused, "-paused")
+            self._snapshot = snapshot
+            self._show_status()
             if snapshot.in_flight or snapshot.lanes != self._lanes:
                 self._lanes = snapshot.lanes  # nothing moves on an idle bus: no redraw
                 self.bus.show(snapshot)
@@ -513,6 +516,40 @@ class LabApp(App[None]):
             self._show_load()
             self._refresh_views(snapshot, now=views_now)
             main.query_one(LessonPanel).follow()
+
+    def _show_status(self) -> None:
+        """The status line: the lab's state and where keys go (typing, or single keys)."""
+        if self._snapshot is None:
+            return
+        mode = self.focus_mode()
+        status = self.main.query_one(StatusLine)
+        status.show(status_text(self._snapshot, self.selected_lane, mode))
+        status.set_class(self._snapshot.paused, "-paused")
+
+    def focus_mode(self) -> str:
+        """Where keys go, in words: into an input (typing), or to the lab's single keys."""
+        focused = self.main.focused
+        if self._in_form(focused):
+            return "typing: form · Esc bar"
+        if isinstance(focused, Input):
+            where = "bar" if focused is self.bar.input else "input"
+            return f"typing: {where} · Esc keys"
+        return f"keys: {self.single_keys()}"
+
+    def single_keys(self) -> str:
+        """The single keys of MODE_KEYS as the keymap sets them ('space n - + ? :')."""
+        shown = []
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.id in MODE_KEYS:
+                key = self.keymap.get(binding.id, binding.key).split(",")[0].strip()
+                shown.append(self.get_key_display(replace(binding, key=key)))
+        return " ".join(shown)
+
+    def _focus_moved(self, _focused: Widget | None) -> None:
+        try:
+            self._show_status()
+        except NoMatches:  # quitting
+            return
 
     def _learn(self, snapshot: LabSnapshot) -> None:
         if snapshot.head < self._learned:  # the lab was reset
@@ -554,6 +591,9 @@ class LabApp(App[None]):
         outcome = self.run_line(message.line)
         if outcome is not None and outcome.ok:
             self.main.query_one(CommandForm).clear()
+
+    def on_command_form_left(self, message: CommandForm.Left) -> None:
+        self.bar.input.focus()
 
     def run_line(self, line: str) -> Outcome | None:
         """Run one lab line and show what it did; None while a reset waits to be confirmed
@@ -700,10 +740,26 @@ class LabApp(App[None]):
             self.push_screen(HelpScreen(self.key_help()))
 
     def action_toggle_forms(self) -> None:
-        self.main.toggle_class("-forms-toggled")
+        """Into the forms (shown first if hidden); from inside them, hide them and go back
+        to the bar."""
+        form = self.main.query_one(CommandForm)
+        if self._in_form(self.focused):
+            self.main.toggle_class("-forms-toggled")
+            self.bar.input.focus()
+            return
+        if not form.display:
+            self.main.toggle_class("-forms-toggled")
+        self.call_after_refresh(form.focus_verb)  # once the form is laid out
+
+    def _in_form(self, widget: Widget | None) -> bool:
+        return widget is not None and any(
+            node.id == "command-form" for node in widget.ancestors_with_self
+        )
 
     def action_leave_bar(self) -> None:
-        if isinstance(self.focused, Input):
+        if self._in_form(self.focused):
+            self.bar.input.focus()
+        elif isinstance(self.focused, Input):
             self.bus.focus()
 
     def action_focus_bar(self) -> None:
@@ -976,8 +1032,9 @@ def _with_lesson_keys(bindings: Sequence[BindingType]) -> list[BindingType]:
     return keys
 
 
-def status_text(snapshot: LabSnapshot, lane: str) -> Text:
-    """The header: lab time, running or PAUSED (in words), speed, seed, head, selected lane."""
+def status_text(snapshot: LabSnapshot, lane: str, mode: str = "") -> Text:
+    """The header: lab time, running or PAUSED (in words), speed, seed, head, selected lane,
+    and where keys go (`mode`)."""
     text = Text(" CQRS Lab ", style="bold")
     text.append("│ ")
     text.append(f"t={snapshot.now:.1f}s ", style="bold")
@@ -987,6 +1044,9 @@ def status_text(snapshot: LabSnapshot, lane: str) -> Text:
     text.append("│ ")
     text.append(f"seed {snapshot.seed} │ head #{snapshot.head} │ {snapshot.in_flight} in flight ")
     text.append(f"│ lane: {lane} ")
+    if mode:
+        text.append("│ ")
+        text.append(f"{mode} ", style="bold reverse" if mode.startswith("keys") else "bold")
     return text
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Input, Select
@@ -53,7 +54,18 @@ def build_line(verb: str, values: Sequence[str]) -> str:
 
 
 class CommandForm(Horizontal):
-    """A Select of the shop command, one field per argument, and a Send button."""
+    """A Select of the shop command, one field per argument, and a Send button.
+
+    Tab moves through them all; Escape goes back to the command bar. Inside the form the
+    lab's single keys are never live: a character typed on the Select or the Send button
+    goes into the first field (space on Send presses it), so a learner who thinks they type
+    into a field never pauses the lab or opens a trace.
+    """
+
+    BINDINGS = [Binding("escape", "leave", "Back to the bar", show=False)]
+
+    class Left(Message):
+        """Escape in the form: focus goes back to the command bar."""
 
     class Submitted(Message):
         """The form's line, to run like a line typed in the bar."""
@@ -104,6 +116,47 @@ class CommandForm(Horizontal):
         await fields.mount_all(self._inputs())
 
     @property
+    def fields(self) -> list[Input]:
+        return list(self.query(".form-field").results(Input))
+
+    def focus_verb(self) -> None:
+        """Focus the form's first control, the command's Select (F2)."""
+        self.query_one("#form-verb", Select).focus()
+
+    def focus_field(self) -> None:
+        """Focus the first field, where typing goes."""
+        fields = self.fields
+        if fields:
+            fields[0].focus()
+        else:
+            self.focus_verb()
+
+    def action_leave(self) -> None:
+        self.post_message(self.Left())
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed on the Select or the Send button: never the lab's single keys."""
+        if isinstance(self.app.focused, Input) or event.character is None:
+            return
+        if event.key == "space" and isinstance(self.app.focused, Button):
+            event.stop()
+            event.prevent_default()
+            self.app.focused.press()
+        elif event.character.isprintable() and event.key != "space":
+            event.stop()
+            event.prevent_default()
+            self._type_into_field(event)
+
+    def _type_into_field(self, event: events.Key) -> None:
+        """Focus the first field, then hand it the key (after the focus, which selects)."""
+        fields = self.fields
+        if not fields:
+            return
+        fields[0].focus()
+        key = events.Key(event.key, event.character)
+        self.app.call_later(fields[0].post_message, key)
+
+    @property
     def line(self) -> str:
         return build_line(self.verb, [field.value for field in self.query(".form-field")])
 
@@ -111,9 +164,12 @@ class CommandForm(Horizontal):
     @on(Input.Submitted, ".form-field")
     def _send(self, event: Message) -> None:
         event.stop()
+        if not isinstance(self.app.focused, Input):  # Send pressed: back where typing works
+            self.focus_field()
         self.post_message(self.Submitted(self.line))
 
     def clear(self) -> None:
-        """Empty the fields (after the line was accepted)."""
-        for field in self.query(".form-field").results(Input):
+        """Empty the fields (after the line was accepted) and focus the first one."""
+        for field in self.fields:
             field.value = ""
+        self.focus_field()

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Button, Select
 
 from cqrs_lab.lab import Lab
-from cqrs_lab.tui.app import LabApp
+from cqrs_lab.tui.app import LabApp, StatusLine
+from cqrs_lab.tui.forms import CommandForm
 from tests.tui.test_app import SIZE, frames, message, send
 
 SCENARIO = (
@@ -81,3 +83,89 @@ async def test_a_refused_register_comes_back_selected_without_its_password(lab: 
         bar = app.bar.input
         assert "s3cret" not in bar.value and bar.value.startswith("register alice")
         assert (bar.selection.start, bar.selection.end) == (0, len(bar.value))
+
+
+# -- the forms by keyboard -------------------------------------------------------------
+
+
+async def test_f2_moves_focus_into_the_form_and_tab_reaches_every_field(lab: Lab) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        form = app.query_one(CommandForm)
+        assert form.display
+        assert app.focused is app.query_one("#form-verb", Select)
+        reached = []
+        for _ in range(len(form.fields) + 1):
+            await pilot.press("tab")
+            reached.append(app.focused)
+        assert reached == [*form.fields, app.query_one("#form-send", Button)]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is app.bar.input
+        assert form.display  # Escape leaves the form on the screen
+
+
+async def test_f2_from_inside_the_form_hides_it_and_goes_back_to_the_bar(lab: Lab) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.focused is app.bar.input
+        assert not app.query_one(CommandForm).display
+
+
+async def test_after_send_typing_goes_into_a_field_never_to_the_single_keys(lab: Lab) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        form = app.query_one(CommandForm)
+        user, email, password = form.fields
+        user.value, email.value, password.value = "alice", "alice@example.com", "s3cret-pass"
+        app.query_one("#form-send", Button).focus()
+        await pilot.pause()
+        await pilot.press("enter")  # Send
+        await pilot.pause()
+        assert lab.store.head() == 1
+        assert app.focused is user and user.value == ""
+        speed = lab.speed
+        await pilot.press(*"bob-t")
+        await pilot.pause()
+        assert user.value == "bob-t"
+        assert lab.speed == speed and app.screen is app.main  # no slower, no trace
+
+
+async def test_letters_on_the_select_go_into_the_first_field(lab: Lab) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        speed = lab.speed
+        await pilot.press(*"al-n")
+        await pilot.pause()
+        assert app.query_one(CommandForm).fields[0].value == "al-n"
+        assert lab.speed == speed and lab.snapshot().in_flight == 0
+
+
+# -- where keys go, in words -----------------------------------------------------------
+
+
+async def test_the_status_line_says_whether_keys_type_or_act(lab: Lab) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        status = app.query_one(StatusLine)
+        assert "typing: bar" in str(status.render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "keys: space n - + ? :" in str(status.render())
+        await pilot.press("f2")
+        await pilot.pause()
+        assert "typing: form" in str(status.render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "typing: bar" in str(status.render())
