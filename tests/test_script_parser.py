@@ -170,7 +170,7 @@ def test_action_is_immutable() -> None:
         ("add-product sku-1 mug 2000000 10", 23, "price: must be at most 1000000.00"),
         ("add-product sku-1 mug 1 -1", 25, "add-product: stock: must be at least 0"),
         ("add-product sku-1 mug 1 ten", 25, "add-product: stock: must be a whole number"),
-        ('add-product sku-1 "" 1 1', 19, "add-product: name: must be at least 1"),
+        ('add-product sku-1 "" 1 1', 19, "add-product: name: must not be empty"),
         ("add-product sku/1 mug 1 1", 13, "add-product: sku: must be 1-32 characters"),
         ("restock sku-1 0", 15, "restock: quantity: must be greater than 0"),
         ("add-to-cart alice sku-1 two", 25, "add-to-cart: quantity: must be a whole number"),

@@ -20,6 +20,7 @@ from cqrs_lab.script.actions import Predict
 from cqrs_lab.shop.commands import Command
 from cqrs_lab.shop.errors import DomainError
 from cqrs_lab.shop.money import format_cents
+from cqrs_lab.shop.state import user_stream
 from cqrs_lab.sim.durations import format_duration
 from cqrs_lab.sim.faults import parse_faults
 from cqrs_lab.store.errors import StoreError
@@ -138,22 +139,42 @@ def _query(action: sc.Query, lab: Lab, line: str) -> Outcome:
     answer = lab.query(
         action.view, action.username, crud=action.crud, wait=action.wait, timeout=action.timeout
     )
-    return Outcome(line, True, "query", describe_answer(answer), answer.to_json())
+    unknown = bool(action.username) and not lab.store.stream_version(
+        user_stream(action.username or "")
+    )
+    data = answer.to_json() | ({"unknown_user": True} if unknown else {})
+    return Outcome(line, True, "query", describe_answer(answer, unknown_user=unknown), data)
 
 
-def describe_answer(answer: QueryAnswer) -> str:
+def describe_answer(answer: QueryAnswer, *, unknown_user: bool = False) -> str:
+    """One line: the view, its freshness, its rows and summary; a user who never
+    registered is said to be unknown (not an empty, possibly stale, answer)."""
     who = f" {answer.username}" if answer.username else ""
     flags = [answer.freshness()]
     if answer.stale:
         flags.append("STALE: behind your last write")
     if answer.waited:
-        flags.append(f"waited {format_duration(answer.waited)}")
+        flags.append(f"waited {format_duration(rounded(answer.waited))}")
     if answer.timed_out:
         flags.append("wait timed out")
-    rows = "; ".join(_row_text(answer.view, row) for row in answer.rows.as_dicts()) or "(none)"
-    summary = ", ".join(f"{k}={_value(k, v)}" for k, v in answer.rows.summary)
+    none = f"(no user named {answer.username} has registered)" if unknown_user else "(none)"
+    rows = "; ".join(_row_text(answer.view, row) for row in answer.rows.as_dicts()) or none
+    summary = ", ".join(f"{_key(k)}={_value(k, v)}" for k, v in answer.rows.summary)
     text = f"{answer.view}{who} [{' | '.join(flags)}]: {rows}"
     return f"{text} ({summary})" if summary else text
+
+
+def rounded(seconds: float) -> float:
+    """A measured duration as a message shows it: whole ms under 1 s, then 0.01 s, then
+    0.1 s from 10 s (1.457459 -> 1.46)."""
+    if seconds < 1:
+        return round(seconds, 3)
+    return round(seconds, 2 if seconds < 10 else 1)
+
+
+def _key(key: str) -> str:
+    """A summary's key as shown: money without its unit (revenue_cents=2500 -> revenue)."""
+    return key.removesuffix("_cents")
 
 
 def _row_text(view: str, row: dict[str, Any]) -> str:
@@ -271,7 +292,8 @@ def _check(action: sc.Check, lab: Lab, line: str) -> Outcome:
 @_perform.register(sc.Settle)
 def _settle(action: sc.Settle, lab: Lab, line: str) -> Outcome:
     delivered = lab.settle()
-    return _control(line, f"settled at t={lab.clock.now():.3f}s: {delivered} deliveries")
+    deliveries = "1 delivery" if delivered == 1 else f"{delivered} deliveries"
+    return _control(line, f"settled at t={lab.clock.now():.3f}s: {deliveries}")
 
 
 @_perform.register(sc.Rebuild)

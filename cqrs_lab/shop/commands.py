@@ -119,14 +119,20 @@ def describe_validation_error(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def _count(number: int, noun: str) -> str:
+    """'1 character', '32 characters'."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _plain(item: dict) -> str:
     kind, ctx = item["type"], item.get("ctx", {})
     if kind == "string_pattern_mismatch":
         return _PATTERN_HINTS.get(str(ctx.get("pattern")), "has characters that are not allowed")
-    if kind in ("string_too_short", "too_short"):
-        return f"must be at least {ctx['min_length']} characters"
+    if kind in ("string_too_short", "too_short"):  # too_short: a password (SecretStr)
+        least = int(ctx["min_length"])
+        return "must not be empty" if least == 1 else f"must be at least {least} characters"
     if kind in ("string_too_long", "too_long"):
-        return f"must be at most {ctx['max_length']} characters"
+        return f"must be at most {_count(int(ctx['max_length']), 'character')}"
     if kind == "greater_than":
         return f"must be greater than {ctx['gt']}"
     if kind == "greater_than_equal":
