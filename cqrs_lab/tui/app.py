@@ -587,6 +587,12 @@ class LabApp(App[None]):
     def on_command_bar_submitted(self, message: CommandBar.Submitted) -> None:
         self.run_line(message.line)
 
+    def on_command_bar_pasted(self, message: CommandBar.Pasted) -> None:
+        """A pasted script: every line runs, and every result shows."""
+        with self.bar.collecting():
+            for line in message.lines:
+                self.run_line(line)
+
     def on_command_form_submitted(self, message: CommandForm.Submitted) -> None:
         outcome = self.run_line(message.line)
         if outcome is not None and outcome.ok:

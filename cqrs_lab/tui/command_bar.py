@@ -3,7 +3,8 @@ error of the last line under it (the error in words and with a caret, not by col
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from rich.text import Text
@@ -18,6 +19,8 @@ from cqrs_lab import script as sc
 from cqrs_lab.tui.completion import LineSuggester, Vocabulary, complete
 
 HISTORY_LIMIT = 200
+PASTED_SHOWN = 7
+"""Results of a pasted script shown under the bar (the last ones, under a count)."""
 PLACEHOLDER = "type a lab line: register, add-product, query, latency… (Tab completes, F1 help)"
 
 
@@ -144,11 +147,19 @@ class CommandBar(Vertical):
             super().__init__()
             self.line = line
 
+    class Pasted(Message):
+        """Several lines pasted at once, to run one after another (see `collecting`)."""
+
+        def __init__(self, lines: list[str]) -> None:
+            super().__init__()
+            self.lines = lines
+
     def __init__(self, vocabulary: Callable[[], Vocabulary], **options: str) -> None:
         super().__init__(**options)
         self.history = History()
         self._submitted_line: str | None = None  # the bar's last line, until its result shows
         self._vocabulary = vocabulary
+        self._collected: list[tuple[str, bool]] | None = None  # results while collecting
 
     def compose(self) -> ComposeResult:
         yield CommandInput(
@@ -169,7 +180,31 @@ class CommandBar(Vertical):
         event.stop()
         for line in event.lines:
             self.history.add(line)
-            self.post_message(self.Submitted(line))
+        self.post_message(self.Pasted(event.lines))
+
+    @contextmanager
+    def collecting(self) -> Iterator[None]:
+        """Show every result given meanwhile, one a line (a pasted script), not the last."""
+        self._collected = []
+        try:
+            yield
+        finally:
+            collected, self._collected = self._collected, None
+            self._show_collected(collected)
+
+    def _show_collected(self, results: list[tuple[str, bool]]) -> None:
+        refused = sum(not ok for _, ok in results)
+        shown = Text(f"pasted: {len(results) - refused} ok, {refused} refused")
+        if len(results) > PASTED_SHOWN:
+            shown.append(f" (the last {PASTED_SHOWN} shown)")
+        for text, ok in results[-PASTED_SHOWN:]:
+            first = text.splitlines()[0] if text else ""
+            shown.append("\n" + ("✓ " if ok else "✗ ") + first)
+        message = self.query_one("#command-message", Static)
+        message.update(shown)
+        message.set_class(bool(refused), "-error")
+        message.set_class(not refused, "-ok")
+        message.add_class("-pasted")
 
     @on(Input.Submitted, "#command-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -185,7 +220,11 @@ class CommandBar(Vertical):
         """Show what a line did; a refused line from the bar comes back to be fixed (without
         anything that may be a password: that is typed again), selected, so typing replaces
         it and an arrow key or End keeps it to edit."""
+        if self._collected is not None:
+            self._collected.append((text, ok))
+            return
         message = self.query_one("#command-message", Static)
+        message.remove_class("-pasted")
         mark = "✓ " if ok else "✗ "
         shown = Text(mark + text if text else "")
         if detail:
@@ -201,6 +240,9 @@ class CommandBar(Vertical):
 
     def show_note(self, text: str) -> None:
         """Show information that is neither a success nor an error (an event's details)."""
+        if self._collected is not None:
+            self._collected.append((text, True))
+            return
         message = self.query_one("#command-message", Static)
         message.update(Text(text))
-        message.remove_class("-error", "-ok")
+        message.remove_class("-error", "-ok", "-pasted")

@@ -4,13 +4,14 @@ refused line is selected, forms are reachable by keyboard, and the smaller fixes
 from __future__ import annotations
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Button, Select
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.tui.app import LabApp, StatusLine
 from cqrs_lab.tui.forms import CommandForm
-from tests.tui.test_app import SIZE, frames, message, send
+from tests.tui.test_app import SIZE, frames, lines_of, message, send
 
 SCENARIO = (
     "register alice alice@example.com s3cret-pass",
@@ -169,3 +170,19 @@ async def test_the_status_line_says_whether_keys_type_or_act(lab: Lab) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert "typing: bar" in str(status.render())
+
+
+# -- a pasted script shows every result ------------------------------------------------
+
+
+async def test_pasted_lines_each_show_their_result(lab: Lab) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        script = "add-product mug Mug 1.00 5\nrestock mgu 2\nrestock mug 3\n"
+        app.bar.input.post_message(events.Paste(script))
+        await pilot.pause()
+        shown = str(message(app).render())
+        assert "pasted: 2 ok, 1 refused" in shown
+        assert "✓ ok add-product" in shown and "✓ ok restock" in shown
+        assert "✗ " in shown and "mgu" in shown
+        assert len(lines_of(message(app))) == 4
