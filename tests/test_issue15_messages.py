@@ -71,3 +71,15 @@ def test_settle_counts_one_delivery_in_the_singular() -> None:
         assert lab.execute("settle").message.endswith(": 1 delivery")
     finally:
         lab.close()
+
+
+def test_the_metrics_count_a_loads_queries(lab: Lab) -> None:
+    before = lab.metrics.queries.total()
+    outcome = lab.execute("load 40/s for 3s")
+    assert outcome.ok, outcome.message
+    said = re.search(r"([\d,]+) queries \(([\d,]+) stale\)", outcome.message)
+    assert said is not None, outcome.message
+    queries, stale = (int(n.replace(",", "")) for n in said.groups())
+    assert queries > 0
+    assert lab.metrics.queries.total() - before == queries
+    assert lab.metrics.stale_reads.total() >= stale
