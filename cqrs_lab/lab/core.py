@@ -4,12 +4,14 @@ all drive this same object."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -171,10 +173,28 @@ class Lab:
         not a resend: the command goes again under an id of `command_ids`, salted.
         """
         started = time.perf_counter()
-        result = self._handle(command, correlation_id, fresh)
+        with self._inline_rolled_back_on_failure():
+            result = self._handle(command, correlation_id, fresh)
         self.metrics.command_cpu.add(time.perf_counter() - started)
         self._account(result)
         return result
+
+    @contextmanager
+    def _inline_rolled_back_on_failure(self) -> Iterator[None]:
+        """An inline projection applies a command's events in memory inside the command's
+        transaction; if that transaction fails, they were never stored: back to what is."""
+        try:
+            yield
+        except StoreError:
+            inline = [s.projection for s in self.subscribers.values() if s.mode is Mode.INLINE]
+            if inline:
+                with (
+                    contextlib.suppress(StoreError, sa_exc.DBAPIError),
+                    self.store.engine.connect() as connection,
+                ):
+                    for projection in inline:
+                        projection.load(connection)
+            raise
 
     def new_order_id(self) -> str:
         """The next readable order id (o1, o2, ...) for a place-order that names none.
@@ -211,9 +231,11 @@ class Lab:
             self._give_back_order_id(second)
             self._give_back_order_id(first)
             raise
-        first_result = self.handler.append_decided(first, *decided_first)
+        with self._inline_rolled_back_on_failure():
+            first_result = self.handler.append_decided(first, *decided_first)
         self._account(first_result)
-        second_result = self.handler.append_decided(second, *decided_second)
+        with self._inline_rolled_back_on_failure():
+            second_result = self.handler.append_decided(second, *decided_second)
         retry: CommandResult | None = None
         if isinstance(second_result, Rejected):
             # Not refused yet: decided again on the new state, and refused only if that fails.
@@ -612,7 +634,11 @@ class Lab:
     def flush(self, *only: Projection) -> None:
         """Commit projections' applied events together with their checkpoints (all, or `only`)."""
         self.deliveries.sweep()
-        dirty = [p for p in (only or self.projections.values()) if p.dirty]
+        chosen = only or tuple(self.projections.values())
+        for projection in chosen:
+            if not projection.dirty:  # saved since (inline, say): nothing is waiting
+                self.flush_problems.pop(projection.name, None)
+        dirty = [p for p in chosen if p.dirty]
         if not dirty or (self.flush_problems and time.monotonic() < self._flush_retry_at):
             return  # each try may wait out the database's busy timeout: not every frame
         try:
