@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Connection
 
 from cqrs_lab.lab import Lab
@@ -23,6 +24,7 @@ from cqrs_lab.read.registry import PROJECTION_TYPES
 from cqrs_lab.sim.clock import VirtualClock
 from cqrs_lab.store.database import open_store
 from cqrs_lab.store.errors import DatabaseLocked
+from tests.backends import BACKENDS, database_for
 
 SCRIPT = """
 register alice alice@example.com s3cret-pass
@@ -68,8 +70,8 @@ class FailingCommits:
                 raise DatabaseLocked("the lab database", 0.05)
 
 
-def run(db: Path, fail_at: int | None) -> tuple[Lab, FailingCommits, list[str]]:
-    lab = Lab(open_store(str(db)), seed=3, clock=VirtualClock(), password_cost=2**4)
+def run(db: str, fail_at: int | None) -> tuple[Lab, FailingCommits, list[str]]:
+    lab = Lab(open_store(db), seed=3, clock=VirtualClock(), password_cost=2**4)
     lab.flush_retry_seconds = 0.0
     commits = FailingCommits(lab, fail_at)
     lies = []
@@ -92,22 +94,36 @@ def _missing_writes(lab: Lab, line: str, data: dict[str, object]) -> list[str]:
     return []
 
 
-def test_every_failure_point_of_a_run_leaves_the_lab_consistent(tmp_path: Path) -> None:
-    clean, commits, lies = run(tmp_path / "clean.db", None)
-    assert lies == [] and audit(clean.store).ok
-    clean.close()
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_failure_point_of_a_run_leaves_the_lab_consistent(
+    tmp_path: Path, backend: str
+) -> None:
+    with database(backend, tmp_path / "clean") as db:
+        clean, commits, lies = run(db, None)
+        assert lies == [] and audit(clean.store).ok
+        clean.close()
     points = commits.count
     assert points > 15  # commands (events, CRUD, credentials, inline), flushes, a rebuild
     for fail_at in range(1, points + 1):
-        lab, failing, lies = run(tmp_path / f"fail-{fail_at}.db", fail_at)
-        failing.fail_at = None  # the lock is gone
-        _settled(lab)
-        report = audit(lab.store)
-        where = f"with transaction {fail_at} of {points} failing"
-        assert report.ok, (where, [str(finding) for finding in report.findings])
-        assert lies == [], where
-        assert in_memory_is_stored(lab), where
-        lab.close()
+        with database(backend, tmp_path / f"fail-{fail_at}") as db:
+            lab, failing, lies = run(db, fail_at)
+            failing.fail_at = None  # the lock is gone
+            _settled(lab)
+            report = audit(lab.store)
+            where = f"{backend}, transaction {fail_at} of {points} failing"
+            assert report.ok, (where, [str(finding) for finding in report.findings])
+            assert lies == [], where
+            assert in_memory_is_stored(lab), where
+            lab.close()
+
+
+@contextmanager
+def database(backend: str, folder: Path) -> Iterator[str]:
+    """A fresh database of `backend`, removed afterwards (tests/backends.py)."""
+    folder.mkdir()
+    databases = database_for(backend, folder)
+    yield next(databases)
+    next(databases, None)  # drops a PostgreSQL database
 
 
 def _settled(lab: Lab) -> None:
