@@ -125,6 +125,19 @@ class DatabaseUnwritable(DatabaseError):
         )
 
 
+class DiskFull(DatabaseError):
+    """The disk holding the database is full: nothing was written, nothing is lost."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            where,
+            f"The disk holding the lab database {where} is full: what you just did was not"
+            " saved, and nothing saved before is lost. Free some space and go on (the lab"
+            f" tries again), or {_PICK_ANOTHER}.",
+        )
+
+
 def _driver_error(error: BaseException) -> BaseException:
     return error.orig if isinstance(error, sa_exc.DBAPIError) else error
 
@@ -155,7 +168,9 @@ def translate(error: BaseException, where: str, busy_timeout_ms: int) -> Databas
     reason = str(_driver_error(error))
     if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
         return DatabaseLocked(where, busy_timeout_ms / 1000)
-    if code in (_SQLITE_READONLY, _SQLITE_PERM, _SQLITE_CANTOPEN, _SQLITE_FULL):
+    if code == _SQLITE_FULL:
+        return DiskFull(where, reason)
+    if code in (_SQLITE_READONLY, _SQLITE_PERM, _SQLITE_CANTOPEN):
         return DatabaseUnwritable(where, reason)
     if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
         return CorruptDatabase(where, reason)
