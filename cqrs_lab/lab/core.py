@@ -125,6 +125,8 @@ class Lab:
         self.bus.add_observer(self.deliveries.observe)
         self.bus.add_observer(self._on_delivery_outcome)
         self.predictions = Predictions()
+        self.notices: list[str] = []
+        """What happened to this lab that nobody asked for (the screen shows and clears it)."""
         self.flush_problems: dict[str, str] = {}
         """Projection -> why its last flush failed (cleared by the next one that works)."""
         self.flush_retry_seconds = FLUSH_RETRY_SECONDS
@@ -318,8 +320,33 @@ class Lab:
         """Pick up events another process appended to the same database, and publish them.
 
         Two attendees' labs on one database see each other's events travel their lanes.
+        A head below the one this lab has seen means another lab reset the database: this
+        lab starts over on it too (`notices` says so).
         """
-        return self._pick_up(self.store.head())
+        head = self.store.head()
+        if head < self.head:
+            self._follow_reset()
+        return self._pick_up(head)
+
+    def _follow_reset(self) -> None:
+        """Another lab reset the shared database: forget what it no longer holds (events in
+        flight, read models in memory, answers, ids), keep this lab's own lane settings."""
+        self.bus.clear()
+        self.deliveries.clear()
+        self.predictions = Predictions()
+        self.handler.aggregates.clear()
+        with self.store.engine.connect() as connection:
+            for subscriber in self.subscribers.values():
+                subscriber.reset()
+                subscriber.projection.load(connection)
+        self.flush_problems.clear()
+        self.answers.clear()
+        self.recent.clear()
+        self.last_write.clear()
+        self.last_order_id = None
+        self.head = 0
+        self._order_number = self._count_orders()
+        self.notices.append("another lab reset the shared database: this lab starts over too")
 
     def _pick_up(self, up_to: int) -> int:
         """Publish stored events after `self.head` (the last one this lab has seen) to `up_to`."""

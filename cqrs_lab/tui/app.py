@@ -486,6 +486,7 @@ class LabApp(App[None]):
         try:
             self.lab.tick()
             self._poll_load()
+            self._say_notices()
             self.refresh_screen()
         except NoMatches:  # quitting: the widgets are already gone
             return
@@ -494,6 +495,12 @@ class LabApp(App[None]):
             if failure != self._failure:  # said once, not 30 times a second
                 self._failure = failure
                 self.bar.show_result(failure, ok=False)
+
+    def _say_notices(self) -> None:
+        """What happened to the lab that nobody here asked for (another lab reset it)."""
+        if self.lab.notices:
+            notices, self.lab.notices = self.lab.notices, []
+            self.notify("; ".join(notices), title="shared database", severity="warning")
 
     def refresh_screen(self, *, views_now: bool = False) -> None:
         """Draw one snapshot of the lab on every widget, in one batch."""
