@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cqrs_lab.lessons.goals import check_metric_path, read_metric
 from tests.robust_helpers import child_env, cqrs_lab_command
 
 SCRIPT = """
@@ -122,4 +123,8 @@ def test_the_check_line_says_what_differs(tmp_path: Path) -> None:
     outcome = lab.execute("check")
     assert not outcome.ok
     assert "projection orders: orders_by_user misses 1 row(s): o1" in outcome.message
+    # a lesson's goal can ask for it: metric = { path = "metrics.checks_passed", ... }
+    report = lab.report()
+    for path, count in (("metrics.checks_passed", 1), ("metrics.checks_failed", 1)):
+        assert read_metric(report, check_metric_path(path)) == count
     lab.close()

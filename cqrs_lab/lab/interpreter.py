@@ -283,8 +283,10 @@ def _check(action: sc.Check, lab: Lab, line: str) -> Outcome:
     findings = [str(finding) for finding in report.findings]
     data = {"head": report.head, "checked": list(report.checked), "findings": findings}
     if report.ok:
+        lab.metrics.checks_passed += 1
         message = f"check: {report.head} events; store, projections and CRUD twin agree"
         return Outcome(line, True, "control", message, data)
+    lab.metrics.checks_failed += 1
     message = f"check: {len(findings)} difference(s): " + "; ".join(findings)
     return Outcome(line, False, "error", message, data, "check_failed")
 

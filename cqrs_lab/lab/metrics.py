@@ -43,6 +43,8 @@ class LabMetrics:
     concurrency_conflicts: int = 0  # appends that met a newer stream version
     retries: int = 0  # commands decided again after a conflict
     bad_lines: int = 0  # lines that did not parse
+    checks_passed: int = 0  # `check` lines that found the lab consistent
+    checks_failed: int = 0  # `check` lines that found a difference
     command_cpu: LatencyStat = field(default_factory=LatencyStat)  # real seconds
     query_cpu: LatencyStat = field(default_factory=LatencyStat)  # real seconds
     query_wait: LatencyStat = field(default_factory=LatencyStat)  # lab seconds (--wait)
@@ -58,6 +60,8 @@ class LabMetrics:
             "concurrency_conflicts": self.concurrency_conflicts,
             "retries": self.retries,
             "bad_lines": self.bad_lines,
+            "checks_passed": self.checks_passed,
+            "checks_failed": self.checks_failed,
             "command_cpu_seconds": self.command_cpu.to_json(),
             "query_cpu_seconds": self.query_cpu.to_json(),
             "query_wait_seconds": self.query_wait.to_json(),

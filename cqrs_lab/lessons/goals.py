@@ -478,7 +478,7 @@ _COUNTER_KEYS = {
 }
 METRIC_STATS = ("command_cpu_seconds", "query_cpu_seconds", "query_wait_seconds")
 STAT_FIELDS = ("count", "mean", "max")
-METRIC_NUMBERS = ("concurrency_conflicts", "retries", "bad_lines")
+METRIC_NUMBERS = ("concurrency_conflicts", "retries", "bad_lines", "checks_passed", "checks_failed")
 
 
 def check_metric_path(path: str) -> str:
