@@ -26,7 +26,17 @@ from sqlalchemy import Connection, Engine, bindparam, event, func, insert, selec
 from sqlalchemy import exc as sa_exc
 from sqlmodel import SQLModel
 
-from cqrs_lab.store.errors import ConcurrencyError, is_write_conflict, translate
+from cqrs_lab.store.errors import ConcurrencyError, StoreError, is_write_conflict, translate
+from cqrs_lab.store.pg_unit import (
+    APPEND_LOCK_KEY as APPEND_LOCK_KEY,
+)
+from cqrs_lab.store.pg_unit import (
+    LOCK_SQL,
+    BeginFailed,
+    Unit,
+    begin_locked,
+    begins_in_one_trip,
+)
 from cqrs_lab.store.records import EVENTS, STORE_TABLES
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -115,6 +125,16 @@ _NEW_ROW_KEYS = (
 _c = EVENTS.c
 _COLUMNS = (_c.position, _c.stream_id, _c.version, _c.type, _c.schema_version, _c.data, _c.meta)
 _STREAM_VERSION = select(func.max(_c.version)).where(_c.stream_id == bindparam("stream_id"))
+_STREAM_VERSIONS = (
+    select(_c.stream_id, func.max(_c.version))
+    .where(_c.stream_id.in_(bindparam("stream_ids", expanding=True)))
+    .group_by(_c.stream_id)
+)
+_STREAMS_BETWEEN = (
+    select(_c.stream_id)
+    .where(_c.position > bindparam("after"), _c.position <= bindparam("up_to"))
+    .distinct()
+)
 _READ_STREAM = (
     select(*_COLUMNS)
     .where(_c.stream_id == bindparam("stream_id"), _c.version > bindparam("after"))
@@ -128,25 +148,32 @@ _HEAD = select(func.max(_c.position))
 _INSERT = insert(EVENTS).returning(_c.position, sort_by_parameter_order=True)
 _INSERT_AT = insert(EVENTS)
 
-APPEND_LOCK_KEY = 0x43515253  # "CQRS": the advisory lock that serialises writers on PostgreSQL
-_LOCK_SQL = f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"
-
 
 class _CoreSql:
     """The store's statements on a SQLAlchemy connection, for any database it speaks.
 
     `explicit`: positions are assigned here as head + 1 (PostgreSQL, under the writers'
-    lock), not by the database, so a rolled-back append leaves no hole.
+    lock), not by the database, so a rolled-back append leaves no hole. `unit`: the locked
+    unit the connection is in, whose head is read once and then kept up to date.
     """
 
-    __slots__ = ("conn", "explicit")
+    __slots__ = ("conn", "explicit", "unit")
 
-    def __init__(self, conn: Connection, *, explicit: bool = False) -> None:
+    def __init__(
+        self, conn: Connection, *, explicit: bool = False, unit: Unit | None = None
+    ) -> None:
         self.conn = conn
         self.explicit = explicit
+        self.unit = unit
 
     def version(self, stream_id: str) -> int:
         return self.conn.execute(_STREAM_VERSION, {"stream_id": stream_id}).scalar() or 0
+
+    def versions(self, stream_ids: list[str]) -> dict[str, int]:
+        if len(stream_ids) == 1:
+            return {stream_ids[0]: self.version(stream_ids[0])}
+        found = dict(self.conn.execute(_STREAM_VERSIONS, {"stream_ids": stream_ids}).all())
+        return {stream_id: found.get(stream_id) or 0 for stream_id in stream_ids}
 
     def insert(self, rows: list[_NewRow]) -> list[int]:
         params = [dict(zip(_NEW_ROW_KEYS, row, strict=True)) for row in rows]
@@ -157,6 +184,8 @@ class _CoreSql:
         for position, row in zip(positions, params, strict=True):
             row["position"] = position
         self.conn.execute(_INSERT_AT, params)
+        if self.unit is not None:
+            self.unit.head = positions[-1]
         return positions
 
     def read_stream(self, stream_id: str, after: int) -> Iterable[_Row]:
@@ -170,7 +199,16 @@ class _CoreSql:
         return self.conn.execute(_BY_COMMAND, {"command_id": command_id})
 
     def head(self) -> int:
-        return self.conn.execute(_HEAD).scalar() or 0
+        unit = self.unit
+        if unit is not None and unit.head is not None:
+            return unit.head
+        head: int = self.conn.execute(_HEAD).scalar() or 0
+        if unit is not None:
+            unit.head = head
+        return head
+
+    def streams_between(self, after: int, up_to: int) -> set[str]:
+        return set(self.conn.execute(_STREAMS_BETWEEN, {"after": after, "up_to": up_to}).scalars())
 
 
 _SELECT_SQL = "SELECT position, stream_id, version, type, schema_version, data, meta FROM events"
@@ -183,6 +221,7 @@ _READ_STREAM_SQL = f"{_SELECT_SQL} WHERE stream_id = ? AND version > ? ORDER BY 
 _READ_ALL_SQL = f"{_SELECT_SQL} WHERE position > ? ORDER BY position LIMIT ?"
 _BY_COMMAND_SQL = f"{_SELECT_SQL} WHERE command_id = ? ORDER BY position"
 _HEAD_SQL = "SELECT MAX(position) FROM events"
+_STREAMS_BETWEEN_SQL = "SELECT DISTINCT stream_id FROM events WHERE position > ? AND position <= ?"
 
 
 class _SqliteSql:
@@ -195,6 +234,9 @@ class _SqliteSql:
 
     def version(self, stream_id: str) -> int:
         return self.db.execute(_VERSION_SQL, (stream_id,)).fetchone()[0] or 0
+
+    def versions(self, stream_ids: list[str]) -> dict[str, int]:
+        return {stream_id: self.version(stream_id) for stream_id in stream_ids}
 
     def insert(self, rows: list[_NewRow]) -> list[int]:
         execute = self.db.execute
@@ -211,6 +253,9 @@ class _SqliteSql:
 
     def head(self) -> int:
         return self.db.execute(_HEAD_SQL).fetchone()[0] or 0
+
+    def streams_between(self, after: int, up_to: int) -> set[str]:
+        return {row[0] for row in self.db.execute(_STREAMS_BETWEEN_SQL, (after, up_to))}
 
 
 _Sql = _CoreSql | _SqliteSql
@@ -242,13 +287,14 @@ def describe_location(engine: Engine) -> str:
 
 
 class _KeptConnection:
-    """The one SQLAlchemy Connection a pysqlite store keeps between its own units.
+    """The one SQLAlchemy Connection a pysqlite or PostgreSQL store keeps between its units.
 
     Making and closing a Connection for every command (pool checkout and check-in, events,
-    the reset on return) costs more than SQLite's BEGIN and COMMIT. One unit at a time
-    takes it; a unit that starts while it is taken (nested, or on another thread) gets a
-    fresh connection, as before. A unit that fails closes its connection instead of
-    giving it back, and disposing of the engine closes the kept one (`drop`).
+    the reset on return; on a server the pre-ping's round trip) costs more than SQLite's
+    BEGIN and COMMIT. One unit at a time takes it; a unit that starts while it is taken
+    (nested, or on another thread) gets a fresh connection, as before. A unit that fails
+    closes its connection instead of giving it back, and disposing of the engine closes
+    the kept one (`drop`).
     """
 
     __slots__ = ("__weakref__", "_engine", "_idle", "_lock", "_options")
@@ -261,9 +307,18 @@ class _KeptConnection:
 
     def checkout(self) -> Connection:
         """The kept connection if it is free, else a fresh one."""
+        return self.take()[0]
+
+    def take(self) -> tuple[Connection, bool]:
+        """The kept connection if it is free, else a fresh one; and whether it was kept
+        (a kept one may have died since: a fresh one comes from the pool, pre-pinged)."""
         with self._lock:
             conn, self._idle = self._idle, None
-        return conn if conn is not None else self._engine.connect()
+        return (conn, True) if conn is not None else (self._engine.connect(), False)
+
+    def fresh(self) -> Connection:
+        """A new connection from the pool, for a kept one found dead."""
+        return self._engine.connect()
 
     def checkin(self, conn: Connection) -> None:
         """After a unit that ended well: keep `conn` for the next one, or close it.
@@ -307,10 +362,15 @@ class EventStore:
         self._pysqlite = dialect.name == "sqlite" and dialect.driver == "pysqlite"
         self.serialised = dialect.name == "postgresql"
         """Writers take `APPEND_LOCK_KEY` first thing in each transaction (PostgreSQL)."""
+        self._schema_ready = False  # the events table is known to exist (head read at BEGIN)
+        self._units: dict[Connection, Unit] = {}  # PostgreSQL connections in a locked unit
         # The same engine and pool; its connections ask the SQLite begin hook for IMMEDIATE.
         self._immediate = engine.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
-        self._kept = _KeptConnection(self._immediate)
-        if self._pysqlite:
+        if self.serialised:  # reads in autocommit; units send their own BEGIN (pg_unit)
+            self._kept = _KeptConnection(engine.execution_options(isolation_level="AUTOCOMMIT"))
+        else:
+            self._kept = _KeptConnection(self._immediate)
+        if self._pysqlite or self.serialised:
             kept = weakref.ref(self._kept)
 
             def drop_kept(_engine: Engine) -> None:
@@ -326,9 +386,10 @@ class EventStore:
         if connection is not None:
             with self._translated():
                 SQLModel.metadata.create_all(connection, tables=list(STORE_TABLES))
-            return
-        with self.transaction() as conn:
-            SQLModel.metadata.create_all(conn, tables=list(STORE_TABLES))
+        else:
+            with self.transaction() as conn:
+                SQLModel.metadata.create_all(conn, tables=list(STORE_TABLES))
+        self._schema_ready = True
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -338,14 +399,17 @@ class EventStore:
         instead of failing when a read transaction tries to become a write one. On pysqlite
         the connection is the store's kept one (see `_KeptConnection`). On PostgreSQL it
         takes the writers' advisory lock (`APPEND_LOCK_KEY`), which does the same: one
-        writing transaction at a time, so positions commit in order and without holes.
+        writing transaction at a time, so positions commit in order and without holes;
+        there the connection is the kept one too, begun in one round trip (`pg_unit`).
         """
+        if self.serialised:
+            with self._serialised_unit() as conn:
+                yield conn
+            return
         try:
             conn = self._kept.checkout() if self._pysqlite else self._immediate.connect()
             try:
                 with conn.begin():
-                    if self.serialised:
-                        conn.exec_driver_sql(_LOCK_SQL)
                     yield conn
             except BaseException:
                 conn.close()
@@ -357,6 +421,58 @@ class EventStore:
         except _DRIVER_ERRORS as error:
             self._raise_translated(error)
             raise
+
+    @contextmanager
+    def _serialised_unit(self) -> Iterator[Connection]:
+        """PostgreSQL: the kept connection, begun with the writers' lock held.
+
+        A kept connection found dead at BEGIN (a restarted server, a cut connection) is
+        replaced once by a fresh one from the pool: nothing had been sent on it yet.
+        """
+        try:
+            conn, kept = self._kept.take()
+            while True:
+                transaction = conn.begin()
+                try:
+                    self._units[conn] = self._begin(conn)
+                    break
+                except BeginFailed as failed:
+                    if failed.lost:
+                        conn.invalidate()
+                    conn.close()
+                    if not (kept and failed.lost):
+                        raise failed.error from failed.__cause__
+                    conn, kept = self._kept.fresh(), False
+            try:
+                yield conn
+                transaction.commit()
+            except BaseException:
+                conn.close()
+                raise
+            finally:
+                self._units.pop(conn, None)
+            self._kept.checkin(conn)
+        except _DRIVER_ERRORS as error:
+            self._raise_translated(error)
+            raise
+
+    def _begin(self, conn: Connection) -> Unit:
+        """BEGIN and the writers' lock (and the head) in one round trip when the driver
+        allows it, else the lock after SQLAlchemy's own BEGIN."""
+        if begins_in_one_trip(conn):
+            return begin_locked(
+                conn,
+                head=self._schema_ready,
+                where=self.where,
+                lock_timeout_ms=self._busy_timeout_ms,
+            )
+        try:
+            conn.exec_driver_sql(LOCK_SQL)
+        except _DRIVER_ERRORS as error:
+            raise BeginFailed(error, conn.invalidated) from error
+        except StoreError as error:  # the engine's handle_error hook translated it already
+            raise BeginFailed(error, conn.invalidated) from error.__cause__
+        return Unit()
 
     @contextmanager
     def _translated(self) -> Iterator[None]:
@@ -375,10 +491,11 @@ class EventStore:
     def _sql(self, conn: Connection) -> _Sql:
         if self._pysqlite:
             return _SqliteSql(conn.connection.driver_connection)
-        return _CoreSql(conn, explicit=self.serialised)
+        return _CoreSql(conn, explicit=self.serialised, unit=self._units.get(conn))
 
     def _read(self, connection: Connection | None, read: Callable[[_Sql], _T]) -> _T:
-        """`read` on the caller's connection, else on a fresh one (autocommit reads).
+        """`read` on the caller's connection, else on a fresh one (autocommit reads); on
+        PostgreSQL, on the kept connection in autocommit (one round trip a statement).
 
         No context managers: a command reads several times, and each would cost more than
         the indexed lookup it wraps.
@@ -392,11 +509,56 @@ class EventStore:
                     return read(_SqliteSql(raw.driver_connection))  # type: ignore[arg-type]
                 finally:
                     raw.close()
+            if self.serialised:
+                return self._read_kept(read)
             with self.engine.connect() as conn:
                 return read(_CoreSql(conn))
         except _DRIVER_ERRORS as error:
             self._raise_translated(error)
             raise
+
+    def _read_kept(self, read: Callable[[_Sql], _T]) -> _T:
+        """A read on the kept autocommit connection; a kept one found dead is replaced
+        once (a read may be sent again)."""
+        conn, kept = self._kept.take()
+        while True:
+            try:
+                result = read(_CoreSql(conn))
+            except BaseException:
+                lost = conn.invalidated
+                conn.close()
+                if not (kept and lost):
+                    raise
+                conn, kept = self._kept.fresh(), False
+                continue
+            self._end_read(conn)
+            return result
+
+    def _end_read(self, conn: Connection) -> None:
+        """Keep `conn` after reads in autocommit: ending SQLAlchemy's autobegun transaction
+        sends nothing (the driver sees none open on the server)."""
+        try:
+            conn.rollback()
+        except BaseException:
+            conn.close()
+            raise
+        self._kept.checkin(conn)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for a few reads outside any unit (a query's rows, say): on
+        PostgreSQL the kept one, in autocommit; elsewhere a fresh one, as before."""
+        if not self.serialised:
+            with self.engine.connect() as conn:
+                yield conn
+            return
+        conn = self._kept.checkout()
+        try:
+            yield conn
+        except BaseException:
+            conn.close()
+            raise
+        self._end_read(conn)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -437,8 +599,8 @@ class EventStore:
                 if not connection.in_transaction():
                     # What SQLAlchemy's autobegin would do; our DB-API statements bypass it.
                     connection.begin()
-                if self.serialised:  # taken already in `transaction()`; again is harmless
-                    connection.exec_driver_sql(_LOCK_SQL)
+                if self.serialised and connection not in self._units:
+                    connection.exec_driver_sql(LOCK_SQL)  # not taken by `transaction()`
                 return _append(self._sql(connection), appends, metadata)
         if not self._pysqlite:
             with self.transaction() as conn:
@@ -513,6 +675,10 @@ class EventStore:
         """The highest position written so far; 0 for an empty store."""
         return self._read(connection, lambda sql: sql.head())
 
+    def streams_between(self, after: int, up_to: int, *, connection: Connection) -> set[str]:
+        """The streams written at positions in (after, up_to]."""
+        return self._read(connection, lambda sql: sql.streams_between(after, up_to))
+
     def find_by_command_id(
         self, command_id: str, *, connection: Connection | None = None
     ) -> list[RecordedEvent]:
@@ -534,6 +700,8 @@ class EventStore:
         SQLite forgets its AUTOINCREMENT counter; PostgreSQL assigns head + 1 (and its
         unused serial sequence is restarted too)."""
         connection.execute(EVENTS.delete())
+        if (unit := self._units.get(connection)) is not None:
+            unit.head = 0
         name = connection.dialect.name
         if name == "sqlite":
             connection.exec_driver_sql("DELETE FROM sqlite_sequence WHERE name = 'events'")
@@ -577,29 +745,36 @@ class EventStore:
 def _append(
     sql: _Sql, appends: Sequence[StreamAppend], metadata: EventMetadata
 ) -> list[RecordedEvent]:
-    """Check every stream's version, then insert: a version mismatch writes nothing."""
+    """Check every stream's version, then insert: a version mismatch writes nothing.
+
+    On a server every stream's rows go in one statement (one round trip); sqlite3 inserts
+    row by row anyway.
+    """
+    versions = sql.versions([item.stream_id for item in appends])
     for item in appends:
-        actual = sql.version(item.stream_id)
+        actual = versions[item.stream_id]
         if actual != item.expected_version:
             raise ConcurrencyError(item.stream_id, item.expected_version, actual)
     meta_json = _dumps(metadata.to_dict())
+    items = [item for item in appends if item.events]
+    batches = [items] if isinstance(sql, _CoreSql) else [[item] for item in items]
     recorded: list[RecordedEvent] = []
-    for item in appends:
-        if item.events:
-            recorded.extend(_insert(sql, item, metadata, meta_json))
+    for batch in batches:
+        recorded.extend(_insert(sql, batch, metadata, meta_json))
     return recorded
 
 
 def _insert(
-    sql: _Sql, item: StreamAppend, metadata: EventMetadata, meta_json: str
+    sql: _Sql, items: list[StreamAppend], metadata: EventMetadata, meta_json: str
 ) -> list[RecordedEvent]:
-    """Insert one stream's events after its checked version; a clash is a ConcurrencyError."""
-    first = item.expected_version + 1
+    """Insert streams' events after their checked versions; a clash is a ConcurrencyError."""
+    if not items:
+        return []
     command_id, recorded_at = metadata.command_id, metadata.recorded_at
     rows: list[_NewRow] = [
         (
             item.stream_id,
-            first + i,
+            item.expected_version + 1 + i,
             event.type,
             event.schema_version,
             _dumps(event.data),
@@ -607,23 +782,26 @@ def _insert(
             command_id,
             recorded_at,
         )
+        for item in items
         for i, event in enumerate(item.events)
     ]
     try:
-        positions = sql.insert(rows)
+        positions = iter(sql.insert(rows))
     except _DRIVER_ERRORS as error:
         if is_write_conflict(error):
-            raise ConcurrencyError(item.stream_id, item.expected_version, None) from error
+            clashed = next((i for i in items if i.stream_id in str(error)), items[0])
+            raise ConcurrencyError(clashed.stream_id, clashed.expected_version, None) from error
         raise
     return [
         RecordedEvent(
-            position,
+            next(positions),
             item.stream_id,
-            first + i,
+            item.expected_version + 1 + i,
             event.type,
             event.data,
             metadata,
             event.schema_version,
         )
-        for i, (position, event) in enumerate(zip(positions, item.events, strict=True))
+        for item in items
+        for i, event in enumerate(item.events)
     ]

@@ -75,6 +75,7 @@ class CommandHandler:
     def decide_only(self, command: Command) -> tuple[list[Pending], dict[str, Loaded]]:
         """Decide against the current state without writing (the first half of a race)."""
         with self.store.transaction() as connection:
+            self.aggregates.sync(connection)
             return self._decide(command, connection)
 
     def append_decided(
@@ -87,6 +88,7 @@ class CommandHandler:
         """Append what was decided earlier, with the versions seen then (may conflict)."""
         try:
             with self.store.transaction() as connection:
+                self.aggregates.sync(connection)
                 recorded = self._record(connection, command, pending, loaded, correlation_id)
         except ConcurrencyError as conflict:
             return Rejected(command, conflict)
@@ -95,6 +97,7 @@ class CommandHandler:
 
     def _handle_once(self, command: Command, correlation_id: str | None) -> CommandResult:
         with self.store.transaction() as connection:
+            self.aggregates.sync(connection)
             previous = self.store.find_by_command_id(command.command_id, connection=connection)
             if previous:
                 return Accepted(command, tuple(previous), duplicate=True)
@@ -160,6 +163,8 @@ class CommandHandler:
             loaded[event.stream_id] = Loaded(evolve(before.state, item.event), event.version)
         for stream_id, state in loaded.items():
             self.aggregates.remember(stream_id, state)
+        if recorded:
+            self.aggregates.advanced(max(event.position for event in recorded))
 
 
 def _by_stream(pending: list[Pending]) -> list[Pending]:
