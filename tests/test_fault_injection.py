@@ -2,8 +2,8 @@
 for every N the run has, and afterwards the lab is still consistent.
 
 A seeded script (commands, inline and async lanes, faults, a rebuild, queries) runs once to
-count its transactions; then once per N with the Nth one failing as SQLite fails when
-another program holds the lock. After each run the lab settles and is audited
+count its transactions (18 today); then once per N and per way a commit fails (a lock held
+by another program, a full disk, a lost connection: 54 runs), on SQLite and on PostgreSQL. After each run the lab settles and is audited
 (`cqrs_lab.lab.audit`: the store's invariants, every projection against a rebuild, the
 CRUD twin against a replay), and no answer given during the run said "caught up" while its
 table missed a write the asker had made.
@@ -11,7 +11,8 @@ table missed a write the asker had made.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,7 +24,8 @@ from cqrs_lab.lab.audit import audit
 from cqrs_lab.read.registry import PROJECTION_TYPES
 from cqrs_lab.sim.clock import VirtualClock
 from cqrs_lab.store.database import open_store
-from cqrs_lab.store.errors import DatabaseLocked
+from cqrs_lab.store.errors import DatabaseLocked, DiskFull, StoreError
+from cqrs_lab.store.pg_errors import ServerUnavailable
 from tests.backends import BACKENDS, database_for
 
 SCRIPT = """
@@ -52,11 +54,21 @@ query sales
 """
 
 
+FAILURES: dict[str, Callable[[], StoreError]] = {
+    "locked": lambda: DatabaseLocked("the lab database", 0.05),
+    "disk full": lambda: DiskFull("the lab database", "database or disk is full"),
+    "connection lost": lambda: ServerUnavailable(
+        "the lab database", "the server closed the connection (connection lost): reconnecting"
+    ),
+}
+"""Each way a commit fails, as the store reports it (SQLite's and PostgreSQL's)."""
+
+
 class FailingCommits:
     """Counts the store's transactions; the `fail_at`th one fails at its commit."""
 
-    def __init__(self, lab: Lab, fail_at: int | None) -> None:
-        self.count, self.fail_at = 0, fail_at
+    def __init__(self, lab: Lab, fail_at: int | None, failure: str = "locked") -> None:
+        self.count, self.fail_at, self.failure = 0, fail_at, FAILURES[failure]
         self.real = lab.store.transaction
         lab.store.transaction = self.transaction  # type: ignore[method-assign]
 
@@ -67,13 +79,15 @@ class FailingCommits:
         with self.real() as connection:
             yield connection
             if failing:  # the body ran; the commit is refused, so all of it rolls back
-                raise DatabaseLocked("the lab database", 0.05)
+                raise self.failure()
 
 
-def run(db: str, fail_at: int | None) -> tuple[Lab, FailingCommits, list[str]]:
+def run(
+    db: str, fail_at: int | None, failure: str = "locked"
+) -> tuple[Lab, FailingCommits, list[str]]:
     lab = Lab(open_store(db), seed=3, clock=VirtualClock(), password_cost=2**4)
     lab.flush_retry_seconds = 0.0
-    commits = FailingCommits(lab, fail_at)
+    commits = FailingCommits(lab, fail_at, failure)
     lies = []
     for line in SCRIPT.strip().splitlines():
         outcome = lab.execute(line)
@@ -104,13 +118,13 @@ def test_every_failure_point_of_a_run_leaves_the_lab_consistent(
         clean.close()
     points = commits.count
     assert points > 15  # commands (events, CRUD, credentials, inline), flushes, a rebuild
-    for fail_at in range(1, points + 1):
-        with database(backend, tmp_path / f"fail-{fail_at}") as db:
-            lab, failing, lies = run(db, fail_at)
-            failing.fail_at = None  # the lock is gone
+    for failure, fail_at in itertools.product(FAILURES, range(1, points + 1)):
+        with database(backend, tmp_path / f"{failure}-{fail_at}") as db:
+            lab, failing, lies = run(db, fail_at, failure)
+            failing.fail_at = None  # the lock is gone, the disk has room, the server is back
             _settled(lab)
             report = audit(lab.store)
-            where = f"{backend}, transaction {fail_at} of {points} failing"
+            where = f"{backend}, transaction {fail_at} of {points} failing ({failure})"
             assert report.ok, (where, [str(finding) for finding in report.findings])
             assert lies == [], where
             assert in_memory_is_stored(lab), where
