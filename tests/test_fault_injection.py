@@ -3,10 +3,11 @@ for every N the run has, and afterwards the lab is still consistent.
 
 A seeded script (commands, inline and async lanes, faults, a rebuild, queries) runs once to
 count its transactions (18 today); then once per N and per way a commit fails (a lock held
-by another program, a full disk, a lost connection: 54 runs), on SQLite and on PostgreSQL. After each run the lab settles and is audited
-(`cqrs_lab.lab.audit`: the store's invariants, every projection against a rebuild, the
-CRUD twin against a replay), and no answer given during the run said "caught up" while its
-table missed a write the asker had made.
+by another program, a full disk, a lost connection: 54 runs), on SQLite and on PostgreSQL.
+After each run the lab settles and is audited (`cqrs_lab.lab.audit`: the store's
+invariants, every projection against a rebuild, the CRUD twin against a replay), and no
+answer given during the run said "caught up" while its table missed a write the asker had
+made.
 """
 
 from __future__ import annotations
