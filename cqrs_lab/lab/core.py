@@ -423,9 +423,9 @@ class Lab:
         if not crud:
             self.flush(subscriber.projection)
         began = time.perf_counter()
-        with self.store.engine.connect() as connection:
+        with self.store.reading() as connection:
             rows = self._rows(connection, view, username, crud)
-            head = self.store.head(connection=connection)
+        head = self.head  # read by poll_store just now: once per query
         cpu_seconds = time.perf_counter() - began
         checkpoint = head if crud else self._saved_position(subscriber, head)
         stale = not crud and checkpoint < target
@@ -690,6 +690,8 @@ class Lab:
         one we committed, our mirror is out of date: reload the rows the other lab wrote and
         re-apply our events after its checkpoint, so no event is applied twice or lost.
         """
+        if projection.dirty and projection.write_if_current(connection):
+            return  # the checkpoint was still ours: moved and written in one statement
         stored = projection.stored_checkpoint(connection)
         if stored != projection.committed_checkpoint:
             target = projection.checkpoint

@@ -98,6 +98,24 @@ class Projection(ABC):
         connection.execute(table.delete().where(table.c.name == self.name))  # type: ignore[attr-defined]
         connection.execute(table.insert(), {"name": self.name, "position": self.checkpoint})  # type: ignore[attr-defined]
 
+    def write_if_current(self, connection: Connection) -> bool:
+        """Move the stored checkpoint to ours and write the changed rows, if it is still the
+        one we committed (no other process flushed since); else write nothing: False."""
+        table = ProjectionCheckpoint.__table__
+        moved = connection.execute(
+            table.update()  # type: ignore[attr-defined]
+            .where(
+                table.c.name == self.name,  # type: ignore[attr-defined]
+                table.c.position == self.committed_checkpoint,  # type: ignore[attr-defined]
+            )
+            .values(position=self.checkpoint)
+        )
+        if moved.rowcount != 1:
+            return False
+        for mirror in self.mirrors.values():
+            mirror.write(connection)
+        return True
+
     def committed(self) -> None:
         """The transaction that `write` wrote in has committed."""
         for mirror in self.mirrors.values():
