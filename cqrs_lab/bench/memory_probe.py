@@ -11,7 +11,8 @@ import sys
 
 
 def main(argv: list[str]) -> None:
-    from cqrs_lab.lab.core import LANES, Lab
+    from cqrs_lab.lab.core import Lab
+    from cqrs_lab.read.view_specs import LANES
     from cqrs_lab.sim.clock import VirtualClock
 
     db, *flags = argv

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from cqrs_lab.bench.harness import Figure, Plan, Target, rate
-from cqrs_lab.lab.core import LANES, Lab
+from cqrs_lab.lab.core import Lab
+from cqrs_lab.read.view_specs import LANES
 from cqrs_lab.sim.clock import VirtualClock
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from cqrs_lab.lab.answers import QueryAnswer
-from cqrs_lab.lab.core import LANES, VIEW_LANES, Lab, RebuildProgress, UnknownLane
+from cqrs_lab.lab.core import Lab, RebuildProgress, UnknownLane
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.snapshot import LabSnapshot, LaneState
 
 __all__ = [
-    "LANES",
-    "VIEW_LANES",
     "Lab",
     "LabSnapshot",
     "LaneState",

@@ -22,7 +22,7 @@ from cqrs_lab.crud import queries as crud_queries
 from cqrs_lab.crud.twin import CrudTwin
 from cqrs_lab.lab import interpreter
 from cqrs_lab.lab.answers import QueryAnswer
-from cqrs_lab.lab.defaults import DEFAULT_LATENCY, RECENT_EVENTS, SESSION, WAIT_TIMEOUT
+from cqrs_lab.lab.defaults import RECENT_EVENTS, SESSION, WAIT_TIMEOUT
 from cqrs_lab.lab.export_folder import ExportFolder, default_export_folder
 from cqrs_lab.lab.ids import CommandIds
 from cqrs_lab.lab.load import LoadReport, LoadRun, run_load
@@ -34,6 +34,7 @@ from cqrs_lab.lab.trace import DeliveryLog
 from cqrs_lab.read.projection import Projection
 from cqrs_lab.read.registry import create_projections
 from cqrs_lab.read.subscriber import GapPolicy, Mode, Subscriber
+from cqrs_lab.read.view_specs import DEFAULT_LATENCY, LANES, VIEW_LANES
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.script.actions import Action, Rebuild, Reset
 from cqrs_lab.shop.commands import Command, PlaceOrder, RegisterUser
@@ -52,8 +53,6 @@ from cqrs_lab.write.results import Accepted, CommandResult, Rejected
 CATCH_UP_PAGE = 5_000  # events read from the store at a time when catching up
 FLUSH_RETRY_SECONDS = 1.0
 """Wall seconds between two tries of a flush that failed (a lock may take seconds to go)."""
-VIEW_LANES = {"catalog": "catalog", "cart": "carts", "orders": "orders", "sales": "sales"}
-LANES = tuple(VIEW_LANES.values())
 
 
 class UnknownLane(ValueError):

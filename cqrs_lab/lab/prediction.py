@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cqrs_lab.lab.answers import QueryAnswer
+from cqrs_lab.read.view_specs import VIEW_LANES
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.script.actions import Expectation
 from cqrs_lab.shop.money import format_cents
@@ -171,8 +172,6 @@ class Predictions:
     ) -> Prediction:
         """Record a prediction on `view`; its lane must be held. A new prediction of the
         same query replaces the one waiting."""
-        from cqrs_lab.lab.core import VIEW_LANES  # the Lab builds this object: import late
-
         lane = VIEW_LANES[view]
         if not lab.subscribers[lane].holding:
             raise NotHeld(lane)

@@ -40,7 +40,8 @@ from pydantic import (
 )
 
 from cqrs_lab.lab.answers import Source
-from cqrs_lab.script.actions import LANE_ALL, LANES, VIEWS
+from cqrs_lab.read.view_specs import LANES, VIEW_NAMES
+from cqrs_lab.script.actions import LANE_ALL
 from cqrs_lab.shop.commands import COMMAND_TYPES
 from cqrs_lab.shop.errors import ERROR_CODES
 from cqrs_lab.shop.events import EVENT_TYPES
@@ -82,7 +83,7 @@ def _choice(known: tuple[str, ...], what: str) -> Callable[[str], str]:
 
 LaneName = Annotated[StrictStr, AfterValidator(_choice(LANES, "projection"))]
 LaneOrAll = Annotated[StrictStr, AfterValidator(_choice((*LANES, LANE_ALL), "projection"))]
-ViewName = Annotated[StrictStr, AfterValidator(_choice(VIEWS, "view"))]
+ViewName = Annotated[StrictStr, AfterValidator(_choice(VIEW_NAMES, "view"))]
 EventType = Annotated[StrictStr, AfterValidator(_choice(tuple(EVENT_TYPES), "event type"))]
 ErrorCode = Annotated[StrictStr, AfterValidator(_choice(REJECTION_CODES, "error code"))]
 Verb = Annotated[StrictStr, AfterValidator(_choice(VERBS, "command verb"))]
@@ -464,8 +465,8 @@ METRIC_COUNTERS: Mapping[str, tuple[str, ...]] = {
     "events": tuple(EVENT_TYPES),
     "accepted": VERBS,
     "rejected": REJECTION_CODES,
-    "queries": VIEWS,
-    "stale_reads": VIEWS,
+    "queries": VIEW_NAMES,
+    "stale_reads": VIEW_NAMES,
     "rebuilds": LANES,
 }
 _COUNTER_KEYS = {

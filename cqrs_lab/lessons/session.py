@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cqrs_lab.lab.defaults import DEFAULT_LATENCY
 from cqrs_lab.lessons.checker import StepChecker
 from cqrs_lab.lessons.progress import Progress, StepMark
 from cqrs_lab.read.subscriber import GapPolicy, Mode
+from cqrs_lab.read.view_specs import DEFAULT_LATENCY
 from cqrs_lab.sim.faults import Faults
 from cqrs_lab.sim.latency import parse_latency
 

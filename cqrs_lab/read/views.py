@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-VIEW_NAMES = ("catalog", "cart", "orders", "sales")
-
 
 @dataclass(frozen=True, slots=True)
 class ViewRows:

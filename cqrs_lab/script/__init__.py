@@ -7,13 +7,12 @@ scripts, and run headless by `cqrs-lab run FILE`. `parse_line` reads one line an
 
 from __future__ import annotations
 
+from cqrs_lab.read.view_specs import LANES, VIEW_NAMES
 from cqrs_lab.script.actions import (
     GAP_POLICIES,
     LANE_ALL,
-    LANES,
     MODES,
     ORDER_LAST,
-    VIEWS,
     Action,
     Advance,
     Check,
@@ -66,7 +65,7 @@ __all__ = [
     "MODES",
     "ORDER_LAST",
     "USAGE",
-    "VIEWS",
+    "VIEW_NAMES",
     "Action",
     "Advance",
     "Check",

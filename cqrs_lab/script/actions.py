@@ -16,11 +16,8 @@ from cqrs_lab.shop.commands import Command, build
 from cqrs_lab.sim.bus import ALL
 from cqrs_lab.sim.latency import LatencyModel
 
-LANES = ("catalog", "carts", "orders", "sales")
-"""One lane (bus subscription) per projection."""
 LANE_ALL = ALL
 """The word that addresses every lane at once."""
-VIEWS = ("catalog", "cart", "orders", "sales")
 MODES = ("inline", "async")
 GAP_POLICIES = ("wait", "catch-up")
 ORDER_LAST = "last"

@@ -16,10 +16,10 @@ from typing import cast
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from cqrs_lab.read.view_specs import LANES, USER_VIEWS, VIEW_WORDS
 from cqrs_lab.script.actions import (
     GAP_POLICIES,
     LANE_ALL,
-    LANES,
     MODES,
     ORDER_LAST,
     Action,
@@ -95,16 +95,10 @@ _AMOUNT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _FACTOR = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)x?", re.IGNORECASE)
 _RATE = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)/s", re.IGNORECASE)
 _LANE_CHOICES = {name: name for name in (*LANES, LANE_ALL)}
-_VIEW_CHOICES = {
-    "catalog": "catalog",
-    "cart": "cart",
-    "carts": "cart",
-    "orders": "orders",
-    "sales": "sales",
-}
+_VIEW_CHOICES = VIEW_WORDS
 _MODE_CHOICES = {mode: mode for mode in MODES}
 _GAP_CHOICES = {policy: policy for policy in GAP_POLICIES}
-_USER_VIEWS = ("cart", "orders")
+_USER_VIEWS = USER_VIEWS
 _QUERY_OPTIONS = ("--crud", "--wait")
 _PREDICT_SIDES = ("read", "crud")
 _EXPECTATION_KINDS = ("has", "no")

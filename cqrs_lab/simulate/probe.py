@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cqrs_lab.lab.answers import QueryAnswer
-from cqrs_lab.lab.core import LANES, VIEW_LANES
 from cqrs_lab.lab.load import LoadObserver
+from cqrs_lab.read.view_specs import LANES, VIEW_LANES
 from cqrs_lab.sim.bus import Delivery, Outcome
 from cqrs_lab.sim.latency import LatencyModel, Zero
 from cqrs_lab.sim.workload import ReadQuery, Request

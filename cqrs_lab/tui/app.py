@@ -35,6 +35,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
 
 from cqrs_lab.config import Config, load_config
+from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_LANES
 from cqrs_lab.tui.caption import Caption
 from cqrs_lab.tui.settings import (
     apply_app_settings,
@@ -50,7 +51,7 @@ from cqrs_lab.tui.settings import (
 if TYPE_CHECKING:
     # Bound at run time by `load_lab_modules`, after the first frame.
     from cqrs_lab import script as sc
-    from cqrs_lab.lab import VIEW_LANES, Lab, LabSnapshot, LaneState, Outcome, RebuildProgress
+    from cqrs_lab.lab import Lab, LabSnapshot, LaneState, Outcome, RebuildProgress
     from cqrs_lab.lab.load import LoadRun
     from cqrs_lab.lab.time_travel import Timeline
     from cqrs_lab.lessons import Lesson
@@ -74,7 +75,6 @@ METRICS_SAMPLE_SECONDS = 0.25
 """Lab seconds between two lag samples of the metrics strip (also drawn on any change)."""
 SPEEDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 20.0)
 """The speeds F7 and F8 step through."""
-USER_VIEWS = ("cart", "orders")
 VIEW_OF_VERB = {
     "add-product": "catalog",
     "restock": "catalog",
@@ -127,12 +127,12 @@ def load_lab_modules() -> None:
     a lab. The app uses these names only once it is `ready`. Later calls find everything
     imported already.
     """
-    global sc, VIEW_LANES, Outcome, Timeline, ScaledClock, format_duration, CommandBar
+    global sc, Outcome, Timeline, ScaledClock, format_duration, CommandBar
     global Vocabulary, WordSuggester, CommandForm, HINT_KEY, LESSON_KEY_HELP, LESSON_KEYS
     global LessonPanel, ConfirmScreen, HelpScreen, LaneSettingsScreen, PredictScreen
     global TimeTravelScreen, TraceScreen, BusView, EventLog, MetricsStrip, ViewPanel
     from cqrs_lab import script as sc
-    from cqrs_lab.lab import VIEW_LANES, Outcome
+    from cqrs_lab.lab import Outcome
     from cqrs_lab.lab.time_travel import Timeline
     from cqrs_lab.sim.clock import ScaledClock
     from cqrs_lab.sim.durations import format_duration
@@ -346,7 +346,7 @@ class LabApp(App[None]):
                 with Horizontal(id="view-picker"):
                     yield Label("view", id="view-label")
                     yield Select(
-                        [(view, view) for view in sc.VIEWS],
+                        [(view, view) for view in sc.VIEW_NAMES],
                         value=self.view,
                         allow_blank=False,
                         compact=True,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from textual.suggester import Suggester
 
 from cqrs_lab import script as sc
+from cqrs_lab.read.view_specs import USER_VIEW_WORDS
 from cqrs_lab.shop.commands import COMMAND_TYPES
 from cqrs_lab.store.event_store import RecordedEvent
 
@@ -24,7 +25,6 @@ LATENCY_WORDS = ("zero", "fixed:", "uniform:", "exp:", "lognormal:")
 FAULT_WORDS = ("none", "drop=", "dup=", "reorder=", "lost=", "timeout=")
 QUERY_OPTIONS = ("--crud", "--wait")
 SHOP_WORDS = tuple(command.verb for command in COMMAND_TYPES)
-USER_VIEWS = ("cart", "carts", "orders")
 SEPARATOR = ";"
 KNOWN_LIMIT = 500
 """Most names of each kind kept for completion (the most recent ones)."""
@@ -97,7 +97,7 @@ class Vocabulary:
             "sku": self.skus,
             "order": (*self.orders, sc.ORDER_LAST),
             "lane": LANE_WORDS,
-            "view": sc.VIEWS,
+            "view": sc.VIEW_NAMES,
             "latency": LATENCY_WORDS,
             "fault": FAULT_WORDS,
             "mode": sc.MODES,
@@ -162,7 +162,7 @@ def _candidates(words: Sequence[str], vocabulary: Vocabulary) -> Sequence[str]:
 def _query_candidates(arguments: Sequence[str], vocabulary: Vocabulary) -> Sequence[str]:
     if not arguments:
         return vocabulary.words("view")
-    if len(arguments) == 1 and arguments[0].lower() in USER_VIEWS:
+    if len(arguments) == 1 and arguments[0].lower() in USER_VIEW_WORDS:
         return vocabulary.words("user")
     return tuple(option for option in QUERY_OPTIONS if option not in arguments)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from cqrs_lab import script as sc
-from cqrs_lab.lab.defaults import DEFAULT_LATENCY
+from cqrs_lab.read.view_specs import DEFAULT_LATENCY
 
 if TYPE_CHECKING:
     from cqrs_lab.tui.app import LabApp
@@ -73,7 +73,7 @@ def lab_actions(app: LabApp) -> list[PaletteAction]:
             app.action_predict,
         ),
     ]
-    for view in sc.VIEWS:
+    for view in sc.VIEW_NAMES:
         actions.append(
             PaletteAction(
                 f"View {view}",

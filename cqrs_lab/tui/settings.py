@@ -47,7 +47,7 @@ def apply_keymap(app: App[object], config: Config, binding_ids: set[str]) -> lis
 
 def apply_lab_settings(lab: Lab, config: Config) -> list[str]:
     """The config's speed and latencies, on a lab just opened for the screen."""
-    from cqrs_lab.lab import LANES
+    from cqrs_lab.read.view_specs import LANES
     from cqrs_lab.sim.latency import parse_latency
 
     problems = []

@@ -19,15 +19,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from cqrs_lab import script as sc
-from cqrs_lab.lab import VIEW_LANES
 from cqrs_lab.lab.prediction import Verdict, shows
-from cqrs_lab.read.views import VIEW_NAMES
+from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_LANES, VIEW_NAMES
 from cqrs_lab.script.actions import Expectation, ExpectationKind
 
 if TYPE_CHECKING:
     from cqrs_lab.tui.app import LabApp
 
-USER_VIEWS = ("cart", "orders")
 KINDS: tuple[tuple[str, ExpectationKind], ...] = (
     ("this many rows", "rows"),
     ("a row with", "has"),

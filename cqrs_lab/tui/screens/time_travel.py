@@ -24,7 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from cqrs_lab.lab.time_travel import Timeline
-from cqrs_lab.read.views import VIEW_NAMES
+from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_NAMES
 from cqrs_lab.sim.clock import Clock
 from cqrs_lab.tui.screens.confirm import ConfirmScreen
 from cqrs_lab.tui.widgets import EventLog, ViewPanel
@@ -33,7 +33,6 @@ from cqrs_lab.tui.widgets.format import lab_time
 if TYPE_CHECKING:
     from cqrs_lab.lab import Lab
 
-USER_VIEWS = ("cart", "orders")
 PAGE = 10
 """Stops one PageUp or PageDown moves."""
 LOG_EVENTS = 500

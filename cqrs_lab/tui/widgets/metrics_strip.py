@@ -14,7 +14,7 @@ from textual.widget import Widget
 
 from cqrs_lab.lab.metrics import LabMetrics
 from cqrs_lab.lab.snapshot import LabSnapshot
-from cqrs_lab.read.views import VIEW_NAMES
+from cqrs_lab.read.view_specs import VIEW_NAMES
 from cqrs_lab.tui.widgets.format import Run, fit, seconds_short, to_strip
 
 HISTORY = 60
