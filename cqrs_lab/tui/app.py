@@ -47,6 +47,7 @@ from cqrs_lab.tui.settings import (
 from cqrs_lab.tui.settings import (
     default_opener as _default_opener,
 )
+from cqrs_lab.tui.speeds import SPEEDS
 
 if TYPE_CHECKING:
     # Bound at run time by `load_lab_modules`, after the first frame.
@@ -73,8 +74,6 @@ VIEW_REFRESH_TICKS = 8
 """The view panel queries the database: at most every 8th tick (about 4 times a second)."""
 METRICS_SAMPLE_SECONDS = 0.25
 """Lab seconds between two lag samples of the metrics strip (also drawn on any change)."""
-SPEEDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 20.0)
-"""The speeds F7 and F8 step through."""
 VIEW_OF_VERB = {
     "add-product": "catalog",
     "restock": "catalog",

@@ -10,13 +10,13 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from cqrs_lab import script as sc
 from cqrs_lab.read.view_specs import DEFAULT_LATENCY
+from cqrs_lab.tui.speeds import PALETTE_SPEEDS
 
 if TYPE_CHECKING:
     from cqrs_lab.tui.app import LabApp
 
 LATENCY_PRESETS = ("zero", "fixed:2s", "exp:800ms", "uniform:100ms..2s", "lognormal:300ms,0.8")
 FAULT_PRESETS = ("none", "drop=0.2", "dup=0.2", "reorder=on", "drop=0.2 lost=on")
-SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 OPEN_LESSON_ACTIONS = (
     ("hint", "Lesson: next hint", "the step's next hint, one at a time (F2, h)"),
     ("show_me", "Lesson: show me", "play the step's solution; the step counts as shown (F3)"),
@@ -51,7 +51,7 @@ def lab_actions(app: LabApp) -> list[PaletteAction]:
             PaletteAction(
                 f"Speed x{speed:g}", f"lab time {speed:g} times real time", line(f"speed {speed:g}")
             )
-            for speed in SPEEDS
+            for speed in PALETTE_SPEEDS
         ),
         PaletteAction("Reset the lab…", "forget every event (asks first)", app.action_reset),
         PaletteAction("Help", "keys and the script language (F1, ?)", app.action_help),
