@@ -11,17 +11,9 @@ from textual.widgets import Button, Select
 from cqrs_lab.lab import Lab
 from cqrs_lab.tui.app import LabApp, StatusLine
 from cqrs_lab.tui.forms import CommandForm
+from tests.test_lab_step import SCENARIO
 from tests.tui.test_app import SIZE, frames, lines_of, message, send
 
-SCENARIO = (
-    "register alice alice@example.com s3cret-pass",
-    'add-product mug "Blue mug" 12.50 10',
-    "settle",
-    "pause",
-    "latency all fixed:3s",
-    "add-to-cart alice mug 2",
-    "place-order alice",
-)
 """The issue's script: four deliveries fall due at the same instant as the first."""
 
 
