@@ -186,6 +186,7 @@ class _CoreSql:
         self.conn.execute(_INSERT_AT, params)
         if self.unit is not None:
             self.unit.head = positions[-1]
+            self.unit.by_command.clear()  # what was read with the BEGIN is out of date
         return positions
 
     def read_stream(self, stream_id: str, after: int) -> Iterable[_Row]:
@@ -364,6 +365,7 @@ class EventStore:
         """Writers take `APPEND_LOCK_KEY` first thing in each transaction (PostgreSQL)."""
         self._schema_ready = False  # the events table is known to exist (head read at BEGIN)
         self._units: dict[Connection, Unit] = {}  # PostgreSQL connections in a locked unit
+        self._look_up: str | None = None  # see `look_up_first`
         # The same engine and pool; its connections ask the SQLite begin hook for IMMEDIATE.
         self._immediate = engine.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
         if self.serialised:  # reads in autocommit; units send their own BEGIN (pg_unit)
@@ -391,6 +393,11 @@ class EventStore:
                 SQLModel.metadata.create_all(conn, tables=list(STORE_TABLES))
         self._schema_ready = True
 
+    def look_up_first(self, command_id: str) -> None:
+        """The next unit will first look this command up (`find_by_command_id`): on
+        PostgreSQL its events are read with the BEGIN, in the same round trip."""
+        self._look_up = command_id
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One atomic unit: commits when the block ends, rolls back when it raises.
@@ -403,7 +410,8 @@ class EventStore:
         there the connection is the kept one too, begun in one round trip (`pg_unit`).
         """
         if self.serialised:
-            with self._serialised_unit() as conn:
+            command_id, self._look_up = self._look_up, None
+            with self._serialised_unit(command_id) as conn:
                 yield conn
             return
         try:
@@ -423,7 +431,7 @@ class EventStore:
             raise
 
     @contextmanager
-    def _serialised_unit(self) -> Iterator[Connection]:
+    def _serialised_unit(self, command_id: str | None) -> Iterator[Connection]:
         """PostgreSQL: the kept connection, begun with the writers' lock held.
 
         A kept connection found dead at BEGIN (a restarted server, a cut connection) is
@@ -434,7 +442,7 @@ class EventStore:
             while True:
                 transaction = conn.begin()
                 try:
-                    self._units[conn] = self._begin(conn)
+                    self._units[conn] = self._begin(conn, command_id)
                     break
                 except BeginFailed as failed:
                     if failed.lost:
@@ -456,7 +464,7 @@ class EventStore:
             self._raise_translated(error)
             raise
 
-    def _begin(self, conn: Connection) -> Unit:
+    def _begin(self, conn: Connection, command_id: str | None) -> Unit:
         """BEGIN and the writers' lock (and the head) in one round trip when the driver
         allows it, else the lock after SQLAlchemy's own BEGIN."""
         if begins_in_one_trip(conn):
@@ -465,6 +473,7 @@ class EventStore:
                 head=self._schema_ready,
                 where=self.where,
                 lock_timeout_ms=self._busy_timeout_ms,
+                command_id=command_id,
             )
         try:
             conn.exec_driver_sql(LOCK_SQL)
@@ -683,6 +692,9 @@ class EventStore:
         self, command_id: str, *, connection: Connection | None = None
     ) -> list[RecordedEvent]:
         """The events a command appended, in order: empty if it has not been handled yet."""
+        unit = self._units.get(connection) if connection is not None else None
+        if unit is not None and command_id in unit.by_command:  # read with the BEGIN
+            return self._decode(unit.by_command.pop(command_id))
         return self._read(connection, lambda sql: self._decode(sql.by_command(command_id)))
 
     def count_streams(self, prefix: str, *, connection: Connection | None = None) -> int:

@@ -10,7 +10,8 @@ then ends it: the driver sends COMMIT or ROLLBACK because the server says one is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -20,13 +21,19 @@ APPEND_LOCK_KEY = 0x43515253  # "CQRS": the advisory lock that serialises writer
 LOCK_SQL = f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"
 _BEGIN_LOCKED = f"BEGIN; {LOCK_SQL}"
 _BEGIN_LOCKED_HEAD = f"{_BEGIN_LOCKED}; SELECT MAX(position) FROM events"
+_BY_COMMAND = (
+    "SELECT position, stream_id, version, type, schema_version, data, meta FROM events"
+    " WHERE command_id = {} ORDER BY position"
+)
 
 
 @dataclass(slots=True)
 class Unit:
-    """What a locked unit knows: the head, exact while it holds the lock (None: not read)."""
+    """What a locked unit knows: the head, exact while it holds the lock (None: not read),
+    and the events of a command id read with the BEGIN (taken once, before any append)."""
 
     head: int | None = None
+    by_command: dict[str, list[Any]] = field(default_factory=dict)
 
 
 class BeginFailed(Exception):
@@ -44,18 +51,37 @@ def begins_in_one_trip(conn: Connection) -> bool:
     return conn.dialect.driver == "psycopg" and bool(getattr(driver, "autocommit", False))
 
 
-def begin_locked(conn: Connection, *, head: bool, where: str, lock_timeout_ms: int) -> Unit:
-    """BEGIN and take the writers' lock (and read the head, if the events table exists)."""
+def begin_locked(
+    conn: Connection,
+    *,
+    head: bool,
+    where: str,
+    lock_timeout_ms: int,
+    command_id: str | None = None,
+) -> Unit:
+    """BEGIN and take the writers' lock; if the events table exists, read the head too, and
+    the events of `command_id` (quoted by the driver: this query takes no parameters)."""
     dbapi = conn.connection.dbapi_connection
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor()
     try:
-        cursor.execute(_BEGIN_LOCKED_HEAD if head else _BEGIN_LOCKED)
         if not head:
+            cursor.execute(_BEGIN_LOCKED)
             return Unit()
+        query = _BEGIN_LOCKED_HEAD
+        if command_id is not None:
+            from psycopg import sql  # only here: psycopg is the postgres extra
+
+            query += "; " + _BY_COMMAND.format(sql.Literal(command_id).as_string(driver))
+        cursor.execute(query)
         cursor.nextset()
         cursor.nextset()
         row = cursor.fetchone()
-        return Unit(head=(row[0] or 0) if row else 0)
+        unit = Unit(head=(row[0] or 0) if row else 0)
+        if command_id is not None:
+            cursor.nextset()
+            unit.by_command[command_id] = cursor.fetchall()
+        return unit
     except conn.dialect.loaded_dbapi.Error as error:
         lost = conn.dialect.is_disconnect(error, dbapi, cursor)
         translated = translate_pg(error, where, lock_timeout_ms, disconnect=lost)

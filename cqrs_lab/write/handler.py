@@ -96,6 +96,7 @@ class CommandHandler:
         return Accepted(command, tuple(recorded))
 
     def _handle_once(self, command: Command, correlation_id: str | None) -> CommandResult:
+        self.store.look_up_first(command.command_id)
         with self.store.transaction() as connection:
             self.aggregates.sync(connection)
             previous = self.store.find_by_command_id(command.command_id, connection=connection)
