@@ -16,3 +16,7 @@ DB_ENV = "CQRS_LAB_DB"
 """The lab database (a path, ':memory:' or a SQLAlchemy URL) when --db names none. A URL
 with a password belongs here, not on the command line, where `ps` and shell history show
 it; `serve` hands it to each visitor this way too."""
+
+BENCH_DB_ENV = "CQRS_LAB_BENCH_DB"
+"""A PostgreSQL server URL for `cqrs-lab bench` (when --pg-url names none): the bench makes
+a scratch database there, runs `simulate` on it beside SQLite, and drops it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import pytest
 
@@ -13,15 +14,19 @@ from cqrs_lab.bench.data import sales_orders, shop_commands
 from cqrs_lab.bench.harness import Figure, Plan, Target
 from cqrs_lab.bench.report import render
 from cqrs_lab.bench.runner import REQUIRED_KEYS, BenchReport, run_bench
+from cqrs_lab.environment import BENCH_DB_ENV
 from cqrs_lab.lab import Lab
 
 from .lab_helpers import new_lab
+
+PG_URL = os.environ.get(BENCH_DB_ENV) or os.environ.get("CQRS_LAB_TEST_DB") or None
+"""A PostgreSQL server for the simulate figure; without one it is skipped (and said so)."""
 
 
 @pytest.fixture(scope="module")
 def quick() -> BenchReport:
     """One `--quick` run for every test here (it is the slow part: tens of seconds)."""
-    return run_bench(quick=True)
+    return run_bench(quick=True, pg_url=PG_URL)
 
 
 def test_quick_bench_measures_everything(quick: BenchReport) -> None:
@@ -44,7 +49,17 @@ def test_quick_bench_measures_everything(quick: BenchReport) -> None:
         "startup",
         "screen under load",
         "serve start",
+        "simulate on PostgreSQL",
     }
+    if PG_URL:
+        assert data["skipped"] == {}
+        assert data["simulate_pg_ratio"] == pytest.approx(
+            data["simulate_pg_s"] / data["simulate_sqlite_s"], rel=1e-3
+        )
+    else:
+        assert list(data["skipped"]) == ["simulate on PostgreSQL"]
+        assert "--pg-url" in data["skipped"]["simulate on PostgreSQL"]
+        assert "simulate_pg_s" not in data
     assert data["serve_p95_ready_s"] > 0 and data["serve_visitor_pss_mb"] > 0
     assert json.loads(json.dumps(data)) == data
 
@@ -53,7 +68,7 @@ def test_every_figure_has_a_baseline_and_the_targets_are_judged(quick: BenchRepo
     for figure in quick.figures:
         assert figure.baseline > 0 and figure.ratio == pytest.approx(figure.value / figure.baseline)
     targets = quick.to_json()["targets"]
-    assert len(targets) == 8
+    assert len(targets) == (9 if PG_URL else 8)  # simulate on PostgreSQL: with a server
     assert all(isinstance(t["met"], bool) for t in targets.values())
 
 
@@ -64,6 +79,8 @@ def test_the_text_report(quick: BenchReport) -> None:
         assert figure.name in text
     assert "baseline, raw sqlite3 INSERT + COMMIT" in text
     assert "targets missed" in text
+    if not PG_URL:
+        assert "[skipped] simulate on PostgreSQL: no PostgreSQL server" in text
 
 
 def test_the_command_line_prints_json_or_text(
@@ -75,10 +92,20 @@ def test_the_command_line_prints_json_or_text(
     canned.figures.append(
         Figure("x", 2.0, "ops/s", "y", 4.0, Target(1, at_least=True), {"send_per_s": "value"})
     )
-    monkeypatch.setattr(runner, "run_bench", lambda quick, say: canned)
+    asked: list[str | None] = []
+
+    def run(quick: bool, say: object, pg_url: str | None = None) -> BenchReport:
+        asked.append(pg_url)
+        return canned
+
+    monkeypatch.setattr(runner, "run_bench", run)
+    monkeypatch.setenv(BENCH_DB_ENV, "postgresql://from-env/db")
     assert cli.main(["bench", "--quick", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["send_per_s"] == 2.0 and data["peak_rss_mb"] is None
+    assert cli.main(["bench", "--quick", "--json", "--pg-url", "postgresql://flag/db"]) == 0
+    capsys.readouterr()
+    assert asked == ["postgresql://from-env/db", "postgresql://flag/db"]
     canned.failures["memory"] = "RuntimeError: boom"
     assert cli.main(["bench", "--quick"]) == 1
     out = capsys.readouterr().out

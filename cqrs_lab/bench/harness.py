@@ -14,6 +14,10 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 
+class Skipped(Exception):
+    """A measurement that cannot run here (say, no server given): listed with the reason."""
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """A goal from the issue: `value` (or the ratio) at least or at most `limit`."""

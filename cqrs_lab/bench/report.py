@@ -23,6 +23,8 @@ def render(report: BenchReport) -> str:
     )
     for name, why in report.failures.items():
         lines.append(f"[failed]  {name}: {why}")
+    for name, why in report.skipped.items():
+        lines.append(f"[skipped] {name}: {why}")
     missed = [f for f in report.figures if f.met is False]
     lines.append("")
     lines.append(

@@ -18,11 +18,12 @@ from cqrs_lab.bench import (
     screen_load,
     send,
     serve_start,
+    simulate_pg,
     startup,
     store_append,
 )
 from cqrs_lab.bench.data import fill_store
-from cqrs_lab.bench.harness import Figure, Plan, scratch
+from cqrs_lab.bench.harness import Figure, Plan, Skipped, scratch
 from cqrs_lab.store.database import open_store
 
 REQUIRED_KEYS = (
@@ -44,6 +45,7 @@ class BenchReport:
     environment: dict[str, Any]
     figures: list[Figure] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)  # measurement -> why it failed
+    skipped: dict[str, str] = field(default_factory=dict)  # measurement -> why it did not run
     seconds: dict[str, float] = field(default_factory=dict)  # wall time each measurement took
 
     def to_json(self) -> dict[str, Any]:
@@ -64,6 +66,7 @@ class BenchReport:
             if figure.target is not None
         }
         flat["failures"] = self.failures
+        flat["skipped"] = self.skipped
         flat["seconds"] = self.seconds
         return flat
 
@@ -78,7 +81,11 @@ def environment() -> dict[str, Any]:
     }
 
 
-def run_bench(quick: bool, say: Callable[[str], None] = lambda _: None) -> BenchReport:
+def run_bench(
+    quick: bool, say: Callable[[str], None] = lambda _: None, pg_url: str | None = None
+) -> BenchReport:
+    """Every measurement in turn; `pg_url`: a PostgreSQL server for `simulate` beside
+    SQLite (without one that measurement is skipped)."""
     plan = Plan.of(quick)
     report = BenchReport(plan, environment())
     with scratch() as folder:
@@ -93,12 +100,15 @@ def run_bench(quick: bool, say: Callable[[str], None] = lambda _: None) -> Bench
             ("startup", lambda: startup.measure(plan, folder / "startup.db")),
             ("screen under load", lambda: screen_load.measure(plan, folder)),
             ("serve start", lambda: serve_start.measure(plan, folder)),
+            ("simulate on PostgreSQL", lambda: simulate_pg.measure(plan, folder, pg_url)),
         ]
         for name, step in steps:
             say(f"measuring {name} ...")
             began = time.perf_counter()
             try:
                 report.figures.extend(step())
+            except Skipped as why:
+                report.skipped[name] = str(why)
             except Exception as error:  # one broken measurement must not hide the others
                 report.failures[name] = f"{type(error).__name__}: {error}"
             report.seconds[name] = round(time.perf_counter() - began, 3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 HELP = "measure the lab's speed: store, send, rebuild, queries, screen, memory"
@@ -14,13 +15,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick", action="store_true", help="smaller and fewer runs (for CI: under a minute)"
     )
+    parser.add_argument(
+        "--pg-url",
+        metavar="URL",
+        help="a PostgreSQL server: simulate there beside SQLite, in a scratch database made"
+        " and dropped (default $CQRS_LAB_BENCH_DB, the place for a URL with a password: a"
+        " command line is public; without one that figure is skipped)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
     from cqrs_lab.bench.report import render
     from cqrs_lab.bench.runner import run_bench
+    from cqrs_lab.environment import BENCH_DB_ENV
 
-    report = run_bench(args.quick, say=lambda text: print(text, file=sys.stderr, flush=True))
+    report = run_bench(
+        args.quick,
+        say=lambda text: print(text, file=sys.stderr, flush=True),
+        pg_url=args.pg_url or os.environ.get(BENCH_DB_ENV) or None,
+    )
     print(json.dumps(report.to_json(), indent=2) if args.json else render(report), end="")
     if args.json:
         print()
