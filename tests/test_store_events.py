@@ -17,6 +17,7 @@ from cqrs_lab.store import (
     open_store,
 )
 from cqrs_lab.store import event_store as event_store_module
+from tests.backends import fresh_postgres_database
 
 
 def meta(command_id: str = "cmd-1", at: float = 1.5) -> EventMetadata:
@@ -32,13 +33,21 @@ def event(type_: str = "ProductAdded", **data: object) -> NewEvent:
     return NewEvent(type_, dict(data))
 
 
-@pytest.fixture(params=["memory", "file", "url", "core"])
+@pytest.fixture(params=["memory", "file", "url", "core", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore]:
-    """The same tests on ':memory:', a file path, a sqlite:/// URL, and the Core statements.
+    """The same tests on ':memory:', a file path, a sqlite:/// URL, the Core statements,
+    and PostgreSQL (`$CQRS_LAB_TEST_DB`: skipped without it, see tests/backends.py).
 
     "core" forces the SQLAlchemy Core statements (what non-SQLite databases use) on SQLite.
     """
     kind = request.param
+    if kind == "postgresql":
+        databases = fresh_postgres_database()
+        opened = open_store(next(databases))
+        yield opened
+        opened.engine.dispose()
+        next(databases, None)  # drops it
+        return
     if kind == "memory":
         opened = open_store(":memory:")
     elif kind == "url":
