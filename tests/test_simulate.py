@@ -158,3 +158,11 @@ def test_poisson_table_covers_every_count() -> None:
     table = poisson_table([3, 5, 7, 9, 30, 0], 6.0)
     assert sum(b.seen for b in table) == 6
     assert table[0].low == 0 and table[-1].high is None
+
+
+def test_a_database_url_is_reported_without_its_password() -> None:
+    from cqrs_lab.store.database import redacted
+
+    shown = redacted("postgresql+psycopg://lab:s3cret-pw@127.0.0.1:5432/shop")
+    assert "s3cret-pw" not in shown and "lab:***@127.0.0.1" in shown
+    assert redacted(":memory:") == ":memory:"

@@ -9,6 +9,7 @@ from cqrs_lab.lab.load import run_load
 from cqrs_lab.sim.clock import VirtualClock
 from cqrs_lab.simulate.probe import SimulationProbe
 from cqrs_lab.simulate.results import Settings, SimulationResult, build_result
+from cqrs_lab.store.database import redacted
 
 DEFAULT_PASSWORD_COST = 2**4
 """scrypt cost for the simulated users' passwords: hashing at the real cost (2**14) would
@@ -47,7 +48,7 @@ def simulate(config: SimulationConfig) -> SimulationResult:
             rate=config.rate,
             duration=config.duration,
             seed=lab.seed,
-            db=config.db,
+            db=redacted(config.db),
             password_cost=config.password_cost,
             sample_every=config.sample_every,
             lines=config.lines,

@@ -168,7 +168,7 @@ def open_store(
     try:
         engine = make_engine(db, busy_timeout_ms=busy_timeout_ms)
     except (sa_exc.ArgumentError, ImportError) as error:
-        where = _redacted(db or "")
+        where = redacted(db or "")
         raise DatabaseError(
             where,
             f"Cannot use the database {where} ({error}). Fix the URL or install its driver, "
@@ -198,7 +198,8 @@ def open_store(
     return store
 
 
-def _redacted(db: str) -> str:
+def redacted(db: str) -> str:
+    """`db` as it may be shown or printed: a URL's password masked."""
     try:
         return make_url(db).render_as_string(hide_password=True)
     except sa_exc.ArgumentError:
