@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +134,18 @@ def test_sales_data_agree_between_rows_and_events() -> None:
     placed = [event for type_, event in data.events if type_ == "OrderPlaced"]
     assert [event["order_id"] for event in placed] == [row[0] for row in data.orders]
     assert sum(len(event["lines"]) for event in placed) == len(data.lines)
+
+
+def test_the_memory_probe_reports_its_own_peak_whatever_the_parent_holds(tmp_path: Path) -> None:
+    """Linux hands a parent's peak to a child in `ru_maxrss`; the probe must not read it."""
+    from cqrs_lab.bench.harness import parse_pairs, run_probe
+    from cqrs_lab.bench.memory import PROBE
+    from cqrs_lab.store.database import open_store
+
+    db = tmp_path / "empty.db"
+    open_store(str(db)).engine.dispose()
+    alone = parse_pairs(run_probe(PROBE, str(db)))["peak_rss_mb"]
+    ballast = bytearray(b"\x01") * (200 * 1024 * 1024)  # every page written, so resident
+    beside_ballast = parse_pairs(run_probe(PROBE, str(db)))["peak_rss_mb"]
+    del ballast
+    assert beside_ballast == pytest.approx(alone, rel=0.05)

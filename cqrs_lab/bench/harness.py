@@ -107,9 +107,11 @@ def scratch() -> Iterator[Path]:
         yield Path(folder)
 
 
-def run_probe(module: str, *args: str, timeout: float = 300.0) -> list[str]:
+def run_probe(
+    module: str, *args: str, timeout: float = 300.0, env: dict[str, str] | None = None
+) -> list[str]:
     """Run `python -m module args` (a fresh interpreter) and return its output lines."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
     done = subprocess.run(
         [sys.executable, "-m", module, *args],
         capture_output=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sqlite3
@@ -11,20 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cqrs_lab.bench import (
-    memory,
-    rebuild,
-    sales_query,
-    screen_load,
-    send,
-    serve_start,
-    simulate_pg,
-    startup,
-    store_append,
-)
-from cqrs_lab.bench.data import fill_store
-from cqrs_lab.bench.harness import Figure, Plan, Skipped, scratch
-from cqrs_lab.store.database import open_store
+from cqrs_lab.bench.harness import Figure, Plan, run_probe, scratch
+from cqrs_lab.bench.step import MEASUREMENTS, figure_from_json
+from cqrs_lab.environment import BENCH_DB_ENV
+
+STEP = "cqrs_lab.bench.step"
+STEP_TIMEOUT_S = 1800.0
 
 REQUIRED_KEYS = (
     "store_append_per_s",
@@ -84,50 +77,42 @@ def environment() -> dict[str, Any]:
 def run_bench(
     quick: bool, say: Callable[[str], None] = lambda _: None, pg_url: str | None = None
 ) -> BenchReport:
-    """Every measurement in turn; `pg_url`: a PostgreSQL server for `simulate` beside
-    SQLite (without one that measurement is skipped)."""
+    """Every measurement in turn, each in a fresh interpreter (`bench/step.py`); `pg_url`:
+    a PostgreSQL server for `simulate` beside SQLite (without one it is skipped)."""
     plan = Plan.of(quick)
     report = BenchReport(plan, environment())
+    env = {**os.environ, BENCH_DB_ENV: pg_url or ""}
     with scratch() as folder:
-        history, empty = folder / "history.db", _empty(folder / "empty.db")
-        steps: list[tuple[str, Callable[[], list[Figure]]]] = [
-            ("store append", lambda: store_append.measure(plan, folder)),
-            ("send", lambda: send.measure(plan, folder, _append_rate(report))),
-            # memory first: the first open of the history replays it into the projections
-            ("memory", lambda: memory.measure(plan, _fill(history, plan.events), empty)),
-            ("rebuild", lambda: rebuild.measure(plan, history)),
-            ("sales query", lambda: sales_query.measure(plan, folder)),
-            ("startup", lambda: startup.measure(plan, folder / "startup.db")),
-            ("screen under load", lambda: screen_load.measure(plan, folder)),
-            ("serve start", lambda: serve_start.measure(plan, folder)),
-            ("simulate on PostgreSQL", lambda: simulate_pg.measure(plan, folder, pg_url)),
-        ]
-        for name, step in steps:
+        for name in MEASUREMENTS:
             say(f"measuring {name} ...")
             began = time.perf_counter()
             try:
-                report.figures.extend(step())
-            except Skipped as why:
-                report.skipped[name] = str(why)
+                _record(report, name, _run_step(name, folder, plan, report, env))
             except Exception as error:  # one broken measurement must not hide the others
                 report.failures[name] = f"{type(error).__name__}: {error}"
             report.seconds[name] = round(time.perf_counter() - began, 3)
     return report
 
 
+def _run_step(
+    name: str, folder: Path, plan: Plan, report: BenchReport, env: dict[str, str]
+) -> dict[str, Any]:
+    args = [name, str(folder), *(["--quick"] if plan.quick else [])]
+    if name == "send":
+        args += ["--append-rate", str(_append_rate(report))]
+    lines = run_probe(STEP, *args, timeout=STEP_TIMEOUT_S, env=env)
+    return json.loads(lines[-1])
+
+
+def _record(report: BenchReport, name: str, answer: dict[str, Any]) -> None:
+    if "skipped" in answer:
+        report.skipped[name] = answer["skipped"]
+    else:
+        report.figures.extend(figure_from_json(data) for data in answer["figures"])
+
+
 def _append_rate(report: BenchReport) -> float:
-    return next(f.value for f in report.figures if "store_append_per_s" in f.keys)
-
-
-def _fill(path: Path, events: int) -> Path:
-    store = open_store(str(path))
-    try:
-        fill_store(store, events)
-    finally:
-        store.engine.dispose()
-    return path
-
-
-def _empty(path: Path) -> Path:
-    open_store(str(path)).engine.dispose()
-    return path
+    for figure in report.figures:
+        if "store_append_per_s" in figure.keys:
+            return figure.value
+    raise RuntimeError("needs the store append rate, which was not measured")
