@@ -211,10 +211,49 @@ def test_time_averages_are_exact_for_a_steady_stream(lab: Lab) -> None:
     readings = [status.reading for _, status in check.status().checklist()]
     assert readings[0] is not None and readings[0].startswith("4.0 in flight")
     assert readings[1] is not None and readings[1].startswith("measured L = 3.")
-    assert "/s x 2s = " in readings[1]
+    assert "/s x 2.00s = " in readings[1] and "delay averages 2s" in readings[1]
 
 
 def test_an_idle_lane_never_proves_littles_law(lab: Lab) -> None:
     check = checker(lab, {"littles_law": {"projection": "orders", "over_seconds": 5}})
     run(lab, "advance 20s")
     assert not check.check()
+
+
+def test_littles_law_holds_with_random_delays_on_an_in_order_lane(lab: Lab) -> None:
+    """Exponential delays on a FIFO lane: each delivery waits behind the slower ones sent
+    before it, so W (measured) is well above the latency's mean, and L = λ x W holds only
+    with the measured W (λ x the mean delay is far too small)."""
+    run(lab, "latency catalog exp:1s")
+    goal = {
+        "littles_law": {"projection": "catalog", "over_seconds": 30, "at_least": 3},
+        "time_on_lane": {"projection": "catalog", "at_least": 1.5, "over_seconds": 30},
+    }
+    check = checker(lab, goal)
+    lab.bus.add_observer(lambda delivery, outcome: (check.observe(delivery), check.check()))
+    for _ in range(150):
+        run(lab, "restock mug 1")
+        check.check()
+        lab.advance(0.25)
+    assert check.met
+    law, on_lane = (status.reading for _, status in check.status().checklist())
+    assert law is not None and on_lane is not None
+    measured_w = float(on_lane.split("W = ")[1].split("s")[0])
+    assert measured_w > 1.5 * lab.latencies["catalog"].mean
+
+
+def test_littles_law_is_not_met_by_the_latency_mean_alone(lab: Lab) -> None:
+    """The same run judged with λ x mean delay would be off by far more than 15 %: the
+    figure the checklist prints beside it says so."""
+    run(lab, "latency catalog exp:1s")
+    check = checker(lab, {"littles_law": {"projection": "catalog", "over_seconds": 30}})
+    lab.bus.add_observer(lambda delivery, outcome: (check.observe(delivery), check.check()))
+    for _ in range(150):
+        run(lab, "restock mug 1")
+        check.check()
+        lab.advance(0.25)
+    (reading,) = (status.reading for _, status in check.status().checklist())
+    assert reading is not None
+    mean_in_flight = float(reading.split("L = ")[1].split(" ")[0])
+    rate = float(reading.split("W = ")[1].split("/s")[0])
+    assert mean_in_flight > 1.5 * rate * lab.latencies["catalog"].mean

@@ -226,6 +226,7 @@ def test_every_predicate_has_a_description_with_defaults() -> None:
         "in_flight": {"projection": "orders", "at_least": 1},
         "mean_in_flight": {"projection": "orders", "at_most": 3},
         "littles_law": {"projection": "orders"},
+        "time_on_lane": {"projection": "orders", "at_least": 1},
         "stale_read": {"view": "orders"},
         "duplicate_ignored": {"projection": "orders"},
         "gap_detected": {"projection": "orders"},
