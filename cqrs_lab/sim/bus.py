@@ -23,6 +23,14 @@ Faults, drawn from the injected RNG when a delivery is scheduled:
   blocking): their due time moves to the redelivery's. Reorder on: due times are
   independent and events overtake each other.
 
+Consumer capacity (`set_capacity`, None by default: an endless supply of consumers): a
+lane whose consumer handles at most `rate` deliveries a second. A delivery whose latency
+has passed has *arrived*; it then waits its turn at the consumer (first come, first served)
+and is handed over `1 / rate` seconds after the consumer is free, so its `due_at` moves to
+that moment and it stays in flight until then (`queued_for` counts those waiting). With
+deliveries arriving faster than `rate` the queue, and the lag, grow without bound: a
+backlog. A dropped delivery is dropped on the way and never takes the consumer's time.
+
 Latency and fault changes apply to deliveries scheduled afterwards; `lost` and
 `redelivery_timeout` are read when a dropped delivery falls due. An exception raised by a
 handler propagates to the caller; that delivery is consumed and not counted.
@@ -86,6 +94,14 @@ class Delivery(Generic[E]):
     """Decided when scheduled, so a screen can mark the delivery before it is dropped."""
     seq: int
     """Global scheduling counter; orders deliveries due at the same time."""
+    arrived_at: float | None = None
+    """When it reached a lane's consumer and began waiting its turn (a lane with a
+    capacity), or None while it travels."""
+
+    @property
+    def queued(self) -> bool:
+        """Arrived, waiting for (or being handled by) the lane's consumer."""
+        return self.arrived_at is not None
 
     @property
     def position(self) -> int:
@@ -123,6 +139,10 @@ class _Lane(Generic[E]):
     stats: SubscriptionStats = field(default_factory=SubscriptionStats)
     tail_due: float = float("-inf")
     """The latest due time scheduled on this lane; FIFO deliveries are due no earlier."""
+    capacity: float | None = None
+    """Deliveries a second the lane's consumer handles; None: no limit."""
+    busy_until: float = float("-inf")
+    """When the consumer has handled every delivery queued for it so far."""
 
 
 class EventBus(Generic[E]):
@@ -146,13 +166,15 @@ class EventBus(Generic[E]):
         handler: Callable[[Delivery[E]], None],
         latency: LatencyModel = Zero(),  # noqa: B008 - immutable value
         faults: Faults = Faults(),  # noqa: B008 - immutable value
+        capacity: float | None = None,
     ) -> None:
         """Add a lane; it receives events published from now on."""
         if name == ALL:
             raise ValueError(f"{ALL!r} addresses every subscription and cannot name one")
         if name in self._lanes:
             raise ValueError(f"a subscription named {name!r} already exists")
-        self._lanes[name] = _Lane(handler, latency, faults)
+        _check_capacity(capacity)
+        self._lanes[name] = _Lane(handler, latency, faults, capacity=capacity)
 
     def unsubscribe(self, name: str) -> None:
         """Remove a lane together with its deliveries in flight."""
@@ -168,6 +190,7 @@ class EventBus(Generic[E]):
         for lane in self._lanes.values():
             lane.stats = SubscriptionStats()
             lane.tail_due = float("-inf")
+            lane.busy_until = float("-inf")
 
     @property
     def subscriptions(self) -> list[str]:
@@ -179,6 +202,9 @@ class EventBus(Generic[E]):
     def faults(self, name: str) -> Faults:
         return self._lane(name).faults
 
+    def capacity(self, name: str) -> float | None:
+        return self._lane(name).capacity
+
     def set_latency(self, name: str, model: LatencyModel) -> None:
         """Set the latency of one lane, or of every lane with name "all"."""
         for lane in self._addressed(name):
@@ -188,6 +214,27 @@ class EventBus(Generic[E]):
         """Set the faults of one lane, or of every lane with name "all"."""
         for lane in self._addressed(name):
             lane.faults = faults
+
+    def set_capacity(self, name: str, rate: float | None) -> None:
+        """Let the consumer of one lane (or of every lane, "all") handle at most `rate`
+        deliveries a second; None lifts the limit. Deliveries already queued keep their
+        turn; arrivals from now on are handled at the new rate."""
+        _check_capacity(rate)
+        for lane_name in self.subscriptions if name == ALL else [name]:
+            lane = self._lane(lane_name)
+            lifted = lane.capacity is not None and rate is None
+            lane.capacity = rate
+            if lifted and not lane.faults.reorder:
+                self._wait_for_consumer(lane_name, lane)
+
+    def _wait_for_consumer(self, name: str, lane: _Lane[E]) -> None:
+        """A FIFO lane whose limit was lifted: deliveries still travelling are handed over no
+        earlier than the last one already queued, so none overtakes it."""
+        lane.tail_due = max(lane.tail_due, lane.busy_until)
+        for delivery in self.in_flight_for(name):
+            if not delivery.queued and delivery.due_at < lane.busy_until:
+                del self._pending[delivery.seq]
+                self._add(replace(delivery, due_at=lane.busy_until, seq=self._take_seq()))
 
     def stats(self, name: str) -> SubscriptionStats:
         """A snapshot of the lane's counters."""
@@ -229,6 +276,11 @@ class EventBus(Generic[E]):
         self._lane(name)
         return sorted((d for d in self._pending.values() if d.subscription == name), key=_order)
 
+    def queued_for(self, name: str) -> int:
+        """Deliveries that arrived and wait for the lane's consumer (its backlog)."""
+        self._lane(name)
+        return sum(d.queued for d in self._pending.values() if d.subscription == name)
+
     def next_due(self) -> float | None:
         """The due time of the next delivery, or None when nothing is in flight."""
         queue = self._queue
@@ -243,12 +295,14 @@ class EventBus(Generic[E]):
         return self._handle_through(self._clock.now())
 
     def step(self) -> Delivery[E] | None:
-        """Move the clock to the next due time and handle exactly that delivery."""
-        due = self.next_due()
-        if due is None:
-            return None
-        self._clock.advance_to(due)
-        return self._handle_next()
+        """Move the clock to the next due time and handle exactly that delivery (an arrival
+        at a busy consumer is not a handling: the clock moves on to the next one)."""
+        while (due := self.next_due()) is not None:
+            self._clock.advance_to(due)
+            handled = self._handle_next()
+            if handled is not None:
+                return handled
+        return None
 
     def advance_to(self, t: float) -> int:
         """Handle deliveries in time order up to `t`, each at its due time; end at `t`."""
@@ -277,15 +331,19 @@ class EventBus(Generic[E]):
         handled = 0
         while (due := self.next_due()) is not None and due <= t:
             self._clock.advance_to(due)
-            self._handle_next()
-            handled += 1
+            handled += self._handle_next() is not None
         return handled
 
-    def _handle_next(self) -> Delivery[E]:
+    def _handle_next(self) -> Delivery[E] | None:
+        """Hand over (or drop) the next delivery; None when it only reached the consumer
+        of a lane with a capacity and now waits its turn there."""
         _, seq = heapq.heappop(self._queue)
         delivery = self._pending.pop(seq)
         lane = self._lanes[delivery.subscription]
         outcome: Outcome
+        if not delivery.will_drop and lane.capacity is not None and not delivery.queued:
+            self._queue_at_consumer(lane, delivery)
+            return None
         if not delivery.will_drop:
             lane.handler(delivery)
             lane.stats.delivered += 1
@@ -313,6 +371,13 @@ class EventBus(Generic[E]):
         will_drop = self._chance(lane.faults.drop)
         self._add(Delivery(event, name, now, due, kind, will_drop, self._take_seq()))
 
+    def _queue_at_consumer(self, lane: _Lane[E], arrived: Delivery[E]) -> None:
+        """The delivery waits its turn: handled one service time after the consumer is free."""
+        assert lane.capacity is not None
+        now = self._clock.now()
+        lane.busy_until = max(now, lane.busy_until) + 1.0 / lane.capacity
+        self._add(replace(arrived, due_at=lane.busy_until, arrived_at=now, seq=self._take_seq()))
+
     def _redeliver(self, lane: _Lane[E], dropped: Delivery[E]) -> None:
         now = self._clock.now()
         due = now + lane.faults.redelivery_timeout + lane.latency.sample(self._rng)
@@ -326,11 +391,14 @@ class EventBus(Generic[E]):
             self._block_behind(redelivery)
 
     def _block_behind(self, head: Delivery[E]) -> None:
-        """Make the lane's deliveries due by `head.due_at` wait until right after `head`."""
+        """Make the lane's deliveries due by `head.due_at` wait until right after `head`.
+
+        Those already queued at the consumer arrived before the dropped one (a FIFO lane's
+        arrivals keep the sending order): they are not behind it and keep their turn."""
         waiting = [
             d
             for d in self.in_flight_for(head.subscription)
-            if d.due_at <= head.due_at and d.seq != head.seq
+            if d.due_at <= head.due_at and d.seq != head.seq and not d.queued
         ]
         for delivery in waiting:
             del self._pending[delivery.seq]
@@ -357,6 +425,11 @@ class EventBus(Generic[E]):
 
     def _addressed(self, name: str) -> list[_Lane[E]]:
         return list(self._lanes.values()) if name == ALL else [self._lane(name)]
+
+
+def _check_capacity(rate: float | None) -> None:
+    if rate is not None and not (rate > 0 and rate < float("inf")):
+        raise ValueError(f"a capacity is a positive number of deliveries a second, not {rate}")
 
 
 def _order(delivery: Delivery[E]) -> tuple[float, int]:
