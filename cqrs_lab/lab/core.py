@@ -43,6 +43,7 @@ from cqrs_lab.sim.bus import Delivery, EventBus, SubscriptionStats
 from cqrs_lab.sim.clock import Clock, ScaledClock, VirtualClock
 from cqrs_lab.sim.faults import Faults
 from cqrs_lab.sim.latency import LatencyModel, parse_latency
+from cqrs_lab.sim.write_cost import WRITE_COST
 from cqrs_lab.store.credentials import Credentials
 from cqrs_lab.store.database import open_store
 from cqrs_lab.store.errors import CorruptDatabase, StoreError
@@ -117,6 +118,8 @@ class Lab:
             name: parse_latency(DEFAULT_LATENCY[name]) for name in LANES
         }
         self.faults: dict[str, Faults] = {name: Faults() for name in LANES}
+        self.capacities: dict[str, float | None] = dict.fromkeys(LANES)
+        """Deliveries a second each lane's consumer handles (None: no limit)."""
         self.bus: EventBus[RecordedEvent] = EventBus(self.clock, self.rng)
         for name in LANES:
             self._subscribe(name)
@@ -313,7 +316,19 @@ class Lab:
                 self.last_order_id = str(event.data["order_id"])
         self.last_write[SESSION] = events[-1].position
         self.head = max(self.head, events[-1].position)
+        self.metrics.command_lab.add(self.write_seconds(events))
         self._publish(events)
+
+    def write_seconds(self, events: Sequence[RecordedEvent]) -> float:
+        """What appending `events` costs in lab time (`sim.write_cost`), with the inline
+        projections that apply them in the same transaction."""
+        inline = sum(
+            subscriber.handles(event)
+            for subscriber in self.subscribers.values()
+            if subscriber.mode is Mode.INLINE
+            for event in events
+        )
+        return WRITE_COST.seconds(len(events), inline)
 
     def poll_store(self) -> int:
         """Pick up events another process appended to the same database, and publish them.
@@ -597,6 +612,13 @@ class Lab:
             if self.subscribers[name].mode is Mode.ASYNC:
                 self.bus.set_faults(name, new)
 
+    def set_capacity(self, lane: str, rate: float | None) -> None:
+        """Let a lane's consumer handle at most `rate` deliveries a second (None: no limit)."""
+        for name in self.lanes_named(lane):
+            self.capacities[name] = rate
+            if self.subscribers[name].mode is Mode.ASYNC:
+                self.bus.set_capacity(name, rate)
+
     def set_mode(self, lane: str, mode: Mode) -> None:
         for name in self.lanes_named(lane):
             subscriber = self.subscribers[name]
@@ -653,6 +675,7 @@ class Lab:
             lambda delivery: subscriber.receive(delivery.event),
             latency=self.latencies[name],
             faults=self.faults[name],
+            capacity=self.capacities[name],
         )
 
     # -- projections ----------------------------------------------------------------
@@ -761,6 +784,7 @@ class Lab:
             subscriber.gap_policy = GapPolicy.WAIT
             self.set_latency(name, parse_latency(DEFAULT_LATENCY[name]))
             self.set_faults(name, Faults())
+            self.set_capacity(name, None)
         self.metrics = LabMetrics()
         self.answers.clear()
         self.recent.clear()
@@ -837,6 +861,8 @@ class Lab:
             bus=replace(self.bus.stats(name)) if is_async else SubscriptionStats(),
             in_flight=in_flight,
             problem=self.flush_problems.get(name),
+            capacity=self.capacities[name] if is_async else None,
+            queued=sum(delivery.queued for delivery in in_flight),
         )
 
     def _prepare_tables(self) -> None:

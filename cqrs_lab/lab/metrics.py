@@ -46,6 +46,7 @@ class LabMetrics:
     checks_passed: int = 0  # `check` lines that found the lab consistent
     checks_failed: int = 0  # `check` lines that found a difference
     command_cpu: LatencyStat = field(default_factory=LatencyStat)  # real seconds
+    command_lab: LatencyStat = field(default_factory=LatencyStat)  # lab seconds (write cost)
     query_cpu: LatencyStat = field(default_factory=LatencyStat)  # real seconds
     query_wait: LatencyStat = field(default_factory=LatencyStat)  # lab seconds (--wait)
 
@@ -63,6 +64,7 @@ class LabMetrics:
             "checks_passed": self.checks_passed,
             "checks_failed": self.checks_failed,
             "command_cpu_seconds": self.command_cpu.to_json(),
+            "command_seconds": self.command_lab.to_json(),
             "query_cpu_seconds": self.query_cpu.to_json(),
             "query_wait_seconds": self.query_wait.to_json(),
         }

@@ -27,6 +27,10 @@ class LaneState:
     in_flight: tuple[Delivery[RecordedEvent], ...]
     problem: str | None = None
     """What keeps the projection from saving (a failed flush that will be retried)."""
+    capacity: float | None = None
+    """Deliveries a second the lane's consumer handles (None: no limit)."""
+    queued: int = 0
+    """Deliveries in flight that arrived and wait for the consumer (its backlog)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -48,6 +52,8 @@ class LaneState:
             "lost": self.bus.lost,
             "duplicated": self.bus.duplicated,
             "redelivered": self.bus.redelivered,
+            "capacity": "none" if self.capacity is None else self.capacity,
+            "queued": self.queued,
             **({"problem": self.problem} if self.problem else {}),
         }
 

@@ -39,6 +39,8 @@ LANE_FIELDS = (
     "lost",
     "duplicated",
     "redelivered",
+    "capacity",
+    "queued",
 )
 TOP_FIELDS = ("now", "head", "seed")
 METRIC_COUNTERS: Mapping[str, tuple[str, ...]] = {
@@ -57,7 +59,12 @@ _COUNTER_KEYS = {
     "stale_reads": "view",
     "rebuilds": "projection",
 }
-METRIC_STATS = ("command_cpu_seconds", "query_cpu_seconds", "query_wait_seconds")
+METRIC_STATS = (
+    "command_seconds",
+    "command_cpu_seconds",
+    "query_cpu_seconds",
+    "query_wait_seconds",
+)
 STAT_FIELDS = ("count", "mean", "max")
 METRIC_NUMBERS = ("concurrency_conflicts", "retries", "bad_lines", "checks_passed", "checks_failed")
 
