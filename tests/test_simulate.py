@@ -76,6 +76,24 @@ def test_catching_up_at_gaps_makes_reads_fresher_than_the_model() -> None:
     assert stale < 0.8 * predicted
 
 
+def test_with_fixed_delays_the_stale_read_model_is_exact() -> None:
+    """A read t after the asker's write is stale exactly when t < the fixed delay — counted
+    over the reads whose last write put an event on the view's lane. The others (a shopper
+    reading the catalog after adding to a cart) are counted apart: they can be stale only
+    behind other shoppers' events, which the model is not about."""
+    result = simulate(SimulationConfig(30.0, 60.0, seed=5, lines=("latency all fixed:1s",)))
+    for query in result.queries:
+        for bucket in query.buckets:
+            assert bucket.stale == pytest.approx(bucket.expected), (query.view, bucket.low)
+        assert query.reads == (
+            query.never_wrote + query.off_lane + sum(b.reads for b in query.buckets)
+        )
+    catalog = next(q for q in result.queries if q.view == "catalog")
+    assert 0 < catalog.off_lane_stale < catalog.off_lane
+    assert "write off lane" in render(result)
+    assert result.to_json()["queries"]["catalog"]["last_write_off_lane"]["reads"] > 0
+
+
 def test_arrivals_per_second_look_poisson(two_minutes: SimulationResult) -> None:
     arrivals = two_minutes.arrivals
     assert arrivals.seconds == 120

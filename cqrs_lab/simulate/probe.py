@@ -7,7 +7,9 @@
 - In flight per lane, integrated exactly over time: the count changes only when events
   are published and when deliveries fall due, so the time average is a sum of rectangles.
 - The time every delivery spent on the bus, and how many were scheduled (for Little's law).
-- Each query's answer with the time since the asker's last write (for the stale-read model).
+- Each query's answer with the time since the asker's last write (for the stale-read model),
+  and whether that write put an event on the view's lane: the model is about that event's
+  delivery, so reads whose last write went down no lane of theirs are counted apart.
 - Arrivals per lab second (for the Poisson comparison).
 """
 
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cqrs_lab.lab.answers import QueryAnswer
+from cqrs_lab.lab.defaults import SESSION
 from cqrs_lab.lab.load import LoadObserver
 from cqrs_lab.read.view_specs import LANES, VIEW_LANES
 from cqrs_lab.sim.bus import Delivery, Outcome
@@ -75,12 +78,18 @@ class QueryMeter:
     reads: int = 0
     stale: int = 0
     never_wrote: int = 0  # reads by askers with no write yet: never stale
+    off_lane: int = 0  # reads whose asker's last write put nothing on this lane
+    off_lane_stale: int = 0  # of those, stale (behind other askers' events on the lane)
 
-    def add(self, since_write: float | None, stale: bool) -> None:
+    def add(self, since_write: float | None, stale: bool, on_lane: bool = True) -> None:
         self.reads += 1
         self.stale += stale
         if since_write is None:
             self.never_wrote += 1
+            return
+        if not on_lane:
+            self.off_lane += 1
+            self.off_lane_stale += stale
             return
         for bucket in self.buckets:
             if since_write < bucket.high:
@@ -118,6 +127,8 @@ class SimulationProbe(LoadObserver):
         }
         self.per_second = [0] * max(1, math.ceil(duration))
         self._recorded_at: dict[int, float] = {}
+        self._last_write: dict[str, RecordedEvent] = {}
+        """Asker -> the event of theirs the lab's stale-read test compares with."""
         self._forgotten = lab.head
         lab.bus.add_observer(self._fell_due)
 
@@ -142,6 +153,10 @@ class SimulationProbe(LoadObserver):
         events: tuple[RecordedEvent, ...] = result.events
         for event in events:
             self._recorded_at[event.position] = event.metadata.recorded_at
+            username = event.data.get("username")
+            if isinstance(username, str):  # as Lab.last_write counts an asker's writes
+                self._last_write[username] = event
+        self._last_write[SESSION] = events[-1]
         now = lab.clock.now()
         for name in lab.bus.subscriptions:  # each lane carries the events it handles
             meter, subscriber = self.lanes[name], lab.subscribers[name]
@@ -156,7 +171,23 @@ class SimulationProbe(LoadObserver):
             meter.peak_events = max(meter.peak_events, subscriber.behind())
 
     def queried(self, lab: Lab, query: ReadQuery, answer: QueryAnswer) -> None:
-        self.queries[query.view].add(query.since_write, answer.stale)
+        meter = self.queries[query.view]
+        meter.add(query.since_write, answer.stale, self._wrote_on(lab, query, meter.lane))
+
+    def _wrote_on(self, lab: Lab, query: ReadQuery, lane: str) -> bool:
+        """Whether the asker's last write (the one `answer.stale` is judged against) sent an
+        event down `lane`."""
+        asker = query.username or SESSION
+        event = self._last_write.get(asker)
+        position = lab.last_write.get(asker)
+        if position is None:
+            return False
+        if event is None or event.position != position:  # written before the load began
+            found = lab.store.read_all(after=position - 1, limit=1)
+            if not found:
+                return False
+            event = found[0]
+        return lab.subscribers[lane].handles(event)
 
     def finish(self) -> None:
         """Close the time integrals at the end of the run."""

@@ -138,6 +138,17 @@ def _stale(queries: Sequence[QueryResult]) -> str:
                     _pct(bucket.expected / bucket.reads),
                 ]
             )
+        if query.off_lane:
+            rows.append(
+                [
+                    "",
+                    "write off lane",
+                    f"{query.off_lane:,}",
+                    f"{query.off_lane_stale:,}",
+                    _pct(query.off_lane_stale / query.off_lane),
+                    "",
+                ]
+            )
         rows.append(["", "all", f"{query.reads:,}", f"{query.stale:,}", _pct(query.ratio), ""])
     _name_first_rows(rows, queries)
     head = ["query", "t since write", "reads", "stale", "measured", "model"]
@@ -146,6 +157,8 @@ def _stale(queries: Sequence[QueryResult]) -> str:
         "Stale reads: users reading right after their own writes (the session, for sales).\n"
         "Model: a read t after the write is stale if that write's delivery takes longer than t,"
         f" P(delay > t):{formulas}\n"
+        "Rows by t count only reads whose asker's last write put an event on the view's lane;\n"
+        "'write off lane' reads are stale only behind other askers' events, so no model row.\n"
         "The model ignores the other events on the lane: FIFO order and waiting at gaps make a\n"
         "read wait for them too (staler); catch-up at gaps lets it skip ahead (fresher).\n"
         + _table(head, rows, "ll")

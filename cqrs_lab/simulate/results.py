@@ -85,6 +85,9 @@ class QueryResult:
     stale: int
     never_wrote: int
     buckets: list[StaleBucket]
+    off_lane: int = 0
+    """Reads whose asker's last write put nothing on the lane (left out of the model)."""
+    off_lane_stale: int = 0
 
     @property
     def ratio(self) -> float:
@@ -97,6 +100,7 @@ class QueryResult:
             "stale": self.stale,
             "stale_ratio": round(self.ratio, 6),
             "never_wrote": self.never_wrote,
+            "last_write_off_lane": {"reads": self.off_lane, "stale": self.off_lane_stale},
             "model": self.formula,
             "by_time_since_write": [
                 {
@@ -206,6 +210,8 @@ def build_result(
             meter.stale,
             meter.never_wrote,
             meter.buckets,
+            meter.off_lane,
+            meter.off_lane_stale,
         )
         for view, meter in probe.queries.items()
     ]
