@@ -38,6 +38,7 @@ def lab_app(
     args: argparse.Namespace,
     *,
     lesson: Lesson | None = None,
+    lesson_step: int | None = None,
     db_default: str | None = None,
     config: Config | None = None,
 ) -> LabApp:
@@ -47,7 +48,10 @@ def lab_app(
     from cqrs_lab.tui.app import LabApp  # Textual loads only for the screen
 
     return LabApp(
-        opener=lab_opener(args, db_default), lesson=lesson, config=config or load_config()
+        opener=lab_opener(args, db_default),
+        lesson=lesson,
+        lesson_step=lesson_step,
+        config=config or load_config(),
     )
 
 

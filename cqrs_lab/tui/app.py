@@ -238,6 +238,7 @@ class LabApp(App[None]):
         opener: Callable[[], Lab] | None = None,
         refresh_hz: float = REFRESH_HZ,
         lesson: Lesson | None = None,
+        lesson_step: int | None = None,
         config: Config | None = None,
     ) -> None:
         """On `lab` (which the caller opens and closes), or on the lab `opener` returns after
@@ -261,6 +262,8 @@ class LabApp(App[None]):
         self._early_lines: list[str] = []
         self.first_lesson = lesson
         """A lesson to open at start (`cqrs-lab lesson ID`)."""
+        self.first_step = lesson_step
+        """The step (from 0) to open it at (`--step N`); None: where the learner left it."""
         self.refresh_hz = refresh_hz
         self.selected_lane = "orders"
         self.view = "catalog"
@@ -360,7 +363,7 @@ class LabApp(App[None]):
                 yield ViewPanel(id="view-panel")
             yield EventLog(id="event-log")
         yield MetricsStrip(id="metrics")
-        yield LessonPanel(self.lab, self.first_lesson, id="lesson-panel")
+        yield LessonPanel(self.lab, self.first_lesson, step=self.first_step, id="lesson-panel")
         yield Footer()
 
     def _compose_opening(self) -> ComposeResult:

@@ -85,6 +85,7 @@ class LessonPanel(Vertical):
         lab: Lab,
         lesson: Lesson | None = None,
         *,
+        step: int | None = None,
         show_me_seconds: float = SHOW_ME_SECONDS,
         **options: str,
     ) -> None:
@@ -97,6 +98,7 @@ class LessonPanel(Vertical):
         self.played: list[str] = []
         self.to_play: list[str] = []
         self._first = lesson
+        self._first_step = step
         self._catalog: LoadResult | None = None
         self._markdown: Markdown | None = None
         self._timer: Timer | None = None
@@ -121,7 +123,7 @@ class LessonPanel(Vertical):
 
     def on_mount(self) -> None:
         if self._first is not None:
-            self.open(self._first)
+            self.open(self._first, self._first_step)
 
     # -- the lessons ----------------------------------------------------------------
 
