@@ -282,3 +282,56 @@ def test_any_data_makes_a_goal_or_a_goal_error(raw: object) -> None:
         assert error.problems and all(message for _, message in error.problems)
     else:
         assert list(leaves(goal))
+
+
+def test_a_label_beside_a_group_names_the_group() -> None:
+    goal = parse_goal(
+        {
+            "label": "the lane lags, then catches up",
+            "in_order": [
+                {"lag": {"projection": "orders", "events_at_least": 1}},
+                {"caught_up": {"projection": "orders"}},
+            ],
+        }
+    )
+    assert isinstance(goal, Group) and goal.describe() == "the lane lags, then catches up"
+    nested = parse_goal(
+        {"all": [{"label": "both", "any": [{"rejected": {}}, {"concurrency_conflict": {}}]}]}
+    )
+    assert isinstance(nested, Group)
+    inner = nested.items[0]
+    assert isinstance(inner, Group) and inner.describe() == "both"
+
+
+def test_a_label_beside_one_predicate_labels_it() -> None:
+    goal = parse_goal({"label": "an order", "event": {"type": "OrderPlaced"}})
+    assert not isinstance(goal, Group) and goal.describe() == "an order"
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ({"label": "alone"}, ("", "a label labels a group or predicate beside it: add one")),
+        ({"label": 3, "rejected": {}}, ("label", "a label is the checklist text, in quotes")),
+    ],
+)
+def test_a_label_needs_text_and_something_to_label(
+    raw: dict[str, Any], problem: tuple[str, str]
+) -> None:
+    assert errors(raw) == [problem]
+
+
+def test_a_labelled_top_level_group_is_one_checklist_line() -> None:
+    from cqrs_lab.lessons import StepChecker
+
+    lab = new_lab()
+    try:
+        labelled = StepChecker(
+            lab, parse_goal({"label": "both", "rejected": {}, "event": {"type": "OrderPlaced"}})
+        )
+        plain = StepChecker(lab, parse_goal({"rejected": {}, "event": {"type": "OrderPlaced"}}))
+        lines = [(depth, status.description) for depth, status in labelled.status().checklist()]
+        assert lines[0] == (0, "both") and len(lines) == 3
+        assert len(plain.status().checklist()) == 2
+    finally:
+        lab.close()

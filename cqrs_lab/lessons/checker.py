@@ -32,10 +32,12 @@ class GoalStatus:
     children: tuple[GoalStatus, ...] = ()
     reading: str | None = None
     """What the predicate measured last (time averages show their numbers)."""
+    labelled: bool = False
+    """A group with its own checklist text (a `label`): shown as a line of its own."""
 
     def checklist(self) -> list[tuple[int, GoalStatus]]:
-        """(depth, line) in reading order. The parts of a goal that is an `all` come at
-        depth 0; the items of any other group are indented under it."""
+        """(depth, line) in reading order. The parts of a goal that is an `all` without a
+        label come at depth 0; the items of any other group are indented under it."""
         lines: list[tuple[int, GoalStatus]] = []
 
         def walk(status: GoalStatus, depth: int) -> None:
@@ -43,7 +45,7 @@ class GoalStatus:
             for child in status.children:
                 walk(child, depth + 1)
 
-        for top in self.children if self.kind == "all" else (self,):
+        for top in self.children if self.kind == "all" and not self.labelled else (self,):
             walk(top, 0)
         return lines
 
@@ -123,5 +125,12 @@ class StepChecker:
             children.append(child)
         met = any(c.met for c in children) if goal.kind == "any" else all(c.met for c in children)
         watching = any(c.watching for c in children)
-        status = GoalStatus(goal.describe(), goal.kind, met, watching, tuple(children))
+        status = GoalStatus(
+            goal.describe(),
+            goal.kind,
+            met,
+            watching,
+            tuple(children),
+            labelled=goal.label is not None,
+        )
         return status, index

@@ -54,6 +54,9 @@ PREDICATES: Mapping[str, type[Predicate]] = {
 
 # -- goal trees ---------------------------------------------------------------------
 
+LABEL = "label"
+"""A key beside a group (or the predicates of a table) that names it in the checklist."""
+
 
 @dataclass(frozen=True, slots=True)
 class Group:
@@ -62,8 +65,12 @@ class Group:
 
     kind: Literal["all", "any", "in_order"]
     items: tuple[Goal, ...]
+    label: str | None = None
+    """Replaces the generated checklist text (a `label` key beside the group's)."""
 
     def describe(self) -> str:
+        if self.label:
+            return self.label
         return {
             "all": "all of these",
             "any": "any one of these",
@@ -116,11 +123,27 @@ def _parse_table(raw: object, path: str, problems: list[tuple[str, str]]) -> Goa
         known = ", ".join((*PREDICATES, *GROUPS))
         problems.append((path, f"the goal table is empty: name a predicate ({known})"))
         return None
-    parts = [_parse_entry(key, value, _join(path, key), problems) for key, value in raw.items()]
+    label = raw.get(LABEL)
+    entries = {key: value for key, value in raw.items() if key != LABEL}
+    if LABEL in raw and (not isinstance(label, str) or not label.strip()):
+        problems.append((_join(path, LABEL), "a label is the checklist text, in quotes"))
+        return None
+    if not entries:
+        problems.append((path, "a label labels a group or predicate beside it: add one"))
+        return None
+    parts = [_parse_entry(key, value, _join(path, key), problems) for key, value in entries.items()]
     found = tuple(part for part in parts if part is not None)
     if len(found) != len(parts):
         return None
-    return found[0] if len(found) == 1 else Group("all", found)
+    goal = found[0] if len(found) == 1 else Group("all", found)
+    return goal if label is None else _labelled(goal, label)
+
+
+def _labelled(goal: Goal, label: str) -> Goal:
+    """`goal` with the checklist text `label` (a table's `label` key)."""
+    if isinstance(goal, Group):
+        return Group(goal.kind, goal.items, label)
+    return goal.model_copy(update={"label": label})
 
 
 def _parse_entry(
