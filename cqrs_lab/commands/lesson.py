@@ -1,7 +1,9 @@
-"""`cqrs-lab lesson ID`: the lab screen with a lesson open.
+"""`cqrs-lab lesson ID|FILE [--step N]`: the lab screen with a lesson open.
 
-A lesson starts on an empty lab, so the lab is in memory unless `--db` names one (a lesson
-never empties the learner's own lab file by surprise). Progress is kept in the user data
+The lesson is named by its id or number (the shipped course and the extra folders), or by
+the path of a lesson file anywhere: an author opens the lesson being written. A lesson
+starts on an empty lab, so the lab is in memory unless `--db` names one (a lesson never
+empties the learner's own lab file by surprise). Progress is kept in the user data
 directory either way.
 """
 
@@ -11,6 +13,7 @@ import argparse
 import difflib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cqrs_lab.commands.options import add_lab_options
@@ -25,8 +28,16 @@ HELP = "the lab screen with a lesson open (`cqrs-lab lessons list` shows them)"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "lesson_id",
-        metavar="ID",
-        help="the lesson's id, like 04-eventual-consistency, or its number, like 4",
+        metavar="ID|FILE",
+        help="the lesson's id, like 04-eventual-consistency, its number, like 4, or the path"
+        " of a lesson file",
+    )
+    parser.add_argument(
+        "--step",
+        type=int,
+        default=None,
+        metavar="N",
+        help="open it at step N (from 1): the lab replays the solutions of the steps before",
     )
     add_lab_options(parser)
 
@@ -35,13 +46,37 @@ def main(args: argparse.Namespace) -> int:
     from cqrs_lab.lessons import load_course
 
     loaded = load_course().loaded  # the shipped course and the extra folders
-    lesson = find_lesson(loaded.lessons, args.lesson_id)
+    lesson, problem = resolve_lesson(loaded, args.lesson_id)
     if lesson is None:
-        print(f"cqrs-lab lesson: {not_found(loaded, args.lesson_id)}", file=sys.stderr)
+        print(f"cqrs-lab lesson: {problem}", file=sys.stderr)
         return 2
-    app = lab_app(args, lesson=lesson, db_default=":memory:")  # opens the lab after drawing
+    step = args.step
+    if step is not None and not 1 <= step <= len(lesson.steps):
+        count = len(lesson.steps)
+        print(f"cqrs-lab lesson: {lesson.id} has steps 1 to {count}, not {step}", file=sys.stderr)
+        return 2
+    app = lab_app(  # opens the lab after drawing
+        args, lesson=lesson, lesson_step=None if step is None else step - 1, db_default=":memory:"
+    )
     app.run()
     return app.return_code or 0
+
+
+def resolve_lesson(loaded: LoadResult, wanted: str) -> tuple[Lesson | None, str]:
+    """The lesson `wanted` names (a file's path, an id or a number), or why there is none."""
+    from cqrs_lab.lessons import LessonError, read_lesson
+
+    path = Path(wanted).expanduser()
+    if wanted.endswith(".md") or path.is_file():
+        if not path.is_file():
+            return None, f"no lesson file {path}"
+        try:
+            return read_lesson(path), ""
+        except LessonError as error:
+            listed = "\n".join(f"  {problem}" for problem in error.problems)
+            return None, f"the lesson cannot be loaded:\n{listed}"
+    lesson = find_lesson(loaded.lessons, wanted)
+    return (lesson, "") if lesson else (None, not_found(loaded, wanted))
 
 
 def find_lesson(lessons: Sequence[Lesson], wanted: str) -> Lesson | None:

@@ -19,10 +19,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from cqrs_lab.lessons.goals import GoalError, plain_message
-from cqrs_lab.lessons.model import Lesson, ScriptProblem, Step
+from cqrs_lab.lessons.model import Facilitator, Lesson, ScriptProblem, Step
 
 FENCE = "+++"
-README = "README.md"
 RESERVED = ("intro", "source")
 """Lesson fields the loader fills in itself (the Markdown body and the file)."""
 _TOML_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
@@ -154,6 +153,8 @@ def validation_problems(
             title = _raw_title(data, loc[1])
             loc = loc[2:]
             known = list(Step.model_fields)
+        elif loc and loc[0] == "facilitator":
+            known = list(Facilitator.model_fields)
         field = _field_path(loc)
         cause = item.get("ctx", {}).get("error")
         if isinstance(cause, GoalError):
@@ -191,7 +192,7 @@ def _raw_title(data: dict[str, Any], index: int) -> str | None:
 
 def lesson_files(paths: Iterable[Traversable]) -> list[Traversable]:
     """The lesson files among `paths`: files as given, and every *.md in a directory except
-    its README.md (and hidden files)."""
+    documents named in capitals (README.md, AUTHORING.md) and hidden files."""
     files: list[Traversable] = []
     for path in paths:
         if path.is_dir():
@@ -204,7 +205,10 @@ def lesson_files(paths: Iterable[Traversable]) -> list[Traversable]:
 
 def _is_lesson_file(item: Traversable) -> bool:
     name = item.name
-    return name.endswith(".md") and name != README and not name.startswith(".") and item.is_file()
+    stem = name.removesuffix(".md")
+    return (
+        name.endswith(".md") and not stem.isupper() and not name.startswith(".") and item.is_file()
+    )
 
 
 def load_lessons(paths: Iterable[Traversable]) -> LoadResult:

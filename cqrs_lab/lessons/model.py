@@ -87,6 +87,22 @@ class Step(BaseModel):
         return lines
 
 
+class Facilitator(BaseModel):
+    """Notes for whoever runs the lesson with a group: never shown in the learner's panel
+    (`cqrs-lab lessons notes` prints them)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    duration: Text
+    """How long the lesson takes a group, like "20 min"."""
+    wrong_turns: tuple[Text, ...] = ()
+    """Where learners commonly go wrong, and what to say."""
+    questions: tuple[Text, ...] = ()
+    """Questions to discuss after the lesson."""
+    notes: Text | None = None
+    """Anything else (Markdown)."""
+
+
 class Lesson(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
@@ -97,6 +113,8 @@ class Lesson(BaseModel):
     setup: Script
     """Run on a lab that was reset to its default settings, before the first step."""
     steps: Annotated[tuple[Step, ...], _not_empty("step (a [[steps]] table)")]
+    facilitator: Facilitator | None = None
+    """Instructors' notes (a `[facilitator]` table)."""
     intro: str = ""
     """The Markdown body below the front matter."""
     source: Path | None = None
