@@ -204,6 +204,13 @@ def _faults(action: sc.SetFaults, lab: Lab, line: str) -> Outcome:
     return _control(line, f"faults {shown}")
 
 
+@_perform.register(sc.SetCapacity)
+def _capacity(action: sc.SetCapacity, lab: Lab, line: str) -> Outcome:
+    lab.set_capacity(action.lane, action.rate)
+    limit = "no limit" if action.rate is None else f"{action.rate:g} events a second"
+    return _control(line, f"capacity {action.lane}: {limit}")
+
+
 @_perform.register(sc.SetMode)
 def _mode(action: sc.SetMode, lab: Lab, line: str) -> Outcome:
     lab.set_mode(action.lane, Mode(action.mode))

@@ -79,6 +79,14 @@ class SetFaults:
 
 
 @dataclass(frozen=True, slots=True)
+class SetCapacity:
+    """A lane's consumer handles at most `rate` deliveries a second (None: no limit)."""
+
+    lane: Lane
+    rate: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class SetMode:
     lane: Lane
     mode: Mode
@@ -234,6 +242,7 @@ Action: TypeAlias = (
     | Query
     | SetLatency
     | SetFaults
+    | SetCapacity
     | SetMode
     | SetGaps
     | Pause

@@ -46,6 +46,7 @@ from cqrs_lab.script.actions import (
     Say,
     Seed,
     Send,
+    SetCapacity,
     SetFaults,
     SetGaps,
     SetLatency,
@@ -498,6 +499,23 @@ def _faults(args: _Args) -> SetFaults:
     return SetFaults(lane, tuple(t.text for t in tokens))
 
 
+def _capacity(args: _Args) -> SetCapacity:
+    lane_token, rate_token = args.count(2, 2)
+    lane = _lane(args, lane_token)
+    if rate_token.text.lower() in ("none", "off"):
+        return SetCapacity(lane, None)
+    match = _RATE.fullmatch(rate_token.text)
+    if match is None:
+        raise args.error(
+            f"{shown(rate_token.text)} is not a rate (deliveries a second, like 5/s, or none)",
+            rate_token,
+        )
+    rate = float(match.group(1))
+    if not 0 < rate <= MAX_LOAD_RATE:
+        raise args.error(f"the rate must be above 0/s and at most {MAX_LOAD_RATE:g}/s", rate_token)
+    return SetCapacity(lane, rate)
+
+
 def _mode(args: _Args) -> SetMode:
     lane, mode = args.count(2, 2)
     return SetMode(_lane(args, lane), cast(Mode, _choice(args, mode, _MODE_CHOICES, "mode")))
@@ -829,6 +847,11 @@ _COMMANDS: dict[str, _Command] = {
         "faults LANE FAULT...",
         "Set a lane's faults: drop=P dup=P reorder=on|off lost=on|off timeout=DURATION, or none.",
         _faults,
+    ),
+    "capacity": _Command(
+        "capacity LANE RATE/s|none",
+        "Let a lane's consumer handle at most RATE events a second (none: no limit).",
+        _capacity,
     ),
     "mode": _Command(
         "mode LANE inline|async",
