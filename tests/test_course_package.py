@@ -160,7 +160,9 @@ def test_lesson_id_opens_shipped_and_extra_lessons(
     monkeypatch.setenv("CQRS_LAB_LESSONS", str(tmp_path))
     opened: list[str] = []
 
-    def fake_app(args: object, *, lesson: object, db_default: str) -> SimpleNamespace:
+    def fake_app(
+        args: object, *, lesson: object, lesson_step: int | None, db_default: str
+    ) -> SimpleNamespace:
         opened.append(lesson.id)  # type: ignore[attr-defined]
         return SimpleNamespace(run=lambda: None, return_code=0)
 
