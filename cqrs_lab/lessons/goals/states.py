@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import (
     BeforeValidator,
     Field,
+    NonNegativeInt,
     PositiveFloat,
     PositiveInt,
     StrictBool,
@@ -72,17 +73,31 @@ class CaughtUp(Predicate):
 
 
 class InFlight(Predicate):
+    """How many deliveries are on the lane (or all lanes) now: `at_least`, `at_most` or
+    both."""
+
     key = "in_flight"
     projection: LaneOrAll
-    at_least: PositiveInt
+    at_least: PositiveInt | None = None
+    at_most: NonNegativeInt | None = None
+
+    @model_validator(mode="after")
+    def _bounded(self) -> InFlight:
+        if self.at_least is None and self.at_most is None:
+            raise ValueError("give at_least, at_most or both")
+        return self
 
     def explain(self) -> str:
         to = "all lanes together" if self.projection == LANE_ALL else f"the {self.projection} lane"
-        return f"see at least {self.at_least} events in flight on {to}"
+        if self.at_least is None:
+            return f"see at most {self.at_most} events in flight on {to}"
+        most = "" if self.at_most is None else f" (and at most {self.at_most})"
+        return f"see at least {self.at_least} events in flight on {to}{most}"
 
     def holds(self, probe: Probe, start: Any) -> bool:
         total = sum(len(probe.lane(name).in_flight) for name in lane_names(self.projection))
-        return total >= self.at_least
+        low = self.at_least if self.at_least is not None else 0
+        return low <= total and (self.at_most is None or total <= self.at_most)
 
 
 class Queried(Predicate):
