@@ -142,6 +142,14 @@ def _conflicts(metrics: LabMetrics) -> list[Run]:
     ]
 
 
+def _write_cost(metrics: LabMetrics) -> list[Run]:
+    """A write's mean cost in lab time (`sim.write_cost`: inline projections raise it)."""
+    cost = metrics.command_lab
+    if not cost.count:
+        return []
+    return [(" · write ", "muted"), (f"{cost.mean * 1000:.1f} ms", "value")]
+
+
 def _totals(metrics: LabMetrics) -> list[Run]:
     runs: list[Run] = [("stale reads ", "header")]
     for i, view in enumerate(VIEW_NAMES):
@@ -159,6 +167,7 @@ def _totals(metrics: LabMetrics) -> list[Run]:
         (" · ", "muted"),
         (f"{rejected} rejected", "warning" if rejected else "value"),
         *_conflicts(metrics),
+        *_write_cost(metrics),
         ("    queries ", "header"),
         (str(queries), "value"),
     ]
