@@ -257,3 +257,14 @@ def test_littles_law_is_not_met_by_the_latency_mean_alone(lab: Lab) -> None:
     mean_in_flight = float(reading.split("L = ")[1].split(" ")[0])
     rate = float(reading.split("W = ")[1].split("/s")[0])
     assert mean_in_flight > 1.5 * rate * lab.latencies["catalog"].mean
+
+
+def test_a_loads_queries_are_counted_but_are_not_the_learners_answers(lab: Lab) -> None:
+    """`queried` watches the learner's own queries: a load's shoppers count in the metrics
+    (queries, stale reads) but never meet it."""
+    check = checker(lab, {"queried": {"view": "catalog"}})
+    before = sum(lab.metrics.queries.values())
+    run(lab, "load 10/s for 10s")
+    assert sum(lab.metrics.queries.values()) > before
+    assert not check.check()
+    assert act(lab, check, "query catalog")

@@ -418,11 +418,13 @@ class Lab:
         wait: bool = False,
         timeout: float | None = None,
         record: bool = True,
+        shopper: bool = False,
     ) -> QueryAnswer:
         """Answer a query from its projection (or the CRUD twin), with its freshness.
 
         `record=False` is for the screen's own refreshes: they are not the learner's
-        queries, so they count neither as queries nor as stale reads.
+        queries, so they count neither as queries nor as stale reads. `shopper=True` is a
+        load's query: counted, but not the learner's last answer (lessons check those).
         """
         lane = VIEW_LANES[view]
         self.poll_store()
@@ -462,7 +464,7 @@ class Lab:
             timed_out=timed_out,
             cpu_seconds=cpu_seconds,
         )
-        if record:
+        if record and not shopper:
             self.answers[view, answer.source] = answer
         return answer
 
