@@ -16,7 +16,7 @@ from cqrs_lab.store import (
     StreamAppend,
     open_store,
 )
-from cqrs_lab.store import event_store as event_store_module
+from cqrs_lab.store import statements as statements_module
 from tests.backends import fresh_postgres_database
 
 
@@ -243,7 +243,7 @@ def test_the_unique_constraint_is_the_last_line_of_defence(
 ) -> None:
     """A writer slipping in between the version check and the insert hits UNIQUE."""
     store.append("s", 0, [event(writer="first")], meta("first"))
-    for statements in (event_store_module._SqliteSql, event_store_module._CoreSql):
+    for statements in (statements_module.SqliteSql, statements_module.CoreSql):
         monkeypatch.setattr(statements, "version", lambda self, stream_id: 0)
 
     with pytest.raises(ConcurrencyError) as caught:

@@ -11,22 +11,29 @@ until it ends.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Engine, bindparam, event, func, insert, select
-from sqlalchemy import exc as sa_exc
+from sqlalchemy import Connection, Engine, event, func, select
 from sqlmodel import SQLModel
 
-from cqrs_lab.store.errors import ConcurrencyError, StoreError, is_write_conflict, translate
+from cqrs_lab.store.connections import KeptConnection, describe_location
+from cqrs_lab.store.connections import sqlite_file as sqlite_file
+from cqrs_lab.store.errors import StoreError, translate
+from cqrs_lab.store.event_types import (
+    EventMetadata as EventMetadata,
+)
+from cqrs_lab.store.event_types import (
+    NewEvent as NewEvent,
+)
+from cqrs_lab.store.event_types import (
+    RecordedEvent,
+    StreamAppend,
+    Upcaster,
+)
 from cqrs_lab.store.pg_unit import (
     APPEND_LOCK_KEY as APPEND_LOCK_KEY,
 )
@@ -38,8 +45,16 @@ from cqrs_lab.store.pg_unit import (
     begins_in_one_trip,
 )
 from cqrs_lab.store.records import EVENTS, STORE_TABLES
+from cqrs_lab.store.statements import (
+    DRIVER_ERRORS,
+    CoreSql,
+    Row,
+    Sql,
+    SqliteSql,
+    append_rows,
+    loads,
+)
 
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 _T = TypeVar("_T")
 
 #: Execution option read by the SQLite "begin" hook that `make_engine` installs.
@@ -47,305 +62,6 @@ BEGIN_MODE_OPTION = "cqrs_lab_begin"
 #: Engine execution option holding the busy timeout, for error messages.
 BUSY_TIMEOUT_OPTION = "cqrs_lab_busy_timeout_ms"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
-
-
-@dataclass(frozen=True, slots=True)
-class NewEvent:
-    """An event to append: its type, its JSON-ready data and the version of that data's shape."""
-
-    type: str
-    data: dict[str, Any]
-    schema_version: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class EventMetadata:
-    """Where an event came from; `recorded_at` is in lab seconds (the Lab's clock)."""
-
-    command_id: str
-    correlation_id: str
-    causation_id: str
-    recorded_at: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "command_id": self.command_id,
-            "correlation_id": self.correlation_id,
-            "causation_id": self.causation_id,
-            "recorded_at": self.recorded_at,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> EventMetadata:
-        return cls(
-            command_id=data["command_id"],
-            correlation_id=data["correlation_id"],
-            causation_id=data["causation_id"],
-            recorded_at=float(data["recorded_at"]),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedEvent:
-    """An event as stored: `position` is global, `version` counts within its stream from 1."""
-
-    position: int
-    stream_id: str
-    version: int
-    type: str
-    data: dict[str, Any]
-    metadata: EventMetadata
-    schema_version: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class StreamAppend:
-    """Events for one stream, valid only if the stream is at `expected_version` (0: new)."""
-
-    stream_id: str
-    expected_version: int
-    events: Sequence[NewEvent]
-
-
-_Row = Sequence[Any]
-"""position, stream_id, version, type, schema_version, data, meta: what reads return."""
-_NewRow = tuple[str, int, str, int, str, str, str, float]
-"""stream_id, version, type, schema_version, data, meta, command_id, recorded_at."""
-_NEW_ROW_KEYS = (
-    "stream_id",
-    "version",
-    "type",
-    "schema_version",
-    "data",
-    "meta",
-    "command_id",
-    "recorded_at",
-)
-
-_c = EVENTS.c
-_COLUMNS = (_c.position, _c.stream_id, _c.version, _c.type, _c.schema_version, _c.data, _c.meta)
-_STREAM_VERSION = select(func.max(_c.version)).where(_c.stream_id == bindparam("stream_id"))
-_STREAM_VERSIONS = (
-    select(_c.stream_id, func.max(_c.version))
-    .where(_c.stream_id.in_(bindparam("stream_ids", expanding=True)))
-    .group_by(_c.stream_id)
-)
-_STREAMS_BETWEEN = (
-    select(_c.stream_id)
-    .where(_c.position > bindparam("after"), _c.position <= bindparam("up_to"))
-    .distinct()
-)
-_READ_STREAM = (
-    select(*_COLUMNS)
-    .where(_c.stream_id == bindparam("stream_id"), _c.version > bindparam("after"))
-    .order_by(_c.version)
-)
-_READ_ALL = select(*_COLUMNS).where(_c.position > bindparam("after")).order_by(_c.position)
-_BY_COMMAND = (
-    select(*_COLUMNS).where(_c.command_id == bindparam("command_id")).order_by(_c.position)
-)
-_HEAD = select(func.max(_c.position))
-_INSERT = insert(EVENTS).returning(_c.position, sort_by_parameter_order=True)
-_INSERT_AT = insert(EVENTS)
-
-
-class _CoreSql:
-    """The store's statements on a SQLAlchemy connection, for any database it speaks.
-
-    `explicit`: positions are assigned here as head + 1 (PostgreSQL, under the writers'
-    lock), not by the database, so a rolled-back append leaves no hole. `unit`: the locked
-    unit the connection is in, whose head is read once and then kept up to date.
-    """
-
-    __slots__ = ("conn", "explicit", "unit")
-
-    def __init__(
-        self, conn: Connection, *, explicit: bool = False, unit: Unit | None = None
-    ) -> None:
-        self.conn = conn
-        self.explicit = explicit
-        self.unit = unit
-
-    def version(self, stream_id: str) -> int:
-        return self.conn.execute(_STREAM_VERSION, {"stream_id": stream_id}).scalar() or 0
-
-    def versions(self, stream_ids: list[str]) -> dict[str, int]:
-        if len(stream_ids) == 1:
-            return {stream_ids[0]: self.version(stream_ids[0])}
-        found = dict(self.conn.execute(_STREAM_VERSIONS, {"stream_ids": stream_ids}).all())
-        return {stream_id: found.get(stream_id) or 0 for stream_id in stream_ids}
-
-    def insert(self, rows: list[_NewRow]) -> list[int]:
-        params = [dict(zip(_NEW_ROW_KEYS, row, strict=True)) for row in rows]
-        if not self.explicit:
-            return list(self.conn.execute(_INSERT, params).scalars())
-        first = self.head() + 1
-        positions = list(range(first, first + len(params)))
-        for position, row in zip(positions, params, strict=True):
-            row["position"] = position
-        self.conn.execute(_INSERT_AT, params)
-        if self.unit is not None:
-            self.unit.head = positions[-1]
-            self.unit.by_command.clear()  # what was read with the BEGIN is out of date
-        return positions
-
-    def read_stream(self, stream_id: str, after: int) -> Iterable[_Row]:
-        return self.conn.execute(_READ_STREAM, {"stream_id": stream_id, "after": after})
-
-    def read_all(self, after: int, limit: int | None) -> Iterable[_Row]:
-        statement = _READ_ALL if limit is None else _READ_ALL.limit(limit)
-        return self.conn.execute(statement, {"after": after})
-
-    def by_command(self, command_id: str) -> Iterable[_Row]:
-        return self.conn.execute(_BY_COMMAND, {"command_id": command_id})
-
-    def head(self) -> int:
-        unit = self.unit
-        if unit is not None and unit.head is not None:
-            return unit.head
-        head: int = self.conn.execute(_HEAD).scalar() or 0
-        if unit is not None:
-            unit.head = head
-        return head
-
-    def streams_between(self, after: int, up_to: int) -> set[str]:
-        return set(self.conn.execute(_STREAMS_BETWEEN, {"after": after, "up_to": up_to}).scalars())
-
-
-_SELECT_SQL = "SELECT position, stream_id, version, type, schema_version, data, meta FROM events"
-_VERSION_SQL = "SELECT MAX(version) FROM events WHERE stream_id = ?"
-_INSERT_SQL = (
-    "INSERT INTO events (stream_id, version, type, schema_version, data, meta, command_id,"
-    " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_READ_STREAM_SQL = f"{_SELECT_SQL} WHERE stream_id = ? AND version > ? ORDER BY version"
-_READ_ALL_SQL = f"{_SELECT_SQL} WHERE position > ? ORDER BY position LIMIT ?"
-_BY_COMMAND_SQL = f"{_SELECT_SQL} WHERE command_id = ? ORDER BY position"
-_HEAD_SQL = "SELECT MAX(position) FROM events"
-_STREAMS_BETWEEN_SQL = "SELECT DISTINCT stream_id FROM events WHERE position > ? AND position <= ?"
-
-
-class _SqliteSql:
-    """The same statements on a sqlite3 connection; sqlite3 keeps them prepared."""
-
-    __slots__ = ("db",)
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def version(self, stream_id: str) -> int:
-        return self.db.execute(_VERSION_SQL, (stream_id,)).fetchone()[0] or 0
-
-    def versions(self, stream_ids: list[str]) -> dict[str, int]:
-        return {stream_id: self.version(stream_id) for stream_id in stream_ids}
-
-    def insert(self, rows: list[_NewRow]) -> list[int]:
-        execute = self.db.execute
-        return [execute(_INSERT_SQL, row).lastrowid for row in rows]  # type: ignore[misc]
-
-    def read_stream(self, stream_id: str, after: int) -> Iterable[_Row]:
-        return self.db.execute(_READ_STREAM_SQL, (stream_id, after)).fetchall()
-
-    def read_all(self, after: int, limit: int | None) -> Iterable[_Row]:
-        return self.db.execute(_READ_ALL_SQL, (after, -1 if limit is None else limit)).fetchall()
-
-    def by_command(self, command_id: str) -> Iterable[_Row]:
-        return self.db.execute(_BY_COMMAND_SQL, (command_id,)).fetchall()
-
-    def head(self) -> int:
-        return self.db.execute(_HEAD_SQL).fetchone()[0] or 0
-
-    def streams_between(self, after: int, up_to: int) -> set[str]:
-        return {row[0] for row in self.db.execute(_STREAMS_BETWEEN_SQL, (after, up_to))}
-
-
-_Sql = _CoreSql | _SqliteSql
-_DRIVER_ERRORS = (sa_exc.DBAPIError, sqlite3.Error)
-
-_dumps = json.JSONEncoder(separators=(",", ":")).encode
-_loads = json.loads
-
-
-def sqlite_file(engine: Engine) -> Path | None:
-    """The file behind a SQLite engine; None for in-memory databases and other servers."""
-    url = engine.url
-    if url.get_backend_name() != "sqlite":
-        return None
-    database = url.database or ""
-    if database in ("", ":memory:") or url.query.get("mode") == "memory":
-        return None
-    if database.startswith("file:"):
-        database = urlsplit(database).path
-    return Path(database)
-
-
-def describe_location(engine: Engine) -> str:
-    """The database file path, or the URL without its password, for messages."""
-    if engine.url.get_backend_name() == "sqlite":
-        path = sqlite_file(engine)
-        return "the in-memory database" if path is None else str(path)
-    return engine.url.render_as_string(hide_password=True)
-
-
-class _KeptConnection:
-    """The one SQLAlchemy Connection a pysqlite or PostgreSQL store keeps between its units.
-
-    Making and closing a Connection for every command (pool checkout and check-in, events,
-    the reset on return; on a server the pre-ping's round trip) costs more than SQLite's
-    BEGIN and COMMIT. One unit at a time takes it; a unit that starts while it is taken
-    (nested, or on another thread) gets a fresh connection, as before. A unit that fails
-    closes its connection instead of giving it back, and disposing of the engine closes
-    the kept one (`drop`).
-    """
-
-    __slots__ = ("__weakref__", "_engine", "_idle", "_lock", "_options")
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._options = engine.get_execution_options()
-        self._idle: Connection | None = None
-        self._lock = threading.Lock()
-
-    def checkout(self) -> Connection:
-        """The kept connection if it is free, else a fresh one."""
-        return self.take()[0]
-
-    def take(self) -> tuple[Connection, bool]:
-        """The kept connection if it is free, else a fresh one; and whether it was kept
-        (a kept one may have died since: a fresh one comes from the pool, pre-pinged)."""
-        with self._lock:
-            conn, self._idle = self._idle, None
-        return (conn, True) if conn is not None else (self._engine.connect(), False)
-
-    def fresh(self) -> Connection:
-        """A new connection from the pool, for a kept one found dead."""
-        return self._engine.connect()
-
-    def checkin(self, conn: Connection) -> None:
-        """After a unit that ended well: keep `conn` for the next one, or close it.
-
-        A connection whose execution options a caller changed is not kept: they would
-        leak into the next unit.
-        """
-        if (
-            not conn.closed
-            and not conn.invalidated
-            and not conn.in_transaction()
-            and conn.get_execution_options() is self._options
-        ):
-            with self._lock:
-                if self._idle is None:
-                    self._idle = conn
-                    return
-        conn.close()
-
-    def drop(self) -> None:
-        """Close the kept connection's DB-API connection now (the engine is disposed)."""
-        with self._lock:
-            conn, self._idle = self._idle, None
-        if conn is not None:
-            conn.invalidate()
-            conn.close()
 
 
 class EventStore:
@@ -369,9 +85,9 @@ class EventStore:
         # The same engine and pool; its connections ask the SQLite begin hook for IMMEDIATE.
         self._immediate = engine.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
         if self.serialised:  # reads in autocommit; units send their own BEGIN (pg_unit)
-            self._kept = _KeptConnection(engine.execution_options(isolation_level="AUTOCOMMIT"))
+            self._kept = KeptConnection(engine.execution_options(isolation_level="AUTOCOMMIT"))
         else:
-            self._kept = _KeptConnection(self._immediate)
+            self._kept = KeptConnection(self._immediate)
         if self._pysqlite or self.serialised:
             kept = weakref.ref(self._kept)
 
@@ -404,7 +120,7 @@ class EventStore:
 
         On SQLite it begins IMMEDIATE, so concurrent writers queue on the busy timeout
         instead of failing when a read transaction tries to become a write one. On pysqlite
-        the connection is the store's kept one (see `_KeptConnection`). On PostgreSQL it
+        the connection is the store's kept one (see `KeptConnection`). On PostgreSQL it
         takes the writers' advisory lock (`APPEND_LOCK_KEY`), which does the same: one
         writing transaction at a time, so positions commit in order and without holes;
         there the connection is the kept one too, begun in one round trip (`pg_unit`).
@@ -426,7 +142,7 @@ class EventStore:
                 self._kept.checkin(conn)
             else:
                 conn.close()
-        except _DRIVER_ERRORS as error:
+        except DRIVER_ERRORS as error:
             self._raise_translated(error)
             raise
 
@@ -460,7 +176,7 @@ class EventStore:
             finally:
                 self._units.pop(conn, None)
             self._kept.checkin(conn)
-        except _DRIVER_ERRORS as error:
+        except DRIVER_ERRORS as error:
             self._raise_translated(error)
             raise
 
@@ -477,7 +193,7 @@ class EventStore:
             )
         try:
             conn.exec_driver_sql(LOCK_SQL)
-        except _DRIVER_ERRORS as error:
+        except DRIVER_ERRORS as error:
             raise BeginFailed(error, conn.invalidated) from error
         except StoreError as error:  # the engine's handle_error hook translated it already
             raise BeginFailed(error, conn.invalidated) from error.__cause__
@@ -488,7 +204,7 @@ class EventStore:
         """Driver errors that mean locked, read-only or damaged become our DatabaseErrors."""
         try:
             yield
-        except _DRIVER_ERRORS as error:
+        except DRIVER_ERRORS as error:
             self._raise_translated(error)
             raise
 
@@ -497,12 +213,12 @@ class EventStore:
         if translated is not None:
             raise translated from error
 
-    def _sql(self, conn: Connection) -> _Sql:
+    def _sql(self, conn: Connection) -> Sql:
         if self._pysqlite:
-            return _SqliteSql(conn.connection.driver_connection)
-        return _CoreSql(conn, explicit=self.serialised, unit=self._units.get(conn))
+            return SqliteSql(conn.connection.driver_connection)
+        return CoreSql(conn, explicit=self.serialised, unit=self._units.get(conn))
 
-    def _read(self, connection: Connection | None, read: Callable[[_Sql], _T]) -> _T:
+    def _read(self, connection: Connection | None, read: Callable[[Sql], _T]) -> _T:
         """`read` on the caller's connection, else on a fresh one (autocommit reads); on
         PostgreSQL, on the kept connection in autocommit (one round trip a statement).
 
@@ -515,24 +231,24 @@ class EventStore:
             if self._pysqlite:
                 raw = self.engine.raw_connection()
                 try:
-                    return read(_SqliteSql(raw.driver_connection))  # type: ignore[arg-type]
+                    return read(SqliteSql(raw.driver_connection))  # type: ignore[arg-type]
                 finally:
                     raw.close()
             if self.serialised:
                 return self._read_kept(read)
             with self.engine.connect() as conn:
-                return read(_CoreSql(conn))
-        except _DRIVER_ERRORS as error:
+                return read(CoreSql(conn))
+        except DRIVER_ERRORS as error:
             self._raise_translated(error)
             raise
 
-    def _read_kept(self, read: Callable[[_Sql], _T]) -> _T:
+    def _read_kept(self, read: Callable[[Sql], _T]) -> _T:
         """A read on the kept autocommit connection; a kept one found dead is replaced
         once (a read may be sent again)."""
         conn, kept = self._kept.take()
         while True:
             try:
-                result = read(_CoreSql(conn))
+                result = read(CoreSql(conn))
             except BaseException:
                 lost = conn.invalidated
                 conn.close()
@@ -610,10 +326,10 @@ class EventStore:
                     connection.begin()
                 if self.serialised and connection not in self._units:
                     connection.exec_driver_sql(LOCK_SQL)  # not taken by `transaction()`
-                return _append(self._sql(connection), appends, metadata)
+                return append_rows(self._sql(connection), appends, metadata)
         if not self._pysqlite:
             with self.transaction() as conn:
-                return _append(self._sql(conn), appends, metadata)
+                return append_rows(self._sql(conn), appends, metadata)
         return self._append_on_pysqlite(appends, metadata)
 
     def _append_on_pysqlite(
@@ -630,7 +346,7 @@ class EventStore:
             db: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
             db.execute("BEGIN IMMEDIATE")
             try:
-                recorded = _append(_SqliteSql(db), appends, metadata)
+                recorded = append_rows(SqliteSql(db), appends, metadata)
                 db.commit()
             except BaseException:
                 if db.in_transaction:
@@ -639,7 +355,7 @@ class EventStore:
         except BaseException as error:
             if conn is not None:
                 conn.close()
-            if isinstance(error, _DRIVER_ERRORS):
+            if isinstance(error, DRIVER_ERRORS):
                 self._raise_translated(error)
             raise
         self._kept.checkin(conn)
@@ -699,8 +415,8 @@ class EventStore:
 
     def count_streams(self, prefix: str, *, connection: Connection | None = None) -> int:
         """How many streams have ids starting with `prefix` (e.g. 'order-')."""
-        statement = select(func.count(func.distinct(_c.stream_id))).where(
-            _c.stream_id.startswith(prefix, autoescape=True)
+        statement = select(func.count(func.distinct(EVENTS.c.stream_id))).where(
+            EVENTS.c.stream_id.startswith(prefix, autoescape=True)
         )
         if connection is not None:
             return connection.execute(statement).scalar() or 0
@@ -723,7 +439,7 @@ class EventStore:
                 " WHERE s IS NOT NULL"
             )
 
-    def _decode(self, rows: Iterable[_Row]) -> list[RecordedEvent]:
+    def _decode(self, rows: Iterable[Row]) -> list[RecordedEvent]:
         """Rows to events. Events of one command share their metadata, so it is parsed once."""
         upcasters = self.upcasters
         metadata_by_json: dict[str, EventMetadata] = {}
@@ -732,9 +448,9 @@ class EventStore:
         for position, stream_id, version, type_, schema_version, data_json, meta_json in rows:
             metadata = metadata_by_json.get(meta_json)
             if metadata is None:
-                metadata = EventMetadata.from_dict(_loads(meta_json))
+                metadata = EventMetadata.from_dict(loads(meta_json))
                 metadata_by_json[meta_json] = metadata
-            data = _loads(data_json)
+            data = loads(data_json)
             if upcasters:
                 data, schema_version = self._upcast(type_, schema_version, data)
             append(
@@ -752,68 +468,3 @@ class EventStore:
             schema_version += 1
             upcaster = self.upcasters.get((type_, schema_version))
         return data, schema_version
-
-
-def _append(
-    sql: _Sql, appends: Sequence[StreamAppend], metadata: EventMetadata
-) -> list[RecordedEvent]:
-    """Check every stream's version, then insert: a version mismatch writes nothing.
-
-    On a server every stream's rows go in one statement (one round trip); sqlite3 inserts
-    row by row anyway.
-    """
-    versions = sql.versions([item.stream_id for item in appends])
-    for item in appends:
-        actual = versions[item.stream_id]
-        if actual != item.expected_version:
-            raise ConcurrencyError(item.stream_id, item.expected_version, actual)
-    meta_json = _dumps(metadata.to_dict())
-    items = [item for item in appends if item.events]
-    batches = [items] if isinstance(sql, _CoreSql) else [[item] for item in items]
-    recorded: list[RecordedEvent] = []
-    for batch in batches:
-        recorded.extend(_insert(sql, batch, metadata, meta_json))
-    return recorded
-
-
-def _insert(
-    sql: _Sql, items: list[StreamAppend], metadata: EventMetadata, meta_json: str
-) -> list[RecordedEvent]:
-    """Insert streams' events after their checked versions; a clash is a ConcurrencyError."""
-    if not items:
-        return []
-    command_id, recorded_at = metadata.command_id, metadata.recorded_at
-    rows: list[_NewRow] = [
-        (
-            item.stream_id,
-            item.expected_version + 1 + i,
-            event.type,
-            event.schema_version,
-            _dumps(event.data),
-            meta_json,
-            command_id,
-            recorded_at,
-        )
-        for item in items
-        for i, event in enumerate(item.events)
-    ]
-    try:
-        positions = iter(sql.insert(rows))
-    except _DRIVER_ERRORS as error:
-        if is_write_conflict(error):
-            clashed = next((i for i in items if i.stream_id in str(error)), items[0])
-            raise ConcurrencyError(clashed.stream_id, clashed.expected_version, None) from error
-        raise
-    return [
-        RecordedEvent(
-            next(positions),
-            item.stream_id,
-            item.expected_version + 1 + i,
-            event.type,
-            event.data,
-            metadata,
-            event.schema_version,
-        )
-        for item in items
-        for i, event in enumerate(item.events)
-    ]

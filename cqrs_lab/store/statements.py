@@ -1,0 +1,244 @@
+"""The store's statements: SQLAlchemy Core for any database, raw SQL for sqlite3.
+
+`CoreSql` runs them on a SQLAlchemy connection (PostgreSQL and others), `SqliteSql` on the
+DB-API connection of pysqlite, where SQLAlchemy's per-statement work would cost several times
+SQLite's own. `append_rows` checks versions and inserts, on either.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import exc as sa_exc
+
+from cqrs_lab.store.errors import ConcurrencyError, is_write_conflict
+from cqrs_lab.store.event_types import EventMetadata, RecordedEvent, StreamAppend
+from cqrs_lab.store.pg_unit import Unit
+from cqrs_lab.store.records import EVENTS
+
+Row = Sequence[Any]
+"""position, stream_id, version, type, schema_version, data, meta: what reads return."""
+_NewRow = tuple[str, int, str, int, str, str, str, float]
+"""stream_id, version, type, schema_version, data, meta, command_id, recorded_at."""
+_NEW_ROW_KEYS = (
+    "stream_id",
+    "version",
+    "type",
+    "schema_version",
+    "data",
+    "meta",
+    "command_id",
+    "recorded_at",
+)
+
+_c = EVENTS.c
+_COLUMNS = (_c.position, _c.stream_id, _c.version, _c.type, _c.schema_version, _c.data, _c.meta)
+_STREAM_VERSION = select(func.max(_c.version)).where(_c.stream_id == bindparam("stream_id"))
+_STREAM_VERSIONS = (
+    select(_c.stream_id, func.max(_c.version))
+    .where(_c.stream_id.in_(bindparam("stream_ids", expanding=True)))
+    .group_by(_c.stream_id)
+)
+_STREAMS_BETWEEN = (
+    select(_c.stream_id)
+    .where(_c.position > bindparam("after"), _c.position <= bindparam("up_to"))
+    .distinct()
+)
+_READ_STREAM = (
+    select(*_COLUMNS)
+    .where(_c.stream_id == bindparam("stream_id"), _c.version > bindparam("after"))
+    .order_by(_c.version)
+)
+_READ_ALL = select(*_COLUMNS).where(_c.position > bindparam("after")).order_by(_c.position)
+_BY_COMMAND = (
+    select(*_COLUMNS).where(_c.command_id == bindparam("command_id")).order_by(_c.position)
+)
+_HEAD = select(func.max(_c.position))
+_INSERT = insert(EVENTS).returning(_c.position, sort_by_parameter_order=True)
+_INSERT_AT = insert(EVENTS)
+
+
+class CoreSql:
+    """The store's statements on a SQLAlchemy connection, for any database it speaks.
+
+    `explicit`: positions are assigned here as head + 1 (PostgreSQL, under the writers'
+    lock), not by the database, so a rolled-back append leaves no hole. `unit`: the locked
+    unit the connection is in, whose head is read once and then kept up to date.
+    """
+
+    __slots__ = ("conn", "explicit", "unit")
+
+    def __init__(
+        self, conn: Connection, *, explicit: bool = False, unit: Unit | None = None
+    ) -> None:
+        self.conn = conn
+        self.explicit = explicit
+        self.unit = unit
+
+    def version(self, stream_id: str) -> int:
+        return self.conn.execute(_STREAM_VERSION, {"stream_id": stream_id}).scalar() or 0
+
+    def versions(self, stream_ids: list[str]) -> dict[str, int]:
+        if len(stream_ids) == 1:
+            return {stream_ids[0]: self.version(stream_ids[0])}
+        found = dict(self.conn.execute(_STREAM_VERSIONS, {"stream_ids": stream_ids}).all())
+        return {stream_id: found.get(stream_id) or 0 for stream_id in stream_ids}
+
+    def insert(self, rows: list[_NewRow]) -> list[int]:
+        params = [dict(zip(_NEW_ROW_KEYS, row, strict=True)) for row in rows]
+        if not self.explicit:
+            return list(self.conn.execute(_INSERT, params).scalars())
+        first = self.head() + 1
+        positions = list(range(first, first + len(params)))
+        for position, row in zip(positions, params, strict=True):
+            row["position"] = position
+        self.conn.execute(_INSERT_AT, params)
+        if self.unit is not None:
+            self.unit.head = positions[-1]
+            self.unit.by_command.clear()  # what was read with the BEGIN is out of date
+        return positions
+
+    def read_stream(self, stream_id: str, after: int) -> Iterable[Row]:
+        return self.conn.execute(_READ_STREAM, {"stream_id": stream_id, "after": after})
+
+    def read_all(self, after: int, limit: int | None) -> Iterable[Row]:
+        statement = _READ_ALL if limit is None else _READ_ALL.limit(limit)
+        return self.conn.execute(statement, {"after": after})
+
+    def by_command(self, command_id: str) -> Iterable[Row]:
+        return self.conn.execute(_BY_COMMAND, {"command_id": command_id})
+
+    def head(self) -> int:
+        unit = self.unit
+        if unit is not None and unit.head is not None:
+            return unit.head
+        head: int = self.conn.execute(_HEAD).scalar() or 0
+        if unit is not None:
+            unit.head = head
+        return head
+
+    def streams_between(self, after: int, up_to: int) -> set[str]:
+        return set(self.conn.execute(_STREAMS_BETWEEN, {"after": after, "up_to": up_to}).scalars())
+
+
+_SELECT_SQL = "SELECT position, stream_id, version, type, schema_version, data, meta FROM events"
+_VERSION_SQL = "SELECT MAX(version) FROM events WHERE stream_id = ?"
+_INSERT_SQL = (
+    "INSERT INTO events (stream_id, version, type, schema_version, data, meta, command_id,"
+    " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_READ_STREAM_SQL = f"{_SELECT_SQL} WHERE stream_id = ? AND version > ? ORDER BY version"
+_READ_ALL_SQL = f"{_SELECT_SQL} WHERE position > ? ORDER BY position LIMIT ?"
+_BY_COMMAND_SQL = f"{_SELECT_SQL} WHERE command_id = ? ORDER BY position"
+_HEAD_SQL = "SELECT MAX(position) FROM events"
+_STREAMS_BETWEEN_SQL = "SELECT DISTINCT stream_id FROM events WHERE position > ? AND position <= ?"
+
+
+class SqliteSql:
+    """The same statements on a sqlite3 connection; sqlite3 keeps them prepared."""
+
+    __slots__ = ("db",)
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def version(self, stream_id: str) -> int:
+        return self.db.execute(_VERSION_SQL, (stream_id,)).fetchone()[0] or 0
+
+    def versions(self, stream_ids: list[str]) -> dict[str, int]:
+        return {stream_id: self.version(stream_id) for stream_id in stream_ids}
+
+    def insert(self, rows: list[_NewRow]) -> list[int]:
+        execute = self.db.execute
+        return [execute(_INSERT_SQL, row).lastrowid for row in rows]  # type: ignore[misc]
+
+    def read_stream(self, stream_id: str, after: int) -> Iterable[Row]:
+        return self.db.execute(_READ_STREAM_SQL, (stream_id, after)).fetchall()
+
+    def read_all(self, after: int, limit: int | None) -> Iterable[Row]:
+        return self.db.execute(_READ_ALL_SQL, (after, -1 if limit is None else limit)).fetchall()
+
+    def by_command(self, command_id: str) -> Iterable[Row]:
+        return self.db.execute(_BY_COMMAND_SQL, (command_id,)).fetchall()
+
+    def head(self) -> int:
+        return self.db.execute(_HEAD_SQL).fetchone()[0] or 0
+
+    def streams_between(self, after: int, up_to: int) -> set[str]:
+        return {row[0] for row in self.db.execute(_STREAMS_BETWEEN_SQL, (after, up_to))}
+
+
+Sql = CoreSql | SqliteSql
+DRIVER_ERRORS = (sa_exc.DBAPIError, sqlite3.Error)
+
+dumps = json.JSONEncoder(separators=(",", ":")).encode
+loads = json.loads
+
+
+def append_rows(
+    sql: Sql, appends: Sequence[StreamAppend], metadata: EventMetadata
+) -> list[RecordedEvent]:
+    """Check every stream's version, then insert: a version mismatch writes nothing.
+
+    On a server every stream's rows go in one statement (one round trip); sqlite3 inserts
+    row by row anyway.
+    """
+    versions = sql.versions([item.stream_id for item in appends])
+    for item in appends:
+        actual = versions[item.stream_id]
+        if actual != item.expected_version:
+            raise ConcurrencyError(item.stream_id, item.expected_version, actual)
+    meta_json = dumps(metadata.to_dict())
+    items = [item for item in appends if item.events]
+    batches = [items] if isinstance(sql, CoreSql) else [[item] for item in items]
+    recorded: list[RecordedEvent] = []
+    for batch in batches:
+        recorded.extend(_insert(sql, batch, metadata, meta_json))
+    return recorded
+
+
+def _insert(
+    sql: Sql, items: list[StreamAppend], metadata: EventMetadata, meta_json: str
+) -> list[RecordedEvent]:
+    """Insert streams' events after their checked versions; a clash is a ConcurrencyError."""
+    if not items:
+        return []
+    command_id, recorded_at = metadata.command_id, metadata.recorded_at
+    rows: list[_NewRow] = [
+        (
+            item.stream_id,
+            item.expected_version + 1 + i,
+            event.type,
+            event.schema_version,
+            dumps(event.data),
+            meta_json,
+            command_id,
+            recorded_at,
+        )
+        for item in items
+        for i, event in enumerate(item.events)
+    ]
+    try:
+        positions = iter(sql.insert(rows))
+    except DRIVER_ERRORS as error:
+        if is_write_conflict(error):
+            clashed = next((i for i in items if i.stream_id in str(error)), items[0])
+            raise ConcurrencyError(clashed.stream_id, clashed.expected_version, None) from error
+        raise
+    return [
+        RecordedEvent(
+            next(positions),
+            item.stream_id,
+            item.expected_version + 1 + i,
+            event.type,
+            event.data,
+            metadata,
+            event.schema_version,
+        )
+        for item in items
+        for i, event in enumerate(item.events)
+    ]
