@@ -7,6 +7,7 @@ SQLite's own. `append_rows` checks versions and inserts, on either.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -62,6 +63,35 @@ _INSERT = insert(EVENTS).returning(_c.position, sort_by_parameter_order=True)
 _INSERT_AT = insert(EVENTS)
 
 
+_ROW_TYPES = (
+    "bigint",  # position
+    "text",  # stream_id
+    "integer",  # version
+    "text",  # type
+    "integer",  # schema_version
+    "text",  # data
+    "text",  # meta
+    "text",  # command_id
+    "double precision",  # recorded_at
+)
+_ROW_MARKS = "(" + ", ".join(f"%s::{type_}" for type_ in _ROW_TYPES) + ")"
+
+
+@functools.cache
+def _checked_insert_sql(rows: int, streams: int) -> str:
+    """The INSERT of `rows` rows that writes nothing unless each of `streams` (stream id,
+    expected version) pairs holds; each shape is one SQL text, prepared by the driver."""
+    values = ", ".join([_ROW_MARKS] * rows)
+    checks = ", ".join(["(%s::text, %s::integer)"] * streams)
+    return (
+        "INSERT INTO events (position, stream_id, version, type, schema_version, data, meta,"
+        f" command_id, recorded_at) SELECT * FROM (VALUES {values}) AS r"
+        f" WHERE NOT EXISTS (SELECT 1 FROM (VALUES {checks}) AS e (stream_id, expected)"
+        " WHERE COALESCE((SELECT MAX(v.version) FROM events v WHERE v.stream_id = e.stream_id),"
+        " 0) <> e.expected)"
+    )
+
+
 class CoreSql:
     """The store's statements on a SQLAlchemy connection, for any database it speaks.
 
@@ -92,15 +122,49 @@ class CoreSql:
         params = [dict(zip(_NEW_ROW_KEYS, row, strict=True)) for row in rows]
         if not self.explicit:
             return list(self.conn.execute(_INSERT, params).scalars())
-        first = self.head() + 1
-        positions = list(range(first, first + len(params)))
+        positions = self._next_positions(len(params))
         for position, row in zip(positions, params, strict=True):
             row["position"] = position
         self.conn.execute(_INSERT_AT, params)
+        self._inserted(positions)
+        return positions
+
+    @property
+    def checks_on_insert(self) -> bool:
+        """PostgreSQL under the writers' lock: `insert_checked` can be used."""
+        return self.explicit and self.conn.dialect.paramstyle in ("format", "pyformat")
+
+    def insert_checked(self, rows: list[_NewRow], expected: dict[str, int]) -> list[int] | None:
+        """Insert `rows` only if every stream is at its `expected` version: the check and
+        the insert in one statement, one round trip. None (nothing written) if one is not.
+
+        Exact only under the writers' lock, which the unit holds: no one else appends
+        between the check and the insert.
+        """
+        positions = self._next_positions(len(rows))
+        params: list[Any] = []
+        for position, row in zip(positions, rows, strict=True):
+            params.append(position)
+            params.extend(row)
+        for stream_id, version in expected.items():
+            params.append(stream_id)
+            params.append(version)
+        inserted = self.conn.exec_driver_sql(
+            _checked_insert_sql(len(rows), len(expected)), tuple(params)
+        ).rowcount
+        if inserted != len(rows):
+            return None
+        self._inserted(positions)
+        return positions
+
+    def _next_positions(self, count: int) -> list[int]:
+        first = self.head() + 1
+        return list(range(first, first + count))
+
+    def _inserted(self, positions: list[int]) -> None:
         if self.unit is not None:
             self.unit.head = positions[-1]
             self.unit.by_command.clear()  # what was read with the BEGIN is out of date
-        return positions
 
     def read_stream(self, stream_id: str, after: int) -> Iterable[Row]:
         return self.conn.execute(_READ_STREAM, {"stream_id": stream_id, "after": after})
@@ -187,6 +251,8 @@ def append_rows(
     On a server every stream's rows go in one statement (one round trip); sqlite3 inserts
     row by row anyway.
     """
+    if isinstance(sql, CoreSql) and sql.checks_on_insert:
+        return _append_checked(sql, appends, metadata)
     versions = sql.versions([item.stream_id for item in appends])
     for item in appends:
         actual = versions[item.stream_id]
@@ -197,14 +263,42 @@ def append_rows(
     batches = [items] if isinstance(sql, CoreSql) else [[item] for item in items]
     recorded: list[RecordedEvent] = []
     for batch in batches:
-        recorded.extend(_insert(sql, batch, metadata, meta_json))
+        recorded.extend(_insert(sql, batch, metadata, meta_json) or ())
     return recorded
 
 
-def _insert(
-    sql: Sql, items: list[StreamAppend], metadata: EventMetadata, meta_json: str
+def _append_checked(
+    sql: CoreSql, appends: Sequence[StreamAppend], metadata: EventMetadata
 ) -> list[RecordedEvent]:
-    """Insert streams' events after their checked versions; a clash is a ConcurrencyError."""
+    """PostgreSQL: check every version and insert every stream in one statement. When a
+    version does not match, nothing was written: the versions are read to say which."""
+    items = [item for item in appends if item.events]
+    if items:
+        expected = {item.stream_id: item.expected_version for item in appends}
+        recorded = _insert(sql, items, metadata, dumps(metadata.to_dict()), expected)
+        if recorded is not None:
+            return recorded
+    versions = sql.versions([item.stream_id for item in appends])
+    for item in appends:
+        actual = versions[item.stream_id]
+        if actual != item.expected_version:
+            raise ConcurrencyError(item.stream_id, item.expected_version, actual)
+    if items:  # refused, yet every version matches now: it moved in between
+        raise ConcurrencyError(items[0].stream_id, items[0].expected_version, None)
+    return []
+
+
+def _insert(
+    sql: Sql,
+    items: list[StreamAppend],
+    metadata: EventMetadata,
+    meta_json: str,
+    expected: dict[str, int] | None = None,
+) -> list[RecordedEvent] | None:
+    """Insert streams' events after their checked versions; a clash is a ConcurrencyError.
+
+    With `expected` (`CoreSql.insert_checked`), the versions are checked in the insert: None
+    when one does not match (nothing written)."""
     if not items:
         return []
     command_id, recorded_at = metadata.command_id, metadata.recorded_at
@@ -223,7 +317,14 @@ def _insert(
         for i, event in enumerate(item.events)
     ]
     try:
-        positions = iter(sql.insert(rows))
+        if expected is None:
+            positions = iter(sql.insert(rows))
+        else:
+            assert isinstance(sql, CoreSql)
+            checked = sql.insert_checked(rows, expected)
+            if checked is None:
+                return None
+            positions = iter(checked)
     except DRIVER_ERRORS as error:
         if is_write_conflict(error):
             clashed = next((i for i in items if i.stream_id in str(error)), items[0])
