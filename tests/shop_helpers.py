@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from cqrs_lab.shop.commands import Command
-from cqrs_lab.shop.decide import Pending, decide
-from cqrs_lab.shop.state import State, evolve, initial_state
+from cqrs_lab.shop.decide import Pending, decide, evolve
+from cqrs_lab.shop.state import State, initial_state
 
 
 class MemoryShop:

@@ -22,9 +22,9 @@ from cqrs_lab.read.views import (
     ViewRows,
 )
 from cqrs_lab.shop import commands as cmd
-from cqrs_lab.shop.decide import decide
+from cqrs_lab.shop.decide import decide, evolve
 from cqrs_lab.shop.errors import DomainError
-from cqrs_lab.shop.state import Cart, Order, OrderStatus, Product, State, evolve, initial_state
+from cqrs_lab.shop.state import Cart, Order, OrderStatus, Product, State, initial_state
 from cqrs_lab.store.event_store import EventMetadata, RecordedEvent
 
 TICK = 0.25

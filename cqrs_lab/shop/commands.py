@@ -1,12 +1,21 @@
-"""Commands: what a user asks the shop to do. Field rules are declared, not hand-written."""
+"""Commands: what a user asks the shop to do. Field rules are declared, not hand-written.
+
+`COMMAND_SPECS` is the verb registry: one `CommandSpec` per command says how it is typed
+(its arguments, usage and help), which event gives it back when a recording is replayed,
+which views show what it changed, and how often the load sends it. The script parser,
+completion, the forms, recordings, the workload and the screen read it; nothing else lists
+the verbs. This module imports only the shop's own events and errors, so every layer may.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, ClassVar, Literal, TypeVar
 from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from cqrs_lab.shop import events as ev
 from cqrs_lab.shop.errors import InvalidCommand
 from cqrs_lab.shop.money import MAX_PRICE_CENTS
 
@@ -97,17 +106,159 @@ class ShipOrder(Command):
     order_id: OrderId
 
 
-COMMAND_TYPES: tuple[type[Command], ...] = (
-    RegisterUser,
-    AddProduct,
-    Restock,
-    AddToCart,
-    RemoveFromCart,
-    PlaceOrder,
-    PayOrder,
-    CancelOrder,
-    ShipOrder,
+ArgumentKind = Literal["text", "secret", "whole", "price", "order", "new-order"]
+"""How an argument's text becomes its field: as typed (`text`), hidden (`secret`), a whole
+number (`whole`), an amount in cents (`price`), an order id that may be `last` (`order`), a
+new order id, never `last`, made up by the lab when left out (`new-order`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Argument:
+    """One argument of a shop command as typed, in the order of its usage line."""
+
+    name: str
+    """Its placeholder in the usage line: USER, SKU, QTY."""
+    field: str
+    """The command field it fills."""
+    kind: ArgumentKind = "text"
+    known: str | None = None
+    """What it names that the lab has seen (user, sku, order), for completion; None for a
+    new name."""
+    optional: bool = False
+    default: int | None = None
+    """The value of an optional argument left out; None: the lab fills it in."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """Everything the lab knows about one shop command, declared once."""
+
+    command_type: type[Command]
+    arguments: tuple[Argument, ...]
+    help: str
+    """One sentence for `help`."""
+    event: type[ev.Event]
+    """The event that says this command appended a group: replay gives the command back
+    from it (every field the two share)."""
+    views: tuple[str, ...] = ()
+    """The views that show what it changed (`read/view_specs.py` names), the one the screen
+    follows first; the load's users read them after writing."""
+    weight: float = 0.0
+    """How often the load sends it, relative to the other requests (0: never)."""
+    hint: str | None = None
+    """Said when a line has too many arguments."""
+
+    @property
+    def verb(self) -> str:
+        return self.command_type.verb
+
+    @property
+    def usage(self) -> str:
+        """As `help` shows it: `add-to-cart USER SKU [QTY]`."""
+        names = (f"[{a.name}]" if a.optional else a.name for a in self.arguments)
+        return " ".join((self.verb, *names))
+
+    @property
+    def replay_fields(self) -> tuple[str, ...]:
+        """The command's fields that its event carries too (a password never)."""
+        carried = self.event.model_fields
+        return tuple(name for name in self.command_type.model_fields if name in carried)
+
+
+_USER = Argument("USER", "username", known="user")
+_SKU = Argument("SKU", "sku", known="sku")
+_ORDER = Argument("ORDER", "order_id", "order", known="order")
+_QUOTE_PASSWORD = "put quotes around a password with spaces"
+
+COMMAND_SPECS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        RegisterUser,
+        (
+            Argument("USER", "username"),
+            Argument("EMAIL", "email"),
+            Argument("PASSWORD", "password", "secret"),
+        ),
+        "Create a shop account; only a salted hash of the password is kept.",
+        ev.UserRegistered,
+        weight=0.6,  # most shoppers have an account already
+        hint=_QUOTE_PASSWORD,
+    ),
+    CommandSpec(
+        AddProduct,
+        (
+            Argument("SKU", "sku"),
+            Argument("NAME", "name"),
+            Argument("PRICE", "price_cents", "price"),
+            Argument("STOCK", "stock", "whole"),
+        ),
+        'Add a product to the catalog, e.g. add-product sku-1 "Blue mug" 12.50 10.',
+        ev.ProductAdded,
+        ("catalog",),
+        weight=0.15,
+        hint='put quotes around a NAME with spaces, as in "Blue mug"',
+    ),
+    CommandSpec(
+        Restock,
+        (_SKU, Argument("QTY", "quantity", "whole")),
+        "Add QTY units to a product's stock.",
+        ev.ProductRestocked,
+        ("catalog",),
+        weight=0.7,  # only when a product runs low
+    ),
+    CommandSpec(
+        AddToCart,
+        (_USER, _SKU, Argument("QTY", "quantity", "whole", optional=True, default=1)),
+        "Put QTY units (default 1) of a product in a user's cart.",
+        ev.ItemAddedToCart,
+        ("cart",),
+        weight=26.0,
+    ),
+    CommandSpec(
+        RemoveFromCart,
+        (_USER, _SKU),
+        "Take a product out of a user's cart.",
+        ev.ItemRemovedFromCart,
+        ("cart",),
+        weight=2.0,
+    ),
+    CommandSpec(
+        PlaceOrder,
+        (_USER, Argument("ORDER_ID", "order_id", "new-order", optional=True)),
+        "Turn a user's cart into an order; without ORDER_ID the lab makes one up.",
+        ev.OrderPlaced,
+        ("orders", "cart", "catalog"),
+        weight=10.0,
+    ),
+    CommandSpec(
+        PayOrder,
+        (_ORDER,),
+        "Pay an order (ORDER may be 'last', the most recent order placed).",
+        ev.OrderPaid,
+        ("orders",),
+        weight=9.0,
+    ),
+    CommandSpec(
+        CancelOrder,
+        (_ORDER,),
+        "Cancel an order that has not shipped (ORDER may be 'last').",
+        ev.OrderCancelled,
+        ("orders", "catalog"),
+        weight=2.0,
+    ),
+    CommandSpec(
+        ShipOrder,
+        (_ORDER,),
+        "Ship a paid order (ORDER may be 'last').",
+        ev.OrderShipped,
+        ("orders",),
+        weight=8.0,
+    ),
 )
+COMMAND_TYPES = tuple(spec.command_type for spec in COMMAND_SPECS)
+SHOP_VERBS = tuple(spec.verb for spec in COMMAND_SPECS)
+SPEC_OF_VERB = {spec.verb: spec for spec in COMMAND_SPECS}
+VIEW_OF_VERB = {spec.verb: spec.views[0] for spec in COMMAND_SPECS if spec.views}
+"""The view that shows what a shop command changed: the screen's panel follows it."""
 
 
 def describe_validation_error(error: ValidationError) -> str:

@@ -1,13 +1,15 @@
-"""`decide`: the shop's rules. Given a command and a way to read current states, which events?
+"""The shop's rules: `decide` (given a command and a way to read current states, which
+events?) and `evolve` (how each stream's state follows from its events).
 
-`decide` is pure: `load` is any function from a stream id to that stream's state (the
-command handler passes one that reads the store and remembers versions; tests pass a dict).
+Both are pure: `load` is any function from a stream id to that stream's state (the command
+handler passes one that reads the store and remembers versions; tests pass a dict). A
+command's rule and what its event does to a state sit in this one module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import singledispatch
 
 from cqrs_lab.shop import commands as cmd
@@ -218,3 +220,32 @@ def _ship(command: cmd.ShipOrder, load: Load) -> list[Pending]:
         raise err.NotPaid(f"order {command.order_id} is not paid yet: pay it before shipping")
     event = ev.OrderShipped(order_id=command.order_id, username=order.username)
     return [Pending(order_stream(command.order_id), event)]
+
+
+def evolve(state: State, event: ev.Event) -> State:
+    match state, event:
+        case User(), ev.UserRegistered(username=name, email=email):
+            return User(username=name, email=email)
+        case Product(), ev.ProductAdded():
+            return Product(event.sku, event.name, event.price_cents, event.stock)
+        case Product(), ev.ProductRestocked(quantity=quantity):
+            return replace(state, available=state.available + quantity)
+        case Product(), ev.StockReserved(quantity=quantity):
+            return replace(state, available=state.available - quantity)
+        case Product(), ev.StockReleased(quantity=quantity):
+            return replace(state, available=state.available + quantity)
+        case Cart(), ev.ItemAddedToCart(sku=sku, quantity=quantity):
+            return Cart({**state.quantities, sku: state.quantity_of(sku) + quantity})
+        case Cart(), ev.ItemRemovedFromCart(sku=sku):
+            return Cart({k: q for k, q in state.quantities.items() if k != sku})
+        case Cart(), ev.CartCheckedOut():
+            return Cart()
+        case Order(), ev.OrderPlaced():
+            return Order(OrderStatus.PLACED, event.username, event.lines, event.total_cents)
+        case Order(), ev.OrderPaid(amount_cents=amount):
+            return replace(state, status=OrderStatus.PAID, paid_cents=amount)
+        case Order(), ev.OrderCancelled():
+            return replace(state, status=OrderStatus.CANCELLED, paid_cents=0)
+        case Order(), ev.OrderShipped():
+            return replace(state, status=OrderStatus.SHIPPED)
+    raise TypeError(f"{type(event).__name__} does not apply to {type(state).__name__}")

@@ -1,8 +1,8 @@
-"""Aggregate states and `evolve`: how each stream's state follows from its events."""
+"""Aggregate states: what the shop's rules read of each stream (`decide.evolve` folds them)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from cqrs_lab.shop import events as ev
@@ -83,32 +83,3 @@ _INITIAL: dict[str, type[State]] = {"user": User, "product": Product, "cart": Ca
 def initial_state(stream_id: str) -> State:
     kind = stream_id.split("-", 1)[0]
     return _INITIAL[kind]()
-
-
-def evolve(state: State, event: ev.Event) -> State:
-    match state, event:
-        case User(), ev.UserRegistered(username=name, email=email):
-            return User(username=name, email=email)
-        case Product(), ev.ProductAdded():
-            return Product(event.sku, event.name, event.price_cents, event.stock)
-        case Product(), ev.ProductRestocked(quantity=quantity):
-            return replace(state, available=state.available + quantity)
-        case Product(), ev.StockReserved(quantity=quantity):
-            return replace(state, available=state.available - quantity)
-        case Product(), ev.StockReleased(quantity=quantity):
-            return replace(state, available=state.available + quantity)
-        case Cart(), ev.ItemAddedToCart(sku=sku, quantity=quantity):
-            return Cart({**state.quantities, sku: state.quantity_of(sku) + quantity})
-        case Cart(), ev.ItemRemovedFromCart(sku=sku):
-            return Cart({k: q for k, q in state.quantities.items() if k != sku})
-        case Cart(), ev.CartCheckedOut():
-            return Cart()
-        case Order(), ev.OrderPlaced():
-            return Order(OrderStatus.PLACED, event.username, event.lines, event.total_cents)
-        case Order(), ev.OrderPaid(amount_cents=amount):
-            return replace(state, status=OrderStatus.PAID, paid_cents=amount)
-        case Order(), ev.OrderCancelled():
-            return replace(state, status=OrderStatus.CANCELLED, paid_cents=0)
-        case Order(), ev.OrderShipped():
-            return replace(state, status=OrderStatus.SHIPPED)
-    raise TypeError(f"{type(event).__name__} does not apply to {type(state).__name__}")

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
 
+from cqrs_lab.shop.decide import evolve
 from cqrs_lab.shop.events import event_from_data
-from cqrs_lab.shop.state import State, evolve, initial_state
+from cqrs_lab.shop.state import State, initial_state
 from cqrs_lab.store.event_store import EventStore
 
 SYNC_SCAN_LIMIT = 10_000

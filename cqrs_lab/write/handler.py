@@ -14,9 +14,9 @@ from typing import Protocol
 from sqlalchemy.engine import Connection
 
 from cqrs_lab.shop.commands import Command
-from cqrs_lab.shop.decide import Pending, decide
+from cqrs_lab.shop.decide import Pending, decide, evolve
 from cqrs_lab.shop.errors import DomainError
-from cqrs_lab.shop.state import State, evolve
+from cqrs_lab.shop.state import State
 from cqrs_lab.store.errors import ConcurrencyError
 from cqrs_lab.store.event_store import (
     EventMetadata,
