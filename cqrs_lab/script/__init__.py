@@ -48,6 +48,7 @@ from cqrs_lab.script.actions import (
 )
 from cqrs_lab.script.errors import ScriptError, ScriptErrors
 from cqrs_lab.script.parser import (
+    ARGUMENT_KINDS,
     COMMAND_WORDS,
     USAGE,
     mask_secrets,
@@ -58,6 +59,7 @@ from cqrs_lab.script.parser import (
 from cqrs_lab.script.tokens import MAX_LINE_LENGTH, quote
 
 __all__ = [
+    "ARGUMENT_KINDS",
     "COMMAND_WORDS",
     "GAP_POLICIES",
     "LANES",

@@ -168,7 +168,7 @@ class CommandSpec:
 _USER = Argument("USER", "username", known="user")
 _SKU = Argument("SKU", "sku", known="sku")
 _ORDER = Argument("ORDER", "order_id", "order", known="order")
-_QUOTE_PASSWORD = "put quotes around a password with spaces"
+PASSWORD_HINT = "put quotes around a password with spaces"
 
 COMMAND_SPECS: tuple[CommandSpec, ...] = (
     CommandSpec(
@@ -181,7 +181,7 @@ COMMAND_SPECS: tuple[CommandSpec, ...] = (
         "Create a shop account; only a salted hash of the password is kept.",
         ev.UserRegistered,
         weight=0.6,  # most shoppers have an account already
-        hint=_QUOTE_PASSWORD,
+        hint=PASSWORD_HINT,
     ),
     CommandSpec(
         AddProduct,
