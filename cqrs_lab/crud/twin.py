@@ -4,7 +4,8 @@ It is what the shop would look like without events: always current, no history. 
 handler calls `CrudTwin.apply` right after appending to the event store, on the same
 connection, so the twin commits or rolls back with the events. The command says what to do;
 the recorded events supply only what the command does not carry (an order's lines and
-prices, the time it was placed).
+prices, the time it was placed). Every command of the verb registry has its statements
+here: the module refuses to load without them, so a forgotten one never reaches a lab.
 
 Each statement is written twice: SQLAlchemy Core for any database, and the same SQL for
 SQLite's own driver. On pysqlite the twin runs the SQL on the connection's DB-API connection,
@@ -364,3 +365,8 @@ def _cancel(command: cmd.CancelOrder, rows: _Rows, _: Sequence[RecordedEvent]) -
 @_apply.register
 def _ship(command: cmd.ShipOrder, rows: _Rows, _: Sequence[RecordedEvent]) -> None:
     rows.run(_SHIP, b_order_id=command.order_id)
+
+
+_WITHOUT_EFFECT = [t.__name__ for t in cmd.COMMAND_TYPES if t not in _apply.registry]
+if _WITHOUT_EFFECT:  # checked once, when the lab is imported, not at the first such command
+    raise TypeError(f"the CRUD twin has no statements for {', '.join(_WITHOUT_EFFECT)}")

@@ -365,18 +365,8 @@ def _append_group(
     return appended
 
 
-_COMMAND_OF_EVENT: dict[str, tuple[type[cmd.Command], tuple[str, ...]]] = {
-    "UserRegistered": (cmd.RegisterUser, ("username", "email")),
-    "ProductAdded": (cmd.AddProduct, ("sku", "name", "price_cents", "stock")),
-    "ProductRestocked": (cmd.Restock, ("sku", "quantity")),
-    "ItemAddedToCart": (cmd.AddToCart, ("username", "sku", "quantity")),
-    "ItemRemovedFromCart": (cmd.RemoveFromCart, ("username", "sku")),
-    "OrderPlaced": (cmd.PlaceOrder, ("username", "order_id")),
-    "OrderPaid": (cmd.PayOrder, ("order_id",)),
-    "OrderCancelled": (cmd.CancelOrder, ("order_id",)),
-    "OrderShipped": (cmd.ShipOrder, ("order_id",)),
-}
-"""The event that says which command appended a group, and the fields it gives back."""
+_SPEC_OF_EVENT = {spec.event.type_name(): spec for spec in cmd.COMMAND_SPECS}
+"""The event that says which command appended a group (the verb registry's `event`)."""
 
 
 def command_of(recorded: Sequence[RecordedEvent]) -> cmd.Command:
@@ -384,11 +374,10 @@ def command_of(recorded: Sequence[RecordedEvent]) -> cmd.Command:
     needs it. A registration comes back without its password, which no event holds: the
     command is constructed unvalidated, and only the twin reads it."""
     for event in recorded:
-        found = _COMMAND_OF_EVENT.get(event.type)
-        if found is not None:
-            command_type, fields = found
-            values = {name: event.data[name] for name in fields}
-            return command_type.model_construct(command_id=event.metadata.command_id, **values)
+        spec = _SPEC_OF_EVENT.get(event.type)
+        if spec is not None:
+            values = {name: event.data[name] for name in spec.replay_fields}
+            return spec.command_type.model_construct(command_id=event.metadata.command_id, **values)
     types = ", ".join(event.type for event in recorded)
     raise RecordingError(f"no shop command appends only {types} (events #{recorded[0].position})")
 

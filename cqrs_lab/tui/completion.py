@@ -14,7 +14,7 @@ from textual.suggester import Suggester
 
 from cqrs_lab import script as sc
 from cqrs_lab.read.view_specs import USER_VIEW_WORDS
-from cqrs_lab.shop.commands import COMMAND_TYPES
+from cqrs_lab.shop.commands import SHOP_VERBS
 from cqrs_lab.store.event_store import RecordedEvent
 
 if TYPE_CHECKING:
@@ -24,33 +24,11 @@ LANE_WORDS = (*sc.LANES, sc.LANE_ALL)
 LATENCY_WORDS = ("zero", "fixed:", "uniform:", "exp:", "lognormal:")
 FAULT_WORDS = ("none", "drop=", "dup=", "reorder=", "lost=", "timeout=")
 QUERY_OPTIONS = ("--crud", "--wait")
-SHOP_WORDS = tuple(command.verb for command in COMMAND_TYPES)
 SEPARATOR = ";"
 KNOWN_LIMIT = 500
 """Most names of each kind kept for completion (the most recent ones)."""
 STARTUP_EVENTS = 2_000
 """How many of the store's latest events an opened lab learns names from."""
-
-ARGUMENTS: dict[str, tuple[str, ...]] = {
-    "login": ("user",),
-    "restock": ("sku",),
-    "add-to-cart": ("user", "sku"),
-    "remove-from-cart": ("user", "sku"),
-    "place-order": ("user",),
-    "pay": ("order",),
-    "cancel": ("order",),
-    "ship": ("order",),
-    "latency": ("lane", "latency"),
-    "mode": ("lane", "mode"),
-    "gaps": ("lane", "gaps"),
-    "rebuild": ("lane",),
-    "hold": ("lane",),
-    "predict": ("view", "user"),
-    "release": ("lane",),
-    "help": ("command",),
-    "load": ("", "for"),
-}
-"""The kind of each argument of a command, by position (query, faults and race are special)."""
 
 
 @dataclass
@@ -91,7 +69,7 @@ class Vocabulary:
         self.orders.clear()
 
     def words(self, kind: str) -> Sequence[str]:
-        """The candidates for an argument of `kind` (see ARGUMENTS)."""
+        """The candidates for an argument of `kind` (see `script.ARGUMENT_KINDS`)."""
         choices: dict[str, Sequence[str]] = {
             "user": self.users,
             "sku": self.skus,
@@ -103,7 +81,7 @@ class Vocabulary:
             "mode": sc.MODES,
             "gaps": sc.GAP_POLICIES,
             "command": sc.COMMAND_WORDS,
-            "shop": SHOP_WORDS,
+            "shop": SHOP_VERBS,
             "for": ("for",),
         }
         return choices.get(kind, ())
@@ -149,13 +127,13 @@ def _candidates(words: Sequence[str], vocabulary: Vocabulary) -> Sequence[str]:
         if SEPARATOR in arguments:
             arguments = arguments[len(arguments) - arguments[::-1].index(SEPARATOR) :]
         if not arguments:
-            return SHOP_WORDS
-        return _candidates(arguments, vocabulary) if arguments[0].lower() in SHOP_WORDS else ()
+            return SHOP_VERBS
+        return _candidates(arguments, vocabulary) if arguments[0].lower() in SHOP_VERBS else ()
     if command == "query":
         return _query_candidates(arguments, vocabulary)
     if command == "faults":
         return vocabulary.words("fault" if arguments else "lane")
-    kinds = ARGUMENTS.get(command, ())
+    kinds = sc.ARGUMENT_KINDS.get(command, ())
     return vocabulary.words(kinds[len(arguments)]) if len(arguments) < len(kinds) else ()
 
 

@@ -7,7 +7,6 @@ A form builds the same lab line the bar would take (each value quoted with the s
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -17,26 +16,13 @@ from textual.message import Message
 from textual.widgets import Button, Input, Select
 
 from cqrs_lab import script as sc
-from cqrs_lab.tui.completion import SHOP_WORDS, Vocabulary, WordSuggester
-
-FIELD_KINDS = {"USER": "user", "SKU": "sku", "ORDER": "order"}
-"""Fields whose values the lab knows, for completion."""
+from cqrs_lab.shop.commands import SHOP_VERBS, SPEC_OF_VERB, Argument
+from cqrs_lab.tui.completion import Vocabulary, WordSuggester
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
-    name: str  # as in the usage line: USER, SKU, QTY...
-    optional: bool
-
-    @property
-    def secret(self) -> bool:
-        return self.name == "PASSWORD"
-
-
-def fields_of(verb: str) -> tuple[Field, ...]:
-    """The fields of a shop command, from its usage line ('add-to-cart USER SKU [QTY]')."""
-    usage = sc.USAGE[verb].splitlines()[0].split()[1:]
-    return tuple(Field(word.strip("[]"), word.startswith("[")) for word in usage)
+def fields_of(verb: str) -> tuple[Argument, ...]:
+    """The fields of a shop command: its arguments in the verb registry (`USER`, `SKU`...)."""
+    return SPEC_OF_VERB[verb].arguments
 
 
 def build_line(verb: str, values: Sequence[str]) -> str:
@@ -77,11 +63,11 @@ class CommandForm(Horizontal):
     def __init__(self, vocabulary: Callable[[], Vocabulary], **options: str) -> None:
         super().__init__(**options)
         self._vocabulary = vocabulary
-        self.verb = SHOP_WORDS[0]
+        self.verb = SHOP_VERBS[0]
 
     def compose(self) -> ComposeResult:
         yield Select(
-            [(verb, verb) for verb in SHOP_WORDS],
+            [(verb, verb) for verb in SHOP_VERBS],
             value=self.verb,
             allow_blank=False,
             compact=True,
@@ -93,11 +79,11 @@ class CommandForm(Horizontal):
     def _inputs(self) -> list[Input]:
         inputs = []
         for field in fields_of(self.verb):
-            kind = FIELD_KINDS.get(field.name)
+            kind = field.known
             inputs.append(
                 Input(
                     placeholder=field.name.lower() + (" (optional)" if field.optional else ""),
-                    password=field.secret,
+                    password=field.kind == "secret",
                     suggester=WordSuggester(kind, self._vocabulary) if kind else None,
                     compact=True,
                     classes="form-field",
