@@ -20,7 +20,8 @@ from cqrs_lab.shop import commands as cmd
 from cqrs_lab.shop.decide import Pending, decide, evolve
 from cqrs_lab.shop.errors import DomainError
 from cqrs_lab.shop.state import State, initial_state
-from cqrs_lab.sim.workload import PoissonArrivals, ReadQuery, Workload
+from cqrs_lab.shop.workload import ReadQuery, Workload
+from cqrs_lab.sim.arrivals import PoissonArrivals
 from cqrs_lab.store.event_store import EventMetadata, EventStore, NewEvent, StreamAppend
 
 SEED = 20_240_601

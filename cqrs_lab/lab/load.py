@@ -21,8 +21,9 @@ import sqlalchemy as sa
 from cqrs_lab.crud.queries import query_catalog
 from cqrs_lab.crud.tables import USERS
 from cqrs_lab.lab.answers import QueryAnswer
+from cqrs_lab.shop.workload import ReadQuery, Request, Workload
+from cqrs_lab.sim.arrivals import PoissonArrivals
 from cqrs_lab.sim.durations import format_duration
-from cqrs_lab.sim.workload import PoissonArrivals, ReadQuery, Request, Workload
 from cqrs_lab.write.results import Accepted, CommandResult
 
 if TYPE_CHECKING:

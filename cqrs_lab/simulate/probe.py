@@ -23,9 +23,9 @@ from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.defaults import SESSION
 from cqrs_lab.lab.load import LoadObserver
 from cqrs_lab.read.view_specs import LANES, VIEW_LANES
+from cqrs_lab.shop.workload import ReadQuery, Request
 from cqrs_lab.sim.bus import Delivery, Outcome
 from cqrs_lab.sim.latency import LatencyModel, Zero
-from cqrs_lab.sim.workload import ReadQuery, Request
 from cqrs_lab.simulate.models import survival
 from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.write.results import Accepted, CommandResult

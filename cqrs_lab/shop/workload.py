@@ -1,11 +1,13 @@
-"""A Poisson workload for the shop: when the next request arrives, and what it asks.
+"""The shop's workload: what the next request asks, when a Poisson arrival comes
+(`sim/arrivals.py`).
 
-Requests arrive as a Poisson process: the gaps between them are exponential with mean
-1/rate. Each request is a command or a query, chosen from a small model of the shop the
-workload keeps from the results it is told about (`observe`): users, products and their
-stock, carts, orders placed and paid. The model lets most commands keep the shop's rules,
-while a few are honest mistakes (paying twice, shipping an unpaid order, ...) and others
-lose a race (the last units went to another cart): legitimate rejections.
+Each request is a command or a query, chosen from a small model of the shop the workload
+keeps from the results it is told about (`observe`, `workload_model.py`): users, products
+and their stock, carts, orders placed and paid. How often each command is sent is its
+`weight` in the verb registry (`commands.py`), and a user who wrote reads the views its
+spec names. The model lets most commands keep the shop's rules, while a few are honest
+mistakes (paying twice, shipping an unpaid order, ...) and others lose a race (the last
+units went to another cart): legitimate rejections.
 
 Queries mostly come from users who just wrote, asking for the view their write changes,
 so the run shows how often a user fails to read their own write. Everything random is
@@ -16,12 +18,13 @@ from __future__ import annotations
 
 import random
 from bisect import bisect_right
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, fields
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TypeVar
 
 from cqrs_lab.shop import commands as cmd
+from cqrs_lab.shop.workload_model import LOW_STOCK, OpenOrder, ShopModel
 
 NAMES = (
     "ann", "ben", "cleo", "dev", "eve", "finn", "gus", "hana", "ivo", "jade", "kai", "lea",
@@ -34,22 +37,9 @@ PRODUCTS = (
 PASSWORD = "load-pass-1"  # the workload's users all share it: they only exist to shop
 MIN_USERS = 20  # below this, registering is the most likely command
 MIN_PRODUCTS = 4
-LOW_STOCK = 5  # a product at or below this is due a restock
 READ_DELAY = 1.0
 """Mean lab seconds between a write and the writer's read of it (exponential)."""
 READ_WINDOW = 10.0  # how far back a read-your-write query looks for its writer
-VIEW_OF = {
-    "register": (),
-    "add-product": ("catalog",),
-    "restock": ("catalog",),
-    "add-to-cart": ("cart",),
-    "remove-from-cart": ("cart",),
-    "place-order": ("orders", "cart", "catalog"),
-    "pay": ("orders",),
-    "cancel": ("orders", "catalog"),
-    "ship": ("orders",),
-}
-"""The views a user checks after each kind of write."""
 ADMIN_VIEWS = ("catalog", "sales")  # the shop's own screens, asked by the session
 
 
@@ -66,25 +56,22 @@ class ReadQuery:
 Request = cmd.Command | ReadQuery
 
 
+def _command_weights() -> Mapping[str, float]:
+    return MappingProxyType({spec.verb: spec.weight for spec in cmd.COMMAND_SPECS if spec.weight})
+
+
 @dataclass(frozen=True, slots=True)
 class Mix:
     """Relative weights of each kind of request, used whenever the shop allows it."""
 
-    register: float = 0.6  # most shoppers have an account already
-    add_product: float = 0.15
-    restock: float = 0.7  # only when a product runs low
-    add_to_cart: float = 26.0
-    remove_from_cart: float = 2.0
-    place_order: float = 10.0
-    pay: float = 9.0
-    cancel: float = 2.0
-    ship: float = 8.0
+    commands: Mapping[str, float] = field(default_factory=_command_weights)
+    """Per verb; the registry's weights by default."""
     mistake: float = 1.5  # a command the shop will refuse
     query: float = 25.0
     read_own_write: float = 0.8  # share of queries asked by a user who just wrote
 
     def weights(self) -> dict[str, float]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "read_own_write"}
+        return {**self.commands, "mistake": self.mistake, "query": self.query}
 
 
 DEFAULT_MIX = Mix()
@@ -95,143 +82,6 @@ def _when(write: tuple[float, str | None, str]) -> float:
 
 
 T = TypeVar("T")
-
-
-class Pool(Generic[T]):
-    """A set with O(1) add, remove and uniform random choice, in a reproducible order."""
-
-    def __init__(self, items: Iterable[T] = ()) -> None:
-        self._items: list[T] = []
-        self._index: dict[T, int] = {}
-        for item in items:
-            self.add(item)
-
-    def add(self, item: T) -> None:
-        if item not in self._index:
-            self._index[item] = len(self._items)
-            self._items.append(item)
-
-    def discard(self, item: T) -> None:
-        index = self._index.pop(item, None)
-        if index is None:
-            return
-        last = self._items.pop()
-        if index < len(self._items):
-            self._items[index] = last
-            self._index[last] = index
-
-    def choice(self, rng: random.Random) -> T:
-        return self._items[rng.randrange(len(self._items))]
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._index
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[T]:
-        return iter(self._items)
-
-
-@dataclass(slots=True)
-class _Order:
-    username: str
-    lines: dict[str, int]  # sku -> quantity
-    paid: bool = False
-
-
-@dataclass
-class ShopModel:
-    """What the workload believes exists, kept from command results."""
-
-    users: Pool[str] = field(default_factory=Pool)
-    taken_names: set[str] = field(default_factory=set)  # users and skus not ours to use
-    stock: dict[str, int] = field(default_factory=dict)  # sku -> units available
-    products: Pool[str] = field(default_factory=Pool)
-    low: Pool[str] = field(default_factory=Pool)  # products due a restock
-    carts: dict[str, dict[str, int]] = field(default_factory=dict)  # user -> sku -> quantity
-    filled: Pool[str] = field(default_factory=Pool)  # users with something in their cart
-    orders: dict[str, _Order] = field(default_factory=dict)  # open orders only
-    placed: Pool[str] = field(default_factory=Pool)
-    paid: Pool[str] = field(default_factory=Pool)
-    last_write_at: dict[str, float] = field(default_factory=dict)
-    last_any_write_at: float | None = None
-    recent: deque[tuple[float, str | None, str]] = field(default_factory=deque)
-    """(when, writer, view to check) for the last READ_WINDOW seconds; writer None: the
-    session (the shop's own admin)."""
-
-    def set_stock(self, sku: str, units: int) -> None:
-        self.stock[sku] = units
-        self.products.add(sku)
-        if units <= LOW_STOCK:
-            self.low.add(sku)
-        else:
-            self.low.discard(sku)
-
-    def forget_product(self, sku: str) -> None:
-        self.stock.pop(sku, None)
-        self.products.discard(sku)
-        self.low.discard(sku)
-
-    def cart(self, username: str) -> dict[str, int]:
-        return self.carts.setdefault(username, {})
-
-    def put_in_cart(self, username: str, sku: str, quantity: int) -> None:
-        cart = self.cart(username)
-        cart[sku] = cart.get(sku, 0) + quantity
-        self.filled.add(username)
-
-    def take_from_cart(self, username: str, sku: str | None = None) -> dict[str, int]:
-        """Remove one line (or all of them); return what was removed."""
-        cart = self.cart(username)
-        removed = dict(cart) if sku is None else {sku: cart.pop(sku, 0)}
-        if sku is None:
-            cart.clear()
-        if not cart:
-            self.filled.discard(username)
-        return removed
-
-    def close_order(self, order_id: str) -> _Order | None:
-        self.placed.discard(order_id)
-        self.paid.discard(order_id)
-        return self.orders.pop(order_id, None)
-
-
-class PoissonArrivals:
-    """Arrival times from `start` (exclusive) to `end` (exclusive), `rate` a second.
-
-    Each gap is drawn when the previous arrival is taken, so arrivals interleave with the
-    other draws on the same RNG the way they happen in the run.
-    """
-
-    def __init__(self, rng: random.Random, rate: float, start: float, end: float) -> None:
-        if not rate > 0:
-            raise ValueError(f"the rate must be above zero, got {rate}")
-        self.rng = rng
-        self.rate = rate
-        self.end = end
-        self._next: float | None = start + rng.expovariate(rate)
-        if self._next >= end:
-            self._next = None
-
-    def peek(self) -> float | None:
-        """The next arrival time, or None when the run has no more arrivals."""
-        return self._next
-
-    def pop(self) -> float:
-        arrival = self._next
-        if arrival is None:
-            raise IndexError("no more arrivals")
-        following = arrival + self.rng.expovariate(self.rate)
-        self._next = following if following < self.end else None
-        return arrival
-
-    def stop(self) -> None:
-        self._next = None
-
-    def __iter__(self) -> Iterator[float]:
-        while self._next is not None:
-            yield self.pop()
 
 
 class Workload:
@@ -251,20 +101,24 @@ class Workload:
         self._orders_made = 0
         self._users_made = 0
         self._products_made = 0
-        self._kinds = list(mix.weights())
+        self._mix_weights = mix.weights()
+        self._kinds = list(self._mix_weights)
         self._builders: dict[str, Callable[[float], Request]] = {
-            "register": self._register,
-            "add_product": self._add_product,
-            "restock": self._restock,
-            "add_to_cart": self._add_to_cart,
-            "remove_from_cart": self._remove_from_cart,
-            "place_order": self._place_order,
-            "pay": self._pay,
-            "cancel": self._cancel,
-            "ship": self._ship,
+            cmd.RegisterUser.verb: self._register,
+            cmd.AddProduct.verb: self._add_product,
+            cmd.Restock.verb: self._restock,
+            cmd.AddToCart.verb: self._add_to_cart,
+            cmd.RemoveFromCart.verb: self._remove_from_cart,
+            cmd.PlaceOrder.verb: self._place_order,
+            cmd.PayOrder.verb: self._pay,
+            cmd.CancelOrder.verb: self._cancel,
+            cmd.ShipOrder.verb: self._ship,
             "mistake": self._mistake,
             "query": self._query,
         }
+        unknown = [kind for kind in self._kinds if kind not in self._builders]
+        if unknown:
+            raise ValueError(f"the workload cannot send {', '.join(unknown)} (no builder)")
 
     def adopt(self, stock: Mapping[str, int], taken_names: Iterable[str] = ()) -> None:
         """Start from a shop that is not empty: sell its products, avoid its names."""
@@ -282,22 +136,22 @@ class Workload:
         return self._builders[kind](now)
 
     def _weights(self) -> list[float]:
-        model, mix = self.model, self.mix
+        model = self.model
         users, products = len(model.users), len(model.products)
-        active = {
-            "register": mix.register * (10 if users < MIN_USERS else 1),
-            "add_product": mix.add_product * (100 if products < MIN_PRODUCTS else 1),
-            "restock": mix.restock if model.low else 0.0,
-            "add_to_cart": mix.add_to_cart if users and products else 0.0,
-            "remove_from_cart": mix.remove_from_cart if model.filled else 0.0,
-            "place_order": mix.place_order if model.filled else 0.0,
-            "pay": mix.pay if model.placed else 0.0,
-            "cancel": mix.cancel if model.orders else 0.0,
-            "ship": mix.ship if model.paid else 0.0,
-            "mistake": mix.mistake if model.orders or users else 0.0,
-            "query": mix.query if users else 0.0,
+        factor = {  # how much the shop as the model sees it allows (0: not now)
+            cmd.RegisterUser.verb: 10 if users < MIN_USERS else 1,
+            cmd.AddProduct.verb: 100 if products < MIN_PRODUCTS else 1,
+            cmd.Restock.verb: bool(model.low),
+            cmd.AddToCart.verb: bool(users and products),
+            cmd.RemoveFromCart.verb: bool(model.filled),
+            cmd.PlaceOrder.verb: bool(model.filled),
+            cmd.PayOrder.verb: bool(model.placed),
+            cmd.CancelOrder.verb: bool(model.orders),
+            cmd.ShipOrder.verb: bool(model.paid),
+            "mistake": bool(model.orders or users),
+            "query": bool(users),
         }
-        return [active[kind] for kind in self._kinds]
+        return [self._mix_weights[kind] * factor[kind] for kind in self._kinds]
 
     def _command_id(self) -> str:
         return f"{self.rng.getrandbits(64):016x}"
@@ -475,7 +329,7 @@ class Workload:
                 lines = model.take_from_cart(username)
                 for sku, quantity in lines.items():
                     model.set_stock(sku, model.stock.get(sku, 0) - quantity)
-                model.orders[order_id] = _Order(username, lines)
+                model.orders[order_id] = OpenOrder(username, lines)
                 model.placed.add(order_id)
                 return username
             case cmd.PayOrder(order_id=order_id):
@@ -504,7 +358,7 @@ class Workload:
         if writer is not None:
             model.last_write_at[writer] = now
         recent = model.recent
-        for view in VIEW_OF.get(verb, ()):
+        for view in cmd.SPEC_OF_VERB[verb].views:
             recent.append((now, writer, view))
         while recent and recent[0][0] < now - READ_WINDOW:
             recent.popleft()
