@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.pool import StaticPool
 
-from cqrs_lab.crud import CrudTwin, query_cart, query_catalog, query_orders, query_sales
+from cqrs_lab.crud import CrudTwin
 from cqrs_lab.crud.tables import CRUD_TABLES
+from cqrs_lab.read.crud_queries import query_cart, query_catalog, query_orders, query_sales
 from cqrs_lab.read.views import (
     CART_COLUMNS,
     CATALOG_COLUMNS,

@@ -17,9 +17,9 @@ from sqlalchemy import Connection
 
 from cqrs_lab.bench.data import sales_orders
 from cqrs_lab.bench.harness import Figure, Plan, Target
-from cqrs_lab.crud.queries import query_sales
 from cqrs_lab.crud.tables import ORDER_LINES, ORDERS, PRODUCTS, USERS
 from cqrs_lab.crud.twin import CrudTwin
+from cqrs_lab.read.crud_queries import query_sales
 from cqrs_lab.read.sales import SalesProjection
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.store.database import open_store

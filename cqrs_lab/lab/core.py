@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
-from cqrs_lab.crud import queries as crud_queries
 from cqrs_lab.crud.twin import CrudTwin
 from cqrs_lab.lab import interpreter
 from cqrs_lab.lab.answers import QueryAnswer
@@ -31,6 +30,7 @@ from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.prediction import Predictions
 from cqrs_lab.lab.snapshot import LabSnapshot, LaneState
 from cqrs_lab.lab.trace import DeliveryLog
+from cqrs_lab.read import crud_queries
 from cqrs_lab.read.projection import Projection
 from cqrs_lab.read.registry import create_projections
 from cqrs_lab.read.subscriber import GapPolicy, Mode, Subscriber

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from cqrs_lab.crud.queries import query_catalog
 from cqrs_lab.crud.tables import USERS
 from cqrs_lab.lab.answers import QueryAnswer
+from cqrs_lab.read.crud_queries import query_catalog
 from cqrs_lab.shop.workload import ReadQuery, Request, Workload
 from cqrs_lab.sim.arrivals import PoissonArrivals
 from cqrs_lab.sim.durations import format_duration

@@ -1,5 +1,8 @@
 """The CRUD twin's queries: the joins and GROUP BYs a CRUD app runs on every read.
 
+They read the twin's tables (`crud/tables.py`) and answer in a view's shape (`views.py`),
+so they sit on the read side, above the twin.
+
 Each answers in exactly the shape, order and values of the projection it sits beside, so
 the screen can put them side by side and highlight what differs (only ever lag).
 Money sums are cast to BIGINT: on PostgreSQL an integer product would overflow and a
