@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias
 
 from pydantic import SecretStr
 
-from cqrs_lab.shop.commands import Command, build
+from cqrs_lab.shop.commands import SPEC_OF_VERB, Command, build
 from cqrs_lab.sim.bus import ALL
 from cqrs_lab.sim.latency import LatencyModel
 
@@ -40,6 +40,12 @@ class Send:
     @property
     def verb(self) -> str:
         return self.command_type.verb
+
+    @property
+    def view(self) -> str | None:
+        """The view that shows what the command changed (its spec's first), if any."""
+        views = SPEC_OF_VERB[self.verb].views
+        return views[0] if views else None
 
     def build(self, **overrides: object) -> Command:
         """The command, with `overrides` (such as `order_id`, `command_id`) replacing fields."""

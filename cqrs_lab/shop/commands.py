@@ -257,8 +257,6 @@ COMMAND_SPECS: tuple[CommandSpec, ...] = (
 COMMAND_TYPES = tuple(spec.command_type for spec in COMMAND_SPECS)
 SHOP_VERBS = tuple(spec.verb for spec in COMMAND_SPECS)
 SPEC_OF_VERB = {spec.verb: spec for spec in COMMAND_SPECS}
-VIEW_OF_VERB = {spec.verb: spec.views[0] for spec in COMMAND_SPECS if spec.views}
-"""The view that shows what a shop command changed: the screen's panel follows it."""
 
 
 def describe_validation_error(error: ValidationError) -> str:

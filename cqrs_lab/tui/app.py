@@ -74,17 +74,6 @@ VIEW_REFRESH_TICKS = 8
 """The view panel queries the database: at most every 8th tick (about 4 times a second)."""
 METRICS_SAMPLE_SECONDS = 0.25
 """Lab seconds between two lag samples of the metrics strip (also drawn on any change)."""
-VIEW_OF_VERB = {
-    "add-product": "catalog",
-    "restock": "catalog",
-    "add-to-cart": "cart",
-    "remove-from-cart": "cart",
-    "place-order": "orders",
-    "pay": "orders",
-    "cancel": "orders",
-    "ship": "orders",
-}
-"""The view that shows what a shop command changed: the panel follows the last command."""
 KEY_HELP = {
     "help": "this help",
     "toggle_forms": "show or hide the shop command forms",
@@ -671,7 +660,7 @@ class LabApp(App[None]):
         if isinstance(action, sc.Query):
             self.select_view(action.view, action.username)
         elif isinstance(action, sc.Send):
-            self.select_view(VIEW_OF_VERB.get(action.verb, self.view), _user_of(self.lab, outcome))
+            self.select_view(action.view or self.view, _user_of(self.lab, outcome))
 
     def select_view(self, view: str, user: str | None = None) -> None:
         """Show `view` (for `user`, if given) in the view panel."""
