@@ -487,10 +487,7 @@ class Lab:
                 crud_queries.query_catalog if view == "catalog" else crud_queries.query_sales
             )
             return reader_all(connection)
-        projection = self.projections[VIEW_LANES[view]]
-        if view in ("cart", "orders"):
-            return projection.query(connection, username or "")  # type: ignore[attr-defined]
-        return projection.query(connection)  # type: ignore[attr-defined]
+        return self.projections[VIEW_LANES[view]].query(connection, username)
 
     def _wait_for(self, subscriber: Subscriber, target: int, timeout: float) -> bool:
         """Let lab time pass until the subscriber reaches `target`, or the timeout."""

@@ -129,8 +129,8 @@ class CartsProjection(Projection):
         super().clear(connection)
         self._skus = {}
 
-    def query(self, connection: Connection, username: str) -> ViewRows:
-        params = {"username": username}
+    def query(self, connection: Connection, username: str | None = None) -> ViewRows:
+        params = {"username": username or ""}
         rows = connection.execute(_QUERY_LINES, params).all()
         total = connection.execute(_QUERY_TOTAL, params).first()
         total_cents, items = (0, 0) if total is None else total

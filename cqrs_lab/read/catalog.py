@@ -65,6 +65,6 @@ class CatalogProjection(Projection):
         row["available"] += delta
         products.put(row)
 
-    def query(self, connection: Connection) -> ViewRows:
+    def query(self, connection: Connection, username: str | None = None) -> ViewRows:
         rows = connection.execute(_QUERY).all()
         return ViewRows(CATALOG_COLUMNS, tuple(map(tuple, rows)))

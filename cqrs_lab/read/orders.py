@@ -72,6 +72,6 @@ class OrdersProjection(Projection):
                     row["status"] = _STATUS_AFTER[type(event)]
                     orders.put(row)
 
-    def query(self, connection: Connection, username: str) -> ViewRows:
-        rows = connection.execute(_QUERY, {"username": username}).all()
+    def query(self, connection: Connection, username: str | None = None) -> ViewRows:
+        rows = connection.execute(_QUERY, {"username": username or ""}).all()
         return ViewRows(ORDERS_COLUMNS, tuple(map(tuple, rows)), (("count", len(rows)),))

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
 from cqrs_lab.read.mirror import MirroredTable
+from cqrs_lab.read.views import ViewRows
 from cqrs_lab.shop.events import EVENT_TYPES, Event, event_from_data
 from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.store.records import POSITION_TYPE
@@ -49,6 +50,11 @@ class Projection(ABC):
     @abstractmethod
     def handle(self, event: Event, recorded: RecordedEvent) -> None:
         """Change rows for one event. Events of types this projection ignores are no-ops."""
+
+    @abstractmethod
+    def query(self, connection: Connection, username: str | None = None) -> ViewRows:
+        """Its view, read from its tables: `username`'s for a per-user view (none: nobody's),
+        the same for everyone otherwise (`username` unused)."""
 
     def apply(self, recorded: RecordedEvent) -> None:
         """Apply one event (a no-op for types it does not handle) and move the checkpoint."""

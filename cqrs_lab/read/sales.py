@@ -101,7 +101,7 @@ class SalesProjection(Projection):
             else:
                 products.delete(line.sku)
 
-    def query(self, connection: Connection) -> ViewRows:
+    def query(self, connection: Connection, username: str | None = None) -> ViewRows:
         totals = connection.execute(_QUERY_TOTALS).first()
         values = (0,) * len(SALES_SUMMARY_KEYS) if totals is None else tuple(totals)
         top = connection.execute(_QUERY_TOP).all()
