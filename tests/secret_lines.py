@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from cqrs_lab.script import COMMAND_WORDS, quote
 from cqrs_lab.script.secrets import verb_like
+from cqrs_lab.shop.commands import SHOP_VERBS
 
 SECRET_START = "Zq9"
 SECRET_END = "9qZ"
@@ -27,25 +28,12 @@ secrets = bodies.map(lambda body: f"{SECRET_START}{body}{SECRET_END}")
 """Passwords: 9 to 26 characters, spaces, quotes, `#` and `;` among them sometimes."""
 
 
-SHOP_WORDS = (
-    "register",
-    "add-product",
-    "restock",
-    "add-to-cart",
-    "remove-from-cart",
-    "place-order",
-    "pay",
-    "cancel",
-    "ship",
-)
-
-
 def _ambiguous(secret: str) -> bool:
     """Whether `secret`, typed without quotes, would read as `... ; COMMAND ...`: in a race
     the part after the `;` is then the race's second command (see cqrs_lab.script.secrets)."""
     words = secret.split()
     return any(
-        word == ";" and (after.lower() in SHOP_WORDS or verb_like(after, COMMAND_WORDS))
+        word == ";" and (after.lower() in SHOP_VERBS or verb_like(after, COMMAND_WORDS))
         for word, after in pairwise(words)
     )
 
