@@ -149,3 +149,24 @@ def test_the_memory_probe_reports_its_own_peak_whatever_the_parent_holds(tmp_pat
     beside_ballast = parse_pairs(run_probe(PROBE, str(db)))["peak_rss_mb"]
     del ballast
     assert beside_ballast == pytest.approx(alone, rel=0.05)
+
+
+def test_the_scale_figures_sit_beside_an_empty_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cqrs_lab.bench import scale
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    work = tmp_path / "work"
+    work.mkdir()
+    figures = scale.measure((300,), work, lambda _: None)
+    assert [figure.name for figure in figures] == [
+        "open a caught-up lab of 300 events",
+        "first open of 300 events behind: catch-up",
+        "peak memory, 300 events",
+        "send on 300 events",
+    ]
+    for figure in figures:
+        assert math.isfinite(figure.value) and figure.value > 0, figure.name
+        assert math.isfinite(figure.baseline) and figure.baseline > 0, figure.name
+    assert list((tmp_path / "cache" / "cqrs-lab" / "bench-scale").glob("history-300-*.db"))

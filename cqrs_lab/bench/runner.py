@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cqrs_lab.bench import scale
 from cqrs_lab.bench.harness import Figure, Plan, run_probe, scratch
 from cqrs_lab.bench.step import MEASUREMENTS, figure_from_json
 from cqrs_lab.environment import BENCH_DB_ENV
@@ -40,9 +41,10 @@ class BenchReport:
     failures: dict[str, str] = field(default_factory=dict)  # measurement -> why it failed
     skipped: dict[str, str] = field(default_factory=dict)  # measurement -> why it did not run
     seconds: dict[str, float] = field(default_factory=dict)  # wall time each measurement took
+    required: tuple[str, ...] = REQUIRED_KEYS  # keys the JSON always has (null if not measured)
 
     def to_json(self) -> dict[str, Any]:
-        flat: dict[str, Any] = dict.fromkeys(REQUIRED_KEYS)
+        flat: dict[str, Any] = dict.fromkeys(self.required)
         for figure in self.figures:
             flat.update(figure.flat())
         flat["quick"] = self.plan.quick
@@ -91,6 +93,20 @@ def run_bench(
             except Exception as error:  # one broken measurement must not hide the others
                 report.failures[name] = f"{type(error).__name__}: {error}"
             report.seconds[name] = round(time.perf_counter() - began, 3)
+    return report
+
+
+def run_scale(quick: bool, say: Callable[[str], None] = lambda _: None) -> BenchReport:
+    """`--scale`: open, catch-up, memory and send as history grows (`bench/scale.py`)."""
+    report = BenchReport(Plan.of(quick), environment(), required=())
+    began = time.perf_counter()
+    with scratch() as folder:
+        try:
+            sizes = scale.QUICK_SIZES if quick else scale.SIZES
+            report.figures.extend(scale.measure(sizes, folder, say))
+        except Exception as error:
+            report.failures["scale"] = f"{type(error).__name__}: {error}"
+    report.seconds["scale"] = round(time.perf_counter() - began, 3)
     return report
 
 

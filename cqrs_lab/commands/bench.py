@@ -16,6 +16,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--quick", action="store_true", help="smaller and fewer runs (for CI: under a minute)"
     )
     parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="instead: open, catch-up, memory and send at 10k, 100k and 1M events against an"
+        " empty store (the stores are built once into the cache folder and reused)",
+    )
+    parser.add_argument(
         "--pg-url",
         metavar="URL",
         help="a PostgreSQL server: simulate there beside SQLite, in a scratch database made"
@@ -26,14 +32,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from cqrs_lab.bench.report import render
-    from cqrs_lab.bench.runner import run_bench
+    from cqrs_lab.bench.runner import run_bench, run_scale
     from cqrs_lab.environment import BENCH_DB_ENV
 
-    report = run_bench(
-        args.quick,
-        say=lambda text: print(text, file=sys.stderr, flush=True),
-        pg_url=args.pg_url or os.environ.get(BENCH_DB_ENV) or None,
-    )
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    if args.scale:
+        report = run_scale(args.quick, say)
+    else:
+        report = run_bench(
+            args.quick, say, pg_url=args.pg_url or os.environ.get(BENCH_DB_ENV) or None
+        )
     print(json.dumps(report.to_json(), indent=2) if args.json else render(report), end="")
     if args.json:
         print()

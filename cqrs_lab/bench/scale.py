@@ -1,0 +1,168 @@
+"""`cqrs-lab bench --scale`: what a lab costs as its history grows, against an empty store.
+
+Stores of 10k, 100k and 1M events of the workload's history (`--quick`: 2k and 20k) are
+built once into the user's cache folder and reused by later runs (the 1M store takes
+minutes to build). Every figure comes from a fresh interpreter (`bench/scale_probe.py`):
+
+- open: a caught-up lab opened and closed (median of 3), against an empty store;
+- catch-up: the first open of a copy whose read side is empty (the projections catch up
+  at open), in events a second, against rebuilding every projection of the same store;
+- memory: the peak RSS of the open lab, against the empty lab's;
+- send: 2,000 restocks of the oldest products, against the same on an empty store.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import platformdirs
+
+from cqrs_lab.bench.data import SEED, fill_store
+from cqrs_lab.bench.harness import Figure, Target, parse_pairs, run_probe
+from cqrs_lab.store.database import SCHEMA_VERSION, open_store
+
+PROBE = "cqrs_lab.bench.scale_probe"
+SIZES = (10_000, 100_000, 1_000_000)
+QUICK_SIZES = (2_000, 20_000)
+SENDS = 2_000
+TIMEOUT_S = 3_600.0
+KEPT_TABLES = ("events", "credentials", "lab_meta")
+"""What a store keeps when its read side is emptied: the log and what is not a projection;
+the CRUD twin's tables (`crud_*`) are kept too."""
+
+
+def cache_folder() -> Path:
+    return Path(platformdirs.user_cache_dir("cqrs-lab")) / "bench-scale"
+
+
+def measure(sizes: tuple[int, ...], folder: Path, say: Callable[[str], None]) -> list[Figure]:
+    empty = folder / "empty.db"
+    open_store(str(empty)).engine.dispose()
+    bare = _opened(empty)
+    bare_send = parse_pairs(run_probe(PROBE, "send", str(_copy(empty, folder)), str(SENDS)))
+    figures: list[Figure] = []
+    for events in sizes:
+        say(f"  {events:,} events ...")
+        figures.extend(_at(events, folder, bare, bare_send))
+    return figures
+
+
+def _at(
+    events: int, folder: Path, bare: dict[str, float], bare_send: dict[str, float]
+) -> list[Figure]:
+    store = built_store(events)
+    opened = _opened(store)
+    behind = _emptied_read_side(_copy(store, folder))
+    caught_up = parse_pairs(run_probe(PROBE, "catch-up", str(behind), timeout=TIMEOUT_S))
+    rebuilt = parse_pairs(run_probe(PROBE, "rebuild", str(behind), timeout=TIMEOUT_S))
+    sent = parse_pairs(
+        run_probe(PROBE, "send", str(_copy(store, folder)), str(SENDS), timeout=TIMEOUT_S)
+    )
+    size = _size(events)
+    head = opened["events"]
+    return [
+        Figure(
+            f"open a caught-up lab of {size} events",
+            opened["seconds"],
+            "s",
+            "an empty store",
+            bare["seconds"],
+            Target(1.5, at_least=False, on_ratio=True),
+            {f"scale_open_{size}_s": "value", f"scale_open_{size}_ratio": "ratio"},
+        ),
+        Figure(
+            f"first open of {size} events behind: catch-up",
+            head / caught_up["seconds"],
+            "events/s",
+            "rebuilding every projection of the same store",
+            head / rebuilt["seconds"],
+            Target(0.8, at_least=True, on_ratio=True),
+            {
+                f"scale_catch_up_{size}_per_s": "value",
+                f"scale_rebuild_{size}_per_s": "baseline",
+                f"scale_catch_up_{size}_ratio": "ratio",
+            },
+            note=f"catch-up {caught_up['seconds']:.2f} s, peak {caught_up['peak_rss_mb']:.0f} MB",
+        ),
+        Figure(
+            f"peak memory, {size} events",
+            opened["peak_rss_mb"],
+            "MB",
+            "an empty lab",
+            bare["peak_rss_mb"],
+            Target(1.2, at_least=False, on_ratio=True),
+            {f"scale_rss_{size}_mb": "value", f"scale_rss_{size}_ratio": "ratio"},
+        ),
+        Figure(
+            f"send on {size} events",
+            SENDS / sent["seconds"],
+            "commands/s",
+            "the same restocks on an empty store",
+            SENDS / bare_send["seconds"],
+            Target(0.9, at_least=True, on_ratio=True),
+            {f"scale_send_{size}_per_s": "value", f"scale_send_{size}_ratio": "ratio"},
+        ),
+    ]
+
+
+def _size(events: int) -> str:
+    """10k, 1M: the size as the figures' names and JSON keys say it."""
+    if events >= 1_000_000 and events % 1_000_000 == 0:
+        return f"{events // 1_000_000}M"
+    if events >= 1_000 and events % 1_000 == 0:
+        return f"{events // 1_000}k"
+    return str(events)
+
+
+def _opened(store: Path) -> dict[str, float]:
+    """The median of three opens, after one that warms the disk cache (and, on an empty
+    store, creates the read side's tables)."""
+    run_probe(PROBE, "open", str(store), timeout=TIMEOUT_S)
+    runs = [parse_pairs(run_probe(PROBE, "open", str(store), timeout=TIMEOUT_S)) for _ in range(3)]
+    return sorted(runs, key=lambda run: run["seconds"])[1]
+
+
+def built_store(events: int) -> Path:
+    """The store of `events` events, its projections caught up, built once and kept."""
+    path = cache_folder() / f"history-{events}-seed{SEED}-schema{SCHEMA_VERSION}.db"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    building = path.with_suffix(".building")
+    building.unlink(missing_ok=True)
+    store = open_store(str(building))
+    try:
+        fill_store(store, events)
+    finally:
+        store.engine.dispose()
+    run_probe(PROBE, "open", str(building), timeout=TIMEOUT_S)  # the projections catch up
+    building.rename(path)
+    return path
+
+
+def _copy(store: Path, folder: Path) -> Path:
+    copy = folder / f"copy-{store.stem}.db"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(store, copy)
+    return copy
+
+
+def _emptied_read_side(db: Path) -> Path:
+    """Every projection's rows and checkpoint removed, as a store another lab wrote."""
+    connection = sqlite3.connect(db)
+    try:
+        tables = [
+            name
+            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            if name not in KEPT_TABLES and not name.startswith(("crud_", "sqlite_"))
+        ]
+        with connection:
+            for table in tables:
+                connection.execute(f'DELETE FROM "{table}"')
+    finally:
+        connection.close()
+    return db
