@@ -59,3 +59,49 @@ def test_the_example_in_the_readme_is_a_valid_lesson(tmp_path: Path) -> None:
     path = tmp_path / "12-stale-catalog.md"
     path.write_text(example.group(1) + "\n", "utf-8")
     assert validate_lesson(read_lesson(path)).ok
+
+
+def _lesson(lesson_id: str) -> Lesson:
+    return next(lesson for lesson in SHIPPED.lessons if lesson.id == lesson_id)
+
+
+def test_l01_checks_that_register_puts_nothing_on_any_lane() -> None:
+    """Issue 19: UserRegistered travels no lane; the step's goal says so and validate checks it."""
+    first = _lesson("01-commands-and-queries").steps[0]
+    checks = [p for p in leaves(first.goal) if p.key == "in_flight"]
+    assert [(p.projection, p.at_most) for p in checks] == [("all", 0)]  # type: ignore[attr-defined]
+    assert "0 in" in first.text and "one dot left for each lane" not in first.text
+
+
+def test_l06_checks_littles_law_with_random_delays_and_measured_w() -> None:
+    steps = _lesson("06-latency-and-littles-law").steps
+    random = [
+        step
+        for step in steps
+        if any(line.startswith("latency orders exp:") for line in step.solution)
+        and {"littles_law", "time_on_lane"} <= {p.key for p in leaves(step.goal)}
+    ]
+    assert random, "a step with random delays checks Little's law and the measured W"
+    text = " ".join(step.text for step in steps)
+    assert "head-of-line blocking" in text and "growing backlog" not in text
+
+
+def test_l09_checks_that_the_sales_counters_are_orders_in_each_status_now() -> None:
+    first = _lesson("09-rebuilding-projections").steps[0]
+    values = [p.value for p in leaves(first.goal) if p.key == "query_contains"]  # type: ignore[attr-defined]
+    assert ["placed=1", "paid=0", "shipped=1"] in values
+    assert "one order placed, one paid" not in first.text
+
+
+def test_the_corrected_claims_stay_corrected() -> None:
+    texts = {lesson.id: " ".join(s.text for s in lesson.steps) for lesson in SHIPPED.lessons}
+    assert "Real systems take milliseconds, not seconds" not in texts["04-eventual-consistency"]
+    assert "moves the cost from every read to\neach write" not in texts["11-crud-vs-cqrs-at-scale"]
+    assert "*almost always*" in texts["11-crud-vs-cqrs-at-scale"]
+    assert "re-imposes the order" in texts["08-out-of-order-and-gaps"]
+
+
+@pytest.mark.parametrize("lesson", SHIPPED.lessons, ids=lambda lesson: lesson.id)
+def test_every_solution_meets_its_goal_at_a_learners_pace(lesson: Lesson) -> None:
+    report = validate_lesson(lesson, seconds_per_line=4.0)
+    assert [str(problem) for problem in report.problems] == []
