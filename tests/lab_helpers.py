@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cqrs_lab.lab import Lab, Outcome
+from cqrs_lab.lab.interpreter import execute
 
 SHOP_SETUP = """
 register alice alice@example.com s3cret-pass
@@ -20,7 +21,7 @@ def run(lab: Lab, script: str) -> list[Outcome]:
     """Run every line; fail the test on the first line that does not parse."""
     outcomes = []
     for line in script.strip().splitlines():
-        outcome = lab.execute(line)
+        outcome = execute(lab, line)
         assert outcome.code != "parse_error", outcome.message
         outcomes.append(outcome)
     return outcomes

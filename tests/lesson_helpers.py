@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.interpreter import execute
 
 SETUP = """
 seed 1
@@ -48,5 +49,5 @@ def new_lab(seed: int = 1) -> Lab:
 
 def run(lab: Lab, script: str) -> None:
     for line in script.strip().splitlines():
-        outcome = lab.execute(line)
+        outcome = execute(lab, line)
         assert outcome.code != "parse_error", outcome.message

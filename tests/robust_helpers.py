@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.store.database import open_store
 from cqrs_lab.store.records import CREDENTIALS
 
@@ -191,6 +192,6 @@ def check_read_side(lab: Lab) -> None:
     resumed = projection_rows(lab)
     resumed_answers = answers(lab, crud=False)
     assert resumed_answers == answers(lab, crud=True)
-    assert lab.execute("rebuild all").ok
+    assert execute(lab, "rebuild all").ok
     assert projection_rows(lab) == resumed
     assert answers(lab, crud=False) == resumed_answers

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lessons.goals import check_metric_path, read_metric
 from tests.robust_helpers import child_env, cqrs_lab_command
 
@@ -116,11 +117,11 @@ def test_the_check_line_says_what_differs(tmp_path: Path) -> None:
 
     lab = Lab.open(str(tmp_path / "lab.db"), seed=1, password_cost=2**4)
     for line in SCRIPT.strip().splitlines():
-        assert lab.execute(line).ok
-    outcome = lab.execute("check")
+        assert execute(lab, line).ok
+    outcome = execute(lab, "check")
     assert outcome.ok and "agree" in outcome.message
     damage(tmp_path / "lab.db", "DELETE FROM orders_by_user")
-    outcome = lab.execute("check")
+    outcome = execute(lab, "check")
     assert not outcome.ok
     assert "projection orders: orders_by_user misses 1 row(s): o1" in outcome.message
     # a lesson's goal can ask for it: metric = { path = "metrics.checks_passed", ... }

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cqrs_lab.lab.export_folder import ExportFolder
+from cqrs_lab.lab.interpreter import execute
 from tests.lab_helpers import SHOP_SETUP, new_lab, run
 
 
@@ -39,7 +40,7 @@ def outside(tmp_path: Path) -> Path:
 def test_an_export_lands_in_the_export_folder(data_dir: Path) -> None:
     lab = new_lab()
     run(lab, SHOP_SETUP)
-    outcome = lab.execute("export runs/monday.jsonl")
+    outcome = execute(lab, "export runs/monday.jsonl")
     target = data_dir / "exports" / "runs" / "monday.jsonl"
     assert outcome.ok, outcome.message
     assert str(target) in outcome.message
@@ -60,7 +61,7 @@ def test_a_name_outside_the_folder_is_refused(
     data_dir: Path, outside: Path, name: str, why: str
 ) -> None:
     before = tree(outside.parent)
-    outcome = new_lab().execute(f"export '{name.format(outside=outside)}'")
+    outcome = execute(new_lab(), f"export '{name.format(outside=outside)}'")
     assert not outcome.ok
     assert why in outcome.message
     assert str(data_dir / "exports") in outcome.message  # where files may go
@@ -74,7 +75,7 @@ def test_a_link_out_of_the_folder_is_refused(data_dir: Path, outside: Path) -> N
     (exports / "victim.txt").symlink_to(outside / "victim.txt")
     lab = new_lab()
     for name in ("out/victim.txt", "out/new.jsonl", "victim.txt"):
-        outcome = lab.execute(f"export {name}")
+        outcome = execute(lab, f"export {name}")
         assert not outcome.ok, name
         assert "link" in outcome.message
     assert tree(outside) == {"victim.txt": b"keep me"}
@@ -92,7 +93,7 @@ def test_a_device_or_another_programs_file_is_never_replaced(data_dir: Path) -> 
         ("folder", "not a regular file"),
         ("notes.txt", "a file of another program is there"),
     ]:
-        outcome = lab.execute(f"export {name}")
+        outcome = execute(lab, f"export {name}")
         assert not outcome.ok, name
         assert why in outcome.message
     assert (exports / "notes.txt").read_text("utf-8") == "my notes"
@@ -101,9 +102,9 @@ def test_a_device_or_another_programs_file_is_never_replaced(data_dir: Path) -> 
 
 def test_an_earlier_recording_is_replaced_whole(data_dir: Path) -> None:
     lab = new_lab()
-    assert lab.execute("export run.jsonl").ok
+    assert execute(lab, "export run.jsonl").ok
     run(lab, SHOP_SETUP)
-    outcome = lab.execute("export run.jsonl")
+    outcome = execute(lab, "export run.jsonl")
     assert outcome.ok, outcome.message
     text = (data_dir / "exports" / "run.jsonl").read_text("utf-8")
     assert '"UserRegistered"' in text
@@ -114,7 +115,7 @@ def test_a_folder_named_in_the_lab_is_the_only_place(tmp_path: Path) -> None:
     folder = ExportFolder(tmp_path / "visitor-1")
     lab = new_lab()
     lab.exports = folder
-    assert lab.execute("export a.jsonl").ok
+    assert execute(lab, "export a.jsonl").ok
     assert (tmp_path / "visitor-1" / "a.jsonl").is_file()
-    assert not lab.execute("export ../a.jsonl").ok
+    assert not execute(lab, "export ../a.jsonl").ok
     assert sorted(p.name for p in tmp_path.iterdir()) == ["visitor-1"]

@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.audit import audit
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.read.registry import PROJECTION_TYPES
 from cqrs_lab.sim.clock import VirtualClock
 from cqrs_lab.store.database import open_store
@@ -91,7 +92,7 @@ def run(
     commits = FailingCommits(lab, fail_at, failure)
     lies = []
     for line in SCRIPT.strip().splitlines():
-        outcome = lab.execute(line)
+        outcome = execute(lab, line)
         if outcome.kind == "query" and outcome.ok and outcome.data.get("stale") is False:
             lies += _missing_writes(lab, line, outcome.data)
     return lab, commits, lies
@@ -143,7 +144,7 @@ def database(backend: str, folder: Path) -> Iterator[str]:
 
 def _settled(lab: Lab) -> None:
     """Settle, and every lane saves."""
-    lab.execute("settle")
+    execute(lab, "settle")
     lab.flush()
     assert lab.flush_problems == {}
 

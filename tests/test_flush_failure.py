@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.sim.clock import VirtualClock
 from cqrs_lab.store.database import open_store
 from tests.lab_helpers import run
@@ -60,7 +61,7 @@ def test_an_order_whose_flush_is_refused_reaches_the_read_model(tmp_path: Path) 
     lab = open_lab(db)
     run(lab, SETUP)
     with write_lock(db):
-        outcome = lab.execute("advance 2s")  # o1 reaches the projection; its flush is refused
+        outcome = execute(lab, "advance 2s")  # o1 reaches the projection; its flush is refused
         assert outcome.ok, outcome.message  # the lab went on; the lane says what failed
         lane = lab.snapshot().lane("orders")
         assert lane.problem is not None and "flush failed" in lane.problem
@@ -84,7 +85,7 @@ def test_no_answer_says_caught_up_while_a_write_is_missing(tmp_path: Path) -> No
     lab = open_lab(db)
     run(lab, SETUP)
     with write_lock(db):
-        lab.execute("advance 2s")  # o1 is applied in memory, but its table does not have it
+        execute(lab, "advance 2s")  # o1 is applied in memory, but its table does not have it
         answer = lab.query("orders", "alice", record=False)
         assert answer.rows.as_dicts() == []
         assert answer.stale  # so the answer says it is behind the asker's write
@@ -97,7 +98,7 @@ def test_every_lane_retries_on_its_own_once_the_lock_is_gone(tmp_path: Path) -> 
     lab = open_lab(db)
     run(lab, SETUP)
     with write_lock(db):
-        lab.execute("advance 2s")
+        execute(lab, "advance 2s")
         assert set(lab.flush_problems) == {"catalog", "carts", "orders", "sales"}
     lab.tick()  # a frame of the screen, with nothing due
     assert lab.flush_problems == {}

@@ -9,7 +9,7 @@ import pytest
 
 from cqrs_lab import script as sc
 from cqrs_lab.lab import Lab
-from cqrs_lab.lab.interpreter import rounded
+from cqrs_lab.lab.interpreter import execute, rounded
 
 SHOP = (
     "register alice alice@example.com s3cret-pass",
@@ -24,30 +24,30 @@ SHOP = (
 def lab() -> Iterator[Lab]:
     lab = Lab.open(":memory:", seed=7, password_cost=2)
     for line in SHOP:
-        assert lab.execute(line).ok, line
+        assert execute(lab, line).ok, line
     yield lab
     lab.close()
 
 
 def test_a_query_for_an_unknown_user_says_so(lab: Lab) -> None:
     for view in ("orders", "cart"):
-        answer = lab.execute(f"query {view} bob")
+        answer = execute(lab, f"query {view} bob")
         assert "no user named bob has registered" in answer.message
         assert answer.data["unknown_user"] is True
-    lab.execute("register carol carol@example.com s3cret-pass")
-    known = lab.execute("query orders carol --crud")
+    execute(lab, "register carol carol@example.com s3cret-pass")
+    known = execute(lab, "query orders carol --crud")
     assert "(none)" in known.message and "unknown_user" not in known.data
 
 
 def test_money_in_a_summary_is_money(lab: Lab) -> None:
-    lab.execute("settle")
-    sales = lab.execute("query sales").message
+    execute(lab, "settle")
+    sales = execute(lab, "query sales").message
     assert "revenue=25.00" in sales and "_cents" not in sales
-    assert "total=" in lab.execute("query cart alice --crud").message
+    assert "total=" in execute(lab, "query cart alice --crud").message
 
 
 def test_a_wait_is_rounded(lab: Lab) -> None:
-    message = lab.execute("query orders alice --wait").message
+    message = execute(lab, "query orders alice --wait").message
     waited = re.search(r"waited (\S+?)\]", message)
     assert waited is not None
     assert re.fullmatch(r"\d+(ms|(\.\d{1,2})?s)", waited.group(1)), waited.group(1)
@@ -67,15 +67,15 @@ def test_an_empty_name_must_not_be_empty() -> None:
 def test_settle_counts_one_delivery_in_the_singular() -> None:
     lab = Lab.open(":memory:", seed=7, password_cost=2)
     try:
-        lab.execute('add-product mug "Blue mug" 12.50 10')
-        assert lab.execute("settle").message.endswith(": 1 delivery")
+        execute(lab, 'add-product mug "Blue mug" 12.50 10')
+        assert execute(lab, "settle").message.endswith(": 1 delivery")
     finally:
         lab.close()
 
 
 def test_the_metrics_count_a_loads_queries(lab: Lab) -> None:
     before = lab.metrics.queries.total()
-    outcome = lab.execute("load 40/s for 3s")
+    outcome = execute(lab, "load 40/s for 3s")
     assert outcome.ok, outcome.message
     said = re.search(r"([\d,]+) queries \(([\d,]+) stale\)", outcome.message)
     assert said is not None, outcome.message

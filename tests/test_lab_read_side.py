@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.interpreter import execute
 
 from .lab_helpers import SHOP_SETUP, new_lab, run
 
@@ -32,17 +33,17 @@ def test_a_stale_read_after_placing_an_order() -> None:
     lab = new_lab()
     run(lab, "latency all zero\n" + SHOP_SETUP + "add-to-cart alice mug 2\nsettle")
     run(lab, "latency orders fixed:2s\nplace-order alice")
-    stale = lab.execute("query orders alice")
+    stale = execute(lab, "query orders alice")
     assert stale.data["stale"] is True
     assert stale.data["rows"] == []
     assert stale.data["behind_events"] == 1  # OrderPlaced: the one event the orders lane needs
     assert stale.data["checkpoint"] == 5 and stale.data["head"] == 8
-    crud = lab.execute("query orders alice --crud")
+    crud = execute(lab, "query orders alice --crud")
     assert [row[0] for row in crud.data["rows"]] == ["o1"]
-    lab.execute("advance 1.999s")
-    assert lab.execute("query orders alice").data["stale"] is True
-    lab.execute("advance 1ms")
-    fresh = lab.execute("query orders alice")
+    execute(lab, "advance 1.999s")
+    assert execute(lab, "query orders alice").data["stale"] is True
+    execute(lab, "advance 1ms")
+    fresh = execute(lab, "query orders alice")
     assert fresh.data["stale"] is False and fresh.data["behind_events"] == 0
     assert fresh.data["rows"] == crud.data["rows"]
     assert lab.metrics.stale_reads["orders"] == 2
@@ -52,7 +53,7 @@ def test_query_wait_reads_your_own_write() -> None:
     lab = new_lab()
     run(lab, "latency all zero\n" + SHOP_SETUP + "add-to-cart alice mug 1\nsettle")
     run(lab, "latency orders fixed:1500ms\nplace-order alice")
-    waited = lab.execute("query orders alice --wait")
+    waited = execute(lab, "query orders alice --wait")
     assert waited.data["stale"] is False
     assert waited.data["waited"] == pytest.approx(1.5)
     assert [row[0] for row in waited.data["rows"]] == ["o1"]
@@ -62,7 +63,7 @@ def test_wait_times_out_when_the_event_is_lost() -> None:
     lab = new_lab()
     run(lab, "latency all zero\n" + SHOP_SETUP + "settle")
     run(lab, "faults orders drop=1 lost=on\nadd-to-cart alice mug 1\nplace-order alice")
-    answer = lab.execute("query orders alice --wait 3s")
+    answer = execute(lab, "query orders alice --wait 3s")
     assert answer.data["timed_out"] is True and answer.data["stale"] is True
     assert lab.clock.now() == pytest.approx(3.0)
 
@@ -71,10 +72,10 @@ def test_inline_mode_never_lags() -> None:
     lab = new_lab()
     run(lab, "latency all fixed:5s\nmode orders inline\n" + SHOP_SETUP)
     run(lab, "add-to-cart alice mug 1\nplace-order alice")
-    answer = lab.execute("query orders alice")
+    answer = execute(lab, "query orders alice")
     assert answer.data["stale"] is False and len(answer.data["rows"]) == 1
     assert lab.snapshot().lane("orders").in_flight == ()
-    assert lab.execute("query cart alice").data["stale"] is True
+    assert execute(lab, "query cart alice").data["stale"] is True
 
 
 def test_duplicates_are_ignored_by_the_checkpoint() -> None:
@@ -105,7 +106,7 @@ def test_rebuild_equals_incremental() -> None:
         + "add-to-cart alice mug 2\nplace-order alice\npay last\nsettle",
     )
     before = answers(lab, crud=False)
-    assert lab.execute("rebuild all").ok
+    assert execute(lab, "rebuild all").ok
     assert answers(lab, crud=False) == before == answers(lab, crud=True)
     assert lab.metrics.rebuilds == {"catalog": 1, "carts": 1, "orders": 1, "sales": 1}
 
@@ -141,7 +142,7 @@ def test_a_crash_in_the_middle_of_a_batch_loses_and_doubles_nothing(tmp_path: Pa
     lab.store.engine.dispose()
     restarted = new_lab(db=db)
     assert answers(restarted, crud=False) == answers(restarted, crud=True)
-    restarted.execute("rebuild sales")
+    execute(restarted, "rebuild sales")
     assert answers(restarted, crud=False) == answers(restarted, crud=True)
 
 

@@ -26,7 +26,8 @@ def test_a_headless_run_never_loads_textual() -> None:
         "import sys, cqrs_lab.cli, cqrs_lab.lab, cqrs_lab.lessons, cqrs_lab.simulate, "
         "cqrs_lab.bench, cqrs_lab.commands.serve, cqrs_lab.commands.run\n"
         "from cqrs_lab.lab import Lab\n"
-        "Lab.open(':memory:', seed=1, password_cost=2).execute('add-product mug Mug 1.00 1')\n"
+        "from cqrs_lab.lab.interpreter import execute\n"
+        "execute(Lab.open(':memory:', seed=1, password_cost=2), 'add-product mug Mug 1.00 1')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'textual_serve')))"
     )
     result = subprocess.run(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lessons import StepChecker
 from cqrs_lab.lessons.goals import parse_goal
 from tests.lesson_helpers import new_lab, run
@@ -36,7 +37,7 @@ def checker(lab: Lab, raw: dict[str, Any]) -> StepChecker:
 def act(lab: Lab, check: StepChecker, script: str) -> bool:
     """Run lines, checking after each (as the lesson run does)."""
     for line in script.strip().splitlines():
-        lab.execute(line)
+        execute(lab, line)
         check.check()
     return check.met
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lessons.goals import (
     LANE_FIELDS,
     METRIC_COUNTERS,
@@ -151,7 +152,7 @@ def test_the_metric_schema_matches_the_labs_report() -> None:
     """If the report changes shape, lessons must learn the new paths: fail here first."""
     lab = new_lab()
     try:
-        lab.execute("register alice alice@example.com s3cret-pass")
+        execute(lab, "register alice alice@example.com s3cret-pass")
         report = lab.report()
     finally:
         lab.close()

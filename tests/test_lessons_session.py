@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lessons import Lesson, LessonRun, Progress, StepMark, read_lesson
 from tests.lesson_helpers import new_lab, write_lesson
 
@@ -50,7 +51,7 @@ def lesson(tmp_path: Path) -> Lesson:
 
 def test_start_resets_the_lab_and_its_lane_settings(lab: Lab, lesson: Lesson) -> None:
     for line in ("faults orders dup=1", "mode sales inline", "latency carts fixed:9s"):
-        lab.execute(line)
+        execute(lab, line)
     run = LessonRun(lab, lesson)
     outcomes = run.start()
     assert all(outcome.ok for outcome in outcomes)
@@ -67,7 +68,7 @@ def test_solving_a_step_by_hand_records_it(lab: Lab, lesson: Lesson, tmp_path: P
     run = LessonRun(lab, lesson, progress)
     run.start()
     assert not run.solved
-    run.execute("add-to-cart alice mug 1")
+    execute(run.lab, "add-to-cart alice mug 1")
     assert run.solved
     assert progress.mark(lesson.id, 0) is StepMark.SOLVED
     assert run.next_step() and run.step_index == 1
@@ -87,7 +88,7 @@ def test_show_me_marks_the_step_as_shown(lab: Lab, lesson: Lesson, tmp_path: Pat
 def test_deliveries_tick_the_goal_without_a_command(lab: Lab, lesson: Lesson) -> None:
     run = LessonRun(lab, lesson)
     run.start(step_index=1)  # replays step 1's solution first
-    run.execute("place-order alice")
+    execute(run.lab, "place-order alice")
     assert not run.solved
     lab.advance(5)  # time passes on its own, as on the screen
     assert run.solved
@@ -110,7 +111,7 @@ def test_a_closed_run_stops_checking(lab: Lab, lesson: Lesson) -> None:
     run = LessonRun(lab, lesson)
     run.start()
     run.close()
-    lab.execute("add-to-cart alice mug 1")
+    execute(lab, "add-to-cart alice mug 1")
     assert not run.check()
     with pytest.raises(IndexError):
         run.go_to(2)

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from cqrs_lab.environment import DB_ENV
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.store.pg_errors import ServerRefused, translate_pg
 from tests.backends import fresh_postgres_database, postgres_url
 from tests.robust_helpers import child_env, cqrs_lab_command
@@ -78,7 +79,7 @@ def test_a_lab_whose_connection_was_cut_reconnects(pg_db: str) -> None:
     lab = Lab.open(pg_db, seed=1, password_cost=2**4)
     admin = create_engine(make_url(pg_db), isolation_level="AUTOCOMMIT")
     try:
-        assert lab.execute('add-product tea "Green tea" 3.00 30').ok
+        assert execute(lab, 'add-product tea "Green tea" 3.00 30').ok
         with admin.connect() as conn:
             conn.execute(
                 text(
@@ -86,8 +87,8 @@ def test_a_lab_whose_connection_was_cut_reconnects(pg_db: str) -> None:
                     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
             )
-        assert lab.execute("restock tea 1").ok  # the pool saw the dead connection: a new one
-        assert lab.execute("settle").ok
+        assert execute(lab, "restock tea 1").ok  # the pool saw the dead connection: a new one
+        assert execute(lab, "settle").ok
         assert lab.query("catalog", crud=True).rows.as_dicts()[0]["available"] == 31
     finally:
         lab.close()

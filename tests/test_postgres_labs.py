@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from cqrs_lab.commands.serve import visitor_argv
 from cqrs_lab.environment import DB_ENV
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.store.errors import ConcurrencyError
 from cqrs_lab.store.event_store import EventMetadata, NewEvent, StreamAppend
 from cqrs_lab.tui.serve.server import LabServer
@@ -58,7 +59,7 @@ def test_labs_restocking_at_once_on_one_server_lose_nothing(
     password = make_url(pg_db).password
     assert password
     setup = Lab.open(pg_db, seed=1, password_cost=2**4)
-    assert setup.execute('add-product tea "Green tea" 3.00 30').ok
+    assert execute(setup, 'add-product tea "Green tea" 3.00 30').ok
     setup.close()
     script = tmp_path / "restock.lab"
     script.write_text("restock tea 1\n" * RESTOCKS, "utf-8")
@@ -85,7 +86,7 @@ def test_labs_restocking_at_once_on_one_server_lose_nothing(
     assert len(events) == 1 + labs * RESTOCKS
     settled = Lab.open(pg_db, seed=99, password_cost=2**4)
     try:
-        assert settled.execute("settle").ok
+        assert execute(settled, "settle").ok
         assert catalog_tea(settled, crud=True) == 30 + labs * RESTOCKS
         assert catalog_tea(settled, crud=False) == 30 + labs * RESTOCKS
     finally:
@@ -95,11 +96,11 @@ def test_labs_restocking_at_once_on_one_server_lose_nothing(
 def test_reset_starts_positions_again_from_one(lab_db: str) -> None:
     lab = Lab.open(lab_db, seed=1, password_cost=2**4)
     try:
-        assert lab.execute('add-product tea "Green tea" 3.00 30').ok
-        assert lab.execute("restock tea 1").ok
+        assert execute(lab, 'add-product tea "Green tea" 3.00 30').ok
+        assert execute(lab, "restock tea 1").ok
         assert lab.store.head() == 2
-        assert lab.execute("reset").ok
-        assert lab.execute('add-product tea "Green tea" 3.00 30').ok
+        assert execute(lab, "reset").ok
+        assert execute(lab, 'add-product tea "Green tea" 3.00 30').ok
         assert [event.position for event in lab.store.read_all()] == [1]
     finally:
         lab.close()

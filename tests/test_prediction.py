@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lab.prediction import NotHeld, expectation_holds, includes, shows
 from cqrs_lab.lessons import StepChecker
 from cqrs_lab.lessons.goals import PredictionCorrect, parse_goal
@@ -144,12 +145,12 @@ def test_expectations_hold_against_rows() -> None:
 
 
 def test_release_judges_each_side(lab: Lab) -> None:
-    outcome = lab.execute("predict orders alice read=0 crud=has:o1")
+    outcome = execute(lab, "predict orders alice read=0 crud=has:o1")
     assert outcome.ok, outcome.message
     assert "release orders to see who is right" in outcome.message
     assert lab.predictions.made == 1 and lab.predictions.judged == 0
 
-    released = lab.execute("release orders")
+    released = execute(lab, "release orders")
     assert released.data["released"] == 1
     assert released.data["predictions_right"] == [False]
     assert "read model: you said 0 rows, it shows 1 row: o1: ✗ wrong" in released.message
@@ -180,7 +181,7 @@ def test_a_prediction_waits_for_its_own_lane(lab: Lab) -> None:
 
 def test_predicting_needs_a_held_lane() -> None:
     lab = new_lab()
-    outcome = lab.execute("predict orders alice read=0 crud=0")
+    outcome = execute(lab, "predict orders alice read=0 crud=0")
     assert not outcome.ok
     assert outcome.message == str(NotHeld("orders"))
     assert "hold orders first" in outcome.message

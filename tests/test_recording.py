@@ -10,7 +10,8 @@ from sqlalchemy import inspect, text
 
 from cqrs_lab.cli import main as cli_main
 from cqrs_lab.lab import Lab
-from cqrs_lab.lab.recording import FORMAT_VERSION, RecordingError, read, replay
+from cqrs_lab.lab.interpreter import execute
+from cqrs_lab.lab.recording import FORMAT_VERSION, RecordingError, export, read, replay
 from tests.lab_helpers import SHOP_SETUP, new_lab, run
 
 SESSION = (
@@ -64,9 +65,9 @@ def session(data_dir: Path) -> tuple[Lab, Path]:
     lab = new_lab(seed=7)
     run(lab, SESSION)
     path = data_dir / "exports" / "session.jsonl"
-    outcome = lab.execute("export session.jsonl")
+    outcome = execute(lab, "export session.jsonl")
     assert outcome.ok, outcome.message
-    lab.execute("settle")  # the recording's projections are the settled ones
+    execute(lab, "settle")  # the recording's projections are the settled ones
     return lab, path
 
 
@@ -94,7 +95,7 @@ def test_a_replayed_lab_exports_the_same_recording(
 ) -> None:
     _, path = session
     again = tmp_path / "again.jsonl"
-    replay(path, password_cost=2**4).export(again)
+    export(replay(path, password_cost=2**4), again)
     first, second = path.read_text().splitlines(), again.read_text().splitlines()
     assert second[1:] == first[1:]  # every line and event, byte for byte
     header, header_again = json.loads(first[0]), json.loads(second[0])
@@ -118,7 +119,7 @@ def test_the_replay_keeps_the_seed_lane_settings_and_lab_time(session: tuple[Lab
 def test_the_replayed_lab_goes_on_but_nobody_can_log_in(session: tuple[Lab, Path]) -> None:
     _, path = session
     replayed = replay(path, password_cost=2**4)
-    assert not replayed.execute("login alice s3cret-pass").ok
+    assert not execute(replayed, "login alice s3cret-pass").ok
     run(replayed, "add-to-cart alice tea 1\nplace-order alice\nsettle")
     orders = replayed.query("orders", "alice", record=False).rows.as_dicts()
     assert [row["order_id"] for row in orders][-1] not in ("o1", "o2")
@@ -199,7 +200,7 @@ def test_replay_refuses_a_database_that_holds_events(
 def test_an_export_that_cannot_be_written_is_a_clear_failed_line(data_dir: Path) -> None:
     (data_dir / "exports").write_text("a file where the folder should be", "utf-8")
     lab = new_lab()
-    outcome = lab.execute("export x.jsonl")
+    outcome = execute(lab, "export x.jsonl")
     assert not outcome.ok
     assert "cannot create" in outcome.message
     assert sorted(p.name for p in data_dir.iterdir()) == ["exports"]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.script import parse_line
 from cqrs_lab.script.actions import Send
 from cqrs_lab.shop.commands import Command, RegisterUser
@@ -58,7 +59,7 @@ def command(line: str) -> Command:
 
 def run(lab: Lab, script: str) -> None:
     for line in script.strip().splitlines():
-        outcome = lab.execute(line)
+        outcome = execute(lab, line)
         assert outcome.ok, (line, outcome.message)
 
 
@@ -87,8 +88,8 @@ def test_each_lab_picks_up_the_others_events(two_labs: tuple[Lab, Lab]) -> None:
         assert [lane.checkpoint for lane in lab.snapshot().lanes] == [head] * 4
         assert {event.position for event in lab.recent} >= set(range(6, head + 1))
         assert answers(lab, crud=False) == answers(lab, crud=True)
-    assert [row[0] for row in second.execute("query orders alice").data["rows"]] == ["o1"]
-    assert [row[0] for row in first.execute("query orders bob").data["rows"]] == ["o2"]
+    assert [row[0] for row in execute(second, "query orders alice").data["rows"]] == ["o1"]
+    assert [row[0] for row in execute(first, "query orders bob").data["rows"]] == ["o2"]
 
 
 def test_a_lab_that_writes_first_still_picks_up_the_others_earlier_events(

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.interpreter import execute
 from tests.backends import BACKENDS, database_for
 from tests.robust_helpers import check_read_side, check_store, child_env, cqrs_lab_command
 
@@ -102,7 +103,7 @@ def test_killed_runs_lose_nothing_and_resume_to_a_rebuild(tmp_path: Path, lab_db
     db = lab_db
     lab = Lab.open(db, seed=1, password_cost=2**4)
     for line in SETUP.strip().splitlines():
-        assert lab.execute(line).ok, line
+        assert execute(lab, line).ok, line
     lab.close()
 
     rng = random.Random(SEED)

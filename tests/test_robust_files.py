@@ -22,6 +22,7 @@ import pytest
 from cqrs_lab import cli
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab import core as lab_core
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lessons import Progress, StepMark
 from cqrs_lab.store import open_store
 from tests.robust_helpers import child_env, cqrs_lab_command
@@ -79,7 +80,7 @@ def lab_database(path: Path, script: str = SETTLED, *, caught_up: bool = True) -
     `caught_up`, every projection is at the head (nothing is left to write on a start)."""
     lab = Lab.open(str(path), seed=1, password_cost=2**4)
     for line in script.strip().splitlines():
-        assert lab.execute(line).ok, line
+        assert execute(lab, line).ok, line
     if caught_up:
         lab.catch_up_all()
     lab.close()
@@ -267,13 +268,13 @@ def test_a_lock_taken_while_the_lab_runs_refuses_one_line_only(tmp_path: Path) -
     lab = Lab(open_store(str(db), busy_timeout_ms=SHORT_BUSY_MS), seed=1, password_cost=2**4)
     holder = hold_lock(db)
     try:
-        refused = lab.execute("restock mug 5")
+        refused = execute(lab, "restock mug 5")
         assert not refused.ok and refused.code == "DatabaseLocked"
         assert "is locked" in refused.message and "Close the other program" in refused.message
         assert lab.store.head() == 1
-        assert lab.execute("query catalog").ok  # reading goes on under a writer (WAL)
+        assert execute(lab, "query catalog").ok  # reading goes on under a writer (WAL)
         release(holder)
-        assert lab.execute("restock mug 5").ok
+        assert execute(lab, "restock mug 5").ok
         assert lab.store.head() == 2
     finally:
         release(holder)

@@ -20,7 +20,8 @@ from textual.keys import _character_to_key
 from textual.pilot import Pilot
 
 from cqrs_lab import script as sc
-from cqrs_lab.lab import Lab, Outcome
+from cqrs_lab.lab import Lab, Outcome, interpreter
+from cqrs_lab.lab.interpreter import ParsedLine, execute
 from cqrs_lab.sim.clock import ScaledClock
 from cqrs_lab.tui.app import LabApp
 from tests.tui.conftest import FakeWall
@@ -202,7 +203,7 @@ def test_the_lab_survives_thousands_of_random_lines() -> None:
     def run_lines(lines: list[str]) -> None:
         for line in lines:
             before = lab.store.head()
-            outcome = lab.execute(line)  # raising is the failure
+            outcome = execute(lab, line)  # raising is the failure
             check(line, outcome, before, lab.store.head())
             sent.append(line)
             nonlocal accepted
@@ -298,18 +299,18 @@ async def test_the_command_bar_survives_random_lines(monkeypatch: pytest.MonkeyP
     ran: Ran = []
     offered: list[str] = []
     raised: list[tuple[str, Exception]] = []
-    execute = lab.execute
 
-    def recorded(line: str, line_no: int | None = None) -> Outcome:
+    def recorded(on: Lab, line: str | ParsedLine, line_no: int | None = None) -> Outcome:
+        text = line.text if isinstance(line, ParsedLine) else line
         try:
-            outcome = execute(line, line_no)
+            outcome = execute(on, line, line_no)
         except Exception as error:  # the screen would show it; the lab must not raise
-            raised.append((line, error))
+            raised.append((text, error))
             raise
-        ran.append((line, outcome))
+        ran.append((text, outcome))
         return outcome
 
-    monkeypatch.setattr(lab, "execute", recorded)
+    monkeypatch.setattr(interpreter, "execute", recorded)
     app = LabApp(lab, refresh_hz=0)
     async with app.run_test(size=(120, 40)) as pilot:
         loop = asyncio.get_running_loop()

@@ -18,6 +18,7 @@ import pytest
 from textual.widgets import Button, Input
 
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.sim.clock import ScaledClock
 from cqrs_lab.simulate.runner import SimulationConfig, simulate
 from cqrs_lab.store import credentials as credentials_module
@@ -166,7 +167,7 @@ def test_a_lab_keeps_no_password_while_it_runs(tmp_path: Path) -> None:
     db = tmp_path / "lab.db"
     lab = Lab.open(str(db), seed=1, password_cost=2**4)
     try:
-        outcomes = [lab.execute(line) for line in SCRIPT.strip().splitlines()[:-1]]
+        outcomes = [execute(lab, line) for line in SCRIPT.strip().splitlines()[:-1]]
         assert all(outcome.ok for outcome in outcomes if "wrong" not in outcome.message)
         assert (tmp_path / "lab.db-wal").stat().st_size > 0
         assert lab.login("alice", ALICE) and not lab.login("alice", BOB)
@@ -241,7 +242,7 @@ async def test_the_screen_never_shows_a_registered_password(tmp_path: Path) -> N
 def test_login_takes_as_long_for_an_unknown_user_as_for_a_wrong_password() -> None:
     lab = Lab.open(":memory:", seed=1, password_cost=2**11)
     try:
-        assert lab.execute(f"register alice alice@example.com {ALICE}").ok
+        assert execute(lab, f"register alice alice@example.com {ALICE}").ok
         wrong, unknown = [], []
         for attempt in range(40):  # interleaved: drift on a busy machine hits both alike
             guess = f"guess-{attempt:04}"
@@ -277,7 +278,7 @@ def test_a_simulated_user_takes_as_long_to_log_in_as_an_unknown_name(tmp_path: P
     lab = Lab.open(str(db), seed=1, password_cost=2**11)
     try:
         simulated = _a_user(db)
-        assert lab.execute(f"register alice alice@example.com {ALICE}").ok
+        assert execute(lab, f"register alice alice@example.com {ALICE}").ok
         cheap, unknown, real = median_logins(lab, simulated, "mallory", "alice")
         assert 0.5 <= cheap / unknown <= 2.0, (cheap, unknown)
         assert 0.5 <= real / unknown <= 2.0, (real, unknown)
@@ -307,7 +308,7 @@ def test_login_compares_hashes_in_constant_time(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(credentials_module.hmac, "compare_digest", spy)
     lab = Lab.open(":memory:", seed=1, password_cost=2**4)
     try:
-        assert lab.execute(f"register alice alice@example.com {ALICE}").ok
+        assert execute(lab, f"register alice alice@example.com {ALICE}").ok
         assert lab.login("alice", ALICE)
         assert not lab.login("alice", BOB)
         assert not lab.login("mallory", BOB)

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from cqrs_lab import cli
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab import core as lab_core
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lab.recording import read as read_recording
 from cqrs_lab.lab.recording import replay_recording
 from cqrs_lab.script import ScriptError, mask_secrets, parse_line
@@ -93,7 +94,7 @@ def test_no_password_in_masking_parsing_outcomes_or_histories(line: str, shared_
     assert mask_secrets(masked) == masked
 
     history_before = len(shared_lab.history)
-    outcome = shared_lab.execute(line, 1)
+    outcome = execute(shared_lab, line, 1)
     bar_history = History()
     bar_history.add(line)
     bar_history.add("settle")

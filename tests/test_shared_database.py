@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.audit import audit
+from cqrs_lab.lab.interpreter import execute
 from tests.lab_helpers import run
 
 SHOP = """
@@ -43,15 +44,15 @@ def test_a_reset_in_one_lab_is_followed_by_the_other(tmp_path: Path) -> None:
     run(ada, SHOP)
     run(bob, "settle")
     assert [row["order_id"] for row in rows(bob, "orders", "alice")] == ["o1"]
-    bob.execute("latency orders fixed:2s")  # its own setting: kept through the reset
-    ada.execute("reset")
+    execute(bob, "latency orders fixed:2s")  # its own setting: kept through the reset
+    execute(ada, "reset")
     run(ada, 'add-product tea "Green tea" 4.00 5\nsettle')
     assert [row["sku"] for row in rows(bob, "catalog")] == ["tea"]  # a query looks first
     assert bob.notices == ["another lab reset the shared database: this lab starts over too"]
     assert rows(bob, "orders", "alice") == []
     assert str(bob.latencies["orders"]) == "fixed:2s"
     assert bob.head == ada.head == 1
-    assert bob.execute("restock tea 3").ok  # and it writes on from there
+    assert execute(bob, "restock tea 3").ok  # and it writes on from there
     ada.poll_store()  # the screen does this every frame
     run(ada, "settle")
     assert [row["available"] for row in rows(ada, "catalog")] == [8]
@@ -64,7 +65,7 @@ def test_a_rebuild_in_one_lab_leaves_the_other_consistent(tmp_path: Path) -> Non
     ada, bob = two_labs(tmp_path)
     run(ada, SHOP)
     run(bob, "settle\nrestock mug 4\nlatency catalog fixed:1s\nrestock mug 1")
-    ada.execute("rebuild catalog")
+    execute(ada, "rebuild catalog")
     run(bob, "settle")
     run(ada, "settle")
     assert rows(ada, "catalog") == rows(bob, "catalog") == rows(bob, "catalog", None)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lab.recording import Recording, replay_recording
 from cqrs_lab.lab.time_travel import Timeline, TimeTravelError, as_of, command_stops, fork
 from cqrs_lab.sim.clock import ScaledClock, VirtualClock
@@ -162,7 +163,7 @@ def test_only_users_registered_up_to_n_keep_their_password() -> None:
     try:
         assert branch.login("alice", "s3cret-pass")
         assert not branch.login("bob", "bob-pass-1")
-        assert branch.execute("register bob bob@example.com other-pass").ok
+        assert execute(branch, "register bob bob@example.com other-pass").ok
         assert branch.login("bob", "other-pass")
     finally:
         branch.close()

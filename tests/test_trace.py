@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from cqrs_lab.lab import Lab
-from cqrs_lab.lab.trace import INLINE, DeliveryLog, LaneTrace, Trace, TraceNotFound, trace
+from cqrs_lab.lab.deliveries import INLINE, DeliveryLog
+from cqrs_lab.lab.interpreter import execute
+from cqrs_lab.lab.trace import LaneTrace, Trace, TraceNotFound, trace
 from cqrs_lab.script import ScriptError, ShowTrace, parse_line, trace_target
 from cqrs_lab.shop.commands import Restock
 from tests.lab_helpers import SHOP_SETUP, new_lab, run
@@ -198,13 +200,13 @@ def test_an_all_digit_command_id_prefix_is_traced_as_a_command(lab: Lab) -> None
     chain = trace(lab, DIGITS_ID[:8])
     assert chain.command_id == DIGITS_ID and chain.positions == (position,)
     assert trace(lab, f"#{position}").command_id == DIGITS_ID
-    outcome = lab.execute(f"trace {DIGITS_ID[:8]}")
+    outcome = execute(lab, f"trace {DIGITS_ID[:8]}")
     assert outcome.ok and outcome.data["command_id"] == DIGITS_ID
 
 
 def test_the_trace_line_shows_the_chain_as_text_and_data(lab: Lab) -> None:
     run(lab, "latency orders fixed:2s\nplace-order alice\nadvance 1s")
-    outcome = lab.execute(f"trace {PLACED}")
+    outcome = execute(lab, f"trace {PLACED}")
     assert outcome.ok
     head, placed, reserved, checked_out = outcome.message.splitlines()
     assert head.startswith("trace of place-order alice o1 (command ")
@@ -214,12 +216,12 @@ def test_the_trace_line_shows_the_chain_as_text_and_data(lab: Lab) -> None:
     assert outcome.data["focus"] == PLACED
     orders = outcome.data["events"][0]["lanes"]["orders"]
     assert orders["status"] == "in flight" and orders["applied_at"] is None
-    assert lab.execute(f"trace {outcome.data['command_id'][:8]}").data == outcome.data | {
+    assert execute(lab, f"trace {outcome.data['command_id'][:8]}").data == outcome.data | {
         "focus": None
     }
 
 
 def test_the_trace_line_names_what_it_cannot_find(lab: Lab) -> None:
-    outcome = lab.execute("trace 99")
+    outcome = execute(lab, "trace 99")
     assert not outcome.ok and outcome.code == "not_found"
     assert outcome.message == "no event #99 (the head is #5)"

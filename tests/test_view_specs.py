@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cqrs_lab import script as sc
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.read.registry import PROJECTION_TYPES
 from cqrs_lab.read.view_specs import DEFAULT_LATENCY, LANES, VIEW_SPECS, VIEW_WORDS
 from cqrs_lab.sim.latency import parse_latency
@@ -22,7 +23,7 @@ def test_every_word_for_a_view_is_a_query_the_lab_answers() -> None:
         line = f"query {word} alice" if spec.per_user else f"query {word}"
         action = sc.parse_line(line)
         assert isinstance(action, sc.Query) and action.view == view, line
-        assert lab.execute(line).ok, line
+        assert execute(lab, line).ok, line
     lab.close()
 
 

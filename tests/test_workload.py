@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lab.load import LoadRun, run_load
 from cqrs_lab.shop import commands as cmd
 from cqrs_lab.shop.errors import DomainError
@@ -189,7 +190,7 @@ def test_run_load_reports_what_it_did() -> None:
 
 def test_the_load_line_runs_a_workload() -> None:
     lab = new_lab()
-    outcome = lab.execute("load 20/s for 5s")
+    outcome = execute(lab, "load 20/s for 5s")
     assert outcome.ok, outcome.message
     assert outcome.message.startswith("load done: 20/s for 5s")
     assert outcome.data["arrivals"] > 0 and outcome.data["events"] == lab.head
@@ -199,7 +200,7 @@ def test_a_load_shops_beside_the_learner_without_acting_as_them() -> None:
     lab = new_lab()
     run(lab, "latency all zero\n" + SHOP_SETUP + "add-to-cart alice mug 1")
     before_alice = lab.query("cart", "alice", crud=True).rows
-    lab.load(30, 20)
+    run_load(lab, 30, 20)
     assert lab.query("cart", "alice", crud=True).rows == before_alice
     refused = lab.metrics.rejected
     assert refused["username_taken"] < 20  # only the deliberate mistakes
@@ -210,7 +211,7 @@ def test_a_load_shops_beside_the_learner_without_acting_as_them() -> None:
 def test_the_same_seed_replays_the_same_events() -> None:
     def events(seed: int) -> list[tuple[str, str, dict[str, object], str]]:
         lab = new_lab(seed=seed)
-        lab.load(25, 8)
+        run_load(lab, 25, 8)
         return [(e.stream_id, e.type, e.data, e.metadata.command_id) for e in lab.store.read_all()]
 
     assert events(9) == events(9)
@@ -221,7 +222,7 @@ def test_a_background_load_follows_the_lab_clock() -> None:
     lab = Lab(
         open_store(":memory:"), seed=2, clock=ScaledClock(wall=lambda: wall[0]), password_cost=16
     )
-    load = lab.start_load(20, 10)
+    load = LoadRun(lab, 20, 10)
     assert load.poll() == 0 and load.progress == 0.0
     wall[0] += 5
     sent = load.poll()

@@ -139,11 +139,12 @@ def read_demo(file: Traversable, name: str | None = None) -> str | None:
 
 def play_headless(lab: Lab, text: str, echo: Callable[[str], None] = print) -> list[Outcome]:
     """Run every line; show captions boxed, and go on at once at every `wait-key`."""
+    from cqrs_lab.lab.interpreter import execute
     from cqrs_lab.script import mask_secrets
 
     outcomes = []
     for number, line in enumerate(text.splitlines(), start=1):
-        outcome = lab.execute(line, number)
+        outcome = execute(lab, line, number)
         if not line.strip() or (outcome.kind == "control" and not outcome.message):
             continue  # blank lines and comments
         outcomes.append(outcome)

@@ -17,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @quiet_broken_pipe
 def main(args: argparse.Namespace) -> int:
+    from cqrs_lab.lab.interpreter import execute
+
     lab = open_lab(args, real_time=True)
     if lab is None:
         return 2
@@ -29,7 +31,7 @@ def main(args: argparse.Namespace) -> int:
                 print()
                 return 0
             lab.tick()
-            outcome = lab.execute(line)
+            outcome = execute(lab, line)
             if outcome.message:
                 print(outcome.message)
     finally:

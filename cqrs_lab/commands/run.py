@@ -58,8 +58,10 @@ def main(args: argparse.Namespace) -> int:
 
 def _run(lab: Lab, text: str, args: argparse.Namespace) -> None:
     """Every line's result, then the report: as text, or one JSON object a line."""
+    from cqrs_lab.lab.interpreter import execute
+
     for number, line in enumerate(text.splitlines(), start=1):
-        outcome = lab.execute(line, number)
+        outcome = execute(lab, line, number)
         if args.json and (outcome.message or line.strip()):
             print(_json({"line_no": number, **outcome.to_json()}, args.timings))
         elif outcome.message:

@@ -5,7 +5,6 @@ all drive this same object."""
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 import sqlite3
 import time
@@ -19,17 +18,16 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from cqrs_lab.crud.twin import CrudTwin
-from cqrs_lab.lab import interpreter
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.defaults import RECENT_EVENTS, SESSION, WAIT_TIMEOUT
+from cqrs_lab.lab.deliveries import DeliveryLog
+from cqrs_lab.lab.errors import LabError
 from cqrs_lab.lab.export_folder import ExportFolder, default_export_folder
 from cqrs_lab.lab.ids import CommandIds
-from cqrs_lab.lab.load import LoadReport, LoadRun, run_load
 from cqrs_lab.lab.metrics import LabMetrics
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.prediction import Predictions
 from cqrs_lab.lab.snapshot import LabSnapshot, LaneState
-from cqrs_lab.lab.trace import DeliveryLog
 from cqrs_lab.read import crud_queries
 from cqrs_lab.read.projection import Projection
 from cqrs_lab.read.registry import create_projections
@@ -56,7 +54,7 @@ FLUSH_RETRY_SECONDS = 1.0
 """Wall seconds between two tries of a flush that failed (a lock may take seconds to go)."""
 
 
-class UnknownLane(ValueError):
+class UnknownLane(LabError):
     def __init__(self, name: str) -> None:
         super().__init__(f"no lane '{name}' (lanes: {', '.join(LANES)}, or all)")
 
@@ -104,9 +102,12 @@ class Lab:
         self.last_order_id: str | None = None
         self._generated_order_ids: set[str] = set()
         self.history: list[str] = []
-        self.answers: dict[
-            tuple[str, str], QueryAnswer
-        ] = {}  # last answer per view, source  # lines run, passwords redacted (for export)
+        """The lines run, passwords masked (for export and time travel): the interpreter
+        keeps it."""
+        self.line_observers: list[Callable[[Outcome], None]] = []
+        """Told the outcome of every line the interpreter runs (an open lesson's check)."""
+        self.answers: dict[tuple[str, str], QueryAnswer] = {}
+        """The last answer per (view, source)."""
         self._paused = False
         self._speed = 1.0
         self.projections: dict[str, Projection] = create_projections()
@@ -156,10 +157,6 @@ class Lab:
             store.engine.dispose()
             reason = str(getattr(error, "orig", error)).splitlines()[0]
             raise CorruptDatabase(store.where, reason) from None
-
-    def execute(self, line: str, line_no: int | None = None) -> Outcome:
-        """Run one lab script line; every problem comes back as a failed Outcome."""
-        return interpreter.execute(self, line, line_no)
 
     def close(self) -> None:
         self.flush()
@@ -249,14 +246,6 @@ class Lab:
         else:
             self._account(second_result)
         return first_result, second_result, retry
-
-    def load(self, rate: float, duration: float) -> LoadReport:
-        """A Poisson workload of `rate` requests a second for `duration`, played in lab time."""
-        return run_load(self, rate, duration)
-
-    def start_load(self, rate: float, duration: float) -> LoadRun:
-        """The same workload as the clock runs: call `poll()` on it every frame."""
-        return LoadRun(self, rate, duration)
 
     def login(self, username: str, password: str) -> bool:
         return self.credentials.verify(username, password)
@@ -809,12 +798,6 @@ class Lab:
         self.seed = seed
         self.rng.seed(seed)
         self.command_ids.reseed(seed)
-
-    def export(self, path: str | os.PathLike[str]) -> int:
-        """Write this session as a JSON Lines recording; return how many events it holds."""
-        from cqrs_lab.lab import recording  # it builds Labs to replay: imported late
-
-        return recording.export(self, path)
 
     def report(self) -> dict[str, Any]:
         """Final lag and metrics, for `cqrs-lab run --json` and reports."""

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from cqrs_lab.lab.errors import LabError
 from cqrs_lab.store.database import data_dir
 
 EXPORTS = "exports"
@@ -24,7 +25,7 @@ EXPORTS = "exports"
 _FOLDER_MODE = 0o700
 
 
-class FileRefused(ValueError):
+class FileRefused(LabError):
     """A file name a lab line may not write to; the message says why and where it may."""
 
 

@@ -1,17 +1,25 @@
-"""Running lab script lines against a Lab: parse, perform, describe the outcome.
+"""Running lab script lines against a Lab: parse once, admit, perform, tell the observers.
 
 Every failure a user can cause (a bad line, a refused command, a bad lane, a database that
-cannot be written) becomes one `Outcome` with a clear message; nothing raises past here.
+cannot be written) becomes one `Outcome` with a clear message. Anything else is a bug, and
+raises. The outcome carries the parsed action, and every outcome of `execute` goes to the
+lab's `line_observers` (an open lesson checks its goal there).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from functools import singledispatch
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from cqrs_lab import script as sc
+from cqrs_lab.lab import recording
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.audit import audit
+from cqrs_lab.lab.errors import LabError, NothingNamed
+from cqrs_lab.lab.load import run_load
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.recording_format import is_recording
 from cqrs_lab.lab.trace import TraceNotFound, describe_trace, trace, trace_json
@@ -22,7 +30,8 @@ from cqrs_lab.shop.errors import DomainError
 from cqrs_lab.shop.money import format_cents
 from cqrs_lab.shop.state import user_stream
 from cqrs_lab.sim.durations import format_duration
-from cqrs_lab.sim.faults import parse_faults
+from cqrs_lab.sim.faults import FaultSpecError, parse_faults
+from cqrs_lab.sim.latency import LatencySpecError
 from cqrs_lab.store.errors import StoreError
 from cqrs_lab.write.results import Accepted, CommandResult, Rejected
 
@@ -32,34 +41,75 @@ if TYPE_CHECKING:
     from cqrs_lab.sim.bus import Outcome as BusOutcome
     from cqrs_lab.store.event_store import RecordedEvent
 
+REFUSALS = (LabError, StoreError, FaultSpecError, LatencySpecError, ValidationError)
+"""What a line may run into that is the user's to fix, not a bug: said, never raised. A
+`ValidationError` is data the shop's models refuse (an old event read without its
+upcaster)."""
 
-def execute(lab: Lab, line: str, line_no: int | None = None) -> Outcome:
-    """Parse and perform one line. Never raises for anything a user typed.
 
-    The outcome carries the line with passwords masked: it is printed, exported, shown.
-    """
+@dataclass(frozen=True, slots=True)
+class ParsedLine:
+    """One lab line, parsed once: its action, or why it is not one."""
+
+    text: str = field(repr=False)
+    """The line as given (it may hold a password: never printed)."""
+    shown: str
+    """The line with passwords masked: what is printed, exported, shown and kept."""
+    action: sc.Action | None
+    """None for a blank line or a comment, and for a line that did not parse."""
+    error: sc.ScriptError | None = None
+
+
+def parse(line: str, line_no: int | None = None) -> ParsedLine:
     shown = sc.mask_secrets(line)
     try:
-        action = sc.parse_line(line, line_no)
+        return ParsedLine(line, shown, sc.parse_line(line, line_no))
     except sc.ScriptError as error:
+        return ParsedLine(line, shown, None, error)
+
+
+def execute(lab: Lab, line: str | ParsedLine, line_no: int | None = None) -> Outcome:
+    """Parse (unless parsed already), admit and perform one line; the outcome carries its
+    action and goes to the lab's line observers. Never raises for anything a user typed."""
+    parsed = parse(line, line_no) if isinstance(line, str) else line
+    outcome = admit(lab, parsed)
+    if outcome is None:
+        assert parsed.action is not None
+        outcome = perform(lab, parsed.action, parsed.shown)
+    return told(lab, replace(outcome, action=parsed.action))
+
+
+def admit(lab: Lab, parsed: ParsedLine) -> Outcome | None:
+    """The bookkeeping before a line runs: a bad line is counted, a line with an action is
+    kept in the history, a refusal is said. None: the line's action is to be performed
+    (here by `perform`, or over many frames by a screen)."""
+    if parsed.error is not None:
         lab.metrics.bad_lines += 1
-        return Outcome(shown, False, "error", str(error), {"column": error.column}, "parse_error")
-    if action is None:
-        return Outcome(shown, True, "control", "")
-    lab.history.append(shown.strip())
-    return perform(lab, action, shown)
+        error = parsed.error
+        data = {"column": error.column}
+        return Outcome(parsed.shown, False, "error", str(error), data, "parse_error")
+    if parsed.action is None:
+        return Outcome(parsed.shown, True, "control", "")
+    lab.history.append(parsed.shown.strip())
+    if refusal := lab.refusal(parsed.action):
+        return Outcome(parsed.shown, False, "error", refusal, {}, "not_allowed")
+    return None
+
+
+def told(lab: Lab, outcome: Outcome) -> Outcome:
+    """`outcome`, after the lab's line observers have seen it."""
+    for observer in tuple(lab.line_observers):
+        observer(outcome)
+    return outcome
 
 
 def perform(lab: Lab, action: sc.Action, line: str = "") -> Outcome:
-    if refusal := lab.refusal(action):
-        return Outcome(line, False, "error", refusal, {}, "not_allowed")
     try:
         return _perform(action, lab, line)
     except DomainError as error:
         return Outcome(line, False, "command", f"refused ({error.code}): {error}", {}, error.code)
-    except (StoreError, ValueError, KeyError) as error:
-        message = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
-        return Outcome(line, False, "error", message, {}, type(error).__name__)
+    except REFUSALS as error:
+        return Outcome(line, False, "error", str(error), {}, type(error).__name__)
 
 
 @singledispatch
@@ -83,7 +133,7 @@ def _build(lab: Lab, action: sc.Send) -> Command:
     order_id = action.fields.get("order_id")
     if order_id == sc.ORDER_LAST:
         if lab.last_order_id is None:
-            raise ValueError("no order placed yet: 'last' names nothing")
+            raise NothingNamed("no order placed yet: 'last' names nothing")
         return action.build(order_id=lab.last_order_id, command_id=command_id)
     if action.verb == "place-order" and not order_id:
         return action.build(order_id=lab.new_order_id(), command_id=command_id)
@@ -315,7 +365,7 @@ def _rebuild(action: sc.Rebuild, lab: Lab, line: str) -> Outcome:
 
 @_perform.register(sc.Load)
 def _load(action: sc.Load, lab: Lab, line: str) -> Outcome:
-    report = lab.load(action.rate, action.duration)
+    report = run_load(lab, action.rate, action.duration)
     return _control(line, report.summary(), **report.to_json())
 
 
@@ -344,7 +394,7 @@ def _wait_key(action: sc.WaitKey, lab: Lab, line: str) -> Outcome:
 @_perform.register(sc.Export)
 def _export(action: sc.Export, lab: Lab, line: str) -> Outcome:
     target = lab.exports.target(action.path, may_replace=is_recording)
-    count = lab.export(target)
+    count = recording.export(lab, target)
     return _control(line, f"exported {count} events to {target}", path=str(target))
 
 

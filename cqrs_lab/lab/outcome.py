@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from cqrs_lab.script.actions import Action
 
 OutcomeKind = Literal["command", "query", "login", "control", "say", "wait-key", "error"]
 
@@ -16,6 +19,8 @@ class Outcome:
     message: str
     data: dict[str, Any] = field(default_factory=dict)
     code: str | None = None  # error code of a refused command or a bad line
+    action: Action | None = field(default=None, compare=False, repr=False)
+    """The line's parsed action (None: a blank line, a comment, a line that did not parse)."""
 
     def to_json(self) -> dict[str, Any]:
         payload: dict[str, Any] = {

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cqrs_lab.lab.answers import QueryAnswer
+from cqrs_lab.lab.errors import LabError
 from cqrs_lab.read.view_specs import VIEW_LANES
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.script.actions import Expectation
@@ -29,7 +30,7 @@ SHOWN_KEYS = 4
 """Row keys listed when describing what a side shows."""
 
 
-class NotHeld(ValueError):
+class NotHeld(LabError):
     """A prediction is judged when its lane is released, so the lane must be held first."""
 
     def __init__(self, lane: str) -> None:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 
+from cqrs_lab.lab.errors import LabError
 from cqrs_lab.lab.recording import Recording, lane_settings, replay_recording
 from cqrs_lab.sim.clock import Clock, ScaledClock, VirtualClock
 from cqrs_lab.store.event_store import RecordedEvent, sqlite_file
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from cqrs_lab.lab.core import Lab
 
 
-class TimeTravelError(ValueError):
+class TimeTravelError(LabError):
     """A position the lab cannot travel to; the message says why and where to go instead."""
 
 

@@ -1,15 +1,15 @@
 """A lesson followed on a live lab: setup, the current step and its checker, hints, "show me"
 and progress. The lesson panel and `cqrs-lab lessons validate` both drive this.
 
-The run checks the step's goal after every line it executes and after every delivery on the
-bus. Lines typed elsewhere (the command bar) should go through `execute`, or be followed by
-a call to `check`.
+The run observes the lab: it checks the step's goal after every line the interpreter runs
+on it (typed, played, from a dialog) and after every delivery on the bus.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lessons.checker import StepChecker
 from cqrs_lab.lessons.progress import Progress, StepMark
 from cqrs_lab.read.subscriber import GapPolicy, Mode
@@ -47,6 +47,7 @@ class LessonRun:
         self._recorded = False
         self._closed = False
         lab.bus.add_observer(self._delivered)
+        lab.line_observers.append(self._line_ran)
 
     @property
     def step(self) -> Step:
@@ -65,9 +66,9 @@ class LessonRun:
         `step_index` so the lab is where that step expects it; then watch that step."""
         self.checker = None
         reset_to_defaults(self.lab)
-        outcomes = [self.lab.execute(line) for line in self.lesson.setup]
+        outcomes = [execute(self.lab, line) for line in self.lesson.setup]
         for step in self.lesson.steps[:step_index]:
-            outcomes.extend(self.lab.execute(line) for line in step.solution)
+            outcomes.extend(execute(self.lab, line) for line in step.solution)
         self.go_to(step_index)
         return outcomes
 
@@ -95,11 +96,6 @@ class LessonRun:
         self.go_to(self.step_index - 1)
         return True
 
-    def execute(self, line: str) -> Outcome:
-        outcome = self.lab.execute(line)
-        self.check()
-        return outcome
-
     def check(self) -> bool:
         """Check the step's goal now; the first time it is met, record the step."""
         if self.checker is None or self._closed:
@@ -125,16 +121,22 @@ class LessonRun:
     def play_solution(self) -> list[Outcome]:
         """Play the whole solution at once, checking after every line."""
         self.mark_shown()
-        return [self.execute(line) for line in self.step.solution]
+        return [execute(self.lab, line) for line in self.step.solution]
 
     def close(self) -> None:
-        """Stop watching the lab."""
+        """Stop watching the lab (a no-op once closed)."""
+        if self._closed:
+            return
         self._closed = True
         self.lab.bus.remove_observer(self._delivered)
+        self.lab.line_observers.remove(self._line_ran)
 
     def _record(self, mark: StepMark) -> None:
         if self.progress is not None:
             self.progress.record(self.lesson.id, self.step_index, mark)
+
+    def _line_ran(self, outcome: Outcome) -> None:
+        self.check()
 
     def _delivered(self, delivery: Delivery[Any], outcome: str) -> None:
         if self.checker is not None and not self._closed:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cqrs_lab.lab import Lab, Outcome
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lessons.loader import LessonProblem
 from cqrs_lab.lessons.model import Lesson
 from cqrs_lab.lessons.session import LessonRun
@@ -97,7 +98,7 @@ def _play_at_pace(run: LessonRun, seconds_per_line: float) -> list[Outcome]:
             _wait(run, action.seconds)
             outcomes.append(Outcome(line, True, "control", f"waited {action.seconds:g}s"))
         else:
-            outcomes.append(run.execute(line))
+            outcomes.append(execute(run.lab, line))
     return outcomes
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cqrs_lab.lab.core import Lab
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lab.load import run_load
 from cqrs_lab.sim.clock import VirtualClock
 from cqrs_lab.simulate.probe import SimulationProbe
@@ -39,7 +40,7 @@ def simulate(config: SimulationConfig) -> SimulationResult:
     )
     try:
         for line in config.lines:
-            outcome = lab.execute(line)
+            outcome = execute(lab, line)
             if not outcome.ok:
                 raise SimulationError(f"{line!r}: {outcome.message}")
         probe = SimulationProbe(lab, config.duration, config.sample_every)

@@ -52,7 +52,7 @@ from cqrs_lab.tui.speeds import SPEEDS
 if TYPE_CHECKING:
     # Bound at run time by `load_lab_modules`, after the first frame.
     from cqrs_lab import script as sc
-    from cqrs_lab.lab import Lab, LabSnapshot, LaneState, Outcome, RebuildProgress
+    from cqrs_lab.lab import Lab, LabSnapshot, LaneState, Outcome, RebuildProgress, interpreter
     from cqrs_lab.lab.load import LoadRun
     from cqrs_lab.lab.time_travel import Timeline
     from cqrs_lab.lessons import Lesson
@@ -115,12 +115,13 @@ def load_lab_modules() -> None:
     a lab. The app uses these names only once it is `ready`. Later calls find everything
     imported already.
     """
-    global sc, Outcome, Timeline, ScaledClock, format_duration, CommandBar
+    global sc, interpreter, Outcome, Timeline, ScaledClock, format_duration, CommandBar
     global Vocabulary, WordSuggester, CommandForm, HINT_KEY, LESSON_KEY_HELP, LESSON_KEYS
     global LessonPanel, ConfirmScreen, HelpScreen, LaneSettingsScreen, PredictScreen
-    global TimeTravelScreen, TraceScreen, BusView, EventLog, MetricsStrip, ViewPanel
+    global TimeTravelScreen, LoadRun, TraceScreen, BusView, EventLog, MetricsStrip, ViewPanel
     from cqrs_lab import script as sc
-    from cqrs_lab.lab import Outcome
+    from cqrs_lab.lab import Outcome, interpreter
+    from cqrs_lab.lab.load import LoadRun
     from cqrs_lab.lab.time_travel import Timeline
     from cqrs_lab.sim.clock import ScaledClock
     from cqrs_lab.sim.durations import format_duration
@@ -637,7 +638,7 @@ class LabApp(App[None]):
 
     def _execute(self, line: str) -> Outcome:
         try:
-            return self.lesson.execute(line)  # through the open lesson, which checks its goal
+            return interpreter.execute(self.lab, line)  # an open lesson checks its goal
         except Exception as error:  # the Lab should not raise for input; if it does, say so
             message = f"the lab failed on this line: {type(error).__name__}: {error}"
             return Outcome(sc.mask_secrets(line), False, "error", message, {}, type(error).__name__)
@@ -896,7 +897,7 @@ class LabApp(App[None]):
             self.bar.show_result("a load is already running (ctrl+x stops it)", ok=False)
             return
         try:
-            self._load = self.lab.start_load(rate, duration)
+            self._load = LoadRun(self.lab, rate, duration)
         except Exception as error:  # shown, never a traceback
             self.bar.show_result(f"the load cannot start: {error}", ok=False)
             return

@@ -110,6 +110,7 @@ def frames_under_load(db: str, seconds: float, rate: float) -> None:
     from textual.app import App
     from textual.pilot import Pilot
 
+    from cqrs_lab.lab.load import LoadRun
     from cqrs_lab.tui.app import LabApp
 
     lab = _open_lab(db, PASSWORD_COST)
@@ -121,7 +122,7 @@ def frames_under_load(db: str, seconds: float, rate: float) -> None:
         await pilot.pause()
         applied = sum(s.stats.applied for s in lab.subscribers.values())
         head, arrivals = lab.head, 0
-        load = lab.start_load(rate, seconds + 1) if rate > 0 else None
+        load = LoadRun(lab, rate, seconds + 1) if rate > 0 else None
         if load is not None:
             app.set_interval(1 / POLL_HZ, load.poll, name="bench-load")
         frames.clear()

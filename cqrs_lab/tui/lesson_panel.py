@@ -37,7 +37,7 @@ from cqrs_lab.tui.screens.lessons import LessonsScreen
 if TYPE_CHECKING:
     from textual.widgets import Markdown
 
-    from cqrs_lab.lab import Lab, Outcome
+    from cqrs_lab.lab import Lab
 
 SHOW_ME_SECONDS = 0.6
 """Wall seconds between two lines "show me" plays."""
@@ -213,10 +213,6 @@ class LessonPanel(Vertical):
             self.run = None
 
     # -- what the app calls ---------------------------------------------------------
-
-    def execute(self, line: str) -> Outcome:
-        """Run a lab line: through the lesson run (which checks the goal) if one is open."""
-        return self.run.execute(line) if self.run else self.lab.execute(line)
 
     def follow(self) -> None:
         """Check the goal now and redraw what changed (once a frame)."""

@@ -14,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static
 
 from cqrs_lab import cli
-from cqrs_lab.lab import Lab
+from cqrs_lab.lab import Lab, interpreter
 from cqrs_lab.tui.app import VIEW_REFRESH_TICKS, LabApp, StatusLine
 from cqrs_lab.tui.command_bar import CommandInput, History
 from cqrs_lab.tui.completion import Vocabulary, complete
@@ -152,12 +152,12 @@ async def test_a_refused_command_says_why(lab: Lab) -> None:
 async def test_a_lab_failure_is_shown_never_a_traceback(
     lab: Lab, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(line: str, line_no: int | None = None) -> None:
+    def broken(lab: Lab, line: object, line_no: int | None = None) -> None:
         raise RuntimeError("disk on fire")
 
     app = LabApp(lab)
     async with app.run_test(size=SIZE) as pilot:
-        monkeypatch.setattr(lab, "execute", broken)
+        monkeypatch.setattr(interpreter, "execute", broken)
         await send(pilot, "settle")
         assert "disk on fire" in str(message(app).render())
         assert app.is_running

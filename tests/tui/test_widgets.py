@@ -16,6 +16,7 @@ from textual.widget import Widget
 
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.core import Lab
+from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.tui.widgets import CSS_FILE, BusView, EventLog, MetricsStrip, ViewPanel
 from cqrs_lab.tui.widgets.bus_view import ROWS_PER_LANE
@@ -76,7 +77,7 @@ async def running(
 def new_lab(script: str = ORDER) -> Lab:
     lab = Lab.open(":memory:", seed=3, password_cost=2**4)
     for line in script.strip().splitlines():
-        outcome = lab.execute(line)
+        outcome = execute(lab, line)
         assert outcome.ok, outcome.message
     return lab
 
@@ -161,9 +162,9 @@ async def test_bus_marks_duplicates_drops_redeliveries_and_held_lanes() -> None:
     lab = new_lab("\n".join(before_order))
     lab.advance(2)  # the lanes are idle: what follows is the place-order alone
     for line in ("faults orders dup=1", "faults catalog drop=1"):
-        assert lab.execute(line).ok
+        assert execute(lab, line).ok
     lab.hold("sales")
-    assert lab.execute(order).ok
+    assert execute(lab, order).ok
     view = BusView()
     async with running(view) as pilot:
         view.show(lab.snapshot())
@@ -241,7 +242,7 @@ async def test_bus_with_500_deliveries_in_flight_draws_every_line() -> None:
         # Placed on orders and on sales, Reserved on catalog; duplicates add more.
         for _ in range(130):
             for line in ("add-to-cart alice mug 1", "place-order alice"):
-                assert lab.execute(line).ok
+                assert execute(lab, line).ok
             lab.advance(0.05)
         snapshot = lab.snapshot()
         assert snapshot.in_flight >= 500
@@ -338,8 +339,8 @@ async def test_metrics_show_lag_history_and_stale_reads() -> None:
     async with running(strip) as pilot:
         strip.show(lab.snapshot(), lab.metrics)
         for line in ("add-to-cart alice mug 1", "remove-from-cart alice mug"):
-            assert lab.execute(line).ok
-        lab.execute("query cart alice")  # the projection has not seen the cart yet: stale
+            assert execute(lab, line).ok
+        execute(lab, "query cart alice")  # the projection has not seen the cart yet: stale
         strip.show(lab.snapshot(), lab.metrics)
         await pilot.pause()
         drawn = lines(strip)
@@ -432,8 +433,8 @@ async def test_view_panel_marks_changed_and_removed_rows() -> None:
 async def test_all_widgets_together_in_both_themes(theme: str) -> None:
     lab = new_lab(ORDER + "faults orders dup=0.5 drop=0.3\nmode carts inline\nadvance 1s")
     for line in ("register bob bob@example.com s3cret-pass", "add-to-cart bob mug 1"):
-        lab.execute(line)
-    lab.execute("place-order bob")
+        execute(lab, line)
+    execute(lab, "place-order bob")
     lab.hold("sales")
 
     class Screen(App[None]):
