@@ -56,7 +56,7 @@ IDLE_LIMIT = 3600.0
 ALL = "all"
 """The name that addresses every subscription in `set_latency` and `set_faults`."""
 
-DeliveryKind = Literal["first", "duplicate", "redelivery"]
+DeliveryKind = Literal["first", "duplicate", "redelivery", "retry"]
 Outcome = Literal["delivered", "dropped", "lost"]
 
 
@@ -129,6 +129,9 @@ class SubscriptionStats:
     """Duplicate deliveries scheduled."""
     redelivered: int = 0
     """Redeliveries scheduled after a drop."""
+    retried: int = 0
+    """Retries the lane's consumer scheduled of an event it failed to apply (`retry_later`);
+    not deliveries: they are not counted in `delivered`."""
 
 
 @dataclass
@@ -266,6 +269,16 @@ class EventBus(Generic[E]):
                 lane.stats.duplicated += 1
                 self._schedule(name, lane, event, "duplicate", now)
 
+    def retry_later(self, name: str, event: E, delay: float) -> None:
+        """Hand `event` to the lane's handler again `delay` lab seconds from now: its consumer
+        retrying an event it failed to apply (a poison event, with backoff). The retry waits
+        at the consumer (it is `queued`), outside the lane's order and faults."""
+        lane = self._lane(name)
+        now = self._clock.now()
+        lane.stats.retried += 1
+        retry = Delivery(event, name, now, now + delay, "retry", False, self._take_seq(), now)
+        self._add(retry)
+
     # Looking at the bus
 
     def in_flight(self) -> list[Delivery[E]]:
@@ -346,7 +359,7 @@ class EventBus(Generic[E]):
             return None
         if not delivery.will_drop:
             lane.handler(delivery)
-            lane.stats.delivered += 1
+            lane.stats.delivered += delivery.kind != "retry"
             outcome = "delivered"
         elif lane.faults.lost:
             lane.stats.dropped += 1
