@@ -64,7 +64,11 @@ class Projection(ABC):
 
     @property
     def dirty(self) -> bool:
-        return self.checkpoint != self.committed_checkpoint
+        """Applied work not yet committed: a moved checkpoint, or rows changed without one
+        (parked events replayed behind the checkpoint)."""
+        return self.checkpoint != self.committed_checkpoint or any(
+            mirror.dirty for mirror in self.mirrors.values()
+        )
 
     def create_tables(self, connection: Connection) -> None:
         tables: list[Any] = [m.__table__ for m in self.tables]
