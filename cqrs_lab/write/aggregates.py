@@ -5,11 +5,16 @@ with 100,000 reservations is not refolded on every command. Other processes' wri
 still seen: each unit first `sync`s the cache with the store's head (read under the
 writers' lock), and a stream written since the last sync has its tail read. While no one
 else writes, a cached state is current and costs no read at all.
+
+The cache is one `LoadStrategy` of three (`snapshots.py`): with `replay` or `snapshots`
+every load reads the store, from the first event or from the newest snapshot. Every load
+says how it went (`Loaded.report`), for the command's trace.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlalchemy.engine import Connection
 
@@ -17,6 +22,7 @@ from cqrs_lab.shop.decide import evolve
 from cqrs_lab.shop.events import event_from_data
 from cqrs_lab.shop.state import State, initial_state
 from cqrs_lab.store.event_store import EventStore
+from cqrs_lab.write.snapshots import LoadReport, LoadStrategy, SnapshotStore
 
 SYNC_SCAN_LIMIT = 10_000
 """Beyond this many events written by others since the last sync, the cache is dropped
@@ -27,6 +33,8 @@ instead of scanning them for the streams they touched."""
 class Loaded:
     state: State
     version: int
+    report: LoadReport | None = None
+    """How it was loaded (None: a state the handler folded itself after a command)."""
 
 
 @dataclass
@@ -37,6 +45,16 @@ class AggregateCache:
     """The head up to which every cached state is current (None: not known)."""
     unsynced: set[str] = field(default_factory=set)
     """Cached streams written by others since: their tails are read on load."""
+    strategy: LoadStrategy = LoadStrategy.CACHED
+    snapshots: SnapshotStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.snapshots = SnapshotStore(self.store)
+
+    def set_strategy(self, strategy: LoadStrategy, every: int | None = None) -> None:
+        """Load aggregates that way from now on (`every`: versions between snapshots)."""
+        self.strategy = strategy
+        self.snapshots.switch(every if strategy is LoadStrategy.SNAPSHOTS else None)
 
     def sync(self, connection: Connection) -> None:
         """At the start of a unit holding the writers' lock: note which cached streams
@@ -56,20 +74,40 @@ class AggregateCache:
             self.synced = max(self.synced, head)
 
     def load(self, stream_id: str, connection: Connection) -> Loaded:
-        cached = self.entries.get(stream_id)
-        if cached is not None and self.synced is not None and stream_id not in self.unsynced:
-            return cached
-        state, version = (cached.state, cached.version) if cached else (initial_state(stream_id), 0)
+        how: Literal["cache", "replay", "snapshot"] = "replay"
+        state, version = initial_state(stream_id), 0
+        if self.strategy is LoadStrategy.CACHED and (cached := self.entries.get(stream_id)):
+            how, state, version = "cache", cached.state, cached.version
+            if self.synced is not None and stream_id not in self.unsynced:
+                return Loaded(state, version, LoadReport(stream_id, how, version, 0))
+        elif self.strategy is LoadStrategy.SNAPSHOTS:
+            newest = self.snapshots.newest(stream_id, connection)
+            if newest is not None:
+                (state, version), how = newest, "snapshot"
+        start, read = version, 0
         for recorded in self.store.read_stream(stream_id, version, connection=connection):
             state = evolve(state, event_from_data(recorded.type, recorded.data))
             version = recorded.version
-        return Loaded(state, version)
+            read += 1
+        return Loaded(state, version, LoadReport(stream_id, how, start, read))
+
+    def save_snapshots(
+        self, before: dict[str, int], after: dict[str, Loaded], connection: Connection
+    ) -> None:
+        """Snapshot each stream whose new version crossed a multiple of `every`."""
+        for stream_id, loaded in after.items():
+            if self.snapshots.due(before.get(stream_id, 0), loaded.version):
+                self.snapshots.save(stream_id, loaded.state, loaded.version, connection)
 
     def remember(self, stream_id: str, loaded: Loaded) -> None:
         self.entries[stream_id] = loaded
         self.unsynced.discard(stream_id)
 
     def clear(self) -> None:
+        """Forget every folded state and snapshot (the store was emptied); load the
+        default way again."""
         self.entries.clear()
         self.unsynced.clear()
         self.synced = None
+        self.strategy = LoadStrategy.CACHED
+        self.snapshots.clear()

@@ -7,6 +7,7 @@ rolls everything back, so it leaves nothing behind.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
@@ -27,6 +28,7 @@ from cqrs_lab.store.event_store import (
 )
 from cqrs_lab.write.aggregates import AggregateCache, Loaded
 from cqrs_lab.write.results import Accepted, CommandResult, Rejected
+from cqrs_lab.write.snapshots import LoadReport
 
 
 class TransactionHook(Protocol):
@@ -39,6 +41,8 @@ CONFLICT_RETRIES = 5
 """How many times a command that met a version conflict is decided again before it is
 refused. Another writer moved a stream between our read and our append: on the new state
 the decision may well still hold (two restocks commute), or may not (the last mug)."""
+LOADS_KEPT = 1_000
+"""How many recent commands' load reports the handler keeps (for their traces)."""
 
 
 class CommandHandler:
@@ -52,6 +56,8 @@ class CommandHandler:
         self.now = now
         self.hooks = list(hooks)
         self.aggregates = AggregateCache(store)
+        self.loads: OrderedDict[str, tuple[LoadReport, ...]] = OrderedDict()
+        """Command id -> how each stream it read was loaded, for recent accepted commands."""
 
     def handle(
         self,
@@ -92,7 +98,7 @@ class CommandHandler:
                 recorded = self._record(connection, command, pending, loaded, correlation_id)
         except ConcurrencyError as conflict:
             return Rejected(command, conflict)
-        self._remember(loaded, pending, recorded)
+        self._remember(command, loaded, pending, recorded)
         return Accepted(command, tuple(recorded))
 
     def _handle_once(self, command: Command, correlation_id: str | None) -> CommandResult:
@@ -107,7 +113,7 @@ class CommandHandler:
             except DomainError as error:
                 return Rejected(command, error)
             recorded = self._record(connection, command, pending, loaded, correlation_id)
-        self._remember(loaded, pending, recorded)
+        self._remember(command, loaded, pending, recorded)
         return Accepted(command, tuple(recorded))
 
     def _decide(
@@ -152,13 +158,24 @@ class CommandHandler:
         return recorded
 
     def _remember(
-        self, loaded: dict[str, Loaded], pending: list[Pending], recorded: list[RecordedEvent]
+        self,
+        command: Command,
+        loaded: dict[str, Loaded],
+        pending: list[Pending],
+        recorded: list[RecordedEvent],
     ) -> None:
-        """Cache the new states once the transaction has committed.
+        """Cache the new states once the transaction has committed, keep how they were
+        loaded, and save the snapshots that fell due.
 
         The decided events are the recorded ones (same order), already as objects: no need
         to parse back the data they were just turned into.
         """
+        self.loads[command.command_id] = tuple(
+            item.report for item in loaded.values() if item.report is not None
+        )
+        while len(self.loads) > LOADS_KEPT:
+            self.loads.popitem(last=False)
+        versions = {stream_id: item.version for stream_id, item in loaded.items()}
         for item, event in zip(_by_stream(pending), recorded, strict=True):
             before = loaded[event.stream_id]
             loaded[event.stream_id] = Loaded(evolve(before.state, item.event), event.version)
@@ -166,6 +183,10 @@ class CommandHandler:
             self.aggregates.remember(stream_id, state)
         if recorded:
             self.aggregates.advanced(max(event.position for event in recorded))
+        if recorded and self.aggregates.snapshots.every is not None:
+            written = {event.stream_id: loaded[event.stream_id] for event in recorded}
+            with self.store.transaction() as connection:
+                self.aggregates.save_snapshots(versions, written, connection)
 
 
 def _by_stream(pending: list[Pending]) -> list[Pending]:

@@ -1,0 +1,136 @@
+"""Aggregate snapshots, and how the write side loads an aggregate.
+
+A command handler folds an aggregate's stream to decide. The lab can load it three ways
+(`LoadStrategy`):
+
+- `cached` (the default): folded states are kept in memory; a load reads only the events
+  written since (see `aggregates.py`).
+- `replay`: no memory of folded states, as a stateless handler (a new process, a function
+  per request) has: every load folds the whole stream from its first event.
+- `snapshots` (`snapshots every N`): every N versions of a stream the folded state is saved
+  in the `aggregate_snapshots` table; a load reads the newest snapshot and folds only the
+  events after it ("loaded from snapshot at v9000 + 12 events"). Nothing in memory either.
+
+A snapshot is a cache of a fold, never a fact: the events stay the truth, and `snapshots
+off` or a lost table changes only how long a load takes, never what it decides.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal, cast
+
+import sqlalchemy as sa
+from pydantic import TypeAdapter
+from sqlalchemy.engine import Connection
+from sqlmodel import Field, SQLModel
+
+from cqrs_lab.shop.state import Cart, Order, Product, State, User
+from cqrs_lab.store.event_store import EventStore
+
+
+class LoadStrategy(StrEnum):
+    CACHED = "cached"
+    REPLAY = "replay"
+    SNAPSHOTS = "snapshots"
+
+
+class AggregateSnapshot(SQLModel, table=True):
+    """The newest snapshot of one stream: its folded state at `version`, as JSON."""
+
+    __tablename__ = "aggregate_snapshots"
+    stream_id: str = Field(primary_key=True)
+    version: int
+    state: str
+
+
+_SNAPSHOTS = cast(sa.Table, AggregateSnapshot.__table__)
+_ADAPTERS: dict[str, TypeAdapter[State]] = {
+    kind.__name__: TypeAdapter(kind) for kind in (User, Product, Cart, Order)
+}
+
+How = Literal["cache", "replay", "snapshot"]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    """How one stream was loaded for one command."""
+
+    stream_id: str
+    how: How
+    start_version: int
+    """The version the load started from (a snapshot's, the cached one's, or 0)."""
+    events_read: int
+    """Events folded on top of it."""
+
+    def describe(self) -> str:
+        events = "1 event" if self.events_read == 1 else f"{self.events_read} events"
+        if self.how == "snapshot":
+            return f"{self.stream_id} loaded from snapshot at v{self.start_version} + {events}"
+        if self.how == "cache":
+            return f"{self.stream_id} from the in-memory cache at v{self.start_version} + {events}"
+        return f"{self.stream_id} replayed from the start: {events}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "stream_id": self.stream_id,
+            "how": self.how,
+            "start_version": self.start_version,
+            "events_read": self.events_read,
+        }
+
+
+class SnapshotStore:
+    """Reads and writes the snapshots table (created when snapshots are first switched on)."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        self.every: int | None = None
+        """Save a snapshot every this many versions of a stream (None: snapshots off)."""
+        self.saved = 0
+        self._created = False
+
+    def switch(self, every: int | None) -> None:
+        if every is not None and not self._created:
+            with self.store.transaction() as connection:
+                SQLModel.metadata.create_all(connection, tables=[_SNAPSHOTS])
+            self._created = True
+        self.every = every
+
+    def newest(self, stream_id: str, connection: Connection) -> tuple[State, int] | None:
+        if not self._created:
+            return None
+        row = connection.execute(
+            sa.select(_SNAPSHOTS.c.version, _SNAPSHOTS.c.state).where(
+                _SNAPSHOTS.c.stream_id == stream_id
+            )
+        ).first()
+        if row is None:
+            return None
+        stored = json.loads(row.state)
+        state = _ADAPTERS[stored["kind"]].validate_python(stored["data"])
+        return cast(State, state), int(row.version)
+
+    def due(self, before: int, after: int) -> bool:
+        """A stream went from version `before` to `after`: did it cross a multiple of N?"""
+        every = self.every
+        return every is not None and after // every > before // every
+
+    def save(self, stream_id: str, state: State, version: int, connection: Connection) -> None:
+        kind = type(state).__name__
+        data = _ADAPTERS[kind].dump_python(state, mode="json")
+        text = json.dumps({"kind": kind, "data": data}, separators=(",", ":"))
+        connection.execute(_SNAPSHOTS.delete().where(_SNAPSHOTS.c.stream_id == stream_id))
+        connection.execute(
+            _SNAPSHOTS.insert(), {"stream_id": stream_id, "version": version, "state": text}
+        )
+        self.saved += 1
+
+    def clear(self) -> None:
+        """Forget every snapshot (the store was emptied) and switch them off."""
+        self.every = None
+        if self._created:
+            with self.store.transaction() as connection:
+                connection.execute(_SNAPSHOTS.delete())
