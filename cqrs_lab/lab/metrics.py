@@ -49,6 +49,11 @@ class LabMetrics:
     command_lab: LatencyStat = field(default_factory=LatencyStat)  # lab seconds (write cost)
     query_cpu: LatencyStat = field(default_factory=LatencyStat)  # real seconds
     query_wait: LatencyStat = field(default_factory=LatencyStat)  # lab seconds (--wait)
+    cache_hits: Counter[str] = field(default_factory=Counter)  # by view
+    stale_cache_hits: Counter[str] = field(default_factory=Counter)  # by view: behind source
+    replica_reads: Counter[str] = field(default_factory=Counter)  # by replica
+    session_violations: Counter[str] = field(default_factory=Counter)  # by guarantee
+    aggregate_loads: Counter[str] = field(default_factory=Counter)  # cache, replay, snapshot
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -67,6 +72,11 @@ class LabMetrics:
             "command_seconds": self.command_lab.to_json(),
             "query_cpu_seconds": self.query_cpu.to_json(),
             "query_wait_seconds": self.query_wait.to_json(),
+            "cache_hits": dict(self.cache_hits),
+            "stale_cache_hits": dict(self.stale_cache_hits),
+            "replica_reads": dict(self.replica_reads),
+            "session_violations": dict(self.session_violations),
+            "aggregate_loads": dict(self.aggregate_loads),
         }
 
 
