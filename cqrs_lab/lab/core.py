@@ -27,6 +27,8 @@ from cqrs_lab.lab.ids import CommandIds
 from cqrs_lab.lab.metrics import LabMetrics
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.prediction import Predictions
+from cqrs_lab.lab.production import reset_production
+from cqrs_lab.lab.read_path import ReadPath
 from cqrs_lab.lab.snapshot import LabSnapshot, LaneState
 from cqrs_lab.read import crud_queries
 from cqrs_lab.read.projection import Projection
@@ -112,9 +114,11 @@ class Lab:
         self._speed = 1.0
         self.projections: dict[str, Projection] = create_projections()
         self.subscribers = {
-            name: Subscriber(projection, self._read_range)
+            name: Subscriber(projection, self._read_range, now=self.clock.now)
             for name, projection in self.projections.items()
         }
+        self.reads = ReadPath(self.seed)
+        """The query cache, the replicas and their routes, the session-guarantee checker."""
         self.latencies: dict[str, LatencyModel] = {
             name: parse_latency(DEFAULT_LATENCY[name]) for name in LANES
         }
@@ -124,6 +128,7 @@ class Lab:
         self.bus: EventBus[RecordedEvent] = EventBus(self.clock, self.rng)
         for name in LANES:
             self._subscribe(name)
+            self.subscribers[name].retry_later = self._retrier(name)
         self.deliveries = DeliveryLog(self.clock, self.subscribers)  # for causation traces
         self.bus.add_observer(self.deliveries.observe)
         self.bus.add_observer(self._on_delivery_outcome)
@@ -293,6 +298,8 @@ class Lab:
         self.metrics.accepted[verb] += 1
         if result.duplicate:
             return
+        loads = self.handler.loads.get(result.command.command_id, ())
+        self.metrics.aggregate_loads.update(load.how for load in loads)
         events = result.events
         self._pick_up(events[0].position - 1)  # another process's events written before ours
         for event in events:
@@ -337,7 +344,7 @@ class Lab:
         self.bus.clear()
         self.deliveries.clear()
         self.predictions = Predictions()
-        self.handler.aggregates.clear()
+        reset_production(self)
         with self.store.engine.connect() as connection:
             for subscriber in self.subscribers.values():
                 subscriber.reset()
@@ -428,12 +435,11 @@ class Lab:
         if not crud:
             self.flush(subscriber.projection)
         began = time.perf_counter()
-        with self.store.reading() as connection:
-            rows = self._rows(connection, view, username, crud)
+        read = self.reads.read(self, view, username, crud, target, record)
+        rows, checkpoint = read.rows, read.position
         head = self.head  # read by poll_store just now: once per query
         cpu_seconds = time.perf_counter() - began
-        checkpoint = head if crud else self._saved_position(subscriber, head)
-        stale = not crud and checkpoint < target
+        stale = checkpoint < target
         if record:
             self.metrics.query_cpu.add(cpu_seconds)
             self.metrics.queries[view] += 1
@@ -452,6 +458,11 @@ class Lab:
             waited=waited,
             timed_out=timed_out,
             cpu_seconds=cpu_seconds,
+            served_by=read.served_by,
+            cache_age=read.cache_age,
+            stale_cache=read.stale_cache,
+            stalled=read.stalled,
+            violations=read.violations,
         )
         if record and not shopper:
             self.answers[view, answer.source] = answer
@@ -656,11 +667,27 @@ class Lab:
         self.predictions.judge(self, names)
         return released
 
+    def _retrier(self, name: str) -> Callable[[RecordedEvent, float], bool]:
+        """How lane `name`'s consumer retries a poison event: a retry on its bus lane (an
+        inline lane has none: it stays stalled until its policy or the poison changes)."""
+
+        def retry_later(event: RecordedEvent, delay: float) -> bool:
+            if self.subscribers[name].mode is not Mode.ASYNC:
+                return False
+            self.bus.retry_later(name, event, delay)
+            return True
+
+        return retry_later
+
     def _subscribe(self, name: str) -> None:
         subscriber = self.subscribers[name]
         self.bus.subscribe(
             name,
-            lambda delivery: subscriber.receive(delivery.event),
+            lambda delivery: (
+                subscriber.retry(delivery.event)
+                if delivery.kind == "retry"
+                else subscriber.receive(delivery.event)
+            ),
             latency=self.latencies[name],
             faults=self.faults[name],
             capacity=self.capacities[name],
@@ -765,7 +792,7 @@ class Lab:
         self.bus.clear()
         self.deliveries.clear()
         self.predictions = Predictions()
-        self.handler.aggregates.clear()
+        reset_production(self)
         for name, subscriber in self.subscribers.items():
             subscriber.reset()
             self.set_mode(name, Mode.ASYNC)
@@ -798,6 +825,7 @@ class Lab:
         self.seed = seed
         self.rng.seed(seed)
         self.command_ids.reseed(seed)
+        self.reads.replicas.reseed(seed)
 
     def report(self) -> dict[str, Any]:
         """Final lag and metrics, for `cqrs-lab run --json` and reports."""
@@ -843,6 +871,10 @@ class Lab:
             bus=replace(self.bus.stats(name)) if is_async else SubscriptionStats(),
             in_flight=in_flight,
             problem=self.flush_problems.get(name),
+            stalled=stall.describe(self.clock.now()) if (stall := subscriber.guard.stall) else None,
+            guard=replace(subscriber.guard.stats),
+            parked=len(subscriber.guard.parked),
+            error_policy=str(subscriber.guard.policy),
             capacity=self.capacities[name] if is_async else None,
             queued=sum(delivery.queued for delivery in in_flight),
         )

@@ -21,6 +21,7 @@ from cqrs_lab.lab.audit import audit
 from cqrs_lab.lab.errors import LabError, NothingNamed
 from cqrs_lab.lab.load import run_load
 from cqrs_lab.lab.outcome import Outcome
+from cqrs_lab.lab.production import PERFORMERS
 from cqrs_lab.lab.recording_format import is_recording
 from cqrs_lab.lab.trace import TraceNotFound, describe_trace, trace, trace_json
 from cqrs_lab.read.subscriber import GapPolicy, Mode
@@ -109,12 +110,18 @@ def perform(lab: Lab, action: sc.Action, line: str = "") -> Outcome:
     except DomainError as error:
         return Outcome(line, False, "command", f"refused ({error.code}): {error}", {}, error.code)
     except REFUSALS as error:
+        if isinstance(error, ValidationError):  # an event stored in a shape no longer read
+            lab.metrics.unreadable_events += 1
         return Outcome(line, False, "error", str(error), {}, type(error).__name__)
 
 
 @singledispatch
 def _perform(action: Any, lab: Lab, line: str) -> Outcome:
     raise TypeError(f"no way to perform {type(action).__name__}")
+
+
+for _kind, _performer in PERFORMERS.items():  # poison, snapshots, cache, replicas, ...
+    _perform.register(_kind)(_performer)
 
 
 def _control(line: str, message: str, **data: Any) -> Outcome:

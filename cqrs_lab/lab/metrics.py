@@ -54,6 +54,7 @@ class LabMetrics:
     replica_reads: Counter[str] = field(default_factory=Counter)  # by replica
     session_violations: Counter[str] = field(default_factory=Counter)  # by guarantee
     aggregate_loads: Counter[str] = field(default_factory=Counter)  # cache, replay, snapshot
+    unreadable_events: int = 0  # lines refused: a stored event the shop could not read
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -77,6 +78,7 @@ class LabMetrics:
             "replica_reads": dict(self.replica_reads),
             "session_violations": dict(self.session_violations),
             "aggregate_loads": dict(self.aggregate_loads),
+            "unreadable_events": self.unreadable_events,
         }
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from cqrs_lab.read.poison import GuardStats
 from cqrs_lab.read.subscriber import GapPolicy, Mode, SubscriberStats
 from cqrs_lab.sim.bus import Delivery, SubscriptionStats
 from cqrs_lab.store.event_store import RecordedEvent
@@ -31,6 +32,13 @@ class LaneState:
     """Deliveries a second the lane's consumer handles (None: no limit)."""
     queued: int = 0
     """Deliveries in flight that arrived and wait for the consumer (its backlog)."""
+    stalled: str | None = None
+    """Why the lane is stuck on a poison event (None: it is not)."""
+    guard: GuardStats = field(default_factory=GuardStats)
+    """Its poison events: failures, retries, parked, skipped, replayed, discarded."""
+    parked: int = 0
+    """Events parked now (its dead-letter queue)."""
+    error_policy: str = "retry"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +62,16 @@ class LaneState:
             "redelivered": self.bus.redelivered,
             "capacity": "none" if self.capacity is None else self.capacity,
             "queued": self.queued,
+            "error_policy": self.error_policy,
+            "stalled": 1 if self.stalled else 0,
+            "parked": self.parked,
+            "parked_total": self.guard.parked,
+            "apply_failures": self.guard.failures,
+            "retries": self.guard.retries,
+            "skipped": self.guard.skipped,
+            "replayed": self.guard.replayed,
+            "discarded": self.guard.discarded,
+            **({"stalled_reason": self.stalled} if self.stalled else {}),
             **({"problem": self.problem} if self.problem else {}),
         }
 

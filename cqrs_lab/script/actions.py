@@ -12,6 +12,7 @@ from typing import Any, Literal, TypeAlias
 
 from pydantic import SecretStr
 
+from cqrs_lab.script.production_actions import ProductionAction
 from cqrs_lab.shop.commands import SPEC_OF_VERB, Command, build
 from cqrs_lab.sim.bus import ALL
 from cqrs_lab.sim.latency import LatencyModel
@@ -271,4 +272,5 @@ Action: TypeAlias = (
     | Predict
     | ShowTrace
     | Help
+    | ProductionAction
 )

@@ -51,6 +51,7 @@ from cqrs_lab.script.control_lines import (
     trace_target,
 )
 from cqrs_lab.script.errors import ScriptError, ScriptErrors, shown
+from cqrs_lab.script.production_lines import PRODUCTION_COMMANDS
 from cqrs_lab.script.read_lines import login_line, predict_line, query_line
 from cqrs_lab.script.secrets import masked
 from cqrs_lab.script.shop_lines import shop_line
@@ -292,6 +293,7 @@ _COMMANDS: dict[str, LineCommand] = {
         help_line,
         completion=("command",),
     ),
+    **PRODUCTION_COMMANDS,
 }
 
 COMMAND_WORDS: tuple[str, ...] = tuple(sorted(_COMMANDS))

@@ -103,6 +103,12 @@ class AggregateCache:
         self.entries[stream_id] = loaded
         self.unsynced.discard(stream_id)
 
+    def forget_states(self) -> None:
+        """Forget the folded states (not the snapshots): the next loads read the store."""
+        self.entries.clear()
+        self.unsynced.clear()
+        self.synced = None
+
     def clear(self) -> None:
         """Forget every folded state and snapshot (the store was emptied); load the
         default way again."""

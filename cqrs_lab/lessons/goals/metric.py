@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BeforeValidator, StrictBool, StrictStr, model_validator
 
+from cqrs_lab.lab.sessions import GUARANTEES
 from cqrs_lab.lessons.goals.base import (
     REJECTION_CODES,
     VERBS,
@@ -15,8 +16,10 @@ from cqrs_lab.lessons.goals.base import (
     Probe,
     suggest,
 )
+from cqrs_lab.read.replicas import MAX_REPLICAS
 from cqrs_lab.read.view_specs import LANES, VIEW_NAMES
 from cqrs_lab.shop.events import EVENT_TYPES
+from cqrs_lab.write.snapshots import How
 
 # -- metric paths into Lab.report() -------------------------------------------------
 
@@ -41,6 +44,15 @@ LANE_FIELDS = (
     "redelivered",
     "capacity",
     "queued",
+    "error_policy",
+    "stalled",
+    "parked",
+    "parked_total",
+    "apply_failures",
+    "retries",
+    "skipped",
+    "replayed",
+    "discarded",
 )
 TOP_FIELDS = ("now", "head", "seed")
 METRIC_COUNTERS: Mapping[str, tuple[str, ...]] = {
@@ -50,6 +62,13 @@ METRIC_COUNTERS: Mapping[str, tuple[str, ...]] = {
     "queries": VIEW_NAMES,
     "stale_reads": VIEW_NAMES,
     "rebuilds": LANES,
+    "cache_hits": VIEW_NAMES,
+    "stale_cache_hits": VIEW_NAMES,
+    "replica_reads": tuple(
+        f"{lane}-r{number}" for lane in LANES for number in range(1, MAX_REPLICAS + 1)
+    ),
+    "session_violations": GUARANTEES,
+    "aggregate_loads": get_args(How),
 }
 _COUNTER_KEYS = {
     "events": "event type",
@@ -58,6 +77,11 @@ _COUNTER_KEYS = {
     "queries": "view",
     "stale_reads": "view",
     "rebuilds": "projection",
+    "cache_hits": "view",
+    "stale_cache_hits": "view",
+    "replica_reads": "replica",
+    "session_violations": "session guarantee",
+    "aggregate_loads": "way of loading",
 }
 METRIC_STATS = (
     "command_seconds",
@@ -66,7 +90,14 @@ METRIC_STATS = (
     "query_wait_seconds",
 )
 STAT_FIELDS = ("count", "mean", "max")
-METRIC_NUMBERS = ("concurrency_conflicts", "retries", "bad_lines", "checks_passed", "checks_failed")
+METRIC_NUMBERS = (
+    "concurrency_conflicts",
+    "retries",
+    "bad_lines",
+    "checks_passed",
+    "checks_failed",
+    "unreadable_events",
+)
 
 
 def check_metric_path(path: str) -> str:

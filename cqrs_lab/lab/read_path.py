@@ -1,0 +1,152 @@
+"""The way a query's rows are read: through the query cache, routed to a replica or read
+from the view's own tables (or the CRUD twin's), and checked against the asker's session.
+
+`Lab.query` asks `ReadPath.read` for the rows and the position they reflect; this module
+holds the cache (`read/cache.py`), the replicas and their routes (`read/replicas.py`) and
+the session-guarantee checker (`lab/sessions.py`), and counts what they do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cqrs_lab.lab.defaults import SESSION, WAIT_TIMEOUT
+from cqrs_lab.lab.sessions import Read, SessionChecker
+from cqrs_lab.read.cache import QueryCache
+from cqrs_lab.read.registry import PROJECTION_TYPES
+from cqrs_lab.read.replicas import ReadLog, Replica, ReplicaSet, Route, make_replicas
+from cqrs_lab.read.subscriber import Subscriber
+from cqrs_lab.read.view_specs import VIEW_LANES
+from cqrs_lab.read.views import ViewRows
+
+if TYPE_CHECKING:
+    from cqrs_lab.lab.core import Lab
+
+
+@dataclass(frozen=True, slots=True)
+class RowsRead:
+    rows: ViewRows
+    position: int
+    """The log position the rows reflect."""
+    served_by: str = ""
+    cache_age: float | None = None
+    stale_cache: bool = False
+    stalled: str | None = None
+    violations: tuple[str, ...] = ()
+
+
+class ReadPath:
+    def __init__(self, seed: int) -> None:
+        self.cache = QueryCache()
+        self.replicas = ReplicaSet(seed)
+        self.sessions = SessionChecker()
+
+    def set_replicas(self, view: str, count: int) -> list[Replica]:
+        lane = VIEW_LANES[view]
+        replicas = make_replicas(lane, count, PROJECTION_TYPES[lane]) if count else []
+        self.replicas.set_replicas(view, replicas)
+        return replicas
+
+    def read(
+        self, lab: Lab, view: str, username: str | None, crud: bool, target: int, record: bool
+    ) -> RowsRead:
+        """The rows of one query, wherever they come from; `record`: the learner's or a
+        load's query (counted and checked), not a screen refresh."""
+        lane = VIEW_LANES[view]
+        subscriber = lab.subscribers[lane]
+        now, head = lab.clock.now(), lab.head
+        source = "crud" if crud else "projection"
+        own = head if crud else lab._saved_position(subscriber, head)
+        stall = None if crud or subscriber.guard.stall is None else subscriber.guard.stall
+        stalled = stall.describe(now) if stall else None
+        key = (view, username, source)
+        hit = self.cache.lookup(key, now, own)
+        if hit is not None:
+            if record:
+                lab.metrics.cache_hits[view] += 1
+                lab.metrics.stale_cache_hits[view] += hit.stale
+            cached = hit.answer
+            read = RowsRead(cached.rows, cached.checkpoint, "", hit.age, hit.stale, stalled)
+            return self._checked(lab, read, view, username, "the cache", target, record)
+        served_by = ""
+        if not crud and self.replicas.of(view):
+            replica = self._route(lab, view, username, subscriber, target)
+            if replica is not None:
+                rows, position, served_by = replica.query(username), replica.position, replica.name
+                if record:
+                    self.replicas.counted(replica)
+                    lab.metrics.replica_reads[replica.name] += 1
+        if not served_by:
+            with lab.store.reading() as connection:
+                rows = lab._rows(connection, view, username, crud)
+            position = head if crud else lab._saved_position(subscriber, lab.head)
+        self.cache.keep(key, rows, position, now)
+        read = RowsRead(rows, position, served_by, None, False, stalled)
+        where = served_by or ("the CRUD twin" if crud else f"the {lane} projection")
+        return self._checked(lab, read, view, username, where, target, record)
+
+    def _route(
+        self, lab: Lab, view: str, username: str | None, subscriber: Subscriber, target: int
+    ) -> Replica | None:
+        """The replica the view's route sends this query to (None: the view's own tables,
+        for at-least-my-position when no replica has reached the session's position)."""
+        session = username or SESSION
+        replicas = self.replicas.of(view)
+        required = max(target, self.sessions.position_seen(session, view, username))
+        at_least = self.replicas.routes.get(view) is Route.AT_LEAST_MY_POSITION
+        if at_least and lab._saved_position(subscriber, lab.head) < required:
+            lab._wait_for(subscriber, required, WAIT_TIMEOUT)  # replicas are never ahead of it
+        cap = lab._saved_position(subscriber, lab.head)
+        for replica in replicas:
+            replica.sync(lab.clock.now(), cap, self._read_log(lab), self.replicas.rng)
+        eligible = [replica for replica in replicas if replica.position >= required]
+        return self.replicas.choose(view, session, eligible)
+
+    @staticmethod
+    def _read_log(lab: Lab) -> ReadLog:
+        return lambda after, limit: lab.store.read_all(after=after, limit=limit)
+
+    def _checked(
+        self,
+        lab: Lab,
+        read: RowsRead,
+        view: str,
+        username: str | None,
+        where: str,
+        target: int,
+        record: bool,
+    ) -> RowsRead:
+        if not record:
+            return read
+        missing: list[tuple[int, str]] = []
+        if not read.served_by and read.cache_age is None and where != "the CRUD twin":
+            guard = lab.subscribers[VIEW_LANES[view]].guard
+            missing = [
+                (parked.event.position, f"{parked.event.type}, parked")
+                for parked in guard.parked
+                if parked.event.position <= read.position
+            ] + [(position, "skipped") for position in guard.skipped if position <= read.position]
+            missing.sort()
+        session = username or SESSION
+        violations = self.sessions.check(
+            Read(session, view, username, where, read.position, read.rows, target, missing)
+        )
+        for violation in violations:
+            lab.metrics.session_violations[violation.guarantee] += 1
+        if not violations:
+            return read
+        return RowsRead(
+            read.rows,
+            read.position,
+            read.served_by,
+            read.cache_age,
+            read.stale_cache,
+            read.stalled,
+            tuple(str(violation) for violation in violations),
+        )
+
+    def clear(self, seed: int) -> None:
+        self.cache.clear()
+        self.replicas.clear(seed)
+        self.sessions.clear()

@@ -1,0 +1,111 @@
+"""The actions of the lines that bring production's problems into the lab: poison events
+and their lane's error policy, aggregate snapshots, the query cache, read replicas and their
+routes, and events written in an old shape (for upcasting)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+Lane: TypeAlias = Literal["catalog", "carts", "orders", "sales", "all"]
+View: TypeAlias = Literal["catalog", "cart", "orders", "sales"]
+ErrorPolicyWord: TypeAlias = Literal["retry", "park", "skip", "stop"]
+RouteWord: TypeAlias = Literal["random", "sticky", "at-least-my-position"]
+ParkedVerb: TypeAlias = Literal["list", "replay", "discard"]
+
+
+@dataclass(frozen=True, slots=True)
+class SetErrorPolicy:
+    """`on-error LANE retry|park|skip|stop`."""
+
+    lane: Lane
+    policy: ErrorPolicyWord
+
+
+@dataclass(frozen=True, slots=True)
+class SetPoison:
+    """`poison LANE next [N]` (the next event fails N times; None: until lifted), `poison
+    LANE TYPE` (a projection bug: every event of TYPE fails) or `poison LANE off`."""
+
+    lane: Lane
+    kind: Literal["next", "type", "off"]
+    fails: int | None = None
+    event_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Parked:
+    """`parked LANE` lists a lane's parked events; `replay-parked LANE` applies them again;
+    `discard-parked LANE` throws them away."""
+
+    lane: Lane
+    verb: ParkedVerb
+
+
+@dataclass(frozen=True, slots=True)
+class SetSnapshots:
+    """`snapshots every N` (N: versions between snapshots) or `snapshots off` (None)."""
+
+    every: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SetAggregates:
+    """`aggregates cached|replay`: how the write side loads an aggregate without snapshots."""
+
+    strategy: Literal["cached", "replay"]
+
+
+@dataclass(frozen=True, slots=True)
+class SetCache:
+    """`cache VIEW ttl:DURATION | invalidate | off`."""
+
+    view: View
+    kind: Literal["ttl", "invalidate", "off"]
+    ttl: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SetReplicas:
+    """`replicas VIEW N`: N read replicas of a view (0 removes them)."""
+
+    view: View
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetRoute:
+    """`route VIEW random|sticky|at-least-my-position`."""
+
+    view: View
+    route: RouteWord
+
+
+@dataclass(frozen=True, slots=True)
+class SetUpcasters:
+    """`upcasters on|off`: read old event shapes through the upcasters, or as stored."""
+
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyRegister:
+    """`legacy-register USER EMAIL`: a UserRegistered in its version-1 shape (the user's
+    handle under `name`), as the shop's first release wrote it."""
+
+    username: str
+    email: str
+
+
+ProductionAction: TypeAlias = (
+    SetErrorPolicy
+    | SetPoison
+    | Parked
+    | SetSnapshots
+    | SetAggregates
+    | SetCache
+    | SetReplicas
+    | SetRoute
+    | SetUpcasters
+    | LegacyRegister
+)
