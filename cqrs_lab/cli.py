@@ -28,6 +28,7 @@ SUBCOMMANDS = (
     "replay",
     "config",
     "check",
+    "classroom",
 )
 DEFAULT = "tui"
 
