@@ -18,6 +18,7 @@ from cqrs_lab.read.subscriber import Mode, Subscriber
 from cqrs_lab.script.parser import ID_PREFIX, trace_target
 from cqrs_lab.shop.money import format_cents
 from cqrs_lab.store.event_store import RecordedEvent
+from cqrs_lab.write.snapshots import LoadReport
 
 if TYPE_CHECKING:
     from cqrs_lab.lab.core import Lab
@@ -63,6 +64,9 @@ class Trace:
     """Events of other commands with the same correlation id (among the recent events)."""
     focus: int | None = None
     """The position asked about, if the trace was asked for by position."""
+    loads: tuple[LoadReport, ...] = ()
+    """How the command loaded each aggregate it decided on: for a recent command, when
+    aggregates load by replay or from snapshots (not the default in-memory cache)."""
 
     @property
     def positions(self) -> tuple[int, ...]:
@@ -80,6 +84,7 @@ def trace(lab: Lab, target: int | str) -> Trace:
     ID_PREFIX characters or more is an id, digits only too."""
     focus, command_id = _resolve(lab, target)
     lab.deliveries.sweep()
+    aggregates = lab.handler.aggregates
     events = lab.store.find_by_command_id(command_id)
     if not events:
         raise TraceNotFound(f"no events of command {command_id}")
@@ -99,6 +104,7 @@ def trace(lab: Lab, target: int | str) -> Trace:
         events=tuple(_event_trace(lab, event) for event in events),
         related=related,
         focus=focus,
+        loads=lab.handler.loads.get(command_id, ()) if aggregates.strategy != "cached" else (),
     )
 
 
@@ -196,7 +202,8 @@ def describe_trace(chain: Trace) -> str:
         f"trace of {chain.command} (command {chain.command_id[:ID_PREFIX]},"
         f" handled at t={chain.recorded_at:.3f}s)"
     )
-    return "\n".join([head, *(_event_text(item, chain.focus) for item in chain.events)])
+    loads = [f"  {load.describe()}" for load in chain.loads]
+    return "\n".join([head, *loads, *(_event_text(item, chain.focus) for item in chain.events)])
 
 
 def _event_text(item: EventTrace, focus: int | None) -> str:
@@ -223,6 +230,7 @@ def trace_json(chain: Trace) -> dict[str, Any]:
         "causation_id": chain.causation_id,
         "recorded_at": round(chain.recorded_at, 6),
         "focus": chain.focus,
+        "loads": [load.to_json() for load in chain.loads],
         "events": [
             {
                 "position": item.event.position,
