@@ -47,6 +47,8 @@ class QueryAnswer:
     def _source_freshness(self) -> str:
         if self.source == "crud":
             return "CRUD: always current" if self.cache_age is None else "CRUD twin"
+        if self.served_by or self.cache_age is not None:  # not the projection's own lag
+            return f"as of event #{self.checkpoint}, head #{self.head}"
         if not self.behind_events:
             return f"as of event #{self.checkpoint}, head #{self.head}: caught up"
         return (
