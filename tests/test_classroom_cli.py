@@ -51,7 +51,7 @@ def test_start_prints_the_code_and_close_closes(
 
 def test_a_wrong_code_is_one_line(capsys: pytest.CaptureFixture[str], db: str) -> None:
     started(capsys, db)
-    for action in ("close", "export"):
+    for action in ("close", "export", "watch"):
         status, out, err = run(capsys, "classroom", action, "zzzzz", "--db", db)
         assert (status, out) == (2, "")
         assert (

@@ -1,4 +1,4 @@
-"""`cqrs-lab classroom start|close|export`: the instructor's side of a workshop.
+"""`cqrs-lab classroom start|close|export|watch`: the instructor's side of a workshop.
 
 The classroom lives in the lab database `--db` names (a SQLite file for one machine, a
 PostgreSQL server for a room of machines): attendees `cqrs-lab join CODE` on the same one.
@@ -40,7 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     export.add_argument("code", help="the classroom's code")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("--output", "-o", type=Path, help="a file to write (default: stdout)")
-    for sub in (start, close, export):
+    watch = actions.add_parser("watch", help="the instructor's screen: the room, live")
+    watch.add_argument("code", help="the classroom's code")
+    for sub in (start, close, export, watch):
         add_lab_options(sub)
 
 
@@ -107,8 +109,18 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
+def watch(args: argparse.Namespace) -> int:
+    from cqrs_lab.tui.classroom.instructor_app import InstructorApp  # Textual for the screen
+
+    with opened_store(args) as store:
+        app = InstructorApp(store, find(store, args.code))
+        app.run()
+    return app.return_code or 0
+
+
 ACTIONS: dict[str, Callable[[argparse.Namespace], int]] = {
     "start": start,
     "close": close,
     "export": export,
+    "watch": watch,
 }

@@ -1,0 +1,226 @@
+"""The instructor's screen: the room live, one attendee's lab on the projector, and what the
+instructor sends to everyone.
+
+A timer polls the classroom a few times a second (`Instructor.poll`: one query for the new
+activity rows) and redraws the grid; the picture of the attendee watched is read with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from cqrs_lab.classroom.instructor import Instructor
+from cqrs_lab.classroom.model import Filter, SortKey, arrange, clock_text, next_in
+from cqrs_lab.store.errors import StoreError
+from cqrs_lab.tui.classroom.picture_view import PictureView
+from cqrs_lab.tui.classroom.room_grid import LEGEND, RoomGrid
+from cqrs_lab.tui.screens.confirm import ConfirmScreen
+
+POLL_HZ = 4.0
+"""Polls of the classroom a second: an attendee's change shows within a second."""
+SHOWN_REJECTIONS = 6
+"""The selected attendee's latest rejected lines, shown under the grid."""
+
+
+class InstructorScreen(Screen[None]):
+    AUTO_FOCUS = "#room-grid"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "sort", "Sort", id="room-sort"),
+        Binding("f", "filter", "Filter", id="room-filter"),
+        Binding("colon,e", "everyone", "Line to everyone", id="room-everyone"),
+        Binding("p", "pause", "Pause/resume all", id="room-pause"),
+        Binding("r", "reset", "Reset all", id="room-reset"),
+        Binding("escape", "stop_watching", "Stop watching", id="room-unwatch"),
+        Binding("q", "app.quit", "Quit", id="room-quit"),
+    ]
+
+    def __init__(self, instructor: Instructor, *, poll_hz: float | None = POLL_HZ) -> None:
+        """`poll_hz=None`: poll once at start and then only when told (`poll`), for tests."""
+        super().__init__()
+        self.instructor = instructor
+        self.poll_hz = poll_hz
+        self.sort = SortKey.NAME
+        self.only = Filter.ALL
+        self.timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="room-title", markup=False)
+        yield RoomGrid(id="room-grid")
+        yield Static(LEGEND, id="room-legend", markup=False)
+        with Horizontal(id="room-bottom"):
+            yield Static(id="room-detail", markup=False)
+            yield PictureView(id="room-picture")
+        yield Input(placeholder="a lab line for everyone ({name}: each attendee's)", id="room-line")
+        yield Static(id="room-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.poll()
+        if self.poll_hz:
+            self.timer = self.set_interval(1 / self.poll_hz, self.poll)
+
+    @property
+    def grid(self) -> RoomGrid:
+        return self.query_one(RoomGrid)
+
+    # -- the room, live -----------------------------------------------------------------
+
+    def poll(self) -> None:
+        """Fold in what attendees published, and redraw."""
+        instructor = self.instructor
+        try:
+            instructor.poll()
+            picture = None
+            if instructor.watching is not None:
+                picture = instructor.store.picture(instructor.code, instructor.watching)
+        except StoreError as error:
+            self.say(f"the classroom cannot be read: {error}", problem=True)
+            return
+        now = instructor.clock()
+        room = instructor.room
+        lesson = room.current_lesson(instructor.lesson)
+        seats = arrange(
+            room.seats.values(),
+            lesson=lesson,
+            now=now,
+            sort=self.sort,
+            only=self.only,
+            thresholds=room.thresholds,
+        )
+        with self.app.batch_update():
+            self.grid.show(
+                seats,
+                lesson=lesson,
+                now=now,
+                thresholds=room.thresholds,
+                watching=instructor.watching,
+            )
+            self._title(lesson, now)
+            self._detail(now)
+            at, data = picture if picture is not None else (now, None)
+            self.query_one(PictureView).show(instructor.watching, data, max(0.0, now - at))
+
+    def _title(self, lesson: str | None, now: float) -> None:
+        instructor = self.instructor
+        room = instructor.room
+        present = room.present()
+        stuck = sum(1 for seat in present if seat.stuck(now, room.thresholds))
+        on_lesson = sum(1 for seat in present if seat.state.lesson == lesson)
+        title = Text.assemble(
+            (f"Classroom {instructor.code}", "bold"),
+            f"  {instructor.classroom.title}  " if instructor.classroom.title else "  ",
+            f"lesson {lesson or '(none open)'}  ",
+            (f"{room.done_count(lesson)}/{on_lesson} done", "bold green"),
+            f"  {len(present)} here",
+        )
+        if stuck:
+            title.append(f"  {stuck} stuck", "bold red")
+        title.append(f"  sort: {self.sort}  filter: {self.only}", "dim")
+        if instructor.paused:
+            title.append("  everyone paused", "bold yellow")
+        self.query_one("#room-title", Static).update(title)
+
+    def _detail(self, now: float) -> None:
+        seat = self.grid.selected
+        detail = self.query_one("#room-detail", Static)
+        if seat is None:
+            detail.update("")
+            return
+        state = seat.state
+        text = Text(seat.name, "bold")
+        if state.lesson is not None:
+            text.append(f"  {state.lesson} step {state.step + 1}/{state.steps}")
+            text.append(f"  for {clock_text(seat.time_on_step(now))}")
+            text.append(f"  hints {state.hints}")
+            if state.shown:
+                text.append("  shown the solution", "yellow")
+        if why := seat.stuck(now, self.instructor.room.thresholds):
+            text.append(f"\nstuck: {why}", "bold red")
+        recent = seat.recent_rejections(now, self.instructor.room.thresholds.window)
+        text.append(f"\nrejected lately: {len(recent)}", "bold" if recent else "dim")
+        for rejection in recent[-SHOWN_REJECTIONS:]:
+            text.append(f"\n  {rejection.line}", "red")
+            text.append(f"  {rejection.message}", "dim")
+        detail.update(text)
+
+    def say(self, message: str, *, problem: bool = False) -> None:
+        status = self.query_one("#room-status", Static)
+        status.update(Text(message, "bold red" if problem else ""))
+
+    # -- choosing and watching ------------------------------------------------------------
+
+    @on(RoomGrid.Chosen)
+    def _chosen(self, event: RoomGrid.Chosen) -> None:
+        self._send(lambda: self.instructor.watch(event.name), f"watching {event.name}'s lab")
+        self.poll()
+
+    def action_stop_watching(self) -> None:
+        if self.focused is self.query_one("#room-line", Input):
+            self.grid.focus()
+            return
+        if self.instructor.watching is not None:
+            self._send(lambda: self.instructor.watch(None), "stopped watching")
+            self.poll()
+
+    def action_sort(self) -> None:
+        self.sort = next_in(list(SortKey), self.sort)
+        self.poll()
+
+    def action_filter(self) -> None:
+        self.only = next_in(list(Filter), self.only)
+        self.poll()
+
+    # -- broadcasts -----------------------------------------------------------------------
+
+    def action_everyone(self) -> None:
+        self.query_one("#room-line", Input).focus()
+
+    @on(Input.Submitted, "#room-line")
+    def _line(self, event: Input.Submitted) -> None:
+        line = event.value.strip()
+        if not line:
+            return
+        try:
+            refusal = self.instructor.everyone(line)
+        except StoreError as error:
+            self.say(f"not sent: {error}", problem=True)
+            return
+        if refusal is not None:
+            self.say(f"not sent: {refusal}", problem=True)
+            return
+        event.input.value = ""
+        self.say(f"sent to everyone: {line}")
+
+    def action_pause(self) -> None:
+        paused = not self.instructor.paused
+        said = "paused everyone's clock" if paused else "resumed everyone's clock"
+        self._send(lambda: self.instructor.set_paused(paused), said)
+        self.poll()
+
+    def action_reset(self) -> None:
+        question = "Reset every attendee's lab? Their shop starts empty again."
+        self.app.push_screen(ConfirmScreen(question, yes="Reset everyone"), self._reset_answer)
+
+    def _reset_answer(self, yes: bool | None) -> None:
+        if yes:
+            self._send(self.instructor.reset_everyone, "reset everyone's lab")
+        else:
+            self.say("nothing was reset")
+
+    def _send(self, send: Callable[[], None], said: str) -> None:
+        try:
+            send()
+        except StoreError as error:
+            self.say(f"not sent: {error}", problem=True)
+            return
+        self.say(said)
