@@ -97,6 +97,7 @@ class ReadPath:
         at_least = self.replicas.routes.get(view) is Route.AT_LEAST_MY_POSITION
         if at_least and lab._saved_position(subscriber, lab.head) < required:
             lab._wait_for(subscriber, required, WAIT_TIMEOUT)  # replicas are never ahead of it
+            lab.flush(subscriber.projection)  # what it applied meanwhile, in its tables
         cap = lab._saved_position(subscriber, lab.head)
         for replica in replicas:
             replica.sync(lab.clock.now(), cap, self._read_log(lab), self.replicas.rng)

@@ -70,14 +70,18 @@ class Replica:
         return self.projection.checkpoint
 
     def sync(self, now: float, cap: int, read_log: ReadLog, rng: random.Random) -> None:
-        """Apply what reached it by `now` (recorded a lag sample ago), up to `cap`."""
+        """Apply what reached it by `now` (recorded a lag sample ago), up to `cap`: the
+        primary's position, so a replica is never ahead of its view."""
         cutoff = now - self.lag.sample(rng)
         while self.position < cap:
             page = read_log(self.position, min(500, cap - self.position))
             if not page:
                 break
             for event in page:
-                if event.metadata.recorded_at > cutoff:
+                # an event of a type it does not read is no news: passed at once, as the
+                # primary's position passes it (only events it reads carry the lag)
+                late = event.metadata.recorded_at > cutoff
+                if late and event.type in self.projection.handles:
                     self._save()
                     return
                 self.projection.apply(event)
