@@ -80,7 +80,12 @@ def test_joining_and_its_refusals(store: ClassroomStore, clock: Clock) -> None:
     with pytest.raises(JoinRefused) as closed:
         store.join(room.code, "bob")
     assert str(closed.value) == f"classroom {room.code} is closed: ask the instructor"
-    for refusal in (taken.value, wrong.value, closed.value):
+    with pytest.raises(JoinRefused) as badly_named:
+        store.join(room.code, "../ada")
+    assert str(badly_named.value) == (
+        "'../ada' cannot be a name here: up to 32 letters, digits, '.', '-' or '_'"
+    )
+    for refusal in (taken.value, wrong.value, closed.value, badly_named.value):
         assert "\n" not in str(refusal)
 
 

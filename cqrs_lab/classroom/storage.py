@@ -17,6 +17,7 @@ commits later always has the higher number, so a poll never skips one that commi
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -52,6 +53,8 @@ from cqrs_lab.store.errors import DatabaseError, StoreError
 CLASSROOM_LOCK_KEY = 0x434C5353  # "CLSS": serialises classroom writers on PostgreSQL
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O: read aloud and typed without doubt
 CODE_LENGTH = 5
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+"""An attendee's name: it names their lab's file too."""
 HEARTBEAT_FRESH = 15.0
 """A name whose lab beat within this many seconds is taken; an older one may be rejoined."""
 
@@ -251,6 +254,10 @@ class ClassroomStore:
         A name whose lab is still beating is taken; a name whose lab left (or went quiet
         for `HEARTBEAT_FRESH` seconds) is the same attendee coming back."""
         code = code.strip().upper()
+        if not NAME_PATTERN.fullmatch(name):
+            raise JoinRefused(
+                f"{name!r} cannot be a name here: up to 32 letters, digits, '.', '-' or '_'"
+            )
         now = self.clock()
         with self._writing("join the classroom") as conn:
             room = conn.execute(select(classrooms).where(classrooms.c.code == code)).first()

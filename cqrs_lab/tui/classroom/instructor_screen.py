@@ -119,9 +119,9 @@ class InstructorScreen(Screen[None]):
         title = Text.assemble(
             (f"Classroom {instructor.code}", "bold"),
             f"  {instructor.classroom.title}  " if instructor.classroom.title else "  ",
-            f"lesson {lesson or '(none open)'}  ",
-            (f"{room.done_count(lesson)}/{on_lesson} done", "bold green"),
-            f"  {len(present)} here",
+            f"lesson {lesson}  " if lesson else "no lesson open  ",
+            (f"{room.done_count(lesson)}/{on_lesson} done  " if lesson else "", "bold green"),
+            f"{len(present)} here",
         )
         if stuck:
             title.append(f"  {stuck} stuck", "bold red")

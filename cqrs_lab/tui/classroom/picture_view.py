@@ -50,7 +50,7 @@ class PictureView(Widget):
 def _lanes(picture: Mapping[str, Any]) -> Table:
     table = Table(box=None, pad_edge=False, padding=(0, 1), header_style="bold", expand=True)
     table.add_column("lane", no_wrap=True)
-    table.add_column("in flight", no_wrap=True, width=LANE_WIDTH)
+    table.add_column("in flight", no_wrap=True, width=LANE_WIDTH + 1)
     table.add_column("lag", justify="right", no_wrap=True)
     table.add_column("latency", no_wrap=True, ratio=1)
     for lane in picture.get("lanes", []):
