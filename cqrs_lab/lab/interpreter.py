@@ -110,9 +110,21 @@ def perform(lab: Lab, action: sc.Action, line: str = "") -> Outcome:
     except DomainError as error:
         return Outcome(line, False, "command", f"refused ({error.code}): {error}", {}, error.code)
     except REFUSALS as error:
+        message = str(error)
         if isinstance(error, ValidationError):  # an event stored in a shape no longer read
             lab.metrics.unreadable_events += 1
-        return Outcome(line, False, "error", str(error), {}, type(error).__name__)
+            message = unreadable(error, upcasting=bool(lab.store.upcasters))
+        return Outcome(line, False, "error", message, {}, type(error).__name__)
+
+
+def unreadable(error: ValidationError, *, upcasting: bool) -> str:
+    """Pydantic's errors, on one line: which fields of which shape did not fit."""
+    fields = "; ".join(
+        f"{'.'.join(str(part) for part in detail['loc']) or 'data'}: {detail['msg'].lower()}"
+        for detail in error.errors()
+    )
+    hint = "" if upcasting else " (an old event shape read without its upcaster: upcasters on)"
+    return f"{error.title} does not fit its current shape: {fields}{hint}"
 
 
 @singledispatch

@@ -376,6 +376,11 @@ def command_of(recorded: Sequence[RecordedEvent]) -> cmd.Command:
     for event in recorded:
         spec = _SPEC_OF_EVENT.get(event.type)
         if spec is not None:
+            if missing := [name for name in spec.replay_fields if name not in event.data]:
+                raise RecordingError(
+                    f"event #{event.position} {event.type} (version {event.schema_version}) "
+                    f"has no {', '.join(missing)}: an old shape, read without its upcaster"
+                )
             values = {name: event.data[name] for name in spec.replay_fields}
             return spec.command_type.model_construct(command_id=event.metadata.command_id, **values)
     types = ", ".join(event.type for event in recorded)
