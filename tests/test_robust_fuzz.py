@@ -285,7 +285,7 @@ async def enter(pilot: Pilot[None], line: str, how: str, ran: Ran) -> tuple[int,
         send_keys(app, key="escape")
         await settle(pilot, lambda: app.screen is app.main)
     assert app.screen is app.main
-    app.tick()  # a frame: the lab delivers what is due, the screen redraws
+    app.main.tick()  # a frame: the lab delivers what is due, the screen redraws
     return before, app.lab.store.head(), ran[count:]
 
 
@@ -336,7 +336,7 @@ async def test_the_command_bar_survives_random_lines(monkeypatch: pytest.MonkeyP
                     check(sent, outcome, before, after)
 
         await asyncio.to_thread(type_lines)
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert app.is_running
         assert "Traceback" not in app.export_screenshot()

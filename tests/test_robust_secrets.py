@@ -222,7 +222,7 @@ async def test_the_screen_never_shows_a_registered_password(tmp_path: Path) -> N
             await pilot.pause()
 
             for _ in range(3):
-                app.tick()
+                app.main.tick()
             await pilot.pause()
             await pilot.press("escape")  # from the form (focus stays there after Send) to the bar
             await pilot.press("up")  # the history brings the line back without its password

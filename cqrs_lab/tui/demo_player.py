@@ -86,8 +86,8 @@ class DemoApp(LabApp):
             self._timer = None
         if self.typed is not None:
             line, self.typed = self.typed, None
-            self.bar.history.add(line)  # what Enter in the bar does, but at once: the next
-            self.run_line(line)  # caption must not overtake this line
+            self.main.submit(line)  # what Enter in the bar does, but at once: the next
+            # caption must not overtake this line
         while self.next_line < len(self.lines):
             line = self.lines[self.next_line]
             self.next_line += 1
@@ -99,7 +99,7 @@ class DemoApp(LabApp):
                 self._show_progress()
                 return
             if isinstance(action, sc.Say):
-                self.run_line(line)
+                self.main.run_line(line)
             else:
                 self.typed = line
                 self.bar.input.value = line

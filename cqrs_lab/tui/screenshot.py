@@ -46,7 +46,7 @@ def take_screenshot(path: Path) -> None:
         for field in app.query(Input):
             field.cursor_blink = False
         for line in DEMO:
-            app.run_line(line)
+            app.main.run_line(line)
         await pilot.pause()
         app.exit(app.export_screenshot(title="CQRS Lab"))
 

@@ -15,13 +15,15 @@ from textual.widgets import Button, Input, Select, Static
 
 from cqrs_lab import cli
 from cqrs_lab.lab import Lab, interpreter
-from cqrs_lab.tui.app import VIEW_REFRESH_TICKS, LabApp, StatusLine
+from cqrs_lab.tui.app import LabApp
 from cqrs_lab.tui.command_bar import CommandInput, History
 from cqrs_lab.tui.completion import Vocabulary, complete
 from cqrs_lab.tui.forms import CommandForm, build_line, fields_of
 from cqrs_lab.tui.palette import lab_actions
+from cqrs_lab.tui.redraw import VIEW_REFRESH_TICKS
 from cqrs_lab.tui.screens import ConfirmScreen, HelpScreen, LaneSettingsScreen
 from cqrs_lab.tui.screens.lane_settings import settings_lines
+from cqrs_lab.tui.status_line import StatusLine
 from cqrs_lab.tui.widgets import BusView, EventLog, ViewPanel
 from tests.tui.conftest import FakeWall
 
@@ -63,7 +65,7 @@ async def frames(pilot: Pilot[None], count: int = VIEW_REFRESH_TICKS) -> None:
     app = pilot.app
     assert isinstance(app, LabApp)
     for _ in range(count):
-        app.tick()
+        app.main.tick()
     await pilot.pause()
 
 
@@ -229,7 +231,7 @@ async def test_reset_asks_first(lab: Lab) -> None:
 async def test_the_palette_lists_lab_actions_and_runs_them(lab: Lab) -> None:
     app = LabApp(lab)
     async with app.run_test(size=SIZE) as pilot:
-        titles = {action.title for action in lab_actions(app)}
+        titles = {action.title for action in lab_actions(app.main)}
         for title in (
             "Pause",
             "Resume",

@@ -1,7 +1,7 @@
 """Work the screen spreads over frames: a load and a typed rebuild run in the background with
 a progress bar, and the app draws its first frame before it opens the lab.
 
-The lab clock runs on a fake wall the test moves; frames are `app.tick()` calls.
+The lab clock runs on a fake wall the test moves; frames are `app.main.tick()` calls.
 """
 
 from __future__ import annotations
@@ -17,11 +17,15 @@ from textual.pilot import Pilot
 from textual.widgets import Button, ProgressBar, Static
 
 import cqrs_lab.tui.app as app_module
+import cqrs_lab.tui.runner as runner_module
 from cqrs_lab import cli
 from cqrs_lab.lab import Lab
 from cqrs_lab.sim.clock import ScaledClock
-from cqrs_lab.tui.app import EarlyInput, LabApp, LabUnavailable, StatusLine
+from cqrs_lab.tui.app import LabApp, LabUnavailable
 from cqrs_lab.tui.command_bar import CommandInput
+from cqrs_lab.tui.lab_screen import LabScreen
+from cqrs_lab.tui.opening import EarlyInput
+from cqrs_lab.tui.status_line import StatusLine
 from cqrs_lab.tui.widgets import EventLog
 from tests.tui.conftest import FakeWall
 from tests.tui.test_app import SIZE, send, text_of
@@ -46,7 +50,7 @@ async def frame(pilot: Pilot[None], wall: FakeWall, seconds: float = 0.0) -> Non
     wall.now += seconds
     app = pilot.app
     assert isinstance(app, LabApp)
-    app.tick()
+    app.main.tick()
     await pilot.pause()
 
 
@@ -134,7 +138,7 @@ async def test_a_paused_lab_clock_pauses_the_load(lab: Lab, wall: FakeWall) -> N
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """A rebuild of a few events in several frames, as a large store's would take."""
-    monkeypatch.setattr(app_module, "REBUILD_BATCH", 1)
+    monkeypatch.setattr(runner_module, "REBUILD_BATCH", 1)
 
 
 @pytest.mark.usefixtures("small_batches")
@@ -181,13 +185,13 @@ async def test_rebuild_all_rebuilds_every_lane_in_turn(lab: Lab, wall: FakeWall)
 def held_imports(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     """Hold the lab's imports (run in a thread after the first frame) until the test says."""
     go_on = threading.Event()
-    load = app_module.load_lab_modules
+    load = app_module.lab_screen_type
 
-    def held() -> None:
+    def held() -> type[LabScreen]:
         assert go_on.wait(timeout=30)
-        load()
+        return load()
 
-    monkeypatch.setattr(app_module, "load_lab_modules", held)
+    monkeypatch.setattr(app_module, "lab_screen_type", held)
     yield go_on
     go_on.set()
 

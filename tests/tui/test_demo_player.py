@@ -66,7 +66,7 @@ async def test_after_the_demo_the_keys_are_the_labs_again(lab: Lab) -> None:
 async def test_say_typed_in_the_bar_shows_the_caption(lab: Lab) -> None:
     app = demo(lab)
     async with app.run_test(size=SIZE) as pilot:
-        app.run_line('say "Look at the orders lane"')
+        app.main.run_line('say "Look at the orders lane"')
         await pilot.pause()
         caption = app.query_one(Caption)
         assert caption.shown and caption.text == "Look at the orders lane"

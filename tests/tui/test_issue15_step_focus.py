@@ -9,8 +9,9 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Select
 
 from cqrs_lab.lab import Lab
-from cqrs_lab.tui.app import LabApp, StatusLine
+from cqrs_lab.tui.app import LabApp
 from cqrs_lab.tui.forms import CommandForm
+from cqrs_lab.tui.status_line import StatusLine
 from tests.test_lab_step import SCENARIO
 from tests.tui.test_app import SIZE, frames, lines_of, message, send
 

@@ -63,7 +63,7 @@ async def frames(pilot: Pilot[None], count: int = 3) -> None:
     app = pilot.app
     assert isinstance(app, LabApp)
     for _ in range(count):
-        app.tick()
+        app.main.tick()
     await pilot.pause()
 
 
@@ -280,14 +280,14 @@ async def test_the_palette_lists_the_lessons_and_the_open_lessons_actions(lab: L
     app = LabApp(lab)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        titles = {action.title for action in lab_actions(app)}
+        titles = {action.title for action in lab_actions(app.main)}
         assert {"Lessons…", "Lesson 4: Eventual consistency and stale reads"} <= titles
         assert "Lesson: show me" not in titles
-        run = {action.title: action.run for action in lab_actions(app)}
+        run = {action.title: action.callback for action in lab_actions(app.main)}
         run["Lesson 4: Eventual consistency and stale reads"]()
         await pilot.pause()
         assert app.lesson.is_open
-        actions = {action.title: action.run for action in lab_actions(app)}
+        actions = {action.title: action.callback for action in lab_actions(app.main)}
         assert "Lesson: show me" in actions
         actions["Lesson: next hint"]()
         await pilot.pause()

@@ -19,11 +19,11 @@ async def test_a_reset_by_another_lab_is_a_notification(tmp_path: Path, wall: Fa
     assert execute(other, 'add-product mug "Blue mug" 12.50 10').ok
     app = LabApp(mine, refresh_hz=0)
     async with app.run_test(size=SIZE) as pilot:
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert mine.head == 1
         execute(other, "reset")
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         said = [notification.message for notification in app._notifications]
         assert any("another lab reset the shared database" in message for message in said)

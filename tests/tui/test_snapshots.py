@@ -34,7 +34,7 @@ def prepared(*lines: str) -> Callable[[Pilot[None]], object]:
         for input_widget in app.query(Input):
             input_widget.cursor_blink = False
         for line in lines:
-            app.run_line(line)
+            app.main.run_line(line)
         await pilot.pause()
 
     return run_before

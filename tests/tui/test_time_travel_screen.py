@@ -192,7 +192,7 @@ async def test_a_fork_of_a_file_lab_is_written_beside_it(tmp_path: Path, wall: F
 async def test_time_travel_is_in_the_palette_and_the_help(lab: Lab) -> None:
     app = LabApp(lab)
     async with app.run_test(size=SIZE):
-        titles = [action.title for action in lab_actions(app)]
+        titles = [action.title for action in lab_actions(app.main)]
         assert {"Time travel…", "Trace an event…", "Predict, then release…"} <= set(titles)
         keys = dict(app.key_help())
         assert keys["F9 / T"].startswith("time travel")

@@ -7,7 +7,8 @@ from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
 
-from cqrs_lab.tui.app import VIEW_REFRESH_TICKS, LabApp
+from cqrs_lab.tui.app import LabApp
+from cqrs_lab.tui.redraw import VIEW_REFRESH_TICKS
 
 SIZE = (120, 40)
 SHOP = (
@@ -44,7 +45,7 @@ async def frames(pilot: Pilot[None], count: int = VIEW_REFRESH_TICKS) -> None:
     """Let the screen run `count` refresh ticks (enough for the throttled view panel)."""
     app = app_of(pilot)
     for _ in range(count):
-        app.tick()
+        app.main.tick()
     await pilot.pause()
 
 

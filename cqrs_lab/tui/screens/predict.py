@@ -2,13 +2,15 @@
 show in the read model and in the CRUD twin once it is released; the learner answers, and
 "Release" lets the held deliveries in and shows who was right.
 
-Every step is a lab line run through the app (`hold`, `predict`, `release`), so it lands in
-the history and an open lesson checks it like a typed line (`prediction_correct`).
+Every step is a lab line run by the `run_line` the screen is given (`hold`, `predict`,
+`release`), so it lands in the history and an open lesson checks it like a typed line
+(`prediction_correct`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from collections.abc import Callable
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual import on
@@ -19,12 +21,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from cqrs_lab import script as sc
+from cqrs_lab.lab import Lab, Outcome
 from cqrs_lab.lab.prediction import Verdict, shows
 from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_LANES, VIEW_NAMES
 from cqrs_lab.script.actions import Expectation, ExpectationKind
-
-if TYPE_CHECKING:
-    from cqrs_lab.tui.app import LabApp
 
 KINDS: tuple[tuple[str, ExpectationKind], ...] = (
     ("this many rows", "rows"),
@@ -80,18 +80,20 @@ class PredictScreen(ModalScreen[None]):
         Binding("ctrl+r", "release", "Release", id="predict.release"),
     ]
 
-    def __init__(self, view: str = "orders", user: str = "") -> None:
+    def __init__(
+        self,
+        lab: Lab,
+        run_line: Callable[[str], Outcome | None],
+        view: str = "orders",
+        user: str = "",
+    ) -> None:
         super().__init__(classes="dialog")
+        self.lab = lab
+        self.run_line = run_line
+        """Runs a lab line as the command bar does (None: it did not run now)."""
         self.view = view
         self.user = user
         self.predicted = False
-
-    @property
-    def lab_app(self) -> LabApp:
-        from cqrs_lab.tui.app import LabApp
-
-        assert isinstance(self.app, LabApp)
-        return self.app
 
     @property
     def lane(self) -> str:
@@ -156,11 +158,11 @@ class PredictScreen(ModalScreen[None]):
         self.predicted = False
 
     def _hold(self) -> None:
-        if not self.lab_app.lab.subscribers[self.lane].holding:
-            self.lab_app.run_line(f"hold {self.lane}")
+        if not self.lab.subscribers[self.lane].holding:
+            self.run_line(f"hold {self.lane}")
 
     def _show_door(self) -> None:
-        subscriber = self.lab_app.lab.subscribers[self.lane]
+        subscriber = self.lab.subscribers[self.lane]
         waiting = subscriber.at_door
         if not subscriber.holding:
             text = f"The {self.lane} lane is not held: predict holds it again."
@@ -215,7 +217,7 @@ class PredictScreen(ModalScreen[None]):
         except sc.ScriptError as error:
             self._result(Text(f"✗ {error.message}", style="bold"))
             return False
-        outcome = self.lab_app.run_line(line)
+        outcome = self.run_line(line)
         if outcome is None or not outcome.ok:
             self._result(Text(f"✗ {outcome.message if outcome else 'not recorded'}"))
             return False
@@ -232,11 +234,10 @@ class PredictScreen(ModalScreen[None]):
         """Release the lane (after recording the answers, if they were not yet)."""
         if not self.predicted and self._answered() and not self.predict():
             return
-        lab = self.lab_app.lab
-        outcome = self.lab_app.run_line(f"release {self.lane}")
+        outcome = self.run_line(f"release {self.lane}")
         self.predicted = False
         self._show_door()
-        verdicts = lab.predictions.last_judged
+        verdicts = self.lab.predictions.last_judged
         if verdicts:
             self._result(verdict_text(verdicts[-1]))
         elif outcome is not None:

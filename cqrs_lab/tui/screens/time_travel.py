@@ -10,6 +10,7 @@ scrubber may move on, and only the position it rests on is built next.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -38,6 +39,16 @@ PAGE = 10
 LOG_EVENTS = 500
 """Events shown in the screen's event log (the newest up to the position)."""
 THUMB, DONE, TODO = "●", "━", "─"
+
+
+@dataclass(frozen=True, slots=True)
+class Fork:
+    """What the screen is dismissed with after a fork: the live lab goes on with `lab`."""
+
+    lab: Lab
+    note: str
+    view: str
+    user: str
 
 
 class Scrubber(Widget, can_focus=True):
@@ -114,8 +125,9 @@ class Scrubber(Widget, can_focus=True):
         return text
 
 
-class TimeTravelScreen(Screen[None]):
-    """The lab as of a chosen position. Escape goes back to the live lab."""
+class TimeTravelScreen(Screen[Fork | None]):
+    """The lab as of a chosen position. Escape goes back to the live lab (None); a fork
+    dismisses it with the `Fork`."""
 
     AUTO_FOCUS = "#travel-scrubber"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -130,9 +142,12 @@ class TimeTravelScreen(Screen[None]):
         view: str = "orders",
         user: str = "",
         fork_clock: Callable[[], Clock] | None = None,
+        lesson_open: bool = False,
     ) -> None:
         super().__init__()
         self.timeline = timeline
+        self.lesson_open = lesson_open
+        """A lesson checks its steps on the live lab: no fork then."""
         self.view = view
         self.user = user
         self.fork_clock = fork_clock
@@ -324,12 +339,9 @@ class TimeTravelScreen(Screen[None]):
         self.dismiss(None)
 
     def action_fork(self) -> None:
-        from cqrs_lab.tui.app import LabApp
-
-        app = self.app
-        if not isinstance(app, LabApp) or self._forking:
+        if self._forking:
             return
-        if app.lesson.is_open:
+        if self.lesson_open:
             self._note("✗ close the lesson first: its steps are checked on this lab", error=True)
             return
         position = self.query_one(Scrubber).position
@@ -355,7 +367,7 @@ class TimeTravelScreen(Screen[None]):
                 self._note(f"forking at #{position}…")
                 self._fork(position, where)
 
-        app.push_screen(ConfirmScreen(question, yes="Fork"), answered)
+        self.app.push_screen(ConfirmScreen(question, yes="Fork"), answered)
 
     @work(thread=True, group="time-travel-fork", exit_on_error=False)
     def _fork(self, position: int, where: str) -> None:
@@ -372,11 +384,6 @@ class TimeTravelScreen(Screen[None]):
         self._note(f"✗ the fork failed: {error}", error=True)
 
     def _forked(self, position: int, where: str, lab: Lab) -> None:
-        from cqrs_lab.tui.app import LabApp
-
-        app = self.app
-        assert isinstance(app, LabApp)
         place = "" if where == ":memory:" else f" (saved in {where})"
-        app.switch_lab(lab, f"forked at #{position}: new commands append after it{place}")
-        app.select_view(self.view, self.user or None)
-        self.dismiss(None)
+        note = f"forked at #{position}: new commands append after it{place}"
+        self.dismiss(Fork(lab, note, self.view, self.user))

@@ -5,7 +5,9 @@ until they are scrolled into view. The first row is a header that stays put."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from textual import events
@@ -17,6 +19,9 @@ from textual.strip import Strip
 
 from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.tui.widgets.format import Run, fit, lab_time, short_id, to_strip
+
+if TYPE_CHECKING:
+    from cqrs_lab.lab import Lab
 
 MARK = 2  # the cursor's column
 COLUMNS = (("pos", 7), ("type", 20), ("stream", 18), ("correlation", 12), ("lab time", 10))
@@ -146,3 +151,23 @@ class EventLog(ScrollView, can_focus=True):
             self.scroll_to(y=index, animate=False)
         elif index >= top + rows:
             self.scroll_to(y=index - rows + 1, animate=False)
+
+
+def describe_event(event: RecordedEvent) -> str:
+    """One event in full, for the line under the bar."""
+    meta = event.metadata
+    data = json.dumps(event.data, default=str)
+    return (
+        f"event #{event.position} {event.type} on {event.stream_id} v{event.version} "
+        f"at t={meta.recorded_at:.3f}s, correlation {meta.correlation_id[:8]}, "
+        f"causation {meta.causation_id[:8]}: {data}"
+    )
+
+
+def find_event(lab: Lab, position: int) -> RecordedEvent | None:
+    """The event at `position`: among the recent ones, else read from the store."""
+    for event in lab.recent:
+        if event.position == position:
+            return event
+    found = lab.store.read_all(after=position - 1, limit=1)
+    return found[0] if found and found[0].position == position else None

@@ -1,0 +1,109 @@
+"""The lab screen's keys: the app's bindings (with ids, so a keymap can remap them), what
+each does for the help screen, and how the keymap shows them. Textual only.
+
+The lab screen's own actions are bound as `lab('NAME')`: the app hands them to the lab
+screen (`LabScreen.action_NAME`), so function keys work from a dialog on top of it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from textual.binding import Binding, BindingType, Keymap
+
+BINDINGS: list[BindingType] = [
+    # Function keys work from anywhere, even in the command bar or a dialog.
+    Binding("f1", "help", "Help", priority=True, id="help"),
+    # The lesson keys (F2 hint, F3, F4, h, [, ]) join around F2 forms when the lab opens.
+    Binding("f2", "lab('toggle_forms')", "Forms", priority=True, id="forms"),
+    Binding("f5", "lab('toggle_pause')", "Pause", priority=True, id="pause"),
+    Binding("f6", "lab('step')", "Step", priority=True, id="step"),
+    Binding("f7", "lab('slower')", "Slower", priority=True, id="slower"),
+    Binding("f8", "lab('faster')", "Faster", priority=True, id="faster"),
+    Binding("f9", "lab('time_travel')", "Travel", priority=True, id="time-travel"),
+    Binding("ctrl+p", "command_palette", "Palette", show=False, priority=True, id="palette"),
+    Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+    # Single keys: only when no input has focus (Escape leaves the bar).
+    Binding("escape", "lab('leave_bar')", "Leave bar", show=False, id="leave-bar"),
+    Binding("space", "lab('toggle_pause')", "Pause", show=False, id="pause-key"),
+    Binding("n", "lab('step')", "Step", show=False, id="step-key"),
+    Binding("minus", "lab('slower')", "Slower", show=False, id="slower-key"),
+    Binding("plus,equals_sign", "lab('faster')", "Faster", show=False, id="faster-key"),
+    Binding("question_mark", "help", "Help", show=False, id="help-key"),
+    Binding("r", "lab('rebuild')", "Rebuild", id="rebuild"),
+    Binding("ctrl+x", "lab('stop_load')", "Stop load", priority=True, id="stop-load"),
+    Binding("x", "lab('stop_load')", "Stop load", show=False, id="stop-load-key"),
+    Binding("l", "lab('lane_settings')", "Lane", id="lane-settings"),
+    Binding("colon", "lab('focus_bar')", "Bar", id="focus-bar"),
+    Binding("T", "lab('time_travel')", "Time travel", show=False, id="time-travel-key"),
+    Binding("t", "lab('trace')", "Trace", id="trace"),
+    Binding("p", "lab('predict')", "Predict", id="predict"),
+]
+KEY_HELP = {
+    "help": "this help",
+    "lab('toggle_forms')": "show or hide the shop command forms",
+    "lab('toggle_pause')": "pause or resume the lab clock",
+    "lab('step')": "deliver the next event in flight (moves lab time to it)",
+    "lab('slower')": "slow the lab clock down",
+    "lab('faster')": "speed the lab clock up",
+    "command_palette": "command palette: every lab action",
+    "lab('leave_bar')": "leave the command bar (then the single keys work)",
+    "lab('focus_bar')": "back to the command bar",
+    "lab('rebuild')": "rebuild the selected lane's projection",
+    "lab('stop_load')": "stop the load running in the background (`load RATE/s for DURATION`)",
+    "lab('lane_settings')": "latency and faults of the selected lane",
+    "lab('time_travel')": "time travel: the views as of an earlier event; fork from there",
+    "lab('trace')": "causation trace of the event under the log's cursor (or the newest)",
+    "lab('predict')": "hold the view's lane, predict what it will show, then release",
+    "quit": "quit",
+}
+"""What each action does, for the help screen (with the lesson panel's `LESSON_KEY_HELP`)."""
+MODE_KEYS = ("pause-key", "step-key", "slower-key", "faster-key", "help-key", "focus-bar")
+"""The single keys the status line names while they are live (focus off every input)."""
+LAB_ACTIONS = frozenset(
+    binding.action.partition("(")[0] for binding in BINDINGS if isinstance(binding, Binding)
+) - {"quit"}
+"""The actions that need the lab (`lab`, `help`, `command_palette`): off until it is open."""
+
+Display = Callable[[Binding], str]
+
+
+def with_lesson_keys(
+    bindings: Sequence[BindingType], hint: Binding, lesson_keys: Sequence[Binding]
+) -> list[BindingType]:
+    """`bindings` with the lesson keys where they belong: F2 hint before F2 forms, the rest
+    after it."""
+    keys: list[BindingType] = []
+    for binding in bindings:
+        if isinstance(binding, Binding) and binding.id == "forms":
+            keys += [hint, binding, *lesson_keys]
+        else:
+            keys.append(binding)
+    return keys
+
+
+def shown_keys(binding: Binding, keymap: Keymap, display: Display) -> list[str]:
+    """The keys `binding` has under `keymap`, as the footer shows them."""
+    keys = keymap.get(binding.id or "", binding.key)
+    return [display(replace(binding, key=key.strip())) for key in keys.split(",")]
+
+
+def single_keys(bindings: Sequence[BindingType], keymap: Keymap, display: Display) -> str:
+    """The single keys of MODE_KEYS as the keymap sets them ('space n - + ? :')."""
+    return " ".join(
+        shown_keys(binding, keymap, display)[0]
+        for binding in bindings
+        if isinstance(binding, Binding) and binding.id in MODE_KEYS
+    )
+
+
+def key_help(
+    bindings: Sequence[BindingType], keymap: Keymap, display: Display, said: dict[str, str]
+) -> list[tuple[str, str]]:
+    """(keys, what they do) for the help screen, with the keymap applied."""
+    keys: dict[str, list[str]] = {}
+    for binding in bindings:
+        assert isinstance(binding, Binding)
+        keys.setdefault(binding.action, []).extend(shown_keys(binding, keymap, display))
+    return [(" / ".join(shown), said.get(action, action)) for action, shown in keys.items()]

@@ -1,0 +1,63 @@
+"""What the lab screen drew last, so a frame redraws only the widgets whose data changed
+(and the view panel, which queries the database, at most every VIEW_REFRESH_TICKS frames)."""
+
+from __future__ import annotations
+
+from cqrs_lab.lab.snapshot import LabSnapshot, LaneState
+from cqrs_lab.read.view_specs import VIEW_LANES
+
+VIEW_REFRESH_TICKS = 8
+"""The view panel queries the database: at most every 8th tick (about 4 times a second)."""
+METRICS_SAMPLE_SECONDS = 0.25
+"""Lab seconds between two lag samples of the metrics strip (also drawn on any change)."""
+
+
+class Redraw:
+    """Each question answers whether to draw that part of `snapshot` now, and remembers it."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+        self._view_tick = -VIEW_REFRESH_TICKS
+        self.forget()
+
+    def forget(self) -> None:
+        """Draw everything at the next frame (the lab changed under the screen)."""
+        self._lanes: tuple[LaneState, ...] = ()
+        self._log: tuple[int, int] | None = None
+        self._metrics: tuple[object, ...] | None = None
+        self._metrics_at = float("-inf")
+        self.forget_views()
+
+    def forget_views(self) -> None:
+        self._views: tuple[object, ...] | None = None
+
+    def bus(self, snapshot: LabSnapshot) -> bool:
+        """Nothing moves on an idle bus: no redraw."""
+        if snapshot.in_flight or snapshot.lanes != self._lanes:
+            self._lanes = snapshot.lanes
+            return True
+        return False
+
+    def log(self, snapshot: LabSnapshot) -> bool:
+        key = (snapshot.head, len(snapshot.recent_events))
+        changed, self._log = key != self._log, key
+        return changed
+
+    def metrics(self, snapshot: LabSnapshot) -> bool:
+        """A lag sample every quarter of a lab second, and whenever a number changed."""
+        key = (snapshot.head, *(lane.checkpoint for lane in snapshot.lanes), snapshot.in_flight)
+        if key == self._metrics and snapshot.now - self._metrics_at < METRICS_SAMPLE_SECONDS:
+            return False
+        self._metrics, self._metrics_at = key, snapshot.now
+        return True
+
+    def views(self, snapshot: LabSnapshot, view: str, user: str, *, now: bool) -> bool:
+        lane = snapshot.lane(VIEW_LANES[view])
+        behind = round(lane.lag_seconds, 1) if lane.lag_events else 0.0
+        key = (view, user, snapshot.head, lane.checkpoint, behind)
+        if key == self._views:
+            return False
+        if not now and self.ticks - self._view_tick < VIEW_REFRESH_TICKS:
+            return False
+        self._views, self._view_tick = key, self.ticks
+        return True

@@ -1,0 +1,184 @@
+"""Background work on the lab screen, a frame at a time: a rebuild and a load.
+
+Not thread workers: the Lab is not thread-safe, and a thread driving it would race the
+screen's own reads. The screen advances each job once a frame instead, on the UI thread
+like every other use of the lab: a rebuild replays one batch, a load sends the requests due
+by the lab clock (so a paused lab clock pauses the load too). One job of each kind at once.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from cqrs_lab.lab import Lab, RebuildProgress
+from cqrs_lab.lab.errors import LabError
+from cqrs_lab.lab.load import LoadRun
+from cqrs_lab.script import Rebuild
+from cqrs_lab.sim.durations import format_duration
+
+JobKind = Literal["rebuild", "load"]
+REBUILD_BATCH = 2_000
+"""Events a rebuild replays a frame: about 25 ms here (the lab rebuilds ~70,000 events/s)."""
+LOAD_ARRIVALS_PER_FRAME = 100
+"""A fast load sends at most this many requests a frame, so the screen keeps drawing; late
+arrivals go out in the next frames."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """A job is over: what to say, and whether it went well."""
+
+    kind: JobKind
+    message: str
+    ok: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    label: str
+    done: float
+    total: float | None
+    """None: not known yet."""
+
+
+class Job(ABC):
+    kind: ClassVar[JobKind]
+    note: str = ""
+    """What to say when it starts (nothing: the progress row says it)."""
+
+    @abstractmethod
+    def advance(self) -> Ended | None:
+        """One frame of work; what to say once it is over. Raises if the work fails."""
+
+    @abstractmethod
+    def progress(self) -> Progress: ...
+
+    @abstractmethod
+    def stop(self) -> Ended:
+        """Stop at once (the stop key)."""
+
+    @abstractmethod
+    def failed(self, error: Exception) -> Ended: ...
+
+
+class RebuildJob(Job):
+    """Rebuild projections one after another, one batch a frame."""
+
+    kind = "rebuild"
+
+    def __init__(self, lab: Lab, lanes: Sequence[str]) -> None:
+        self._steps = self._rebuild(lab, lanes)
+        self._rebuilt: dict[str, int] = {}
+        self._last: RebuildProgress | None = None
+
+    @staticmethod
+    def _rebuild(lab: Lab, lanes: Sequence[str]) -> Iterator[RebuildProgress]:
+        for lane in lanes:
+            yield from lab.rebuild_steps(lane, batch=REBUILD_BATCH)
+
+    def advance(self) -> Ended | None:
+        try:
+            self._last = next(self._steps)
+        except StopIteration:
+            done = ", ".join(f"{name} from {count} events" for name, count in self._rebuilt.items())
+            return Ended(self.kind, f"rebuilt {done}", True)
+        self._rebuilt[self._last.projection] = self._last.done
+        return None
+
+    def progress(self) -> Progress:
+        last = self._last
+        if last is None:
+            return Progress("", 0, None)
+        return Progress(f"rebuilding {last.projection} ", last.done, max(last.total, 1))
+
+    def stop(self) -> Ended:
+        self._steps.close()
+        return Ended(self.kind, "rebuild stopped", False)
+
+    def failed(self, error: Exception) -> Ended:
+        return Ended(self.kind, f"the rebuild failed: {error}", False)
+
+
+class LoadJob(Job):
+    """A Poisson workload (`load RATE/s for DURATION`), sent as the lab clock runs."""
+
+    kind = "load"
+
+    def __init__(self, lab: Lab, rate: float, duration: float) -> None:
+        self.run = LoadRun(lab, rate, duration)
+        self.label = f"load {rate:g}/s for {format_duration(duration)} "
+        self.note = f"{self.label.strip()}: running (ctrl+x, or x off the bar, stops it)"
+
+    def advance(self) -> Ended | None:
+        self.run.poll(LOAD_ARRIVALS_PER_FRAME)
+        return Ended(self.kind, self.run.report.summary(), True) if self.run.done else None
+
+    def progress(self) -> Progress:
+        return Progress(self.label, round(100 * self.run.progress, 1), 100)
+
+    def stop(self) -> Ended:
+        return Ended(self.kind, self.run.stop().summary(), True)
+
+    def failed(self, error: Exception) -> Ended:
+        report = self.run.stop()
+        return Ended(self.kind, f"the load failed: {error} ({report.summary()})", False)
+
+
+class Runner:
+    """The jobs running now, at most one of each kind."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[JobKind, Job] = {}
+
+    def running(self, kind: JobKind) -> bool:
+        return kind in self.jobs
+
+    def rebuild(self, lab: Lab, lane: str) -> Job | str:
+        """Start rebuilding `lane` (or `all`); or say why not."""
+        if self.running("rebuild"):
+            return "a rebuild is already running"
+        if refusal := lab.refusal(Rebuild(lane)):
+            return refusal
+        try:
+            lanes = lab.lanes_named(lane)
+        except LabError as error:
+            return str(error)
+        return self._start(RebuildJob(lab, lanes))
+
+    def load(self, lab: Lab, rate: float, duration: float) -> Job | str:
+        """Start a load of `rate` requests a second for `duration`; or say why not."""
+        if self.running("load"):
+            return "a load is already running (ctrl+x stops it)"
+        try:
+            job = LoadJob(lab, rate, duration)
+        except Exception as error:  # shown, never a traceback
+            return f"the load cannot start: {error}"
+        return self._start(job)
+
+    def _start(self, job: Job) -> Job:
+        self.jobs[job.kind] = job
+        return job
+
+    def advance(self, kind: JobKind) -> Ended | None:
+        """One frame of the `kind` job, if one runs; what to say if it is over."""
+        job = self.jobs.get(kind)
+        if job is None:
+            return None
+        try:
+            ended = job.advance()
+        except Exception as error:  # shown, never a traceback
+            ended = job.failed(error)
+        if ended is not None:
+            del self.jobs[kind]
+        return ended
+
+    def progress(self, kind: JobKind) -> Progress | None:
+        job = self.jobs.get(kind)
+        return job.progress() if job is not None else None
+
+    def stop(self, kind: JobKind) -> Ended | None:
+        job = self.jobs.pop(kind, None)
+        return job.stop() if job is not None else None
