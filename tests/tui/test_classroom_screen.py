@@ -191,3 +191,32 @@ def test_snapshot_of_twelve_attendees(
         await pilot.pause()
 
     assert snap_compare(app_on(store, classroom, clock), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_a_lesson_opened_for_everyone(
+    store: ClassroomStore, classroom: Classroom, clock: Clock
+) -> None:
+    async with app_on(store, classroom, clock).run_test(size=SIZE) as pilot:
+        screen = screen_of(pilot)
+        await pilot.press("colon")
+        line = screen.query_one("#room-line", Input)
+        for wrong, said in (
+            ("lesson 99", "not sent: no lesson '99': the lessons are 01-"),
+            ("lesson 0", "not sent: more than one lesson starts with '0'"),
+            ("lesson 03 9", "not sent: 03-projections has steps 1 to 3"),
+            ("lesson", "not sent: usage: lesson ID [STEP], e.g. lesson L03 2"),
+        ):
+            line.value = wrong
+            await pilot.press("enter")
+            assert str(screen.query_one("#room-status").render()).startswith(said)
+        assert kinds(store, classroom.code) == []
+        line.value = "lesson 03 2"
+        await pilot.press("enter")
+        (sent,) = store.broadcasts_after(classroom.code)
+        assert (sent.kind, sent.data["lesson"], sent.data["step"]) == (
+            BroadcastKind.LESSON,
+            "03-projections",
+            1,
+        )
+        assert screen.grid.lesson == "03-projections"
+        assert "lesson 03-projections" in str(screen.query_one("#room-title").render())

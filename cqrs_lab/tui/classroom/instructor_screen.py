@@ -28,6 +28,8 @@ from cqrs_lab.tui.screens.confirm import ConfirmScreen
 
 POLL_HZ = 4.0
 """Polls of the classroom a second: an attendee's change shows within a second."""
+OPEN_LESSON = "lesson"
+"""`lesson ID [STEP]` in the line for everyone opens that lesson on every attendee's lab."""
 SHOWN_REJECTIONS = 6
 """The selected attendee's latest rejected lines, shown under the grid."""
 
@@ -60,7 +62,10 @@ class InstructorScreen(Screen[None]):
         with Horizontal(id="room-bottom"):
             yield Static(id="room-detail", markup=False)
             yield PictureView(id="room-picture")
-        yield Input(placeholder="a lab line for everyone ({name}: each attendee's)", id="room-line")
+        yield Input(
+            placeholder="a lab line for everyone ({name}: each attendee's), or: lesson ID [STEP]",
+            id="room-line",
+        )
         yield Static(id="room-status", markup=False)
         yield Footer()
 
@@ -191,7 +196,10 @@ class InstructorScreen(Screen[None]):
         if not line:
             return
         try:
-            refusal = self.instructor.everyone(line)
+            if line.split()[0] == OPEN_LESSON:
+                refusal = self._open_lesson(line.split()[1:])
+            else:
+                refusal = self.instructor.everyone(line)
         except StoreError as error:
             self.say(f"not sent: {error}", problem=True)
             return
@@ -200,6 +208,28 @@ class InstructorScreen(Screen[None]):
             return
         event.input.value = ""
         self.say(f"sent to everyone: {line}")
+        self.poll()
+
+    def _open_lesson(self, words: list[str]) -> str | None:
+        """`lesson ID [STEP]`: open a lesson (its id, or the start of one: `lesson 03`), at a
+        step (from 1), for everyone; why not."""
+        from cqrs_lab.lessons import load_course
+
+        if not 1 <= len(words) <= 2 or (len(words) == 2 and not words[1].isdigit()):
+            return f"usage: {OPEN_LESSON} ID [STEP], e.g. {OPEN_LESSON} L03 2"
+        lessons = load_course().loaded.lessons
+        found = [one for one in lessons if one.id == words[0]] or [
+            one for one in lessons if one.id.startswith(words[0])
+        ]
+        if len(found) != 1:
+            which = "no lesson" if not found else "more than one lesson starts with"
+            return f"{which} {words[0]!r}: the lessons are {', '.join(one.id for one in lessons)}"
+        lesson = found[0]
+        step = int(words[1]) - 1 if len(words) == 2 else None
+        if step is not None and not 0 <= step < len(lesson.steps):
+            return f"{lesson.id} has steps 1 to {len(lesson.steps)}"
+        self.instructor.open_lesson(lesson, step)
+        return None
 
     def action_pause(self) -> None:
         paused = not self.instructor.paused
