@@ -29,6 +29,7 @@ SUBCOMMANDS = (
     "config",
     "check",
     "classroom",
+    "join",
 )
 DEFAULT = "tui"
 

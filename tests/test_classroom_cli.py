@@ -156,3 +156,25 @@ def test_an_open_step_counts_until_the_attendee_was_last_seen(
         "over 5m00s on the step",
         "over 5m00s on the step, still on it",
     ]
+
+
+def test_join_refusals_are_one_line_before_any_screen(
+    capsys: pytest.CaptureFixture[str], db: str
+) -> None:
+    code = started(capsys, db)
+    store = ClassroomStore.open(db)
+    try:
+        store.join(code, "ada")
+    finally:
+        store.close()
+    refusals = {
+        ("ada", code): f"the name 'ada' is taken in classroom {code}: pick another one",
+        ("bob", "zzzzz"): "there is no classroom 'ZZZZZ': check the code on the board",
+        ("a b", code): "'a b' cannot be a name here: up to 32 letters, digits, '.', '-' or '_'",
+    }
+    for (name, given), said in refusals.items():
+        status, out, err = run(capsys, "join", given, "--name", name, "--db", db)
+        assert (status, out, err) == (2, "", f"cqrs-lab join: {said}\n")
+    run(capsys, "classroom", "close", code, "--db", db)
+    status, _, err = run(capsys, "join", code, "--name", "bob", "--db", db)
+    assert (status, err) == (2, f"cqrs-lab join: classroom {code} is closed: ask the instructor\n")

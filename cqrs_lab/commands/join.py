@@ -1,0 +1,74 @@
+"""`cqrs-lab join CODE --name NAME`: an attendee's lab screen, seated in a classroom.
+
+The classroom is on the database `--db` names (the instructor's: a PostgreSQL server, or the
+SQLite file of a one-machine workshop). The attendee's own lab is a file of their own
+(`--lab-db`, else one per classroom and name in the user data folder): only the classroom's
+tables are shared. A refused join is one line and exit status 2, before any screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from cqrs_lab.commands.options import add_lab_options, chosen_db
+from cqrs_lab.config import load_config
+
+if TYPE_CHECKING:
+    from cqrs_lab.classroom.link import AttendeeLink
+
+HELP = "join a workshop's classroom: your lab screen, seen by the instructor"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("code", help="the classroom's code (the instructor shows it)")
+    parser.add_argument("--name", required=True, help="your name, as the instructor sees it")
+    parser.add_argument(
+        "--lab-db",
+        help="your own lab's database (default: a file for this classroom and name in your"
+        " user data folder)",
+    )
+    add_lab_options(parser)
+
+
+def main(args: argparse.Namespace) -> int:
+    from cqrs_lab.classroom.link import AttendeeLink
+    from cqrs_lab.classroom.storage import ClassroomStore
+    from cqrs_lab.store.errors import StoreError
+
+    config = load_config()
+    try:
+        store = ClassroomStore.open(chosen_db(args, config.db))
+    except StoreError as error:
+        print(f"cqrs-lab join: {error}", file=sys.stderr)
+        return 2
+    try:
+        try:
+            classroom = store.join(args.code, args.name)
+        except StoreError as error:
+            print(f"cqrs-lab join: {error}", file=sys.stderr)
+            return 2
+        link = AttendeeLink(store, classroom, args.name)
+        return _run(args, link, args.lab_db or own_lab_file(classroom.code, args.name))
+    finally:
+        store.close()
+
+
+def own_lab_file(code: str, name: str) -> str:
+    """The attendee's own lab in this classroom: a file in the user data folder."""
+    from cqrs_lab.store.database import data_dir
+
+    folder = data_dir() / "classroom"
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder / f"{code}-{name}.db")
+
+
+def _run(args: argparse.Namespace, link: AttendeeLink, lab_db: str) -> int:
+    from cqrs_lab.commands.tui import lab_opener
+    from cqrs_lab.tui.classroom.attendee_app import AttendeeApp  # Textual for the screen
+
+    lab_args = argparse.Namespace(db=lab_db, seed=getattr(args, "seed", None))
+    app = AttendeeApp(link, opener=lab_opener(lab_args), config=load_config())
+    app.run()
+    return app.return_code or 0
