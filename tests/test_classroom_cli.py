@@ -178,3 +178,15 @@ def test_join_refusals_are_one_line_before_any_screen(
     run(capsys, "classroom", "close", code, "--db", db)
     status, _, err = run(capsys, "join", code, "--name", "bob", "--db", db)
     assert (status, err) == (2, f"cqrs-lab join: classroom {code} is closed: ask the instructor\n")
+
+
+def test_list_shows_the_open_classrooms(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    status, out, _ = run(capsys, "classroom", "list", "--db", db)
+    assert (status, out) == (0, "no classroom is open in this database\n")
+    code = started(capsys, db)
+    run(capsys, "classroom", "start", "--title", "Tuesday", "--db", db)
+    _a_workshop(db, code)
+    status, out, _ = run(capsys, "classroom", "list", "--db", db)
+    first, second = out.splitlines()
+    assert first.startswith(f"{code}  opened ") and first.endswith("  2 attendees")
+    assert second.endswith("  0 attendees  Tuesday")

@@ -229,3 +229,16 @@ class _Failing:
             raise DatabaseError("server", "the server went away")
 
         return fail
+
+
+def test_what_the_classroom_kept_goes_back_into_a_progress_file(tmp_path: Path) -> None:
+    from cqrs_lab.classroom.link import restore_progress
+    from cqrs_lab.lessons import Progress, StepMark
+
+    progress = Progress.load(tmp_path / "progress.json")
+    restore_progress(progress, AttendeeState("L01", 3, 2, {0: "solved", 1: "shown"}))
+    again = Progress.load(tmp_path / "progress.json")
+    assert (again.mark("L01", 0), again.mark("L01", 1)) == (StepMark.SOLVED, StepMark.SHOWN)
+    assert again.mark("L01", 2) is None and again.current("L01") == 2
+    restore_progress(again, AttendeeState())  # no lesson: nothing to restore
+    assert Progress.load(tmp_path / "progress.json").current("L01") == 2

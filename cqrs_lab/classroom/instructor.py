@@ -98,15 +98,6 @@ class Instructor:
         self.paused = paused
 
     def reset_everyone(self) -> None:
-        """Every attendee's lab is reset; in a shared shop, the one store is, once, here."""
-        if self.classroom.shared_shop:
-            from cqrs_lab.lab import Lab
-
-            lab = Lab.open(str(self.store.engine.url.render_as_string(hide_password=False)))
-            try:
-                lab.reset()
-            finally:
-                lab.close()
         self.store.broadcast(self.code, BroadcastKind.RESET)
 
     def watch(self, name: str | None) -> None:

@@ -1,4 +1,4 @@
-"""`cqrs-lab classroom start|close|export|watch`: the instructor's side of a workshop.
+"""`cqrs-lab classroom start|list|close|export|watch`: the instructor's side of a workshop.
 
 The classroom lives in the lab database `--db` names (a SQLite file for one machine, a
 PostgreSQL server for a room of machines): attendees `cqrs-lab join CODE` on the same one.
@@ -20,7 +20,7 @@ from cqrs_lab.config import load_config
 if TYPE_CHECKING:
     from cqrs_lab.classroom.storage import Classroom, ClassroomStore
 
-HELP = "run a workshop: start a classroom, watch it, close it, export its records"
+HELP = "run a workshop: start a classroom, list, watch, close, export its records"
 PROG = "cqrs-lab classroom"
 
 
@@ -32,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     start = actions.add_parser("start", help="open a classroom and print its code")
     start.add_argument("--title", default="", help="a name for the records (e.g. the date)")
+    listing = actions.add_parser("list", help="the open classrooms: code, title, attendees")
     close = actions.add_parser("close", help="close a classroom: joins are refused from now on")
     close.add_argument("code", help="the classroom's code")
     export = actions.add_parser(
@@ -42,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     export.add_argument("--output", "-o", type=Path, help="a file to write (default: stdout)")
     watch = actions.add_parser("watch", help="the instructor's screen: the room, live")
     watch.add_argument("code", help="the classroom's code")
-    for sub in (start, close, export, watch):
+    for sub in (start, listing, close, export, watch):
         add_lab_options(sub)
 
 
@@ -84,6 +85,19 @@ def start(args: argparse.Namespace) -> int:
     return 0
 
 
+def listing(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    with opened_store(args) as store:
+        rooms = [(room, len(store.attendees(room.code))) for room in store.open_classrooms()]
+    for room, seated in rooms:
+        opened = datetime.fromtimestamp(room.opened_at).strftime("%Y-%m-%d %H:%M")
+        print(f"{room.code}  opened {opened}  {seated} attendees  {room.title}".rstrip())
+    if not rooms:
+        print("no classroom is open in this database")
+    return 0
+
+
 def close(args: argparse.Namespace) -> int:
     with opened_store(args) as store:
         classroom = find(store, args.code)
@@ -120,6 +134,7 @@ def watch(args: argparse.Namespace) -> int:
 
 ACTIONS: dict[str, Callable[[argparse.Namespace], int]] = {
     "start": start,
+    "list": listing,
     "close": close,
     "export": export,
     "watch": watch,

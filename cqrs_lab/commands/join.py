@@ -33,8 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from cqrs_lab.classroom.link import AttendeeLink
+    from cqrs_lab.classroom.link import AttendeeLink, restore_progress
     from cqrs_lab.classroom.storage import ClassroomStore
+    from cqrs_lab.lessons import Progress
     from cqrs_lab.store.errors import StoreError
 
     config = load_config()
@@ -50,6 +51,8 @@ def main(args: argparse.Namespace) -> int:
             print(f"cqrs-lab join: {error}", file=sys.stderr)
             return 2
         link = AttendeeLink(store, classroom, args.name)
+        if link.restored is not None:  # back, maybe on another machine: where they were
+            restore_progress(Progress.load(), link.restored)
         return _run(args, link, args.lab_db or own_lab_file(classroom.code, args.name))
     finally:
         store.close()
