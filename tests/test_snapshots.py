@@ -64,6 +64,24 @@ def test_replay_folds_from_the_first_event_and_cached_says_nothing(db: str) -> N
         lab.close()
 
 
+def test_a_long_stream_gets_its_first_snapshot_at_its_next_command() -> None:
+    lab = new_lab()
+    try:
+        run(lab, SHOP_SETUP)
+        restocks(lab, 30)  # product-mug at v31, before snapshots
+        run(lab, "snapshots every 10")
+        first = restocks(lab, 1)  # replays 31 events, then saves a snapshot at v32
+        assert "product-mug replayed from the start: 31 events" in (
+            execute(lab, f"trace {first}").message
+        )
+        second = restocks(lab, 1)
+        assert "product-mug loaded from snapshot at v32 + 0 events" in (
+            execute(lab, f"trace {second}").message
+        )
+    finally:
+        lab.close()
+
+
 def test_snapshots_off_goes_back_to_the_cache_and_reset_forgets_them() -> None:
     lab = new_lab()
     try:

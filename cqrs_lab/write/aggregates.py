@@ -92,11 +92,11 @@ class AggregateCache:
         return Loaded(state, version, LoadReport(stream_id, how, start, read))
 
     def save_snapshots(
-        self, before: dict[str, int], after: dict[str, Loaded], connection: Connection
+        self, snapshot_at: dict[str, int], after: dict[str, Loaded], connection: Connection
     ) -> None:
-        """Snapshot each stream whose new version crossed a multiple of `every`."""
+        """Snapshot each stream now `every` versions or more past its newest snapshot."""
         for stream_id, loaded in after.items():
-            if self.snapshots.due(before.get(stream_id, 0), loaded.version):
+            if self.snapshots.due(snapshot_at.get(stream_id, 0), loaded.version):
                 self.snapshots.save(stream_id, loaded.state, loaded.version, connection)
 
     def remember(self, stream_id: str, loaded: Loaded) -> None:

@@ -175,7 +175,11 @@ class CommandHandler:
         )
         while len(self.loads) > LOADS_KEPT:
             self.loads.popitem(last=False)
-        versions = {stream_id: item.version for stream_id, item in loaded.items()}
+        snapshot_at = {  # the version of each stream's newest snapshot (0: none)
+            stream_id: item.report.start_version
+            for stream_id, item in loaded.items()
+            if item.report is not None and item.report.how == "snapshot"
+        }
         for item, event in zip(_by_stream(pending), recorded, strict=True):
             before = loaded[event.stream_id]
             loaded[event.stream_id] = Loaded(evolve(before.state, item.event), event.version)
@@ -186,7 +190,7 @@ class CommandHandler:
         if recorded and self.aggregates.snapshots.every is not None:
             written = {event.stream_id: loaded[event.stream_id] for event in recorded}
             with self.store.transaction() as connection:
-                self.aggregates.save_snapshots(versions, written, connection)
+                self.aggregates.save_snapshots(snapshot_at, written, connection)
 
 
 def _by_stream(pending: list[Pending]) -> list[Pending]:

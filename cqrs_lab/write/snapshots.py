@@ -7,9 +7,10 @@ A command handler folds an aggregate's stream to decide. The lab can load it thr
   written since (see `aggregates.py`).
 - `replay`: no memory of folded states, as a stateless handler (a new process, a function
   per request) has: every load folds the whole stream from its first event.
-- `snapshots` (`snapshots every N`): every N versions of a stream the folded state is saved
-  in the `aggregate_snapshots` table; a load reads the newest snapshot and folds only the
-  events after it ("loaded from snapshot at v9000 + 12 events"). Nothing in memory either.
+- `snapshots` (`snapshots every N`): once a stream is N versions past its newest snapshot
+  (or its start) the folded state is saved in the `aggregate_snapshots` table; a load
+  reads the newest snapshot and folds only the events after it ("loaded from snapshot at
+  v9000 + 12 events"). Nothing in memory either.
 
 A snapshot is a cache of a fold, never a fact: the events stay the truth, and `snapshots
 off` or a lost table changes only how long a load takes, never what it decides.
@@ -113,10 +114,13 @@ class SnapshotStore:
         state = _ADAPTERS[stored["kind"]].validate_python(stored["data"])
         return cast(State, state), int(row.version)
 
-    def due(self, before: int, after: int) -> bool:
-        """A stream went from version `before` to `after`: did it cross a multiple of N?"""
+    def due(self, snapshot_at: int, version: int) -> bool:
+        """Is a stream at `version`, whose newest snapshot is at `snapshot_at` (0: none),
+        due a new one? Yes once it is N versions past it: a stream that grows one event at a
+        time is saved at N, 2N, ...; a long one written before snapshots were switched on
+        gets its first at its next command."""
         every = self.every
-        return every is not None and after // every > before // every
+        return every is not None and version - snapshot_at >= every
 
     def save(self, stream_id: str, state: State, version: int, connection: Connection) -> None:
         kind = type(state).__name__
