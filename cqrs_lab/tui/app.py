@@ -11,13 +11,12 @@ thread and the lab is opened. Lines typed meanwhile are kept and run once the la
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingsMap, BindingType, Keymap
+from textual.app import SystemCommand
+from textual.binding import BindingType
 from textual.css.query import NoMatches
 from textual.dom import DOMNode
 from textual.screen import Screen
@@ -30,11 +29,9 @@ from cqrs_lab.tui.settings import (
     apply_app_settings,
     apply_keymap,
     apply_lab_settings,
+    default_opener,
     save_theme_choice,
     screenshot_folder,
-)
-from cqrs_lab.tui.settings import (
-    default_opener as _default_opener,
 )
 
 if TYPE_CHECKING:
@@ -65,7 +62,7 @@ def _scaled_clock() -> Clock:
     return ScaledClock()
 
 
-class LabApp(App[None]):
+class LabApp(keys.KeymapApp):
     """The CQRS Lab screen on one Lab: given, or opened after the first frame."""
 
     CSS_PATH: ClassVar = [
@@ -103,7 +100,7 @@ class LabApp(App[None]):
             raise ValueError("give the lab screen a lab or an opener, not both")
         if lab is None and opener is None:
             config = config or load_config()
-            opener = _default_opener(config)
+            opener = default_opener(config)
         super().__init__()
         self.config = config or Config()
         self.opener = opener
@@ -111,25 +108,22 @@ class LabApp(App[None]):
         self.first_lesson, self.first_step = lesson, lesson_step
         self.ready = False
         """True once the lab is open and the lab screen is up."""
-        self.keymap: Keymap = {}
         self.fork_clock: Callable[[], Clock] = _scaled_clock
         """The clock a fork runs on (tests give one on a fake wall)."""
         self._main: LabScreen | None = None
         self._opened: Lab | None = None  # the lab the opener gave: the app closes it
-        self._forks: list[Lab] = []  # the fork the screen went on with: the app closes it
+        self._fork: Lab | None = None  # the fork the screen went on with: the app closes it
         self._settings_problems: list[str] = []
         if lab is not None:
             self._adopt(lab, lab_screen_type())
 
     def _adopt(self, lab: Lab, screen_type: type[LabScreen]) -> LabScreen:
-        """The lab is open: from here on the app is the lab's."""
-        self._bind_lesson_keys()
-        binding_ids = {
-            binding.id
-            for bindings in self._bindings.key_to_bindings.values()
-            for binding in bindings
-            if binding.id
-        }
+        """The lab is open: from here on the app is the lab's. The lesson keys come from the
+        lessons engine, which loads with the lab, so they join the binding map here."""
+        from cqrs_lab.tui.lesson_panel import HINT_KEY, LESSON_KEYS  # loaded with the lab
+
+        self._bindings = keys.join_lesson_keys(self._bindings, HINT_KEY, LESSON_KEYS)
+        binding_ids = keys.binding_ids(self._bindings)
         self._settings_problems += apply_keymap(self, self.config, binding_ids)
         self._settings_problems += apply_lab_settings(lab, self.config)
         self._main = screen_type(
@@ -142,23 +136,6 @@ class LabApp(App[None]):
         )
         self.ready = True
         return self._main
-
-    def _bind_lesson_keys(self) -> None:
-        """The lesson panel's keys, in the place they would have in BINDINGS: F2 (hint) before
-        F2 (forms), then F3, F4, h, [ and ]. They come from the lessons engine, which loads
-        with the lab after the first frame, so they join the app's binding map (which Textual
-        built from BINDINGS) here."""
-        from cqrs_lab.tui.lesson_panel import HINT_KEY, LESSON_KEYS  # loaded with the lab
-
-        lesson = BindingsMap([HINT_KEY, *LESSON_KEYS]).key_to_bindings
-        bound: dict[str, list[Binding]] = {}
-        for key, bindings in self._bindings.key_to_bindings.items():
-            bound[key] = [*lesson.pop(key, []), *bindings]
-            if key == HINT_KEY.key:
-                bound.update(lesson)
-                lesson = {}
-        bound.update(lesson)
-        self._bindings = BindingsMap.from_keys(bound)
 
     def get_default_screen(self) -> Screen[None]:
         return self._main if self._main is not None else OpeningScreen()
@@ -195,10 +172,7 @@ class LabApp(App[None]):
         if self.ready:  # the lab screen composes in its own task: up before the first frame
             await AwaitMount(self.main, [self.main])
         else:
-            self.call_after_refresh(self._open_after_first_frame)
-
-    def _open_after_first_frame(self) -> None:
-        self.run_worker(self._import_lab(), name="lab-modules")
+            self.call_after_refresh(lambda: self.run_worker(self._import_lab(), name="lab-modules"))
 
     async def _import_lab(self) -> None:
         """In a thread, so the first frame stays live (and keeps what is typed) meanwhile;
@@ -241,16 +215,15 @@ class LabApp(App[None]):
 
     def on_lab_screen_forked(self, message: LabScreen.Forked) -> None:
         """The screen went on with a fork: the app closes the fork it had before."""
-        for fork in self._forks:
-            fork.close()
-        self._forks = [message.lab]
+        if self._fork is not None:
+            self._fork.close()
+        self._fork = message.lab
 
     def on_unmount(self) -> None:
-        for lab in self._forks:
-            lab.close()
-        self._forks.clear()
-        if self._opened is not None:
-            self._opened.close()
+        for lab in (self._fork, self._opened):
+            if lab is not None:
+                lab.close()
+        self._fork = self._opened = None
 
     # -- actions --------------------------------------------------------------------
 
@@ -315,28 +288,9 @@ class LabApp(App[None]):
         folder = path or screenshot_folder(self.config)
         return super().deliver_screenshot(filename, folder, time_format)
 
-    def set_keymap(self, keymap: Keymap) -> None:
-        self.keymap = dict(keymap)
-        super().set_keymap(keymap)
-
-    def update_keymap(self, keymap: Keymap) -> None:
-        self.keymap = {**self.keymap, **keymap}
-        super().update_keymap(keymap)
-
-    def get_key_display(self, binding: Binding) -> str:
-        """Function keys as F1, F5... (as printed on keyboards)."""
-        shown = super().get_key_display(binding)
-        return shown.upper() if re.fullmatch(r"f[0-9]{1,2}", shown) else shown
-
-    def single_keys(self) -> str:
-        """The single keys the status line names ('space n - + ? :'), as the keymap sets."""
-        return keys.single_keys(self.BINDINGS, self.keymap, self.get_key_display)
-
     def key_help(self) -> list[tuple[str, str]]:
         """(keys, what they do) for the help screen, with the keymap applied."""
         from cqrs_lab.tui.lesson_panel import HINT_KEY, LESSON_KEY_HELP, LESSON_KEYS
 
         bindings = keys.with_lesson_keys(self.BINDINGS, HINT_KEY, LESSON_KEYS)
-        return keys.key_help(
-            bindings, self.keymap, self.get_key_display, keys.KEY_HELP | LESSON_KEY_HELP
-        )
+        return keys.key_help(bindings, self.keymap, self.get_key_display, LESSON_KEY_HELP)

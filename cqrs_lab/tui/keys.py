@@ -1,5 +1,6 @@
 """The lab screen's keys: the app's bindings (with ids, so a keymap can remap them), what
-each does for the help screen, and how the keymap shows them. Textual only.
+each does for the help screen, how the keymap shows them, and `KeymapApp`, the app's base,
+which keeps the keymap to name the keys as it binds them. Textual only.
 
 The lab screen's own actions are bound as `lab('NAME')`: the app hands them to the lab
 screen (`LabScreen.action_NAME`), so function keys work from a dialog on top of it too.
@@ -7,10 +8,12 @@ screen (`LabScreen.action_NAME`), so function keys work from a dialog on top of 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from textual.binding import Binding, BindingType, Keymap
+from textual.app import App
+from textual.binding import Binding, BindingsMap, BindingType, Keymap
 
 BINDINGS: list[BindingType] = [
     # Function keys work from anywhere, even in the command bar or a dialog.
@@ -69,6 +72,25 @@ LAB_ACTIONS = frozenset(
 Display = Callable[[Binding], str]
 
 
+def join_lesson_keys(
+    bound: BindingsMap, hint: Binding, lesson_keys: Sequence[Binding]
+) -> BindingsMap:
+    """`bound` (the map Textual built from BINDINGS) with the lesson keys where
+    `with_lesson_keys` puts them."""
+    bindings = [binding for bindings in bound.key_to_bindings.values() for binding in bindings]
+    return BindingsMap(with_lesson_keys(bindings, hint, lesson_keys))
+
+
+def binding_ids(bound: BindingsMap) -> set[str]:
+    """The ids a keymap may name."""
+    return {
+        binding.id
+        for bindings in bound.key_to_bindings.values()
+        for binding in bindings
+        if binding.id
+    }
+
+
 def with_lesson_keys(
     bindings: Sequence[BindingType], hint: Binding, lesson_keys: Sequence[Binding]
 ) -> list[BindingType]:
@@ -99,11 +121,38 @@ def single_keys(bindings: Sequence[BindingType], keymap: Keymap, display: Displa
 
 
 def key_help(
-    bindings: Sequence[BindingType], keymap: Keymap, display: Display, said: dict[str, str]
+    bindings: Sequence[BindingType], keymap: Keymap, display: Display, more: dict[str, str]
 ) -> list[tuple[str, str]]:
-    """(keys, what they do) for the help screen, with the keymap applied."""
+    """(keys, what they do) for the help screen, with the keymap applied; what the actions
+    not in KEY_HELP do is in `more`."""
+    said = KEY_HELP | more
     keys: dict[str, list[str]] = {}
     for binding in bindings:
         assert isinstance(binding, Binding)
         keys.setdefault(binding.action, []).extend(shown_keys(binding, keymap, display))
     return [(" / ".join(shown), said.get(action, action)) for action, shown in keys.items()]
+
+
+class KeymapApp(App[None]):
+    """An app that keeps its keymap as given, to name its keys as the keymap binds them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keymap: Keymap = {}
+
+    def set_keymap(self, keymap: Keymap) -> None:
+        self.keymap = dict(keymap)
+        super().set_keymap(keymap)
+
+    def update_keymap(self, keymap: Keymap) -> None:
+        self.keymap = {**self.keymap, **keymap}
+        super().update_keymap(keymap)
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Function keys as F1, F5... (as printed on keyboards)."""
+        shown = super().get_key_display(binding)
+        return shown.upper() if re.fullmatch(r"f[0-9]{1,2}", shown) else shown
+
+    def single_keys(self) -> str:
+        """The single keys the status line names ('space n - + ? :'), as the keymap sets."""
+        return single_keys(self.BINDINGS, self.keymap, self.get_key_display)
