@@ -190,3 +190,21 @@ def test_list_shows_the_open_classrooms(capsys: pytest.CaptureFixture[str], db: 
     first, second = out.splitlines()
     assert first.startswith(f"{code}  opened ") and first.endswith("  2 attendees")
     assert second.endswith("  0 attendees  Tuesday")
+
+
+def test_a_shared_shop_seats_everyone_on_its_database(
+    capsys: pytest.CaptureFixture[str], db: str
+) -> None:
+    from cqrs_lab.classroom.seat import take_seat
+
+    status, out, err = run(capsys, "classroom", "start", "--shared-shop", "--db", db)
+    assert (status, err) == (0, "")
+    code = out.strip()
+    status, out, _ = run(capsys, "classroom", "list", "--db", db)
+    assert out.rstrip().endswith("  0 attendees  shared shop")
+    store = ClassroomStore.open(db)
+    seat = take_seat(store, db, code, "ada", lab_db="elsewhere.db")
+    assert seat.classroom.shared_shop and seat.lab_db == db  # one shop: the classroom's
+    own = take_seat(store, db, store.start().code, "ada", lab_db=None)
+    assert own.lab_db is not None and own.lab_db.endswith(f"{own.classroom.code}-ada.db")
+    store.close()

@@ -32,6 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     start = actions.add_parser("start", help="open a classroom and print its code")
     start.add_argument("--title", default="", help="a name for the records (e.g. the date)")
+    start.add_argument(
+        "--shared-shop",
+        action="store_true",
+        help="every attendee's lab opens on this database: one shop, one bus, real races",
+    )
     listing = actions.add_parser("list", help="the open classrooms: code, title, attendees")
     close = actions.add_parser("close", help="close a classroom: joins are refused from now on")
     close.add_argument("code", help="the classroom's code")
@@ -80,7 +85,7 @@ def find(store: ClassroomStore, code: str) -> Classroom:
 
 def start(args: argparse.Namespace) -> int:
     with opened_store(args) as store:
-        classroom = store.start(title=args.title)
+        classroom = store.start(title=args.title, shared_shop=args.shared_shop)
     print(classroom.code)
     return 0
 
@@ -92,7 +97,8 @@ def listing(args: argparse.Namespace) -> int:
         rooms = [(room, len(store.attendees(room.code))) for room in store.open_classrooms()]
     for room, seated in rooms:
         opened = datetime.fromtimestamp(room.opened_at).strftime("%Y-%m-%d %H:%M")
-        print(f"{room.code}  opened {opened}  {seated} attendees  {room.title}".rstrip())
+        shop = "  shared shop" if room.shared_shop else ""
+        print(f"{room.code}  opened {opened}  {seated} attendees{shop}  {room.title}".rstrip())
     if not rooms:
         print("no classroom is open in this database")
     return 0

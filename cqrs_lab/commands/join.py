@@ -3,7 +3,9 @@
 The classroom is on the database `--db` names (the instructor's: a PostgreSQL server, or the
 SQLite file of a one-machine workshop). The attendee's own lab is a file of their own
 (`--lab-db`, else one per classroom and name in the user data folder): only the classroom's
-tables are shared. A refused join is one line and exit status 2, before any screen.
+tables are shared; in a shared-shop classroom every attendee's lab opens on the classroom's
+database instead (`classroom/seat.py`). A refused join is one line and exit status 2,
+before any screen.
 """
 
 from __future__ import annotations
@@ -33,41 +35,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from cqrs_lab.classroom.link import AttendeeLink, restore_progress
+    from cqrs_lab.classroom.link import restore_progress
+    from cqrs_lab.classroom.seat import take_seat
     from cqrs_lab.classroom.storage import ClassroomStore
     from cqrs_lab.lessons import Progress
     from cqrs_lab.store.errors import StoreError
 
     config = load_config()
+    classroom_db = chosen_db(args, config.db)
     try:
-        store = ClassroomStore.open(chosen_db(args, config.db))
+        store = ClassroomStore.open(classroom_db)
     except StoreError as error:
         print(f"cqrs-lab join: {error}", file=sys.stderr)
         return 2
     try:
         try:
-            classroom = store.join(args.code, args.name)
+            seat = take_seat(store, classroom_db, args.code, args.name, lab_db=args.lab_db)
         except StoreError as error:
             print(f"cqrs-lab join: {error}", file=sys.stderr)
             return 2
-        link = AttendeeLink(store, classroom, args.name)
-        if link.restored is not None:  # back, maybe on another machine: where they were
-            restore_progress(Progress.load(), link.restored)
-        return _run(args, link, args.lab_db or own_lab_file(classroom.code, args.name))
+        if seat.link.restored is not None:  # back, maybe on another machine: where they were
+            restore_progress(Progress.load(), seat.link.restored)
+        return _run(args, seat.link, seat.lab_db)
     finally:
         store.close()
 
 
-def own_lab_file(code: str, name: str) -> str:
-    """The attendee's own lab in this classroom: a file in the user data folder."""
-    from cqrs_lab.store.database import data_dir
-
-    folder = data_dir() / "classroom"
-    folder.mkdir(parents=True, exist_ok=True)
-    return str(folder / f"{code}-{name}.db")
-
-
-def _run(args: argparse.Namespace, link: AttendeeLink, lab_db: str) -> int:
+def _run(args: argparse.Namespace, link: AttendeeLink, lab_db: str | None) -> int:
     from cqrs_lab.commands.tui import lab_opener
     from cqrs_lab.tui.classroom.attendee_app import AttendeeApp  # Textual for the screen
 
