@@ -298,8 +298,7 @@ class Lab:
         self.metrics.accepted[verb] += 1
         if result.duplicate:
             return
-        loads = self.handler.loads.get(result.command.command_id, ())
-        self.metrics.aggregate_loads.update(load.how for load in loads)
+        self.metrics.count_loads(self.handler.loads.get(result.command.command_id, ()))
         events = result.events
         self._pick_up(events[0].position - 1)  # another process's events written before ours
         for event in events:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from cqrs_lab.write.snapshots import LoadReport
 
 TIMINGS = frozenset({"cpu_seconds", "command_cpu_seconds", "query_cpu_seconds"})
 """Keys of real (CPU or wall) time in outcomes and reports: they differ run to run."""
@@ -54,7 +56,14 @@ class LabMetrics:
     replica_reads: Counter[str] = field(default_factory=Counter)  # by replica
     session_violations: Counter[str] = field(default_factory=Counter)  # by guarantee
     aggregate_loads: Counter[str] = field(default_factory=Counter)  # cache, replay, snapshot
+    aggregate_events_read: int = 0  # events folded to load aggregates (a load's cost)
     unreadable_events: int = 0  # lines refused: a stored event the shop could not read
+
+    def count_loads(self, loads: Iterable[LoadReport]) -> None:
+        """How one command loaded its aggregates."""
+        for load in loads:
+            self.aggregate_loads[load.how] += 1
+            self.aggregate_events_read += load.events_read
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -78,6 +87,7 @@ class LabMetrics:
             "replica_reads": dict(self.replica_reads),
             "session_violations": dict(self.session_violations),
             "aggregate_loads": dict(self.aggregate_loads),
+            "aggregate_events_read": self.aggregate_events_read,
             "unreadable_events": self.unreadable_events,
         }
 

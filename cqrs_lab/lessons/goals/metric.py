@@ -96,6 +96,7 @@ METRIC_NUMBERS = (
     "bad_lines",
     "checks_passed",
     "checks_failed",
+    "aggregate_events_read",
     "unreadable_events",
 )
 
