@@ -249,12 +249,13 @@ def test_a_headless_demo_into_a_pipe_closed_early_ends_quietly(tmp_path: Path) -
 
 
 def test_pyproject_lists_every_package() -> None:
-    """The packages are listed (the course is mapped from lessons/): a new one must be too."""
+    """The packages are listed (the course is mapped from lessons/): a new one must be too,
+    and every folder of modules is a package (a folder without `__init__.py` would be
+    left out of the wheel)."""
     setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
-    found = {
-        ".".join(init.parent.relative_to(ROOT).parts)
-        for init in (ROOT / "cqrs_lab").rglob("__init__.py")
-    }
+    folders = {module.parent for module in (ROOT / "cqrs_lab").rglob("*.py")}
+    assert [folder for folder in folders if not (folder / "__init__.py").exists()] == []
+    found = {".".join(folder.relative_to(ROOT).parts) for folder in folders}
     listed = set(setuptools["packages"])
     assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
     assert setuptools["package-dir"]["cqrs_lab.course"] == "lessons"

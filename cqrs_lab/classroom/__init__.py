@@ -1,0 +1,1 @@
+"""The classroom: attendees' labs publishing their progress, and the instructor's room."""
