@@ -27,6 +27,7 @@ REQUIRED_KEYS = (
     "send_per_s",
     "rebuild_events_per_s",
     "sales_query_speedup_100k",
+    "snapshot_latency_ratio",
     "startup_ratio_vs_bare",
     "tui_fps_at_500",
     "peak_rss_mb",

@@ -26,6 +26,7 @@ from cqrs_lab.bench import (
     send,
     serve_start,
     simulate_pg,
+    snapshots,
     startup,
     store_append,
 )
@@ -44,6 +45,7 @@ MEASUREMENTS: dict[str, Measure] = {
     ),
     "rebuild": lambda plan, folder, _: rebuild.measure(plan, _history(folder, plan)),
     "sales query": lambda plan, folder, _: sales_query.measure(plan, folder),
+    "snapshots": lambda plan, folder, _: snapshots.measure(plan, folder),
     "startup": lambda plan, folder, _: startup.measure(plan, folder / "startup.db"),
     "screen under load": lambda plan, folder, _: screen_load.measure(plan, folder),
     "serve start": lambda plan, folder, _: serve_start.measure(plan, folder),
