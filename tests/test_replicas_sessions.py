@@ -87,6 +87,27 @@ def test_a_seeded_run_names_the_same_violations_every_time() -> None:
     assert once() == once()
 
 
+def test_screen_refreshes_move_no_route_and_fill_no_cache() -> None:
+    """A refresh (record=False) reads the view's own tables: a seeded run routes the same
+    at any frame rate."""
+
+    def once(refreshes: int) -> tuple[list[str], dict[str, int]]:
+        lab = new_lab(seed=7)
+        try:
+            run(lab, SHOP_SETUP + "settle\nreplicas orders 3\ncache catalog ttl:1m")
+            named = []
+            for _ in range(40):
+                for _ in range(refreshes):
+                    lab.query("orders", "alice", record=False)
+                    lab.query("catalog", record=False)
+                named += shop_and_read(lab, 1)
+            return named, dict(lab.metrics.replica_reads) | dict(lab.metrics.cache_hits)
+        finally:
+            lab.close()
+
+    assert once(0) == once(3)
+
+
 def test_sticky_routing_never_goes_back_but_misses_your_writes(lab: Lab) -> None:
     run(lab, "replicas orders 3\nroute orders sticky")
     named = shop_and_read(lab, 200)

@@ -51,40 +51,49 @@ class ReadPath:
     def read(
         self, lab: Lab, view: str, username: str | None, crud: bool, target: int, record: bool
     ) -> RowsRead:
-        """The rows of one query, wherever they come from; `record`: the learner's or a
-        load's query (counted and checked), not a screen refresh."""
+        """The rows of one query, wherever they come from. `record`: the learner's or a
+        load's query, counted and checked; a screen refresh (not recorded) reads the view's
+        own tables, so it neither fills the cache nor draws from the replicas' RNG (a
+        seeded run routes the same whatever the frame rate)."""
         lane = VIEW_LANES[view]
         subscriber = lab.subscribers[lane]
-        now, head = lab.clock.now(), lab.head
-        source = "crud" if crud else "projection"
-        own = head if crud else lab._saved_position(subscriber, head)
-        stall = None if crud or subscriber.guard.stall is None else subscriber.guard.stall
+        now = lab.clock.now()
+        stall = None if crud else subscriber.guard.stall
         stalled = stall.describe(now) if stall else None
+        if not record:
+            rows, position = self._own_rows(lab, view, username, crud)
+            return RowsRead(rows, position, stalled=stalled)
+        source = "crud" if crud else "projection"
+        own = lab.head if crud else lab._saved_position(subscriber, lab.head)
         key = (view, username, source)
         hit = self.cache.lookup(key, now, own)
         if hit is not None:
-            if record:
-                lab.metrics.cache_hits[view] += 1
-                lab.metrics.stale_cache_hits[view] += hit.stale
+            lab.metrics.cache_hits[view] += 1
+            lab.metrics.stale_cache_hits[view] += hit.stale
             cached = hit.answer
             read = RowsRead(cached.rows, cached.checkpoint, "", hit.age, hit.stale, stalled)
-            return self._checked(lab, read, view, username, "the cache", target, record)
-        served_by = ""
+            return self._checked(lab, read, view, username, "the cache", target)
+        replica = None
         if not crud and self.replicas.of(view):
             replica = self._route(lab, view, username, subscriber, target)
-            if replica is not None:
-                rows, position, served_by = replica.query(username), replica.position, replica.name
-                if record:
-                    self.replicas.counted(replica)
-                    lab.metrics.replica_reads[replica.name] += 1
-        if not served_by:
-            with lab.store.reading() as connection:
-                rows = lab._rows(connection, view, username, crud)
-            position = head if crud else lab._saved_position(subscriber, lab.head)
+        if replica is not None:
+            rows, position, served_by = replica.query(username), replica.position, replica.name
+            self.replicas.counted(replica)
+            lab.metrics.replica_reads[replica.name] += 1
+        else:
+            (rows, position), served_by = self._own_rows(lab, view, username, crud), ""
         self.cache.keep(key, rows, position, now)
         read = RowsRead(rows, position, served_by, None, False, stalled)
         where = served_by or ("the CRUD twin" if crud else f"the {lane} projection")
-        return self._checked(lab, read, view, username, where, target, record)
+        return self._checked(lab, read, view, username, where, target)
+
+    @staticmethod
+    def _own_rows(lab: Lab, view: str, username: str | None, crud: bool) -> tuple[ViewRows, int]:
+        """The view's own tables (or the CRUD twin's), and the position they reflect."""
+        with lab.store.reading() as connection:
+            rows = lab._rows(connection, view, username, crud)
+        subscriber = lab.subscribers[VIEW_LANES[view]]
+        return rows, lab.head if crud else lab._saved_position(subscriber, lab.head)
 
     def _route(
         self, lab: Lab, view: str, username: str | None, subscriber: Subscriber, target: int
@@ -116,10 +125,7 @@ class ReadPath:
         username: str | None,
         where: str,
         target: int,
-        record: bool,
     ) -> RowsRead:
-        if not record:
-            return read
         missing: list[tuple[int, str]] = []
         if not read.served_by and read.cache_age is None and where != "the CRUD twin":
             guard = lab.subscribers[VIEW_LANES[view]].guard
