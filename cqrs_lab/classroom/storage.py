@@ -261,10 +261,8 @@ class ClassroomStore:
         now = self.clock()
         with self._writing("join the classroom") as conn:
             room = conn.execute(select(classrooms).where(classrooms.c.code == code)).first()
-            if room is None:
-                raise JoinRefused(f"there is no classroom {code!r}: check the code on the board")
-            if room.closed_at is not None:
-                raise JoinRefused(f"classroom {code} is closed: ask the instructor")
+            if room is None or room.closed_at is not None:
+                raise JoinRefused(closed_refusal(code, room is not None))
             seat = conn.execute(
                 select(attendees).where(and_(attendees.c.code == code, attendees.c.name == name))
             ).first()
@@ -286,6 +284,13 @@ class ClassroomStore:
                 )
             self._append(conn, code, [(name, now, Kind.JOINED, {})])
         return Classroom(room.code, room.title, room.opened_at, None, bool(room.shared_shop))
+
+    def joinable(self, code: str) -> Classroom:
+        """Classroom `code` if it takes joins now, else `JoinRefused` (before a name is asked)."""
+        room = self.classroom(code.strip())
+        if room is None or not room.open:
+            raise JoinRefused(closed_refusal(code.strip().upper(), room is not None))
+        return room
 
     def heartbeat(self, code: str, name: str) -> None:
         with self._failures("beat"), self.engine.begin() as conn:
@@ -442,6 +447,13 @@ class ClassroomStore:
                 )
             ).first()
         return None if row is None else (row.at, json.loads(row.data))
+
+
+def closed_refusal(code: str, exists: bool) -> str:
+    """Why classroom `code` takes no join: it does not exist, or it is closed."""
+    if not exists:
+        return f"there is no classroom {code!r}: check the code on the board"
+    return f"classroom {code} is closed: ask the instructor"
 
 
 def new_code(taken: set[str]) -> str:

@@ -2,7 +2,10 @@
 
 Every browser that connects with the token gets a lab screen of its own, forked from a warm
 process (`tui/serve/`), with a data folder of its own; the lab is in memory unless --db
-names a database every visitor shares.
+names a database every visitor shares. With --classroom CODE each visitor is asked a name and
+joins that classroom (`cqrs-lab join CODE`): their lab is a file in their own folder (the
+classroom's database in a shared shop), and their progress comes back from the classroom
+when they reconnect under the same name.
 """
 
 from __future__ import annotations
@@ -57,6 +60,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where each visitor's data folder goes (default: a temporary folder, removed"
         " when the server stops)",
     )
+    parser.add_argument(
+        "--classroom",
+        metavar="CODE",
+        help="serve classroom CODE (on --db's database): each visitor types their name, joins,"
+        " and gets their own lab and progress in their own folder",
+    )
     add_lab_options(parser)
     parser.epilog = (
         "Every visitor gets a lab in memory, forgotten when the page closes, and a data folder"
@@ -66,7 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    problem = _refusal(args)
+    problem = _refusal(args) or _classroom_refusal(args)
     if problem:
         print(f"cqrs-lab serve: {problem}", file=sys.stderr)
         return 2
@@ -79,15 +88,18 @@ def main(args: argparse.Namespace) -> int:
     from cqrs_lab.tui.serve.server import LabServer  # aiohttp and friends load only to serve
 
     db = chosen_db(args)
+    shared_db, code = db is not None and db != ":memory:", None
+    if args.classroom is not None:
+        code, shared_db = classroom_of(args.classroom, db)
     server = LabServer(
-        visitor_argv(args.seed),
+        visitor_argv(args.seed, code),
         db=db,
         host=args.host,
         port=args.port,
         public_url=public_url,
         token=token,
         visitors_dir=args.visitors_dir,
-        shared_db=db is not None and db != ":memory:",
+        shared_db=shared_db,
     )
     try:
         server.serve()
@@ -112,10 +124,40 @@ def _refusal(args: argparse.Namespace) -> str | None:
     return None
 
 
-def visitor_argv(seed: int | None) -> list[str]:
-    """What each visitor's lab runs: the lab screen. The database is not on it: it goes in
-    the visitor's environment ($CQRS_LAB_DB), where `ps` does not show its password."""
-    words = ["tui"]
+def _classroom_refusal(args: argparse.Namespace) -> str | None:
+    if args.classroom is None:
+        return None
+    db = chosen_db(args)
+    if db is None or db == ":memory:":
+        return "--classroom needs the classroom's database: --db FILE, or $CQRS_LAB_DB"
+    from cqrs_lab.store.errors import StoreError
+
+    try:
+        classroom_of(args.classroom, db)
+    except StoreError as error:
+        return str(error)
+    return None
+
+
+def classroom_of(code: str, db: str | None) -> tuple[str, bool]:
+    """Classroom `code`'s own spelling and whether it is a shared shop (then every visitor's
+    lab is on `db`, and reset and rebuild are the instructor's); `StoreError` if it takes no
+    joins."""
+    from cqrs_lab.classroom.storage import ClassroomStore
+
+    store = ClassroomStore.open(db)
+    try:
+        classroom = store.joinable(code)
+    finally:
+        store.close()
+    return classroom.code, classroom.shared_shop
+
+
+def visitor_argv(seed: int | None, classroom: str | None = None) -> list[str]:
+    """What each visitor's lab runs: the lab screen, or with a classroom the attendee's
+    screen, which asks the visitor's name. The database is not on it: it goes in the
+    visitor's environment ($CQRS_LAB_DB), where `ps` does not show its password."""
+    words = ["join", classroom] if classroom else ["tui"]
     if seed is not None:
         words += ["--seed", str(seed)]
     return words

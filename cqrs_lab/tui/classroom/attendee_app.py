@@ -8,6 +8,7 @@ broadcast to the screen, saying so in the screen's caption.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -20,6 +21,7 @@ from cqrs_lab.tui.app import LabApp
 from cqrs_lab.tui.caption import Caption
 
 if TYPE_CHECKING:
+    from cqrs_lab.lab import Lab
     from cqrs_lab.tui.lab_screen import LabScreen
 
 TUI = Path(inspect.getfile(LabApp)).parent
@@ -57,30 +59,80 @@ class ScreenHost:
         self.screen.query_one(Caption).show(caption)
 
 
+Seating = Callable[[str], tuple[AttendeeLink, Callable[[], "Lab"]]]
+"""Seats a name (or raises `StoreError` with the line to show): their link, and the opener of
+their lab (in a shared shop the classroom's database, else their own file)."""
+
+
 class AttendeeApp(LabApp):
-    """The lab screen of an attendee seated in a classroom (`link`); it leaves as it ends."""
+    """The lab screen of an attendee seated in a classroom (`link`); it leaves as it ends.
+    Without a link, the screen asks the name first (`seating`, for `serve --classroom`), and
+    the lab opens once the name is seated."""
 
     CSS_PATH: ClassVar = [TUI / path for path in LabApp.CSS_PATH]
     """The lab screen's styles (a subclass's relative paths would start from here)."""
 
-    def __init__(self, link: AttendeeLink, *, tick_hz: float = TICK_HZ, **options: Any) -> None:
+    def __init__(
+        self,
+        link: AttendeeLink | None,
+        *,
+        tick_hz: float = TICK_HZ,
+        seating: tuple[str, Seating] | None = None,
+        **options: Any,
+    ) -> None:
+        """`seating`: the classroom's code and how to seat a name, when there is no link."""
+        if link is None and seating is None:
+            raise ValueError("an attendee's screen needs a link or a way to seat a name")
+        if link is None:
+            options["opener"] = self._open_seated
         super().__init__(**options)
-        self.link = link
+        self.link: AttendeeLink | None = None
+        self.seating = seating
         self.tick_hz = tick_hz
         self.latecomer = True
         """The lesson the instructor opened before this attendee came is still to open."""
-        self._came_after = link.heard  # broadcasts up to here were sent before they came
+        self._came_after = 0  # broadcasts up to here were sent before they came
         self._problem: str | None = None
+        self._seated_opener: Callable[[], Lab] | None = None
+        if link is not None:
+            self._seated(link)
+
+    def _seated(self, link: AttendeeLink) -> None:
+        self.link = link
+        self._came_after = link.heard
+
+    def _seat(self, name: str) -> None:
+        assert self.seating is not None
+        link, opener = self.seating[1](name)
+        self._seated(link)
+        self._seated_opener = opener
+
+    def _open_seated(self) -> Lab:
+        assert self._seated_opener is not None, "the lab opens once a name is seated"
+        return self._seated_opener()
+
+    async def _open_lab(self, screen_type: type[LabScreen]) -> None:
+        """With a name to ask, ask it first; the lab opens once it is seated."""
+        if self.link is not None or self.seating is None:
+            await super()._open_lab(screen_type)
+            return
+        from cqrs_lab.tui.classroom.name_screen import NameScreen
+
+        def seated(_: str | None) -> None:
+            self.call_later(super(AttendeeApp, self)._open_lab, screen_type)
+
+        await self.push_screen(NameScreen(self.seating[0], self._seat), seated)
 
     def on_mount(self) -> None:  # beside LabApp's own (Textual calls each class's handler)
         self.set_interval(1 / self.tick_hz, self.classroom_tick)
 
     def on_unmount(self) -> None:  # runs before LabApp's, which closes the lab
-        self.link.leave()
+        if self.link is not None:
+            self.link.leave()
 
     def classroom_tick(self) -> None:
         """Publish what changed; apply what the instructor sent."""
-        if not self.ready:
+        if not self.ready or self.link is None:
             return
         screen, link = self.main, self.link
         try:
