@@ -59,6 +59,17 @@ def test_park_parks_the_event_lists_it_and_replay_applies_it(lab: Lab) -> None:
     assert execute(lab, "check").ok  # nothing lost
 
 
+def test_trace_says_parked_skipped_or_stalled_not_applied(lab: Lab) -> None:
+    poisoned(lab, "park")
+    assert "orders not applied yet (parked)" in execute(lab, "trace 6").message
+    run(lab, "poison orders off\nreplay-parked orders")
+    assert "orders applied" in execute(lab, "trace 6").message
+    run(lab, f"on-error orders skip\npoison orders next\n{ORDER}\nadvance 10s")
+    assert "orders not applied yet (skipped)" in execute(lab, "trace 10").message
+    run(lab, f"on-error orders stop\npoison orders next\n{ORDER}\nadvance 10s")
+    assert "not applied yet (the lane is stalled on it)" in execute(lab, "trace 14").message
+
+
 def test_a_replay_that_fails_again_keeps_the_event_parked(lab: Lab) -> None:
     poisoned(lab, "park")
     outcome = execute(lab, "replay-parked orders")  # the poison is still on

@@ -39,6 +39,8 @@ class LaneTrace:
     status: LaneStatus
     due_at: float | None = None
     """For an event still in flight: when its next delivery is due."""
+    why: str = ""
+    """Why a delivered event is not applied: parked, skipped, or the lane stalled on it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +154,16 @@ def _lane_trace(lab: Lab, lane: str, subscriber: Subscriber, event: RecordedEven
     applied = log.applied(position, lane)
     due_at = None
     status: LaneStatus
-    if applied is not None or subscriber.checkpoint >= position:
+    guard, why = subscriber.guard, ""
+    if any(parked.event.position == position for parked in guard.parked):
+        why = "parked"  # delivered, and the checkpoint passed it: not applied for all that
+    elif position in guard.skipped:
+        why = "skipped"
+    elif guard.stall is not None and guard.stall.event.position == position:
+        why = "the lane is stalled on it"
+    if why:
+        status, applied = "not applied yet", None
+    elif applied is not None or subscriber.checkpoint >= position:
         status = "applied"
     elif position in {e.position for e in subscriber.at_door}:
         status = "held at the door"
@@ -167,7 +178,7 @@ def _lane_trace(lab: Lab, lane: str, subscriber: Subscriber, event: RecordedEven
     # The bus stamps its deliveries itself: on a real clock a hair after the lab published.
     sent = [record.sent_at for record in records if record.kind != "redelivery"]
     sent_at = min(sent) if sent else log.sent_at(position, lane)
-    return LaneTrace(lane, sent_at, records, applied, status, due_at)
+    return LaneTrace(lane, sent_at, records, applied, status, due_at, why)
 
 
 def _next_due(lab: Lab, lane: str, subscriber: Subscriber, position: int) -> float | None:
@@ -218,7 +229,7 @@ def _lane_text(lane: LaneTrace) -> str:
         return f"{lane.lane} applied at t={lane.applied.at:.3f}s, {lane.applied.how}"
     if lane.due_at is not None:
         return f"{lane.lane} {lane.status}, due t={lane.due_at:.3f}s"
-    return f"{lane.lane} {lane.status}"
+    return f"{lane.lane} {lane.status}" + (f" ({lane.why})" if lane.why else "")
 
 
 def trace_json(chain: Trace) -> dict[str, Any]:
@@ -250,4 +261,5 @@ def _lane_json(lane: LaneTrace) -> dict[str, Any]:
         "applied_at": None if applied is None else round(applied.at, 6),
         "how": None if applied is None else applied.how,
         "due_at": None if lane.due_at is None else round(lane.due_at, 6),
+        **({"why": lane.why} if lane.why else {}),
     }
