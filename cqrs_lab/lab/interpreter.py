@@ -226,7 +226,8 @@ def describe_answer(answer: QueryAnswer, *, unknown_user: bool = False) -> str:
         flags.append(f"waited {format_duration(rounded(answer.waited))}")
     if answer.timed_out:
         flags.append("wait timed out")
-    flags.extend(answer.violations)
+    # a read-your-writes violation is what STALE already says: the others are news
+    flags.extend(v for v in answer.violations if not v.startswith("read your writes"))
     none = f"(no user named {answer.username} has registered)" if unknown_user else "(none)"
     rows = "; ".join(_row_text(answer.view, row) for row in answer.rows.as_dicts()) or none
     summary = ", ".join(f"{_key(k)}={_value(k, v)}" for k, v in answer.rows.summary)
