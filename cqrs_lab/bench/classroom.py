@@ -2,7 +2,8 @@
 
 For each size (10 and 40 attendees; 3 with `--quick`) a fresh database (a scratch database
 on the PostgreSQL server `--pg-url`/`$CQRS_LAB_BENCH_DB` names, else a SQLite file) gets a
-classroom; an instructor process polls it as the screen does (`bench/classroom_instructor`)
+classroom; an instructor process runs the instructor's screen on it, headless, every frame
+drawn to terminal text (`tui/classroom/bench_instructor`),
 while every attendee is a process of its own playing lessons with pauses and mistakes for
 the given time (`bench/classroom_attendee`). Then:
 
@@ -40,6 +41,7 @@ SECONDS = 120.0
 QUICK_SECONDS = 4.0
 DESIGNED_DELAY_S = 0.5
 """The wait the design builds in: the attendee's 4 Hz tick, then the instructor's 4 Hz poll."""
+INSTRUCTOR = "cqrs_lab.tui.classroom.bench_instructor"
 GRACE_S = 120.0
 """Extra wall seconds allowed for processes to start and finish on a busy machine."""
 
@@ -82,8 +84,8 @@ def _database(pg_url: str | None, folder: Path, size: int) -> Iterator[str]:
         yield str(folder / f"classroom-{size}.db")
 
 
-def _python(module: str, *args: str) -> list[str]:
-    return [sys.executable, "-m", f"cqrs_lab.bench.{module}", *args]
+def _attendee(*args: str) -> list[str]:
+    return [sys.executable, "-m", "cqrs_lab.bench.classroom_attendee", *args]
 
 
 def _workshop(db: str, size: int, seconds: float, folder: Path) -> dict[str, Any]:
@@ -94,7 +96,7 @@ def _workshop(db: str, size: int, seconds: float, folder: Path) -> dict[str, Any
         store.close()
     timeout = seconds + GRACE_S + size
     instructor = subprocess.Popen(
-        _python("classroom_instructor", db, code, str(size), str(timeout)),
+        [sys.executable, "-m", INSTRUCTOR, db, code, str(size), str(timeout)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -108,7 +110,7 @@ def _workshop(db: str, size: int, seconds: float, folder: Path) -> dict[str, Any
             args = (db, code, f"attendee{n:02}", str(seconds), str(n + 1), str(folder))
             attendees.append(
                 subprocess.Popen(
-                    _python("classroom_attendee", *args),
+                    _attendee(*args),
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
                     text=True,
@@ -154,7 +156,7 @@ def _figures(size: int, seconds: float, where: str, answer: dict[str, Any]) -> l
     cpu = watched["cpu_s"] / watched["wall_s"]
     note = (
         f"{size} attendee processes for {seconds:g} s on {where}; {written} activity rows,"
-        f" none lost; instructor polled {watched['polls']} times"
+        f" none lost; the instructor's screen drew {watched['frames']} frames"
     )
     key = f"classroom_{size}"
     return [
@@ -188,8 +190,8 @@ def _figures(size: int, seconds: float, where: str, answer: dict[str, Any]) -> l
             Target(100, at_least=False),
             {f"{key}_instructor_cpu_pct": "value"},
             note=(
-                f"process time / wall time over {watched['wall_s']:.1f} s of polling (the"
-                " Room and its delays; the screen's drawing is not in it)"
+                f"process time / wall time of the instructor's screen (headless, every frame"
+                f" drawn to terminal text) over {watched['wall_s']:.1f} s"
             ),
         ),
     ]

@@ -368,6 +368,11 @@ class ClassroomStore:
             ).all()
         return [Activity(r.seq, r.attendee, r.at, Kind(r.kind), json.loads(r.data)) for r in rows]
 
+    def last_activity(self, code: str) -> int:
+        """The number of the classroom's last activity row (0: none yet)."""
+        with self._reading("read the classroom's activity") as conn:
+            return conn.scalar(select(func.max(activity.c.seq)).where(activity.c.code == code)) or 0
+
     def all_activity(self, code: str) -> Iterator[Activity]:
         after = 0
         while batch := self.activity_after(code, after):
