@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,30 @@ def test_a_shared_shop_seats_everyone_on_its_database(
     own = take_seat(store, db, store.start().code, "ada", lab_db=None)
     assert own.lab_db is not None and own.lab_db.endswith(f"{own.classroom.code}-ada.db")
     store.close()
+
+
+def test_in_a_shared_shop_reset_and_rebuild_are_the_instructors(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import argparse
+
+    from cqrs_lab.commands import join
+    from cqrs_lab.commands.tui import lab_opener
+    from cqrs_lab.config import Config
+    from cqrs_lab.environment import VISITOR_ENV
+
+    monkeypatch.setenv(VISITOR_ENV, "0")  # put back as it was after the test
+    monkeypatch.delenv(VISITOR_ENV)
+    store = ClassroomStore.open(db)
+    code = store.start(shared_shop=True).code
+    args = argparse.Namespace(code=code, name="ada", lab_db=None, db=db)
+    app = join.attendee_app(args, store, db, Config())
+    assert app.link is not None and app.link.classroom.shared_shop
+    assert os.environ[VISITOR_ENV] == "1"
+    lab = lab_opener(argparse.Namespace(db=db, seed=None))()
+    try:
+        assert lab.visitor
+    finally:
+        lab.close()
+        app.link.leave()
+        store.close()

@@ -12,12 +12,14 @@ for every browser visitor) and says there why one is refused.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from cqrs_lab.commands.options import add_lab_options, chosen_db
 from cqrs_lab.config import load_config
+from cqrs_lab.environment import VISITOR_ENV
 
 if TYPE_CHECKING:
     from cqrs_lab.classroom.link import AttendeeLink
@@ -82,6 +84,8 @@ def attendee_app(
         seat = take_seat(store, classroom_db, args.code, name, lab_db=args.lab_db)
         if seat.link.restored is not None:  # back, maybe on another machine: where they were
             restore_progress(Progress.load(), seat.link.restored)
+        if seat.classroom.shared_shop:  # one shop for all: reset and rebuild are the instructor's
+            os.environ[VISITOR_ENV] = "1"
         lab_args = argparse.Namespace(db=seat.lab_db, seed=getattr(args, "seed", None))
         return seat.link, lab_opener(lab_args)
 
