@@ -1,9 +1,10 @@
 """Time travel: the lab as it was at an earlier position, and a fork that goes on from there.
 
 A `Timeline` is read once from the live lab: its events (as a recording, without lines),
-its lane settings, its clock's speed and the password hashes of its users. From it,
-`as_of(N)` builds a scratch lab (in memory, on a virtual clock) holding the events up to
-N, with every projection and the CRUD twin rebuilt as of N; `fork(N)` builds the same on a
+its lane settings, where each event was on its way down each lane (`rewind.BusHistory`, for
+the scrubber), its clock's speed and the password hashes of its users. From it, `as_of(N)`
+builds a scratch lab (in memory, on a virtual clock) holding the events up to N, with every
+projection and the CRUD twin rebuilt as of N; `fork(N)` builds the same on a
 real clock, to become the live lab: its head is N, new commands append after it, and order
 ids go on from the orders placed up to N (o3 after o1 and o2, even if the original went on
 to o5). Both reuse the recording replay, so a scratch lab is exactly what `cqrs-lab replay
@@ -28,6 +29,8 @@ from sqlalchemy import insert, select
 
 from cqrs_lab.lab.errors import LabError
 from cqrs_lab.lab.recording import Recording, lane_settings, replay_recording
+from cqrs_lab.lab.rewind import BusHistory
+from cqrs_lab.lab.snapshot import LabSnapshot
 from cqrs_lab.sim.clock import Clock, ScaledClock, VirtualClock
 from cqrs_lab.store.event_store import RecordedEvent, sqlite_file
 from cqrs_lab.store.records import CREDENTIALS
@@ -47,6 +50,10 @@ class Timeline:
     recording: Recording
     stops: tuple[int, ...]
     """0, then the last position of each command, in order: the positions one can travel to."""
+    bus: BusHistory
+    """Where each event was on its way down each lane, at any lab time."""
+    live: LabSnapshot
+    """The lab as it was read (its lanes' settings)."""
     speed: float = 1.0
     paused: bool = False
     password_cost: int = 2**14
@@ -72,6 +79,8 @@ class Timeline:
         return cls(
             recording=recording,
             stops=command_stops(events),
+            bus=BusHistory.of(lab, events),
+            live=lab.snapshot(),
             speed=lab.speed,
             paused=lab.paused,
             password_cost=lab.credentials.cost_n,

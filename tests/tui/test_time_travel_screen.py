@@ -1,5 +1,6 @@
-"""Time travel on the lab screen: scrub to an earlier position and see the older answers,
-then fork from there and go on sending commands on the fork."""
+"""Time travel on the lab screen: scrub back to a moment and see the bus, the checkpoints and
+the answers as they were then (a stale read stays stale, its event in flight on its lane),
+play forward, then fork from there and go on sending commands on the fork."""
 
 from __future__ import annotations
 
@@ -15,11 +16,20 @@ from cqrs_lab.tui.app import LabApp
 from cqrs_lab.tui.palette import lab_actions
 from cqrs_lab.tui.screens import ConfirmScreen
 from cqrs_lab.tui.screens.time_travel import Scrubber, TimeTravelScreen
-from cqrs_lab.tui.widgets import EventLog, ViewPanel
+from cqrs_lab.tui.widgets import BusView, EventLog, ViewPanel
 from tests.tui.conftest import FakeWall
 from tests.tui.travel_helpers import SHOP, SIZE, frames, send, text_of, workers_done
 
 ORDER = ("place-order alice", "pay o1")  # OrderPlaced #4 .. CartCheckedOut #6, OrderPaid #7
+STALE = (
+    "register alice alice@example.com s3cret-pass",
+    'add-product mug "Blue mug" 12.50 10',
+    "settle",
+    "latency orders fixed:5s",
+    "add-to-cart alice mug 2",
+    "place-order alice",
+    "query orders alice",
+)
 
 
 def travel(app: LabApp) -> TimeTravelScreen:
@@ -30,6 +40,80 @@ def travel(app: LabApp) -> TimeTravelScreen:
 
 def position_line(screen: TimeTravelScreen) -> str:
     return str(screen.query_one("#travel-position", Static).render())
+
+
+def note(screen: TimeTravelScreen) -> str:
+    return str(screen.query_one("#travel-note", Static).render())
+
+
+def orders_lane(screen: TimeTravelScreen) -> str:
+    """The orders lane's three rows on the screen's bus."""
+    rows = text_of(screen.query_one(BusView)).splitlines()
+    title = next(i for i, row in enumerate(rows) if row.lstrip("▶ ").startswith("orders"))
+    return "\n".join(rows[title : title + 3])
+
+
+async def test_rewinding_to_a_stale_read_shows_it_stale_with_its_event_in_flight(
+    lab: Lab, wall: FakeWall
+) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, *STALE)
+        assert lab.answers["orders", "projection"].stale  # the stale read, live
+        wall.now += 6  # the order arrives on the orders lane: caught up live
+        await frames(pilot)
+        assert lab.snapshot().lane("orders").lag_events == 0
+
+        await pilot.press("f9")
+        await workers_done(pilot)
+        screen = travel(app)
+        assert "caught up" in orders_lane(screen)  # now: the lane has caught up
+        screen.go_to_event(4)  # OrderPlaced #4: the moment the stale read was made
+        await workers_done(pilot)
+        lane = orders_lane(screen)
+        assert "#4" in lane and "1 behind" in lane  # in flight on its lane, 5s to go
+        assert "5.0" in lane or "5s" in lane
+        panel = text_of(screen.query_one(ViewPanel))
+        assert "1 behind" in panel
+        assert "(no rows)" in panel and "o1" in panel  # the read model lacks the CRUD's o1
+        assert "✗ STALE then" in note(screen)
+        assert "head #6 of #6" in position_line(screen)
+
+        await pilot.press("shift+right", "shift+right")  # two seconds on: still on its way
+        await workers_done(pilot)
+        assert "#4" in orders_lane(screen) and "✗ STALE then" in note(screen)
+        await pilot.press("right")  # the next happening: #4 reaches the orders projection
+        await workers_done(pilot)
+        assert "orders reached #6" in position_line(screen)
+        assert "caught up" in orders_lane(screen)
+        assert "✗ STALE" not in note(screen)
+
+
+async def test_playing_forward_at_a_speed(lab: Lab, wall: FakeWall) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, *STALE)
+        wall.now += 6
+        await frames(pilot)
+        await pilot.press("f9")
+        await workers_done(pilot)
+        screen = travel(app)
+        screen.wall = wall  # playing follows this wall: only the test moves it
+        screen.go_to_event(4)
+        await pilot.press("plus", "plus")  # x1 -> x2 -> x5
+        assert screen.speed == 5.0
+        lab_at = screen.moment.at
+        await pilot.press("space")
+        assert "▶ playing x5" in position_line(screen)
+        wall.now += 0.2  # a second of lab time at x5
+        await pilot.pause(0.2)  # a few frames
+        assert abs(screen.moment.at - (lab_at + 1.0)) < 1e-6
+        assert "#4" in orders_lane(screen)  # one lab second on: still in flight
+        screen.advance(10.0)  # past the end: it stops there, caught up
+        await workers_done(pilot)
+        assert "playing" not in position_line(screen)
+        assert screen.query_one(Scrubber).at == screen.query_one(Scrubber).end
+        assert "caught up" in orders_lane(screen)
 
 
 async def test_scrub_back_to_the_older_answer_then_fork_and_send_on_the_fork(
@@ -46,97 +130,118 @@ async def test_scrub_back_to_the_older_answer_then_fork_and_send_on_the_fork(
         await workers_done(pilot)
         screen = travel(app)
         panel = screen.query_one(ViewPanel)
-        assert screen.shown == 7
-        assert "as of event #7 of #7" in position_line(screen)
+        assert screen.moment.head == 7
+        assert "head #7 of #7" in position_line(screen)
         assert "paid" in text_of(panel)
 
-        await pilot.press("left")  # one command back: before the payment
+        screen.go_to_event(4)  # before the payment (zero latency: all at one lab time)
         await workers_done(pilot)
-        assert screen.shown == 6
-        assert "as of event #6 of #7" in position_line(screen)
-        assert "OrderPlaced #4, StockReserved #5, CartCheckedOut #6" in position_line(screen)
-        shown = text_of(panel)
-        assert "as of event #6" in shown
-        assert "placed" in shown and "paid" not in shown  # both sides, as of #6
-        assert "#7" not in text_of(screen.query_one(EventLog))
+        await pilot.press("home")
+        await workers_done(pilot)
+        assert screen.moment.head == 7  # every command ran at t=0: one moment
+        assert "#7" in text_of(screen.query_one(EventLog))
         assert lab.query("orders", "alice", crud=True, record=False).rows.rows[0][1] == "paid"
 
         await pilot.press("f")
         assert isinstance(app.screen, ConfirmScreen)
-        assert "Fork the lab at event #6" in app.screen.question
+        assert "Fork the lab at event #7" in app.screen.question
         await pilot.press("y")
         await workers_done(pilot)
-        assert not isinstance(app.screen, TimeTravelScreen)
+        assert not isinstance(app.screen, TimeTravelScreen), note(travel(app))
         fork = app.lab
-        assert fork is not lab and fork.head == 6
-        assert "forked at #6" in str(app.query_one("#command-message", Static).render())
-
-        await send(pilot, "cancel o1")  # a placed order can be cancelled on this branch
+        assert fork is not lab and fork.head == 7
+        assert "forked at #7" in str(app.query_one("#command-message", Static).render())
+        await send(pilot, "ship o1")
         await frames(pilot)
-        assert fork.head == 8  # OrderCancelled #7, StockReleased #8
-        assert "OrderCancelled" in text_of(app.query_one(EventLog))
-        assert "cancelled" in text_of(app.query_one(ViewPanel))
-        assert lab.head == 7  # the original lab is untouched
-        await send(pilot, "add-to-cart alice mug 1", "place-order alice")
-        assert fork.last_order_id == "o2"
+        assert fork.head == 8 and lab.head == 7  # the original lab is untouched
 
 
-async def test_choosing_views_and_jumping_from_the_log(lab: Lab) -> None:
+async def test_fork_at_an_earlier_moment(lab: Lab, wall: FakeWall) -> None:
+    app = LabApp(lab)
+    app.fork_clock = lambda: ScaledClock(wall=wall)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, *SHOP)
+        wall.now += 1
+        await send(pilot, *ORDER)
+        await frames(pilot)
+        await pilot.press("f9")
+        await workers_done(pilot)
+        screen = travel(app)
+        screen.go_to_event(3)  # the cart, a second before the order
+        await workers_done(pilot)
+        assert screen.moment.head == 3
+        shown = text_of(screen.query_one(ViewPanel))
+        assert "(no rows)" in shown  # no order yet, on either side
+        await pilot.press("f")
+        assert "Fork the lab at event #3" in app.screen.question
+        await pilot.press("y")
+        await workers_done(pilot)
+        assert app.lab.head == 3
+        await send(pilot, "remove-from-cart alice mug")
+        assert app.lab.head == 4 and lab.head == 7
+
+
+async def test_choosing_views_and_jumping_from_the_log(lab: Lab, wall: FakeWall) -> None:
     app = LabApp(lab)
     async with app.run_test(size=SIZE) as pilot:
-        await send(pilot, *SHOP, *ORDER)
+        await send(pilot, *SHOP[:3])
+        wall.now += 1
+        await send(pilot, SHOP[3])
+        await frames(pilot)
+        wall.now += 1
+        await send(pilot, *ORDER)
+        await frames(pilot)
         await pilot.press("escape", "T")
         await workers_done(pilot)
         screen = travel(app)
         screen.query_one("#travel-view", Select).value = "catalog"
-        await pilot.pause()
+        await workers_done(pilot)
         assert "Blue mug" in text_of(screen.query_one(ViewPanel))
+        assert "▶ catalog" in text_of(screen.query_one(BusView))  # its lane is picked out
         screen.query_one(EventLog).post_message(EventLog.EventSelected(2))
         await workers_done(pilot)
-        assert screen.shown == 2
-        assert screen.query_one(Scrubber).position == 2
+        assert screen.moment.head == 2
         screen.select_view("cart", "alice")
-        assert "(no rows)" in text_of(screen.query_one(ViewPanel))  # the cart came at #3
-        screen.go_to(5)  # inside place-order: the command before it ends at #3
         await workers_done(pilot)
-        assert screen.shown == 3
+        assert "(no rows)" in text_of(screen.query_one(ViewPanel))  # the cart came at #3
+        screen.go_to_event(3)
+        await workers_done(pilot)
         assert "mug" in text_of(screen.query_one(ViewPanel))
         screen.query_one("#travel-user", Input).value = ""
-        await pilot.pause()
-        assert "type a user to see cart (e.g. alice)" in str(
-            screen.query_one("#travel-note", Static).render()
-        )
+        await workers_done(pilot)
+        assert "type a user to see cart (e.g. alice)" in note(screen)
         await pilot.press("home")
         await workers_done(pilot)
-        assert screen.shown == 0
-        assert "the empty lab" in position_line(screen)
+        assert screen.moment.head == 2  # the first moment: the shop's first three lines
         await pilot.press("escape")
         assert app.screen is app.main
-    assert screen.scratch is None  # closed with the screen
 
 
-async def test_the_scrubber_moves_by_keys_and_clicks(lab: Lab) -> None:
+async def test_the_scrubber_moves_by_keys_and_clicks(lab: Lab, wall: FakeWall) -> None:
     app = LabApp(lab)
     async with app.run_test(size=SIZE) as pilot:
-        await send(pilot, *SHOP, *ORDER)
+        await send(pilot, *SHOP)
+        wall.now += 3
+        await send(pilot, *ORDER)
         await pilot.press("f9")
         await workers_done(pilot)
         scrubber = travel(app).query_one(Scrubber)
-        assert scrubber.stops == (0, 1, 2, 3, 6, 7)
+        assert (scrubber.start, scrubber.end) == (0.0, 3.0)
         line = text_of(scrubber).splitlines()[0]
-        assert line.startswith("#0 ━") and line.rstrip().endswith("● #7")
+        assert line.startswith("t=0.00s ━") and line.rstrip().endswith("━● t=3.00s")
         await pilot.press("pageup")
-        assert scrubber.position == 0
-        await pilot.press("end", "left", "left")
-        assert scrubber.position == 3
-        await pilot.click(Scrubber, offset=(3, 0))  # the start of the track
+        assert scrubber.at == 0.0
+        await pilot.press("shift+right")
+        assert scrubber.at == 1.0
+        await pilot.press("right")
+        assert scrubber.at == 3.0
+        await pilot.press("left")
+        assert scrubber.at == 0.0
+        await pilot.click(Scrubber, offset=(scrubber.size.width - 8, 0))
         await pilot.pause()
-        assert scrubber.position == 0
-        await pilot.click(Scrubber, offset=(scrubber.size.width - 5, 0))
-        await pilot.pause()
-        assert scrubber.position == 7
+        assert scrubber.at == 3.0
         await workers_done(pilot)
-        assert travel(app).shown == 7  # only where it rests is built in the end
+        assert travel(app).shown == travel(app).moment  # only where it rests, in the end
 
 
 async def test_a_cancelled_fork_changes_nothing(lab: Lab) -> None:
@@ -163,9 +268,7 @@ async def test_no_fork_while_a_lesson_is_open(
         await pilot.press("f9")
         await workers_done(pilot)
         await pilot.press("f")
-        screen = travel(app)
-        note = str(screen.query_one("#travel-note", Static).render())
-        assert "close the lesson first" in note
+        assert "close the lesson first" in note(travel(app))
         assert app.lab is lab
 
 
@@ -176,7 +279,9 @@ async def test_a_fork_of_a_file_lab_is_written_beside_it(tmp_path: Path, wall: F
     app.fork_clock = lambda: ScaledClock(wall=wall)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await send(pilot, *SHOP)
+            await send(pilot, *SHOP[:3])
+            wall.now += 1
+            await send(pilot, SHOP[3])
             await pilot.press("f9")
             await workers_done(pilot)
             await pilot.press("left", "f")

@@ -1,14 +1,20 @@
-"""Time travel: a scrubber over the event log. Choosing a position shows every projection
-and the CRUD twin as they were then, rebuilt in a scratch lab; "Fork from here" makes that
-position the live head of a new branch of the lab.
+"""Time travel: a scrubber over lab time. At each moment the screen shows the bus as it was
+(every event in flight where it was on its lane, each projection's checkpoint), the chosen
+view's answer from its projection as of that checkpoint beside the CRUD twin's as of the
+head, stale when it was stale, and the event log up to then. It steps from one happening to
+the next (an event appended, a delivery falling due), or by a second of lab time, and plays
+forward at a chosen speed. "Fork from here" makes that moment's head the live head of a new
+branch of the lab.
 
-The scrubber stops at the end of each command (the store never held half of one). A
-scratch lab is built off the screen's thread, one at a time: while one is built the
-scrubber may move on, and only the position it rests on is built next.
+The bus comes from `rewind.BusHistory` (read once, answered in logarithmic time), the views
+from `rewind_views.ViewsThen` (scratch databases moved along the log) off the screen's
+thread, one lookup at a time: while one runs the scrubber may move on, and only the moment
+it rests on is looked up next.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -21,23 +27,35 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
+from cqrs_lab.lab.answers import QueryAnswer
+from cqrs_lab.lab.rewind import BusHistory, Moment
+from cqrs_lab.lab.rewind_views import ViewsThen
 from cqrs_lab.lab.time_travel import Timeline
-from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_NAMES
+from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_LANES, VIEW_NAMES
+from cqrs_lab.read.views import ViewRows
 from cqrs_lab.sim.clock import Clock
+from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.tui.screens.confirm import ConfirmScreen
-from cqrs_lab.tui.widgets import EventLog, ViewPanel
+from cqrs_lab.tui.widgets import BusView, EventLog, ViewPanel
 from cqrs_lab.tui.widgets.format import lab_time
 
 if TYPE_CHECKING:
     from cqrs_lab.lab import Lab
 
 PAGE = 10
-"""Stops one PageUp or PageDown moves."""
+"""Moments one PageUp or PageDown moves."""
+SECOND = 1.0
+"""Lab seconds shift+←/→ moves."""
+SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0)
+"""Playing speeds, in lab seconds a second."""
+FRAME = 1 / 20
+"""Seconds between two frames while playing."""
 LOG_EVENTS = 500
-"""Events shown in the screen's event log (the newest up to the position)."""
+"""Events shown in the screen's event log (the newest up to the moment)."""
 THUMB, DONE, TODO = "●", "━", "─"
 
 
@@ -49,50 +67,60 @@ class Fork:
     note: str
     view: str
     user: str
+    position: int
+    """The event the fork branched at."""
 
 
 class Scrubber(Widget, can_focus=True):
-    """One line: the log from #0 to the head, and a thumb on the chosen stop."""
+    """One line: lab time from the first moment to the last, and a thumb on the chosen one."""
 
     COMPONENT_CLASSES: ClassVar = {"scrubber--done", "scrubber--thumb", "scrubber--label"}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left", "move(-1)", "Earlier", show=False, id="scrubber.earlier"),
-        Binding("right", "move(1)", "Later", show=False, id="scrubber.later"),
-        Binding("pageup", f"move(-{PAGE})", "Much earlier", show=False, id="scrubber.page_up"),
-        Binding("pagedown", f"move({PAGE})", "Much later", show=False, id="scrubber.page_down"),
+        Binding("left", "step(-1)", "Earlier", show=False, id="scrubber.earlier"),
+        Binding("right", "step(1)", "Later", show=False, id="scrubber.later"),
+        Binding("shift+left", f"shift(-{SECOND})", "1s earlier", show=False, id="scrubber.back"),
+        Binding("shift+right", f"shift({SECOND})", "1s later", show=False, id="scrubber.on"),
+        Binding("pageup", f"step(-{PAGE})", "Much earlier", show=False, id="scrubber.page_up"),
+        Binding("pagedown", f"step({PAGE})", "Much later", show=False, id="scrubber.page_down"),
         Binding("home", "edge(0)", "Start", show=False, id="scrubber.start"),
-        Binding("end", "edge(1)", "Head", show=False, id="scrubber.head"),
+        Binding("end", "edge(1)", "Now", show=False, id="scrubber.end"),
     ]
-    index: reactive[int] = reactive(0)
+    at: reactive[float] = reactive(0.0)
 
     class Changed(Message):
-        """The scrubber rests on a new position."""
+        """The scrubber rests on a new lab time."""
 
-        def __init__(self, position: int) -> None:
+        def __init__(self, at: float) -> None:
             super().__init__()
-            self.position = position
+            self.at = at
 
-    def __init__(self, stops: tuple[int, ...], position: int, *, id: str | None = None) -> None:
+    def __init__(self, history: BusHistory, at: float, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.stops = stops
-        self.set_reactive(Scrubber.index, stops.index(position))
+        self.history = history
+        self.set_reactive(Scrubber.at, at)
 
     @property
-    def position(self) -> int:
-        return self.stops[self.index]
+    def start(self) -> float:
+        return self.history.moments[0]
 
-    def go_to(self, position: int) -> None:
-        """Rest on the stop at `position` (or the last one before it)."""
-        self.index = max(i for i, stop in enumerate(self.stops) if stop <= max(position, 0))
+    @property
+    def end(self) -> float:
+        return self.history.moments[-1]
 
-    def watch_index(self) -> None:
-        self.post_message(self.Changed(self.position))
+    def go_to(self, at: float) -> None:
+        self.at = min(self.end, max(self.start, at))
 
-    def action_move(self, step: int) -> None:
-        self.index = max(0, min(len(self.stops) - 1, self.index + step))
+    def watch_at(self) -> None:
+        self.post_message(self.Changed(self.at))
+
+    def action_step(self, steps: int) -> None:
+        self.at = self.history.step(self.at, steps)
+
+    def action_shift(self, seconds: float) -> None:
+        self.go_to(self.at + seconds)
 
     def action_edge(self, end: int) -> None:
-        self.index = (len(self.stops) - 1) * end
+        self.at = self.end if end else self.start
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -100,7 +128,7 @@ class Scrubber(Widget, can_focus=True):
         if offset is None or track < 1:
             return
         fraction = min(1.0, max(0.0, (offset.x - left) / max(1, track - 1)))
-        self.index = round(fraction * (len(self.stops) - 1))
+        self.go_to(self.start + fraction * (self.end - self.start))
 
     def _track(self) -> tuple[int, int]:
         """(column where the track starts, its width)."""
@@ -108,15 +136,15 @@ class Scrubber(Widget, can_focus=True):
         return start, max(1, self.size.width - start - len(self._right_label()))
 
     def _left_label(self) -> str:
-        return "#0 "
+        return f"{lab_time(self.start)} "
 
     def _right_label(self) -> str:
-        return f" #{self.stops[-1]}"
+        return f" {lab_time(self.end)}"
 
     def render(self) -> Text:
         _, width = self._track()
-        last = len(self.stops) - 1
-        thumb = round(self.index / last * (width - 1)) if last else 0
+        span = self.end - self.start
+        thumb = round((self.at - self.start) / span * (width - 1)) if span > 0 else width - 1
         text = Text(self._left_label(), style=self.get_component_rich_style("scrubber--label"))
         text.append(DONE * thumb, style=self.get_component_rich_style("scrubber--done"))
         text.append(THUMB, style=self.get_component_rich_style("scrubber--thumb"))
@@ -126,13 +154,16 @@ class Scrubber(Widget, can_focus=True):
 
 
 class TimeTravelScreen(Screen[Fork | None]):
-    """The lab as of a chosen position. Escape goes back to the live lab (None); a fork
+    """The lab as at a chosen lab time. Escape goes back to the live lab (None); a fork
     dismisses it with the `Fork`."""
 
     AUTO_FOCUS = "#travel-scrubber"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back to the live lab", id="travel.back"),
         Binding("f", "fork", "Fork from here", id="travel.fork"),
+        Binding("space", "play", "Play/stop", id="travel.play"),
+        Binding("minus", "speed(-1)", "Slower", id="travel.slower"),
+        Binding("plus,equals_sign", "speed(1)", "Faster", id="travel.faster"),
     ]
 
     def __init__(
@@ -146,29 +177,35 @@ class TimeTravelScreen(Screen[Fork | None]):
     ) -> None:
         super().__init__()
         self.timeline = timeline
+        self.history = timeline.bus
         self.lesson_open = lesson_open
         """A lesson checks its steps on the live lab: no fork then."""
         self.view = view
         self.user = user
         self.fork_clock = fork_clock
-        self.wanted = timeline.head
-        """The position the scrubber rests on."""
-        self.shown: int | None = None
-        """The position of the scratch lab on screen."""
-        self.scratch: Lab | None = None
-        self._building = False
+        self.views = ViewsThen(timeline.events)
+        self.moment = self.history.at(self.history.moments[-1])
+        """The moment on screen (the bus and the position line)."""
+        self.shown: Moment | None = None
+        """The moment the view panel shows (looked up off the screen's thread)."""
+        self.speed = 1.0
+        self.wall: Callable[[], float] = time.monotonic
+        """Real time, which playing follows (tests give a wall that stands still)."""
+        self._playing: Timer | None = None
+        self._played_at = 0.0
+        self._looking = False
         self._forking = False
 
     def compose(self) -> ComposeResult:
-        timeline = self.timeline
         yield Static(
-            "Time travel — ←/→ one command, PgUp/PgDn ten, Home/End; click the log to jump. "
-            "Every view is rebuilt as of that event.",
+            "Time travel — ←/→ one happening, shift+←/→ one second, PgUp/PgDn ten, Home/End; "
+            "space plays, -/+ speed; click the log to jump. Everything is shown as it was then.",
             id="travel-title",
             markup=False,
         )
-        yield Scrubber(timeline.stops, timeline.head, id="travel-scrubber")
+        yield Scrubber(self.history, self.moment.at, id="travel-scrubber")
         yield Static(id="travel-position", markup=False)
+        yield BusView(id="travel-bus")
         with Horizontal(id="travel-middle"):
             with Vertical(id="travel-views"):
                 with Horizontal(id="travel-picker"):
@@ -192,102 +229,144 @@ class TimeTravelScreen(Screen[Fork | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._want(self.wanted)
+        self.query_one(BusView).selected = VIEW_LANES.get(self.view)
+        self._show(self.moment.at)
 
     def on_unmount(self) -> None:
-        if self.scratch is not None:
-            self.scratch.close()
-            self.scratch = None
+        self._stop()
+        if not self._looking:
+            self.views.close()
 
-    # -- choosing a position -----------------------------------------------------------
+    # -- choosing a moment -------------------------------------------------------------
 
     @on(Scrubber.Changed)
     def _scrubbed(self, message: Scrubber.Changed) -> None:
-        self._want(message.position)
+        self._show(message.at)
 
     @on(EventLog.EventSelected)
     def _event_chosen(self, message: EventLog.EventSelected) -> None:
-        """Jump to the end of the command that recorded the chosen event."""
+        """Jump to the moment the chosen event was appended."""
         message.stop()
-        stops = self.timeline.stops
-        end = min((stop for stop in stops if stop >= message.position), default=stops[-1])
-        self.query_one(Scrubber).go_to(end)
+        self.go_to(self.history.moment_of(message.position))
 
-    def go_to(self, position: int) -> None:
-        """Move the scrubber to `position` (or the end of the command before it)."""
-        self.query_one(Scrubber).go_to(position)
+    def go_to(self, at: float) -> None:
+        """Move the scrubber to lab time `at`."""
+        self.query_one(Scrubber).go_to(at)
 
-    def _want(self, position: int) -> None:
-        self.wanted = position
-        self._describe(position)
-        if not self._building:
-            self._building = True
-            self._build(position)
+    def go_to_event(self, position: int) -> None:
+        """Move the scrubber to the moment event `position` was appended."""
+        self.go_to(self.history.moment_of(position))
 
-    @work(thread=True, group="time-travel", exit_on_error=False)
-    def _build(self, position: int) -> None:
-        """Build the scratch lab off the screen's thread (a long log takes a moment)."""
-        try:
-            lab = self.timeline.as_of(position)
-        except Exception as error:  # shown on the screen, never a traceback
-            self.app.call_from_thread(self._failed, error)
-            return
-        self.app.call_from_thread(self._built, position, lab)
+    def _show(self, at: float) -> None:
+        before = self.moment
+        self.moment = moment = self.history.at(at)
+        live = self.timeline.live
+        snapshot = moment.snapshot(live, self.history, paused=self._playing is None)
+        self.query_one(BusView).show(snapshot)
+        self._describe(before, moment)
+        if self.shown is None or self.shown.head != moment.head:
+            self._show_log(moment.head)
+        self._look_up()
 
-    def _built(self, position: int, lab: Lab) -> None:
-        self._building = False
-        if not self.is_attached:
-            lab.close()
-            return
-        if position != self.wanted:  # the scrubber moved on: build where it rests now
-            lab.close()
-            self._want(self.wanted)
-            return
-        if self.scratch is not None:
-            self.scratch.close()
-        self.scratch, self.shown = lab, position
-        self._show_views()
-        self._show_log(position)
-
-    def _failed(self, error: Exception) -> None:
-        self._building = False
-        self._note(f"✗ cannot show that position: {error}", error=True)
-
-    def _describe(self, position: int) -> None:
-        """The line under the scrubber: the position and the command that ends there."""
-        events = self.timeline.command_at(position)
-        head = self.timeline.head
-        if not events:
-            text = f"as of event #0 of #{head}: the empty lab, before the first command"
-        else:
-            listed = ", ".join(f"{e.type} #{e.position}" for e in events)
-            when = lab_time(events[-1].metadata.recorded_at)
-            later = head - position
-            text = f"as of event #{position} of #{head} ({when}): {listed}" + (
-                f" — the {later} event{'s' if later != 1 else ''} after it left out"
-                if later
-                else ""
-            )
+    def _describe(self, before: Moment, moment: Moment) -> None:
+        """The line under the scrubber: the moment, its head and what just happened."""
+        head, last = moment.head, self.timeline.head
+        flying = sum(len(lane.in_flight) for lane in moment.lanes)
+        text = f"t={moment.at:.2f}s · head #{head} of #{last} · {flying} in flight"
+        happened: list[str] = []
+        if before.at < moment.at:  # what happened since the moment before (stepping on)
+            happened += [f"{e.type} #{e.position} appended" for e in self._events(before, head)]
+            happened += [
+                f"{now.name} reached #{now.checkpoint}"
+                for was, now in zip(before.lanes, moment.lanes, strict=True)
+                if now.checkpoint > was.checkpoint
+            ]
+        if happened:
+            text += " · just now: " + ", ".join(happened[:4]) + ("…" if len(happened) > 4 else "")
+        if self._playing is not None:
+            text += f" · ▶ playing x{self.speed:g}"
+        elif self.speed != 1.0:
+            text += f" · speed x{self.speed:g}"
         self.query_one("#travel-position", Static).update(text)
 
-    def _show_log(self, position: int) -> None:
-        kept = [e for e in self.timeline.events if e.position <= position][-LOG_EVENTS:]
+    def _events(self, before: Moment, head: int) -> list[RecordedEvent]:
+        return [e for e in self.timeline.events[before.head : head] if e.position > before.head]
+
+    def _show_log(self, head: int) -> None:
+        kept = [e for e in self.timeline.events if e.position <= head][-LOG_EVENTS:]
         self.query_one(EventLog).show(tuple(reversed(kept)))
 
     # -- the views ---------------------------------------------------------------------
+
+    def _look_up(self) -> None:
+        if not self._looking:
+            self._looking = True
+            self._answers(self.moment, self.view, self._user())
+
+    @work(thread=True, group="time-travel", exit_on_error=False)
+    def _answers(self, moment: Moment, view: str, user: str | None) -> None:
+        """Look the view's two answers up off the screen's thread (a long log takes a
+        moment the first time)."""
+        try:
+            lane = moment.lane(VIEW_LANES[view])
+            rows = self.views.projection(view, user, lane.checkpoint)
+            twin = self.views.crud(view, user, moment.head)
+        except Exception as error:  # shown on the screen, never a traceback
+            self.app.call_from_thread(self._failed, error)
+            return
+        self.app.call_from_thread(self._found, moment, view, user, rows, twin)
+
+    def _found(
+        self, moment: Moment, view: str, user: str | None, rows: ViewRows, twin: ViewRows
+    ) -> None:
+        self._looking = False
+        if not self.is_attached:
+            self.views.close()
+            return
+        if (moment, view, user) != (self.moment, self.view, self._user()):
+            self._look_up()  # the scrubber moved on: look up where it rests now
+            return
+        self.shown = moment
+        lane = moment.lane(VIEW_LANES[view])
+        target = self.history.last_write(user, moment.head)
+        behind = 0.0 if lane.oldest is None else moment.at - self.history.moment_of(lane.oldest)
+        projection = QueryAnswer(
+            view, user, "projection", rows, lane.checkpoint, moment.head, lane.behind, behind,
+            stale=lane.checkpoint < target,
+        )  # fmt: skip
+        crud = QueryAnswer(view, user, "crud", twin, moment.head, moment.head, 0, 0.0, False)
+        self.query_one(ViewPanel).show(projection, crud)
+        if view in USER_VIEWS and user is None:
+            self._note(f"type a user to see {view} (e.g. {self._a_user() or 'alice'})")
+        elif projection.stale:
+            self._note(
+                f"✗ STALE then: {user or 'the session'} wrote #{target}, the {lane.name} "
+                f"projection was at #{lane.checkpoint} ({lane.behind} behind)",
+                error=True,
+            )
+        else:
+            self._note("")
+
+    def _failed(self, error: Exception) -> None:
+        self._looking = False
+        self._note(f"✗ cannot show that moment: {error}", error=True)
+
+    def _user(self) -> str | None:
+        return (self.user or None) if self.view in USER_VIEWS else None
 
     @on(Select.Changed, "#travel-view")
     def _view_picked(self, event: Select.Changed) -> None:
         event.stop()
         if isinstance(event.value, str):
             self.view = event.value
-            self._show_views()
+            self.query_one(BusView).selected = VIEW_LANES[self.view]
+            self._look_up()
 
     @on(Input.Changed, "#travel-user")
     def _user_typed(self, event: Input.Changed) -> None:
         event.stop()
         self.user = event.value.strip()
-        self._show_views()
+        self._look_up()
 
     def select_view(self, view: str, user: str | None = None) -> None:
         self.query_one("#travel-view", Select).value = view
@@ -295,22 +374,7 @@ class TimeTravelScreen(Screen[Fork | None]):
             self.query_one("#travel-user", Input).value = user
         self.view = view
         self.user = user if user is not None else self.user
-        self._show_views()
-
-    def _show_views(self) -> None:
-        lab = self.scratch
-        if lab is None:
-            return
-        user = (self.user or None) if self.view in USER_VIEWS else None
-        if self.view in USER_VIEWS and user is None:
-            self._note(f"type a user to see {self.view} (e.g. {self._a_user() or 'alice'})")
-        else:
-            self._note("")
-        panel = self.query_one(ViewPanel)
-        panel.show(
-            lab.query(self.view, user, record=False),
-            lab.query(self.view, user, crud=True, record=False),
-        )
+        self._look_up()
 
     def _a_user(self) -> str | None:
         for event in self.timeline.events:
@@ -322,6 +386,42 @@ class TimeTravelScreen(Screen[Fork | None]):
         note = self.query_one("#travel-note", Static)
         note.update(text)
         note.set_class(error, "-error")
+
+    # -- playing -----------------------------------------------------------------------
+
+    def action_play(self) -> None:
+        if self._playing is not None:
+            self._stop()
+        else:
+            scrubber = self.query_one(Scrubber)
+            if scrubber.at >= scrubber.end:
+                scrubber.go_to(scrubber.start)
+            self._played_at = self.wall()
+            self._playing = self.set_interval(FRAME, self._frame)
+        self._show(self.moment.at)
+
+    def action_speed(self, step: int) -> None:
+        index = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - self.speed))
+        self.speed = SPEEDS[max(0, min(len(SPEEDS) - 1, index + step))]
+        self._show(self.moment.at)
+
+    def advance(self, seconds: float) -> None:
+        """Play `seconds` of lab time forward; stop at the end."""
+        scrubber = self.query_one(Scrubber)
+        scrubber.go_to(scrubber.at + seconds)
+        if scrubber.at >= scrubber.end and self._playing is not None:
+            self._stop()
+            self._show(scrubber.at)
+
+    def _frame(self) -> None:
+        now = self.wall()
+        elapsed, self._played_at = now - self._played_at, now
+        self.advance(elapsed * self.speed)
+
+    def _stop(self) -> None:
+        if self._playing is not None:
+            self._playing.stop()
+            self._playing = None
 
     # -- fork and back -----------------------------------------------------------------
 
@@ -344,7 +444,8 @@ class TimeTravelScreen(Screen[Fork | None]):
         if self.lesson_open:
             self._note("✗ close the lesson first: its steps are checked on this lab", error=True)
             return
-        position = self.query_one(Scrubber).position
+        self._stop()
+        position = self.moment.head
         later = self.timeline.head - position
         where = self.timeline.fork_database(position)
         if where == ":memory:":
@@ -356,9 +457,11 @@ class TimeTravelScreen(Screen[Fork | None]):
             kept = f"{left_out} not in the branch"
         else:
             kept = "it holds every event so far"
+        flying = sum(len(lane.in_flight) for lane in self.moment.lanes)
+        settled = f" Its {flying} deliveries in flight then arrive at once." if flying else ""
         question = (
             f"Fork the lab at event #{position}? The live lab goes on from #{position} as a "
-            f"new branch ({place}): {kept}. {original}"
+            f"new branch ({place}): {kept}.{settled} {original}"
         )
 
         def answered(yes: bool | None) -> None:
@@ -386,4 +489,4 @@ class TimeTravelScreen(Screen[Fork | None]):
     def _forked(self, position: int, where: str, lab: Lab) -> None:
         place = "" if where == ":memory:" else f" (saved in {where})"
         note = f"forked at #{position}: new commands append after it{place}"
-        self.dismiss(Fork(lab, note, self.view, self.user))
+        self.dismiss(Fork(lab, note, self.view, self.user, position))
