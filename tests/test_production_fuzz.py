@@ -1,0 +1,76 @@
+"""Random mixes of issue 17's lines with the shop's (hypothesis): no line raises, a lane that
+is behind always says why, and once the poison is lifted and the parked events replayed,
+nothing is lost unless it was skipped or discarded on purpose."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cqrs_lab.lab.interpreter import execute
+from tests.lab_helpers import SHOP_SETUP, new_lab, run
+
+LINES = [
+    "on-error orders retry",
+    "on-error orders park",
+    "on-error all stop",
+    "on-error carts skip",
+    "poison orders next",
+    "poison all next 2",
+    "poison sales OrderPaid",
+    "poison orders off",
+    "parked all",
+    "replay-parked all",
+    "discard-parked carts",
+    "snapshots every 3",
+    "snapshots off",
+    "aggregates replay",
+    "aggregates cached",
+    "cache orders ttl:2s",
+    "cache catalog invalidate",
+    "cache orders off",
+    "replicas orders 2",
+    "replicas catalog 3",
+    "replicas orders 0",
+    "route orders sticky",
+    "route catalog at-least-my-position",
+    "upcasters off",
+    "upcasters on",
+    "legacy-register carol carol@example.com",
+    "mode orders inline",
+    "mode orders async",
+    "add-to-cart alice mug 1",
+    "add-to-cart carol mug 1",
+    "place-order alice",
+    "place-order carol",
+    "pay last",
+    "restock mug 2",
+    "query orders alice",
+    "query catalog",
+    "query orders alice --crud",
+    "advance 1500ms",
+    "rebuild orders",
+    "trace 5",
+]
+
+
+@settings(max_examples=40)
+@given(st.lists(st.sampled_from(LINES), min_size=1, max_size=40))
+def test_no_line_raises_and_no_lane_lags_silently(lines: list[str]) -> None:
+    lab = new_lab()
+    try:
+        run(lab, SHOP_SETUP)
+        for line in lines:
+            outcome = execute(lab, line)
+            assert outcome.code != "parse_error", outcome.message
+            for lane in lab.snapshot().lanes:
+                moving = lane.in_flight or lane.waiting_on_gap or lane.stalled
+                assert not lane.lag_events or moving, (line, lane.name)
+        run(lab, "upcasters on\npoison all off\non-error all park\nsettle\nreplay-parked all")
+        lanes = lab.snapshot().lanes
+        assert all(lane.stalled is None and lane.parked == 0 for lane in lanes)
+        dropped = sum(lane.guard.skipped + lane.guard.discarded for lane in lanes)
+        if not dropped:
+            assert execute(lab, "check").ok, execute(lab, "check").message
+    finally:
+        lab.close()
