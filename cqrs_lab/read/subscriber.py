@@ -104,8 +104,10 @@ class Subscriber:
         if self.rebuilding:  # the rebuild reads every event from the store anyway
             return
         stall = self.guard.stall
-        if event.position <= self.checkpoint or event.position in self.held or (
-            stall is not None and event.position == stall.event.position
+        if (
+            event.position <= self.checkpoint
+            or event.position in self.held
+            or (stall is not None and event.position == stall.event.position)
         ):
             self.stats.duplicates += 1
             return
