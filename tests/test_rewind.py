@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cqrs_lab.bench.rewind import measure
 from cqrs_lab.lab import Lab, rewind_views
 from cqrs_lab.lab.rewind import BusHistory, Trip
 from cqrs_lab.lab.rewind_views import ViewsThen
@@ -146,3 +147,10 @@ def test_views_then_are_what_a_full_replay_gives(monkeypatch: pytest.MonkeyPatch
     finally:
         views.close()
         lab.close()
+
+
+def test_the_scrub_bench_runs_on_a_short_log() -> None:
+    scrub = measure(events=150)
+    assert scrub.events >= 150 and scrub.moments > 0
+    assert scrub.replay_s > 0 and scrub.replay_all_s > 0
+    assert any("one rewind step / one replay" in line for line in scrub.lines())

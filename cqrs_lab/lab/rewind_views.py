@@ -5,9 +5,10 @@ Each source (a projection, or the CRUD twin) has its own scratch SQLite database
 moved along the log by the lab's own code: `Projection.apply` and `flush` for a projection
 (event by event: its checkpoint may stop inside a command), `CrudTwin.apply` for the twin
 (command by command: the twin is updated in the command's transaction). Going forward
-applies only what lies between; going back restores the nearest copy of the database, kept
-every `EVERY` steps (SQLite's backup API), and applies the rest. Answers are kept by source,
-position, view and user, so scrubbing back over a stretch already seen costs a lookup.
+applies only what lies between; going back restores the nearest copy of the database (kept
+every `EVERY` steps or so, with SQLite's backup API) and applies the rest, answering at each
+step on the way. Answers are kept by source, position, view and user: scrubbing back one
+step at a time costs one restore every `EVERY` steps, and a stretch already seen a lookup.
 """
 
 from __future__ import annotations
@@ -31,20 +32,25 @@ from cqrs_lab.read.view_specs import VIEW_LANES
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.store.event_store import RecordedEvent
 
-EVERY = 200
-"""Steps (events for a projection, commands for the twin) between two kept copies."""
+EVERY = 50
+"""Steps (events for a projection, commands for the twin) between two kept copies, at least."""
+COPIES = 100
+"""Copies kept of one source at most (a longer log keeps them further apart)."""
 KEPT_ANSWERS = 1_024
 
 
 class _Scratch:
-    """One in-memory database moved along a log of steps, with a copy every `EVERY` steps."""
+    """One in-memory database moved along a log of `steps` steps, with a copy kept every
+    `every` steps."""
 
     def __init__(
         self,
         create: Callable[[Connection], None],
         apply: Callable[[Connection, int, int], None],
         reload: Callable[[Connection], None],
+        steps: int,
     ) -> None:
+        self.every = max(EVERY, -(-steps // COPIES))
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self.engine = sa.create_engine("sqlite://", creator=lambda: self._db, poolclass=StaticPool)
         self._apply, self._reload = apply, reload
@@ -53,22 +59,27 @@ class _Scratch:
         self.done = 0
         self._copies: dict[int, sqlite3.Connection] = {0: self._copy()}
 
+    def base(self, step: int) -> int:
+        """The kept copy nearest before `step`."""
+        base = step // self.every * self.every
+        while base not in self._copies:
+            base -= self.every
+        return base
+
     def go_to(self, step: int) -> None:
         """Hold the log's first `step` steps applied."""
-        base = step // EVERY * EVERY
-        while base not in self._copies:
-            base -= EVERY
+        base = self.base(step)
         if step < self.done or base > self.done:
             self._copies[base].backup(self._db)
             self.done = base
             with self.engine.connect() as connection:
                 self._reload(connection)
         while self.done < step:
-            end = min(step, (self.done // EVERY + 1) * EVERY)
+            end = min(step, (self.done // self.every + 1) * self.every)
             with self.engine.begin() as connection:
                 self._apply(connection, self.done, end)
             self.done = end
-            if end % EVERY == 0 and end not in self._copies:
+            if end % self.every == 0 and end not in self._copies:
                 self._copies[end] = self._copy()
 
     def _copy(self) -> sqlite3.Connection:
@@ -120,12 +131,16 @@ class ViewsThen:
             self._answers.move_to_end(key)
             return rows
         scratch = self._scratches.get(source) or self._open(source)
-        scratch.go_to(step)
-        with scratch.engine.connect() as connection:
-            rows = self._read(connection, source, view, username)
-        self._answers[key] = rows
-        if len(self._answers) > KEPT_ANSWERS:
-            self._answers.popitem(last=False)
+        # Going back restores a kept copy: answer every step from there on, since a
+        # scrubber moving back asks for those next.
+        first = scratch.base(step) if step < scratch.done else step
+        for each in range(first, step + 1):
+            scratch.go_to(each)
+            with scratch.engine.connect() as connection:
+                rows = self._read(connection, source, view, username)
+            self._answers[source, each, view, username] = rows
+            if len(self._answers) > KEPT_ANSWERS:
+                self._answers.popitem(last=False)
         return rows
 
     def _read(
@@ -144,12 +159,15 @@ class ViewsThen:
     def _open(self, source: str) -> _Scratch:
         if source == "crud":
             twin = CrudTwin()
+            commands = [(command_of(recorded), recorded) for recorded in self._commands]
 
             def apply_commands(connection: Connection, start: int, end: int) -> None:
-                for command in self._commands[start:end]:
-                    twin.apply(connection, command_of(command), command)
+                for command, recorded in commands[start:end]:
+                    twin.apply(connection, command, recorded)
 
-            scratch = _Scratch(twin.create_tables, apply_commands, lambda _: None)
+            scratch = _Scratch(
+                twin.create_tables, apply_commands, lambda _: None, len(self._commands)
+            )
         else:
             projection = PROJECTION_TYPES[source]()
             self._projections[source] = projection
@@ -159,6 +177,8 @@ class ViewsThen:
                     projection.apply(event)
                 projection.flush(connection)
 
-            scratch = _Scratch(projection.create_tables, apply_events, projection.load)
+            scratch = _Scratch(
+                projection.create_tables, apply_events, projection.load, len(self.events)
+            )
         self._scratches[source] = scratch
         return scratch
