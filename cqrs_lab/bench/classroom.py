@@ -42,6 +42,10 @@ QUICK_SECONDS = 4.0
 DESIGNED_DELAY_S = 0.5
 """The wait the design builds in: the attendee's 4 Hz tick, then the instructor's 4 Hz poll."""
 INSTRUCTOR = "cqrs_lab.tui.classroom.bench_instructor"
+ARRIVAL_S = 0.25
+"""Wall seconds between two attendees' arrivals: forty start over ten seconds. All at once,
+forty interpreters starting on a small machine starve the one holding the database's
+writers' lock while it prepares the schema, and a join can time out on it (5 s)."""
 GRACE_S = 120.0
 """Extra wall seconds allowed for processes to start and finish on a busy machine."""
 
@@ -107,6 +111,7 @@ def _workshop(db: str, size: int, seconds: float, folder: Path) -> dict[str, Any
         if instructor.stdout.readline().strip() != "ready":
             raise RuntimeError(f"the instructor did not start: {instructor.stderr.read()}")
         for n in range(size):
+            time.sleep(ARRIVAL_S if n else 0.0)  # a room fills over seconds, not at once
             args = (db, code, f"attendee{n:02}", str(seconds), str(n + 1), str(folder))
             attendees.append(
                 subprocess.Popen(

@@ -79,27 +79,8 @@ class Attendee:
         self._plan_step()
 
     def tick(self) -> None:
-        for broadcast in self.link.tick(state_of(self.run, paused=self.lab.paused), self.lab):
-            self.link.apply_broadcast(broadcast, _Host(self))
-
-
-class _Host:
-    """What a broadcast does to a simulated attendee (the bench sends none; kept honest)."""
-
-    def __init__(self, attendee: Attendee) -> None:
-        self.attendee = attendee
-
-    def open_lesson(self, lesson_id: str, step: int | None) -> None:
-        return None
-
-    def run_line(self, line: str) -> None:
-        execute(self.attendee.lab, line)
-
-    def reset(self) -> None:
-        self.attendee.run.start(self.attendee.run.step_index)
-
-    def say(self, caption: str) -> None:
-        return None
+        """The link's exchange; the bench's instructor broadcasts nothing to apply."""
+        self.link.tick(state_of(self.run, paused=self.lab.paused), self.lab)
 
 
 def main(argv: list[str]) -> int:
