@@ -82,6 +82,8 @@ class LabScreen(Screen[None]):
         self._snapshot: LabSnapshot | None = None
         self._learned = 0
         self._failure = ""
+        self.branch = ""
+        """Where the lab branched off, for the status line ("" : not a fork)."""
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -191,7 +193,9 @@ class LabScreen(Screen[None]):
         if self._snapshot is None:
             return
         status = self.query_one(StatusLine)
-        status.show(status_text(self._snapshot, self.selected_lane, self.focus_mode()))
+        status.show(
+            status_text(self._snapshot, self.selected_lane, self.focus_mode(), self.branch)
+        )
         status.set_class(self._snapshot.paused, "-paused")
 
     def focus_mode(self) -> str:
@@ -403,6 +407,7 @@ class LabScreen(Screen[None]):
     def _travelled(self, fork: Fork | None) -> None:
         if fork is not None:
             self.post_message(self.Forked(fork.lab))
+            self.branch = f"⑂ on a fork at #{fork.position}"
             self.switch_lab(fork.lab, fork.note)
             self.select_view(fork.view, fork.user or None)
 

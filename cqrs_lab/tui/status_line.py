@@ -29,9 +29,9 @@ class StatusLine(Widget):
         return self._text
 
 
-def status_text(snapshot: LabSnapshot, lane: str, mode: str = "") -> Text:
+def status_text(snapshot: LabSnapshot, lane: str, mode: str = "", branch: str = "") -> Text:
     """The header: lab time, running or PAUSED (in words), speed, seed, head, selected lane,
-    and where keys go (`mode`)."""
+    where keys go (`mode`), and the fork the lab is on (`branch`)."""
     text = Text(" CQRS Lab ", style="bold")
     text.append("│ ")
     text.append(f"t={snapshot.now:.1f}s ", style="bold")
@@ -41,6 +41,9 @@ def status_text(snapshot: LabSnapshot, lane: str, mode: str = "") -> Text:
     text.append("│ ")
     text.append(f"seed {snapshot.seed} │ head #{snapshot.head} │ {snapshot.in_flight} in flight ")
     text.append(f"│ lane: {lane} ")
+    if branch:
+        text.append("│ ")
+        text.append(f"{branch} ", style="bold")
     if mode:
         text.append("│ ")
         text.append(f"{mode} ", style="bold reverse" if mode.startswith("keys") else "bold")
