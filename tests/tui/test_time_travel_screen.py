@@ -151,6 +151,8 @@ async def test_scrub_back_to_the_older_answer_then_fork_and_send_on_the_fork(
         fork = app.lab
         assert fork is not lab and fork.head == 7
         assert "forked at #7" in str(app.query_one("#command-message", Static).render())
+        await frames(pilot)
+        assert "⑂ on a fork at #7" in text_of(app.query_one("#status"))
         await send(pilot, "ship o1")
         await frames(pilot)
         assert fork.head == 8 and lab.head == 7  # the original lab is untouched
