@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Button, Input, Select
 
 from cqrs_lab import script as sc
@@ -159,3 +160,10 @@ class CommandForm(Horizontal):
         for field in self.fields:
             field.value = ""
         self.focus_field()
+
+
+def in_form(widget: Widget | None) -> bool:
+    """Whether `widget` is the command form or inside it."""
+    return widget is not None and any(
+        node.id == "command-form" for node in widget.ancestors_with_self
+    )

@@ -10,7 +10,7 @@ Importing this module imports the lab: the app does it after its first frame.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -29,8 +29,9 @@ from cqrs_lab.sim.clock import Clock
 from cqrs_lab.tui.caption import Caption
 from cqrs_lab.tui.command_bar import CommandBar
 from cqrs_lab.tui.completion import Vocabulary
-from cqrs_lab.tui.forms import CommandForm
+from cqrs_lab.tui.forms import CommandForm, in_form
 from cqrs_lab.tui.lesson_panel import LessonPanel
+from cqrs_lab.tui.outcomes import user_of
 from cqrs_lab.tui.redraw import Redraw
 from cqrs_lab.tui.runner import Ended, Job, JobKind, Runner
 from cqrs_lab.tui.screens import ConfirmScreen, LaneSettingsScreen
@@ -50,6 +51,9 @@ if TYPE_CHECKING:
 
 class LabScreen(Screen[None]):
     """The lab itself. The app owns the labs; this screen shows and drives `lab`."""
+
+    # Below 120 columns (-compact) the event log folds away: the two tables come first.
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-compact"), (120, "-narrow"), (140, "-wide")]
 
     class Forked(Message):
         """The screen goes on with a fork of its lab: the app owns (and closes) it."""
@@ -101,6 +105,12 @@ class LabScreen(Screen[None]):
         yield MetricsStrip(id="metrics")
         yield LessonPanel(self.lab, self.first_lesson, step=self.first_step, id="lesson-panel")
         yield Footer()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_bus)  # once the breakpoints have set the classes
+
+    def _fit_bus(self) -> None:
+        self.bus.compact = self.has_class("-short")  # one row a lane
 
     def _words(self) -> Vocabulary:
         return self.vocabulary
@@ -201,7 +211,7 @@ class LabScreen(Screen[None]):
     def focus_mode(self) -> str:
         """Where keys go, in words: into an input (typing), or to the lab's single keys."""
         focused = self.focused
-        if self._in_form(focused):
+        if in_form(focused):
             return "typing: form · Esc bar"
         if isinstance(focused, Input):
             where = "bar" if focused is self.bar.input else "input"
@@ -300,7 +310,7 @@ class LabScreen(Screen[None]):
         if isinstance(action, sc.Query):
             self.select_view(action.view, action.username)
         elif isinstance(action, sc.Send):
-            self.select_view(action.view or self.view, _user_of(self.lab, outcome))
+            self.select_view(action.view or self.view, user_of(self.lab, outcome))
 
     def select_view(self, view: str, user: str | None = None) -> None:
         """Show `view` (for `user`, if given) in the view panel."""
@@ -363,7 +373,7 @@ class LabScreen(Screen[None]):
         """Into the forms (shown first if hidden); from inside them, hide them and go back
         to the bar."""
         form = self.query_one(CommandForm)
-        if self._in_form(self.app.focused):
+        if in_form(self.app.focused):
             self.toggle_class("-forms-toggled")
             self.bar.input.focus()
             return
@@ -371,13 +381,8 @@ class LabScreen(Screen[None]):
             self.toggle_class("-forms-toggled")
         self.call_after_refresh(form.focus_verb)  # once the form is laid out
 
-    def _in_form(self, widget: Widget | None) -> bool:
-        return widget is not None and any(
-            node.id == "command-form" for node in widget.ancestors_with_self
-        )
-
     def action_leave_bar(self) -> None:
-        if self._in_form(self.app.focused):
+        if in_form(self.app.focused):
             self.bar.input.focus()
         elif isinstance(self.app.focused, Input):
             self.bus.focus()
@@ -494,12 +499,3 @@ class LabScreen(Screen[None]):
         for kind in kinds:
             if self.runner.stop(kind) is not None:
                 self._ended(Ended(kind, f"{kind} stopped", False))
-
-
-def _user_of(lab: Lab, outcome: Outcome) -> str | None:
-    """The user a command's events are about (pay, ship and cancel name only an order)."""
-    positions = {event["position"] for event in outcome.data.get("events", ())}
-    for event in lab.recent:
-        if event.position in positions and isinstance(event.data.get("username"), str):
-            return str(event.data["username"])
-    return None

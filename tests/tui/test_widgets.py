@@ -280,7 +280,9 @@ def test_event_log_leaves_out_columns_when_narrow() -> None:
         "lab time",
     ]
     assert [name for name, _ in columns_for(60)] == ["pos", "type", "stream", "lab time"]
-    assert [name for name, _ in columns_for(30)] == ["pos", "type", "stream"]
+    assert [name for name, _ in columns_for(47)] == ["pos", "type", "stream"]
+    assert columns_for(40) == (("pos", 6), ("type", 16), ("stream", 16))
+    assert columns_for(30) == (("pos", 6), ("type", 12), ("stream", 16))  # short type names
 
 
 async def test_event_log_is_empty_with_a_hint() -> None:

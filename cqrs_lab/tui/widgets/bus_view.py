@@ -25,6 +25,8 @@ from cqrs_lab.tui.widgets.format import Run, fit, runs_width, seconds_short, sho
 
 ROWS_PER_LANE = 3
 """A title row and two track rows (the second takes labels that collide on the first)."""
+NAME_WIDTH = 10
+"""Compact (a short screen): one row a lane, its name at the start of its track."""
 RIGHT = 20
 """Cells at the right end of each track: the projection's door and checkpoint."""
 MIN_TRACK = 12
@@ -137,6 +139,8 @@ class BusView(Widget, can_focus=True):
 
     selected: reactive[str | None] = reactive(None)
     """The highlighted lane; the app may set it too."""
+    compact: reactive[bool] = reactive(False)
+    """One row a lane (its name, then its track; no settings, no legend): a short screen."""
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
@@ -162,11 +166,15 @@ class BusView(Widget, can_focus=True):
         self._layout()
         self.refresh()
 
+    def watch_compact(self) -> None:
+        self._layout()
+        self.refresh(layout=True)
+
     # -- drawing --------------------------------------------------------------------
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         lanes = len(self._snapshot.lanes) if self._snapshot else 0
-        return lanes * ROWS_PER_LANE + 1
+        return lanes if self.compact else lanes * ROWS_PER_LANE + 1
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -192,12 +200,22 @@ class BusView(Widget, can_focus=True):
         if snapshot is None or width <= 0:
             self._rows = []
             return
+        if self.compact:
+            self._rows = [self._compact(lane, snapshot.now, width) for lane in snapshot.lanes]
+            return
         rows: list[_Row] = []
         for lane in snapshot.lanes:
             rows.append(self._title(lane, width))
             rows.extend(self._tracks(lane, snapshot.now, width))
         rows.append(_Row(LEGEND))
         self._rows = rows
+
+    def _compact(self, lane: LaneState, now: float, width: int) -> _Row:
+        """The lane on one row: its name, its track (what collides counts as +N), its door."""
+        selected = lane.name == self.selected
+        name = fit(("▶ " if selected else "  ") + lane.name, NAME_WIDTH)
+        first, _ = self._tracks(lane, now, width - NAME_WIDTH, rows=1)
+        return _Row(((name, "name"), *first.runs), "selected" if selected else "")
 
     def _title(self, lane: LaneState, width: int) -> _Row:
         selected = lane.name == self.selected
@@ -230,10 +248,13 @@ class BusView(Widget, can_focus=True):
         runs = (*left, (" " * gap, ""), (counts, role))
         return _Row(runs, "selected" if selected else "")
 
-    def _tracks(self, lane: LaneState, now: float, width: int) -> tuple[_Row, _Row]:
+    def _tracks(self, lane: LaneState, now: float, width: int, rows: int = 2) -> tuple[_Row, _Row]:
+        """The lane's two track rows; with `rows=1` every label goes on the first."""
         track_width = max(MIN_TRACK, width - RIGHT)
         right_width = width - track_width
         track = _Track(track_width)
+        if rows == 1:
+            track.used[1] = bytearray(b"\x01" * track_width)
         if lane.mode is Mode.INLINE:
             track.chars[0] = ["━"] * track_width
             track.roles[0] = ["inline"] * track_width
@@ -251,7 +272,7 @@ class BusView(Widget, can_focus=True):
             first.append((" ✓ caught up", "checkpoint"))
         second = [*door]
         if lane.held:
-            second += [(" ", ""), ("HELD", "held")]
+            (first if rows == 1 else second).extend([(" ", ""), ("HELD", "held")])
         if lane.waiting_on_gap:
             second.append((f" {lane.waiting_on_gap} waiting", "behind"))
         return (
@@ -265,7 +286,7 @@ class BusView(Widget, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None or self._snapshot is None:
             return
-        index = offset.y // ROWS_PER_LANE
+        index = offset.y // (1 if self.compact else ROWS_PER_LANE)
         if index < len(self._snapshot.lanes):
             self._choose(self._snapshot.lanes[index].name)
 

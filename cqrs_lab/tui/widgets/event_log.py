@@ -18,7 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from cqrs_lab.store.event_store import RecordedEvent
-from cqrs_lab.tui.widgets.format import Run, fit, lab_time, short_id, to_strip
+from cqrs_lab.tui.widgets.format import Run, fit, lab_time, short_id, short_type, to_strip
 
 if TYPE_CHECKING:
     from cqrs_lab.lab import Lab
@@ -28,6 +28,9 @@ COLUMNS = (("pos", 7), ("type", 20), ("stream", 18), ("correlation", 12), ("lab 
 ROLES = {"pos": "position", "type": "type", "stream": "stream"}
 NARROWER = ((), ("correlation",), ("correlation", "lab time"))
 """Columns left out, in turn, until the rest fit the width."""
+SHORT_POS, SHORT_TYPE, SHORT_STREAM = 6, 12, 16
+"""Narrower still: the type takes what the stream leaves, as a short name (Placed,
+ItemAdded) where the whole one does not fit, so the stream stays readable."""
 EMPTY_HINT = "No events yet. Send a command, e.g.  register alice alice@example.com s3cret-pass"
 
 
@@ -36,8 +39,9 @@ def columns_for(width: int) -> tuple[tuple[str, int], ...]:
     for left_out in NARROWER:
         columns = tuple(column for column in COLUMNS if column[0] not in left_out)
         if MARK + sum(size for _, size in columns) <= width:
-            break
-    return columns
+            return columns
+    type_width = max(SHORT_TYPE, width - MARK - SHORT_POS - SHORT_STREAM)
+    return (("pos", SHORT_POS), ("type", type_width), ("stream", SHORT_STREAM))
 
 
 class EventLog(ScrollView, can_focus=True):
@@ -101,9 +105,10 @@ class EventLog(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         event = self._events[index]
         here = event.position == self._cursor
+        type_width = dict(columns)["type"]
         values = {
             "pos": f"#{event.position}",
-            "type": event.type,
+            "type": event.type if type_width > len(event.type) else short_type(event.type),
             "stream": event.stream_id,
             "correlation": short_id(event.metadata.correlation_id),
             "lab time": lab_time(event.metadata.recorded_at),

@@ -1,6 +1,10 @@
 """One query answered twice, side by side: from the read model (a projection, maybe behind)
 and from its CRUD twin (always current). Rows and totals that differ are marked with a
-symbol as well as a colour, so the difference reads in any theme and on a projector."""
+symbol as well as a colour, so the difference reads in any theme and on a projector.
+
+The tables are sized to their content and never cut a value: where the two do not fit side
+by side with whole headings, the headings wrap ("order id" over two lines, "quantity" as
+"qty"); where they still do not fit, the twin goes below the read model."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 
 from rich import box
 from rich.console import Group, RenderableType
+from rich.measure import Measurement
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -26,6 +31,31 @@ LEGEND = (
 )
 EMPTY_HINT = "Ask a query to compare the read model with its CRUD twin, e.g.  query orders alice"
 _NUMERIC_SUFFIXES = ("_cents", "quantity", "available", "units", "placed_at", "count")
+GAP = 2
+"""Cells between the read model's table and the twin's, side by side."""
+_SHORT_TITLES = {"quantity": "qty", "available": "avail", "unit price": "unit\nprice"}
+
+
+def short_title(column: str) -> str:
+    """A heading as narrow as it reads: one word a line, long words abbreviated."""
+    title = column_title(column)
+    return _SHORT_TITLES.get(title, title.replace(" ", "\n"))
+
+
+@dataclass(frozen=True, slots=True)
+class Arrangement:
+    """How the two answers share the panel's width."""
+
+    stacked: bool  # the CRUD twin below the read model, not beside it
+    short_titles: bool  # headings wrapped or abbreviated so the values stay whole
+
+
+ARRANGEMENTS = (
+    Arrangement(stacked=False, short_titles=False),
+    Arrangement(stacked=False, short_titles=True),
+    Arrangement(stacked=True, short_titles=False),
+    Arrangement(stacked=True, short_titles=True),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +153,7 @@ class ViewPanel(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._answers: tuple[QueryAnswer, QueryAnswer] | None = None
         self._comparison: Comparison | None = None
+        self._arranged: dict[int, Arrangement] = {}  # by width, for the answers shown
 
     @property
     def comparison(self) -> Comparison | None:
@@ -135,6 +166,7 @@ class ViewPanel(Widget):
             return
         self._answers = (projection, crud)
         self._comparison = compare(projection.rows, crud.rows)
+        self._arranged = {}
         self.refresh(layout=True)
 
     def render(self) -> RenderableType:
@@ -145,21 +177,56 @@ class ViewPanel(Widget):
         query = " ".join(
             part for part in ("query", projection.view, projection.username or "") if part
         )
-        sides = Table.grid(expand=True, padding=(0, 2))
-        sides.add_column(ratio=1)
-        sides.add_column(ratio=1)
-        sides.add_row(
-            Group(
-                self._projection_header(projection),
-                *self._body(projection.rows, comparison.projection),
-            ),
-            Group(
-                self._crud_header(crud),
-                *self._body(crud.rows, comparison.crud),
-            ),
+        arrangement = self.arrangement(self.size.width)
+        left = Group(
+            self._projection_header(projection),
+            *self._body(projection.rows, comparison.projection, arrangement.short_titles),
         )
+        right = Group(
+            self._crud_header(crud),
+            *self._body(crud.rows, comparison.crud, arrangement.short_titles),
+        )
+        sides = Table.grid(expand=True, padding=(0, GAP))
+        if arrangement.stacked:
+            sides.add_column()
+            sides.add_row(left)
+            sides.add_row(right)
+        else:
+            sides.add_column(ratio=1)
+            sides.add_column(ratio=1)
+            sides.add_row(left, right)
         verdict = self._verdict(comparison, projection.behind_events > 0)
         return Group(Text(query, style=self._style("title")), sides, verdict)
+
+    def arrangement(self, width: int) -> Arrangement:
+        """The first arrangement in which both tables fit `width` whole (the last if none
+        does: the values then wrap, never cut)."""
+        if self._answers is None or self._comparison is None:
+            return ARRANGEMENTS[0]
+        if width not in self._arranged:
+            self._arranged[width] = self._arrange(width)
+        return self._arranged[width]
+
+    def _arrange(self, width: int) -> Arrangement:
+        assert self._answers is not None and self._comparison is not None
+        projection, crud = self._answers
+        sides = (
+            (projection.rows, self._comparison.projection),
+            (crud.rows, self._comparison.crud),
+        )
+        for arrangement in ARRANGEMENTS:
+            room = width if arrangement.stacked else (width - GAP) // 2
+            needed = max(
+                self._table_width(rows, side, arrangement.short_titles) for rows, side in sides
+            )
+            if needed <= room:
+                return arrangement
+        return ARRANGEMENTS[-1]
+
+    def _table_width(self, rows: ViewRows, side: Side, short_titles: bool) -> int:
+        console = self.app.console
+        table = self._table(rows, side, short_titles)
+        return Measurement.get(console, console.options, table).maximum
 
     def _style(self, role: str) -> Style:
         return self.get_component_rich_style(f"view-panel--{role}")
@@ -190,16 +257,15 @@ class ViewPanel(Widget):
             f"\nas of event #{answer.head}, head #{answer.head}",
         )
 
-    def _body(self, rows: ViewRows, side: Side) -> list[RenderableType]:
+    def _table(self, rows: ViewRows, side: Side, short_titles: bool) -> Table:
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
         table.add_column("", width=1, no_wrap=True)
         for column in rows.columns:
             numeric = column.endswith(_NUMERIC_SUFFIXES)
             table.add_column(
-                column_title(column),
+                short_title(column) if short_titles else column_title(column),
                 justify="right" if numeric else "left",
-                no_wrap=True,
-                overflow="ellipsis",
+                overflow="fold",  # squeezed past every arrangement: wrap, never cut
                 header_style=self._style("muted"),
             )
         differs, cell_differs = self._style("differs"), self._style("cell-differs")
@@ -210,6 +276,10 @@ class ViewPanel(Widget):
                 for i, (column, value) in enumerate(zip(rows.columns, row, strict=True))
             ]
             table.add_row(*texts, style=differs if mark != SAME else None)
+        return table
+
+    def _body(self, rows: ViewRows, side: Side, short_titles: bool) -> list[RenderableType]:
+        table = self._table(rows, side, short_titles)
         parts: list[RenderableType] = [table]
         if not rows.rows:
             parts.append(Text("  (no rows)", style=self._style("muted")))
