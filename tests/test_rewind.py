@@ -14,6 +14,7 @@ from cqrs_lab.lab import Lab, rewind_views
 from cqrs_lab.lab.rewind import BusHistory, Trip
 from cqrs_lab.lab.rewind_views import ViewsThen
 from cqrs_lab.lab.time_travel import Timeline
+from cqrs_lab.read.subscriber import Mode
 from cqrs_lab.read.view_specs import VIEW_NAMES
 from cqrs_lab.store.event_store import EventMetadata, RecordedEvent
 from tests.lab_helpers import SHOP_SETUP, new_lab, run
@@ -154,3 +155,22 @@ def test_the_scrub_bench_runs_on_a_short_log() -> None:
     assert scrub.events >= 150 and scrub.moments > 0
     assert scrub.replay_s > 0 and scrub.replay_all_s > 0
     assert any("one rewind step / one replay" in line for line in scrub.lines())
+
+
+def test_a_lane_is_drawn_in_the_mode_it_was_in_then() -> None:
+    lab = new_lab()
+    run(lab, SHOP_SETUP + "settle\nlatency orders fixed:2s\nadd-to-cart alice mug 1")
+    run(lab, "place-order alice\nsettle\nmode orders inline\nadd-to-cart bob tea 1")
+    run(lab, "place-order bob")
+    timeline = Timeline.of(lab)
+    history = timeline.bus
+    async_then = history.at(history.moment_of(6)).snapshot(timeline.live, history, paused=True)
+    orders = async_then.lane("orders")
+    assert orders.mode is Mode.ASYNC and orders.latency == "async"
+    assert [d.position for d in orders.in_flight] == [6] and orders.lag_events == 1
+    inline_then = history.at(history.moments[-1]).snapshot(timeline.live, history, paused=True)
+    assert inline_then.lane("orders").mode is Mode.INLINE
+    assert inline_then.lane("orders").latency == "inline"
+    assert history.at(0.0).lane("catalog").inline is False  # its products went down its lane
+    assert history.at(0.0).lane("sales").inline is None  # nothing for it yet
+    lab.close()

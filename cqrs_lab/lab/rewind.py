@@ -14,8 +14,8 @@ lab time `t` without touching the lab again, in logarithmic time:
   widget draws each one where it was on its lane.
 
 `moments` are the lab times at which something happened (an event appended, a delivery fell
-due, a checkpoint moved): the scrubber steps through them one by one. The delivery log keeps
-the last few thousand positions: an older event shows as applied when it was appended.
+due, a checkpoint moved): the scrubber steps through them. The delivery log keeps the last
+few thousand positions: an older event shows as applied when it was appended.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from cqrs_lab.lab.deliveries import INLINE
 from cqrs_lab.lab.snapshot import LabSnapshot
 from cqrs_lab.read.subscriber import Mode
 from cqrs_lab.sim.bus import Delivery, DeliveryKind
@@ -34,6 +35,9 @@ from cqrs_lab.store.event_store import RecordedEvent
 
 if TYPE_CHECKING:
     from cqrs_lab.lab.core import Lab
+
+LaneLog = tuple[Sequence["Trip"], Sequence[tuple[float, int]], Sequence[tuple[float, int]]]
+"""One lane's trips, sends (lab time, position) and applications (lab time, position)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,8 @@ class LaneThen:
     """Deliveries that had fallen due and were handed over, so far."""
     oldest: int | None = None
     """The oldest event sent and not applied (None: caught up)."""
+    inline: bool | None = None
+    """Whether its last event then was applied inline (None: no event yet, or forgotten)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +88,12 @@ class Moment:
         for state in live.lanes:
             then = self.lane(state.name)
             oldest = then.oldest
+            mode = state.mode if then.inline is None else (Mode.ASYNC, Mode.INLINE)[then.inline]
             lanes.append(
                 replace(
                     state,
+                    mode=mode,
+                    latency=state.latency if mode is state.mode else mode.value,
                     held=False,
                     checkpoint=then.checkpoint,
                     lag_events=then.behind,
@@ -98,14 +107,8 @@ class Moment:
                 )
             )
         recent = history.events[: bisect_right(history.positions, self.head)][::-1]
-        return replace(
-            live,
-            now=self.at,
-            paused=paused,
-            head=self.head,
-            lanes=tuple(lanes),
-            recent_events=recent,
-        )
+        shown = {"now": self.at, "paused": paused, "head": self.head, "recent_events": recent}
+        return replace(live, lanes=tuple(lanes), **shown)
 
 
 @dataclass(slots=True)
@@ -121,6 +124,8 @@ class _Lane:
     delivered_at: list[float] = field(default_factory=list)
     longest: float = 0.0
     sent: list[float] = field(default_factory=list)
+    sends_at: list[float] = field(default_factory=list)
+    inline_at: list[float] = field(default_factory=list)
 
     def index(
         self, sends: Iterable[tuple[float, int]], applies: Iterable[tuple[float, int]]
@@ -163,6 +168,7 @@ class _Lane:
         travelling = [trip for trip in self.trips[first:last] if trip.ended_at > t]
         travelling += [trip for trip in self.open_trips if trip.sent_at <= t]
         travelling.sort(key=lambda trip: (trip.due_at, trip.event.position))
+        sent, inline = _last(self.sends_at, t), _last(self.inline_at, t)
         return LaneThen(
             self.name,
             head if oldest is None else min(head, oldest - 1),
@@ -170,7 +176,14 @@ class _Lane:
             tuple(trip.delivery(self.name, seq) for seq, trip in enumerate(travelling)),
             bisect_right(self.delivered_at, t),
             oldest,
+            None if sent == inline == -math.inf else inline > sent,
         )
+
+
+def _last(times: list[float], t: float) -> float:
+    """The last of `times` (sorted) at or before `t`; minus infinity when none is."""
+    i = bisect_right(times, t)
+    return times[i - 1] if i else -math.inf
 
 
 class BusHistory:
@@ -179,14 +192,13 @@ class BusHistory:
     def __init__(
         self,
         events: Sequence[RecordedEvent],
-        lanes: Mapping[
-            str, tuple[Sequence[Trip], Sequence[tuple[float, int]], Sequence[tuple[float, int]]]
-        ],
+        lanes: Mapping[str, LaneLog],
         *,
         now: float,
+        inline_at: Mapping[str, Sequence[float]] | None = None,
     ) -> None:
-        """`lanes`: per lane, its trips, its sends (lab time, position) and its
-        applications (lab time, position); `now`: the lab time the history was read at."""
+        """`now`: the lab time the history was read at; `inline_at`: per lane, the lab times
+        it applied an event inline."""
         self.events = tuple(events)
         self.positions = [event.position for event in self.events]
         self.now = now
@@ -202,11 +214,10 @@ class BusHistory:
             lane = _Lane(name)
             for trip in trips:
                 (lane.open_trips if math.isinf(trip.ended_at) else lane.trips).append(trip)
-                if not math.isinf(trip.ended_at):
-                    happened.add(trip.ended_at)
-                    if not trip.will_drop:
-                        lane.delivered_at.append(trip.ended_at)
-            lane.delivered_at.sort()
+            happened.update(trip.ended_at for trip in lane.trips)
+            lane.delivered_at = sorted(trip.ended_at for trip in lane.trips if not trip.will_drop)
+            lane.sends_at = sorted(at for at, _ in sends)
+            lane.inline_at = sorted((inline_at or {}).get(name, ()))
             sent = {position: at for at, position in sends}
             # an application is never before its send (a catch-up read may be noted late)
             applied = [
@@ -260,8 +271,10 @@ class BusHistory:
     def of(cls, lab: Lab, events: Sequence[RecordedEvent]) -> BusHistory:
         """Read the lab's delivery log and bus (on the lab's thread)."""
         log = lab.deliveries
-        lanes: dict[str, tuple[list[Trip], list[tuple[float, int]], list[tuple[float, int]]]] = {}
+        lanes: dict[str, LaneLog] = {}
+        inline: dict[str, list[float]] = {}
         for name, subscriber in lab.subscribers.items():
+            inline[name] = []
             trips: list[Trip] = []
             sends: list[tuple[float, int]] = []
             applies: list[tuple[float, int]] = []
@@ -270,28 +283,16 @@ class BusHistory:
                     sends.append((sent, event.position))
                 if (applied := log.applied(event.position, name)) is not None:
                     applies.append((applied.at, event.position))
-                for record in log.records(event.position, name):
-                    trips.append(
-                        Trip(
-                            event,
-                            record.sent_at,
-                            record.due_at,
-                            record.at,
-                            record.kind,
-                            record.outcome != "delivered",
-                        )
-                    )
-            if subscriber.mode is Mode.ASYNC:
-                for delivery in lab.bus.in_flight_for(name):
-                    trips.append(
-                        Trip(
-                            delivery.event,
-                            delivery.sent_at,
-                            delivery.due_at,
-                            math.inf,
-                            delivery.kind,
-                            delivery.will_drop,
-                        )
-                    )
+                    if applied.how == INLINE:
+                        inline[name].append(applied.at)
+                trips += (
+                    Trip(event, r.sent_at, r.due_at, r.at, r.kind, r.outcome != "delivered")
+                    for r in log.records(event.position, name)
+                )
+            if subscriber.mode is Mode.ASYNC:  # still travelling
+                trips += (
+                    Trip(d.event, d.sent_at, d.due_at, math.inf, d.kind, d.will_drop)
+                    for d in lab.bus.in_flight_for(name)
+                )
             lanes[name] = (trips, sends, applies)
-        return cls(events, lanes, now=lab.clock.now())
+        return cls(events, lanes, now=lab.clock.now(), inline_at=inline)

@@ -15,7 +15,8 @@ from cqrs_lab.sim.clock import ScaledClock
 from cqrs_lab.tui.app import LabApp
 from cqrs_lab.tui.palette import lab_actions
 from cqrs_lab.tui.screens import ConfirmScreen
-from cqrs_lab.tui.screens.time_travel import Scrubber, TimeTravelScreen
+from cqrs_lab.tui.screens.scrubber import Scrubber
+from cqrs_lab.tui.screens.time_travel import TimeTravelScreen
 from cqrs_lab.tui.widgets import BusView, EventLog, ViewPanel
 from tests.tui.conftest import FakeWall
 from tests.tui.travel_helpers import SHOP, SIZE, frames, send, text_of, workers_done
@@ -87,6 +88,28 @@ async def test_rewinding_to_a_stale_read_shows_it_stale_with_its_event_in_flight
         assert "orders reached #6" in position_line(screen)
         assert "caught up" in orders_lane(screen)
         assert "✗ STALE" not in note(screen)
+
+
+async def test_a_short_screen_shows_the_lane_in_question_only(lab: Lab, wall: FakeWall) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, *STALE)
+        wall.now += 6
+        await frames(pilot)
+        await pilot.press("f9")
+        await workers_done(pilot)
+        screen = travel(app)
+        screen.select_view("orders", "alice")
+        screen.go_to_event(4)
+        await workers_done(pilot)
+        bus = text_of(screen.query_one(BusView))
+        assert "orders" in bus and "catalog" not in bus and "1 behind" in bus
+        panel = screen.query_one(ViewPanel)
+        assert panel.region.height >= 4 and "1 behind" in text_of(panel)
+        assert not screen.query_one(EventLog).display  # folded away: the tables come first
+        assert "CRUD twin" in text_of(panel)
+        screen.select_view("catalog")
+        assert "catalog" in text_of(screen.query_one(BusView))
 
 
 async def test_playing_forward_at_a_speed(lab: Lab, wall: FakeWall) -> None:

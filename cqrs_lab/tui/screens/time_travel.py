@@ -16,23 +16,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from cqrs_lab.lab.answers import QueryAnswer
-from cqrs_lab.lab.rewind import BusHistory, Moment
+from cqrs_lab.lab.rewind import Moment
 from cqrs_lab.lab.rewind_views import ViewsThen
 from cqrs_lab.lab.time_travel import Timeline
 from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_LANES, VIEW_NAMES
@@ -40,23 +36,20 @@ from cqrs_lab.read.views import ViewRows
 from cqrs_lab.sim.clock import Clock
 from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.tui.screens.confirm import ConfirmScreen
+from cqrs_lab.tui.screens.scrubber import Scrubber
 from cqrs_lab.tui.widgets import BusView, EventLog, ViewPanel
-from cqrs_lab.tui.widgets.format import lab_time
 
 if TYPE_CHECKING:
     from cqrs_lab.lab import Lab
 
-PAGE = 10
-"""Moments one PageUp or PageDown moves."""
-SECOND = 1.0
-"""Lab seconds shift+←/→ moves."""
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0)
 """Playing speeds, in lab seconds a second."""
 FRAME = 1 / 20
 """Seconds between two frames while playing."""
+ALL_LANES_FROM = 34
+"""Rows from which the bus shows every lane; below, only the chosen view's lane."""
 LOG_EVENTS = 500
 """Events shown in the screen's event log (the newest up to the moment)."""
-THUMB, DONE, TODO = "●", "━", "─"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,93 +64,13 @@ class Fork:
     """The event the fork branched at."""
 
 
-class Scrubber(Widget, can_focus=True):
-    """One line: lab time from the first moment to the last, and a thumb on the chosen one."""
-
-    COMPONENT_CLASSES: ClassVar = {"scrubber--done", "scrubber--thumb", "scrubber--label"}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left", "step(-1)", "Earlier", show=False, id="scrubber.earlier"),
-        Binding("right", "step(1)", "Later", show=False, id="scrubber.later"),
-        Binding("shift+left", f"shift(-{SECOND})", "1s earlier", show=False, id="scrubber.back"),
-        Binding("shift+right", f"shift({SECOND})", "1s later", show=False, id="scrubber.on"),
-        Binding("pageup", f"step(-{PAGE})", "Much earlier", show=False, id="scrubber.page_up"),
-        Binding("pagedown", f"step({PAGE})", "Much later", show=False, id="scrubber.page_down"),
-        Binding("home", "edge(0)", "Start", show=False, id="scrubber.start"),
-        Binding("end", "edge(1)", "Now", show=False, id="scrubber.end"),
-    ]
-    at: reactive[float] = reactive(0.0)
-
-    class Changed(Message):
-        """The scrubber rests on a new lab time."""
-
-        def __init__(self, at: float) -> None:
-            super().__init__()
-            self.at = at
-
-    def __init__(self, history: BusHistory, at: float, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.history = history
-        self.set_reactive(Scrubber.at, at)
-
-    @property
-    def start(self) -> float:
-        return self.history.moments[0]
-
-    @property
-    def end(self) -> float:
-        return self.history.moments[-1]
-
-    def go_to(self, at: float) -> None:
-        self.at = min(self.end, max(self.start, at))
-
-    def watch_at(self) -> None:
-        self.post_message(self.Changed(self.at))
-
-    def action_step(self, steps: int) -> None:
-        self.at = self.history.step(self.at, steps)
-
-    def action_shift(self, seconds: float) -> None:
-        self.go_to(self.at + seconds)
-
-    def action_edge(self, end: int) -> None:
-        self.at = self.end if end else self.start
-
-    def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        left, track = self._track()
-        if offset is None or track < 1:
-            return
-        fraction = min(1.0, max(0.0, (offset.x - left) / max(1, track - 1)))
-        self.go_to(self.start + fraction * (self.end - self.start))
-
-    def _track(self) -> tuple[int, int]:
-        """(column where the track starts, its width)."""
-        start = len(self._left_label())
-        return start, max(1, self.size.width - start - len(self._right_label()))
-
-    def _left_label(self) -> str:
-        return f"{lab_time(self.start)} "
-
-    def _right_label(self) -> str:
-        return f" {lab_time(self.end)}"
-
-    def render(self) -> Text:
-        _, width = self._track()
-        span = self.end - self.start
-        thumb = round((self.at - self.start) / span * (width - 1)) if span > 0 else width - 1
-        text = Text(self._left_label(), style=self.get_component_rich_style("scrubber--label"))
-        text.append(DONE * thumb, style=self.get_component_rich_style("scrubber--done"))
-        text.append(THUMB, style=self.get_component_rich_style("scrubber--thumb"))
-        text.append(TODO * (width - thumb - 1))
-        text.append(self._right_label(), style=self.get_component_rich_style("scrubber--label"))
-        return text
-
-
 class TimeTravelScreen(Screen[Fork | None]):
     """The lab as at a chosen lab time. Escape goes back to the live lab (None); a fork
     dismisses it with the `Fork`."""
 
     AUTO_FOCUS = "#travel-scrubber"
+    # Below 100 columns (-compact) the event log folds away: the two tables come first.
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-compact"), (100, "-narrow"), (140, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back to the live lab", id="travel.back"),
         Binding("f", "fork", "Fork from here", id="travel.fork"),
@@ -260,13 +173,25 @@ class TimeTravelScreen(Screen[Fork | None]):
     def _show(self, at: float) -> None:
         before = self.moment
         self.moment = moment = self.history.at(at)
-        live = self.timeline.live
-        snapshot = moment.snapshot(live, self.history, paused=self._playing is None)
-        self.query_one(BusView).show(snapshot)
+        self._show_bus()
         self._describe(before, moment)
         if self.shown is None or self.shown.head != moment.head:
             self._show_log(moment.head)
         self._look_up()
+
+    def _show_bus(self) -> None:
+        snapshot = self.moment.snapshot(
+            self.timeline.live, self.history, paused=self._playing is None
+        )
+        if self.size.height < ALL_LANES_FROM:  # a short screen: the lane in question only
+            lane = VIEW_LANES[self.view]
+            snapshot = replace(
+                snapshot, lanes=tuple(each for each in snapshot.lanes if each.name == lane)
+            )
+        self.query_one(BusView).show(snapshot)
+
+    def on_resize(self) -> None:
+        self._show_bus()
 
     def _describe(self, before: Moment, moment: Moment) -> None:
         """The line under the scrubber: the moment, its head and what just happened."""
@@ -360,6 +285,7 @@ class TimeTravelScreen(Screen[Fork | None]):
         if isinstance(event.value, str):
             self.view = event.value
             self.query_one(BusView).selected = VIEW_LANES[self.view]
+            self._show_bus()
             self._look_up()
 
     @on(Input.Changed, "#travel-user")
@@ -374,6 +300,7 @@ class TimeTravelScreen(Screen[Fork | None]):
             self.query_one("#travel-user", Input).value = user
         self.view = view
         self.user = user if user is not None else self.user
+        self._show_bus()
         self._look_up()
 
     def _a_user(self) -> str | None:
