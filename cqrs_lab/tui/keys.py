@@ -56,7 +56,7 @@ KEY_HELP = {
     "lab('rebuild')": "rebuild the selected lane's projection",
     "lab('stop_load')": "stop the load running in the background (`load RATE/s for DURATION`)",
     "lab('lane_settings')": "latency and faults of the selected lane",
-    "lab('time_travel')": "time travel: the views as of an earlier event; fork from there",
+    "lab('time_travel')": "time travel: rewind the bus and the views to any moment; fork from there",
     "lab('trace')": "causation trace of the event under the log's cursor (or the newest)",
     "lab('predict')": "hold the view's lane, predict what it will show, then release",
     "quit": "quit",
