@@ -150,12 +150,15 @@ def _settled(lab: Lab) -> None:
 
 
 def in_memory_is_stored(lab: Lab) -> bool:
-    """Each projection's in-memory rows are what its tables hold (nothing applied that was
-    never stored, such as an inline lane's rows from a command whose commit failed)."""
+    """Each projection's rows, as it sees them, are what its tables hold (nothing applied
+    that was never stored, such as an inline lane's rows from a command whose commit
+    failed)."""
     with lab.store.engine.connect() as connection:
         for name, projection in lab.projections.items():
             stored = PROJECTION_TYPES[name]()
             stored.load(connection)
             for table, mirror in projection.mirrors.items():
-                assert mirror.rows == stored.mirrors[table].rows, f"{name}.{table}"
+                rows = stored.mirrors[table].rows  # a mirror holds the rows it has met
+                assert {key: mirror.get(*key) for key in rows} == rows, f"{name}.{table}"
+                assert set(mirror.rows) <= set(rows), f"{name}.{table}"
     return True

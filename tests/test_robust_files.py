@@ -162,16 +162,25 @@ def test_damage_inside_the_event_table_is_reported_and_the_file_kept(tmp_path: P
     assert db.read_bytes() == before  # never overwritten
 
 
-def test_damage_inside_a_projection_table_is_reported_and_the_file_kept(tmp_path: Path) -> None:
+def test_damage_inside_a_projection_table_is_reported_when_read_and_the_run_stops(
+    tmp_path: Path,
+) -> None:
+    """A lab reads its read tables' rows on demand (opening costs the same at any size), so
+    damage inside one is met when a line first reads it: one clear line, the run stops
+    there, and the event log is left whole."""
     db = lab_database(tmp_path / "lab.db")
     damage_page(db, "catalog_products")
-    before = db.read_bytes()
-    (tmp_path / "script.lab").write_text(SCRIPT, "utf-8")
+    (tmp_path / "script.lab").write_text(SCRIPT + "restock mug 5\n", "utf-8")
 
     result = front_door(tmp_path, "run", "script.lab", "--db", str(db))
 
-    assert db.read_bytes() == before
-    one_clear_message(result, str(db), "is damaged")
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "line 2" in result.stderr and str(db) in result.stderr
+    assert "is damaged" in result.stderr
+    events = sqlite3.connect(db).execute("SELECT type FROM events ORDER BY position").fetchall()
+    assert events == [("ProductAdded",)]  # the restock after the damaged read never ran
 
 
 # -- databases that are not ours to change ---------------------------------------------

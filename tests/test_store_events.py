@@ -312,17 +312,6 @@ def test_upcasters_turn_old_event_versions_into_the_current_one(store: EventStor
     assert store.read_all()[0].data == {"sku": "sku-1", "price": "12.50"}  # stored as written
 
 
-def test_count_streams_by_prefix(store: EventStore) -> None:
-    for stream_id in ("order-1", "order-2", "order_x", "product-1"):
-        store.append(stream_id, 0, [event()], meta(stream_id))
-    store.append("order-1", 1, [event()], meta("again"))
-
-    assert store.count_streams("order-") == 2
-    assert store.count_streams("order_") == 1  # '_' is a literal, not a LIKE wildcard
-    with store.transaction() as conn:
-        assert store.count_streams("", connection=conn) == 4
-
-
 def test_clear_forgets_every_event_and_restarts_positions(store: EventStore) -> None:
     store.append("s", 0, [event(), event()], meta())
     with store.transaction() as conn:

@@ -50,18 +50,22 @@ def main(args: argparse.Namespace) -> int:
     if lab is None:
         return 2
     try:
-        _run(lab, text, args)
+        return _run(lab, text, args)
     finally:
         lab.close()
-    return 0
 
 
-def _run(lab: Lab, text: str, args: argparse.Namespace) -> None:
-    """Every line's result, then the report: as text, or one JSON object a line."""
+def _run(lab: Lab, text: str, args: argparse.Namespace) -> int:
+    """Every line's result, then the report: as text, or one JSON object a line. A damaged
+    database stops the run there (exit 2): nothing more is written to it."""
     from cqrs_lab.lab.interpreter import execute
+    from cqrs_lab.store.errors import CorruptDatabase
 
     for number, line in enumerate(text.splitlines(), start=1):
         outcome = execute(lab, line, number)
+        if outcome.code == CorruptDatabase.__name__:
+            print(f"cqrs-lab run: line {number}: {outcome.message}", file=sys.stderr)
+            return 2
         if args.json and (outcome.message or line.strip()):
             print(_json({"line_no": number, **outcome.to_json()}, args.timings))
         elif outcome.message:
@@ -69,10 +73,11 @@ def _run(lab: Lab, text: str, args: argparse.Namespace) -> None:
     report = lab.report()
     if args.json:
         print(_json({"kind": "report", **report}, args.timings))
-        return
+        return 0
     print(report_text(report))
     if args.timings:
         print(timings_text(report))
+    return 0
 
 
 def _json(data: dict[str, Any], timings: bool) -> str:

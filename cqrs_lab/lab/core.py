@@ -29,6 +29,7 @@ from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.prediction import Predictions
 from cqrs_lab.lab.production import reset_production
 from cqrs_lab.lab.read_path import ReadPath
+from cqrs_lab.lab.read_tables import open_projections
 from cqrs_lab.lab.snapshot import LabSnapshot, LaneState
 from cqrs_lab.read import crud_queries
 from cqrs_lab.read.projection import Projection
@@ -44,6 +45,7 @@ from cqrs_lab.sim.clock import Clock, ScaledClock, VirtualClock
 from cqrs_lab.sim.faults import Faults
 from cqrs_lab.sim.latency import LatencyModel, parse_latency
 from cqrs_lab.sim.write_cost import WRITE_COST
+from cqrs_lab.store.counters import count_orders_placed, orders_placed, set_orders_placed
 from cqrs_lab.store.credentials import Credentials
 from cqrs_lab.store.database import open_store
 from cqrs_lab.store.errors import CorruptDatabase, StoreError
@@ -141,10 +143,17 @@ class Lab:
         self._flush_retry_at = 0.0
         self._flush_error: StoreError | None = None
         self.handler = CommandHandler(
-            store, self.clock.now, hooks=[self._save_credentials, self.crud.apply, self._inline]
+            store,
+            self.clock.now,
+            hooks=[
+                self._save_credentials,
+                self.crud.apply,
+                lambda connection, _, events: count_orders_placed(connection, events),
+                self._inline,
+            ],
         )
-        self._prepare_tables()
         self.head = store.head()
+        self._prepare_tables()
         self._order_number = self._count_orders()
         self.catch_up_all()
 
@@ -194,12 +203,8 @@ class Lab:
         except StoreError:
             inline = [s.projection for s in self.subscribers.values() if s.mode is Mode.INLINE]
             if inline:
-                with (
-                    contextlib.suppress(StoreError, sa_exc.DBAPIError),
-                    self.store.engine.connect() as connection,
-                ):
-                    for projection in inline:
-                        projection.load(connection)
+                with contextlib.suppress(StoreError, sa_exc.DBAPIError):
+                    open_projections(self.store, inline)
             raise
 
     def new_order_id(self) -> str:
@@ -271,7 +276,8 @@ class Lab:
             and isinstance(result, Rejected)
             and isinstance(result.error, DuplicateOrder)
             and command.order_id in self._generated_order_ids
-        ):
+        ):  # another lab placed it: number on from the stored count, not one by one
+            self._order_number = max(self._order_number, self._count_orders())
             return command.model_copy(update={"order_id": self.new_order_id()})
         return None
 
@@ -344,10 +350,9 @@ class Lab:
         self.deliveries.clear()
         self.predictions = Predictions()
         reset_production(self)
-        with self.store.engine.connect() as connection:
-            for subscriber in self.subscribers.values():
-                subscriber.reset()
-                subscriber.projection.load(connection)
+        for subscriber in self.subscribers.values():
+            subscriber.reset()
+        open_projections(self.store, self.projections.values())
         self.flush_problems.clear()
         self.answers.clear()
         self.recent.clear()
@@ -731,7 +736,7 @@ class Lab:
         stored = projection.stored_checkpoint(connection)
         if stored != projection.committed_checkpoint:
             target = projection.checkpoint
-            projection.load(connection)
+            projection.open(connection, self.store.read_rows)
             if target > stored:
                 limit = target - stored
                 for event in self.store.read_all(stored, limit, connection=connection):
@@ -784,6 +789,7 @@ class Lab:
         """Forget everything: events, credentials, read models, counters, lane settings."""
         with self.store.transaction() as connection:
             self.store.clear(connection=connection)
+            set_orders_placed(connection, 0)
             self.credentials.clear(connection=connection)
             self.crud.clear(connection)
             for projection in self.projections.values():
@@ -883,10 +889,8 @@ class Lab:
             self.crud.create_tables(connection)
             for projection in self.projections.values():
                 projection.create_tables(connection)
-        with self.store.engine.connect() as connection:
-            for projection in self.projections.values():
-                projection.load(connection)
+        open_projections(self.store, self.projections.values(), self.head)
 
     def _count_orders(self) -> int:
-        with self.store.engine.connect() as connection:
-            return self.store.count_streams("order-", connection=connection)
+        with self.store.transaction() as connection:
+            return orders_placed(connection)

@@ -48,6 +48,7 @@ from cqrs_lab.shop import commands as cmd
 from cqrs_lab.sim.clock import Clock, VirtualClock
 from cqrs_lab.sim.faults import parse_faults
 from cqrs_lab.sim.latency import parse_latency
+from cqrs_lab.store.counters import count_orders_placed
 from cqrs_lab.store.database import open_store
 from cqrs_lab.store.event_store import EventMetadata, NewEvent, RecordedEvent
 
@@ -332,7 +333,8 @@ def _events_up_to(events: Sequence[RecordedEvent], to: int | None) -> Sequence[R
 
 
 def _append_as_recorded(store: EventStore, events: Sequence[RecordedEvent]) -> None:
-    """Append each recorded command's events in one transaction, feeding the CRUD twin."""
+    """Append each recorded command's events in one transaction, feeding the CRUD twin and
+    the count of orders placed."""
     twin = CrudTwin()
     with store.transaction() as connection:
         twin.create_tables(connection)
@@ -341,6 +343,7 @@ def _append_as_recorded(store: EventStore, events: Sequence[RecordedEvent]) -> N
         with store.transaction() as connection:
             appended = _append_group(store, connection, metadata, recorded)
             twin.apply(connection, command_of(recorded), appended)
+            count_orders_placed(connection, appended)
 
 
 def _append_group(

@@ -1,7 +1,8 @@
 """The carts projection: each user's cart lines, with denormalized totals per user.
 
 `CartCheckedOut` does not list the cart's lines, so the projection keeps an in-memory index
-of the skus in each user's cart next to its mirrors (rebuilt on `load`, reset on `clear`).
+of the skus in each user's cart next to its mirrors: rebuilt on `load`, reset on `clear`,
+and on `open` filled user by user from the table as users are met.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
+from cqrs_lab.read.mirror import Reader
 from cqrs_lab.read.projection import Projection
 from cqrs_lab.read.views import CART_COLUMNS, ViewRows
 from cqrs_lab.shop import events as ev
@@ -73,14 +75,22 @@ class CartsProjection(Projection):
             case ev.ItemAddedToCart():
                 self._add(event)
             case ev.ItemRemovedFromCart():
-                skus = self._skus.get(event.username, set())
-                skus.discard(event.sku)
-                if not skus:
-                    self._skus.pop(event.username, None)
+                self._skus_of(event.username).discard(event.sku)
                 self._remove(event.username, event.sku)
             case ev.CartCheckedOut():
-                for sku in self._skus.pop(event.username, ()):
+                for sku in self._skus_of(event.username):
                     self._remove(event.username, sku)
+                self._skus[event.username] = set()
+
+    def _skus_of(self, username: str) -> set[str]:
+        """The skus in `username`'s cart: known once seen (read from the table the first
+        time when the lines are read on demand)."""
+        skus = self._skus.get(username)
+        if skus is None:
+            lines = self._lines
+            found = () if lines.complete else lines.where("username", username)
+            skus = self._skus[username] = {line["sku"] for line in found}
+        return skus
 
     def _add(self, event: ev.ItemAddedToCart) -> None:
         lines = self._lines
@@ -98,7 +108,7 @@ class CartsProjection(Projection):
                 "subtotal_cents": subtotal,
             }
         )
-        self._skus.setdefault(event.username, set()).add(event.sku)
+        self._skus_of(event.username).add(event.sku)
         self._change_total(event.username, subtotal - old_subtotal, event.quantity)
 
     def _remove(self, username: str, sku: str) -> None:
@@ -124,6 +134,10 @@ class CartsProjection(Projection):
         self._skus = {}
         for username, sku in self._lines.rows:
             self._skus.setdefault(username, set()).add(sku)
+
+    def open(self, connection: Connection, reader: Reader) -> None:
+        super().open(connection, reader)
+        self._skus = {}
 
     def clear(self, connection: Connection) -> None:
         super().clear(connection)

@@ -3,43 +3,85 @@
 Projections apply events to plain dicts in memory (fast enough to rebuild 100,000 events in
 a second or two) and write only the rows that changed, together with their checkpoint, in one
 transaction (`flush`). Queries always read the tables, never the mirror.
+
+A mirror either holds every row of its table (`complete`: after `load`, or `clear`, or on a
+projection that never met a database) or reads rows on demand (`attach`): `get` asks the
+table once for a key it has not seen and keeps the answer, a row or "none". Rows read and not
+changed since are forgotten past `KEEP_ROWS`, so a lab's memory and its start follow what it
+works on, not how long the shop's history is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 Row = dict[str, Any]
 Key = tuple[Any, ...]
+Reader = Callable[[sa.Select[Any]], Sequence[RowMapping]]
+"""Runs a SELECT on the store, outside any unit of work, and returns its rows."""
+
+KEEP_ROWS = 5_000
+"""Unchanged rows a mirror that reads on demand keeps before it forgets the oldest."""
 
 
 class MirroredTable:
-    def __init__(self, table: sa.Table) -> None:
+    def __init__(self, table: sa.Table, *, keep: int = KEEP_ROWS) -> None:
         self.table = table
         self.key_columns = tuple(column.name for column in table.primary_key.columns)
         self.rows: dict[Key, Row] = {}
-        self._changed: set[Key] = set()
+        """The rows held, by key (every row of the table when `complete`)."""
+        self.complete = True
+        self._keep = keep
+        self._reader: Reader | None = None
+        self._absent: set[Key] = set()  # keys read and found without a row
+        self._changed: set[Key] = set()  # put or deleted since the last commit
+        self._by_key = sa.select(self.table).where(
+            *(self.table.c[name] == sa.bindparam(f"k_{name}") for name in self.key_columns)
+        )
 
     def key_of(self, row: Row) -> Key:
         return tuple(row[name] for name in self.key_columns)
 
     def get(self, *key: Any) -> Row | None:
-        return self.rows.get(key)
+        row = self.rows.get(key)
+        if row is not None or self.complete or key in self._absent or key in self._changed:
+            return row
+        return self._read(key)
 
     def put(self, row: Row) -> None:
         key = self.key_of(row)
         self.rows[key] = row
+        self._absent.discard(key)
         self._changed.add(key)
 
     def delete(self, *key: Any) -> None:
-        if self.rows.pop(key, None) is not None:
+        if self.get(*key) is not None:
+            del self.rows[key]
             self._changed.add(key)
 
+    def where(self, column: str, value: Any) -> list[Row]:
+        """The rows whose `column` equals `value`; a mirror that reads on demand asks the
+        table for them first (what it holds or changed itself wins)."""
+        if not self.complete:
+            assert self._reader is not None
+            for found in self._reader(sa.select(self.table).where(self.table.c[column] == value)):
+                row = dict(found)
+                key = self.key_of(row)
+                if key not in self._changed:
+                    self.rows.setdefault(key, row)
+                    self._absent.discard(key)
+        found_rows = [row for row in self.rows.values() if row[column] == value]
+        self._forget_unchanged()
+        return found_rows
+
     def __iter__(self) -> Iterator[Row]:
+        """Every row: only a complete mirror has them all."""
+        if not self.complete:
+            raise RuntimeError(f"{self.table.name}: a mirror that reads on demand has no rows")
         return iter(self.rows.values())
 
     @property
@@ -47,9 +89,20 @@ class MirroredTable:
         return bool(self._changed)
 
     def load(self, connection: Connection) -> None:
+        """Read every row of the table: the mirror is complete."""
         result = connection.execute(sa.select(self.table)).mappings()
         self.rows = {self.key_of(row): dict(row) for row in result}
+        self._absent.clear()
         self._changed.clear()
+        self.complete = True
+
+    def attach(self, reader: Reader) -> None:
+        """Forget every row, and read rows from the table as they are asked for."""
+        self.rows = {}
+        self._absent.clear()
+        self._changed.clear()
+        self._reader = reader
+        self.complete = False
 
     def write(self, connection: Connection) -> None:
         """Write changed rows: delete every changed key, then insert the survivors. They stay
@@ -57,13 +110,15 @@ class MirroredTable:
         if not self._changed:
             return
         keys = list(self._changed)
-        key_params = [dict(zip(self.key_columns, key, strict=True)) for key in keys]
         condition = sa.and_(
             *(self.table.c[name] == sa.bindparam(f"k_{name}") for name in self.key_columns)
         )
         connection.execute(
             self.table.delete().where(condition),
-            [{f"k_{name}": value for name, value in params.items()} for params in key_params],
+            [
+                {f"k_{name}": value for name, value in zip(self.key_columns, key, strict=True)}
+                for key in keys
+            ],
         )
         survivors = [self.rows[key] for key in keys if key in self.rows]
         if survivors:
@@ -71,9 +126,38 @@ class MirroredTable:
 
     def committed(self) -> None:
         """What `write` wrote is committed: nothing is changed any more."""
+        if not self.complete:
+            self._absent.update(key for key in self._changed if key not in self.rows)
         self._changed.clear()
+        self._forget_unchanged()
 
     def clear(self, connection: Connection) -> None:
+        """Delete every row: the mirror is complete (and empty)."""
         connection.execute(self.table.delete())
         self.rows.clear()
+        self._absent.clear()
         self._changed.clear()
+        self.complete = True
+
+    def _read(self, key: Key) -> Row | None:
+        assert self._reader is not None
+        params = {f"k_{name}": value for name, value in zip(self.key_columns, key, strict=True)}
+        found = self._reader(self._by_key.params(params))
+        if not found:
+            self._absent.add(key)
+            self._forget_unchanged()
+            return None
+        row = self.rows[key] = dict(found[0])
+        self._forget_unchanged()
+        return row
+
+    def _forget_unchanged(self) -> None:
+        """Past `KEEP_ROWS`, forget the oldest keys seen that are not waiting to be written."""
+        if self.complete:
+            return
+        if len(self.rows) > self._keep:
+            excess = len(self.rows) - self._keep * 9 // 10
+            for key in [key for key in self.rows if key not in self._changed][:excess]:
+                del self.rows[key]
+        if len(self._absent) > self._keep:
+            self._absent.clear()

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
-from cqrs_lab.read.mirror import MirroredTable
+from cqrs_lab.read.mirror import MirroredTable, Reader
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.shop.events import EVENT_TYPES, Event, event_from_data
 from cqrs_lab.store.event_store import RecordedEvent
@@ -78,8 +78,16 @@ class Projection(ABC):
         )
 
     def load(self, connection: Connection) -> None:
+        """Read every row and the checkpoint (for a catch-up of many events, or an audit)."""
         for mirror in self.mirrors.values():
             mirror.load(connection)
+        self.checkpoint = self.committed_checkpoint = self.stored_checkpoint(connection)
+
+    def open(self, connection: Connection, reader: Reader) -> None:
+        """Start from the stored checkpoint and read rows only as events need them: opening
+        costs the same however long the history behind the tables."""
+        for mirror in self.mirrors.values():
+            mirror.attach(reader)
         self.checkpoint = self.committed_checkpoint = self.stored_checkpoint(connection)
 
     def stored_checkpoint(self, connection: Connection) -> int:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, event, func, select
+from sqlalchemy import Connection, Engine, RowMapping, Select, event, func, select
 from sqlmodel import SQLModel
 
 from cqrs_lab.store.connections import KeptConnection, describe_location
@@ -82,6 +82,7 @@ class EventStore:
         self._schema_ready = False  # the events table is known to exist (head read at BEGIN)
         self._units: dict[Connection, Unit] = {}  # PostgreSQL connections in a locked unit
         self._look_up: str | None = None  # see `look_up_first`
+        self._unit: Connection | None = None  # the connection of the unit open now, if any
         # The same engine and pool; its connections ask the SQLite begin hook for IMMEDIATE.
         self._immediate = engine.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
         if self.serialised:  # reads in autocommit; units send their own BEGIN (pg_unit)
@@ -127,13 +128,13 @@ class EventStore:
         """
         if self.serialised:
             command_id, self._look_up = self._look_up, None
-            with self._serialised_unit(command_id) as conn:
+            with self._serialised_unit(command_id) as conn, self._open_unit(conn):
                 yield conn
             return
         try:
             conn = self._kept.checkout() if self._pysqlite else self._immediate.connect()
             try:
-                with conn.begin():
+                with conn.begin(), self._open_unit(conn):
                     yield conn
             except BaseException:
                 conn.close()
@@ -269,17 +270,36 @@ class EventStore:
             raise
         self._kept.checkin(conn)
 
+    def read_rows(self, statement: Select[Any]) -> Sequence[RowMapping]:
+        """The rows of a SELECT: in the unit open now if there is one (its own writes seen,
+        and on an in-memory database the only connection there is), else as `reading`."""
+        if self._unit is not None:
+            with self._translated():
+                return self._unit.execute(statement).mappings().all()
+        with self.reading() as conn:
+            return conn.execute(statement).mappings().all()
+
+    @contextmanager
+    def _open_unit(self, conn: Connection) -> Iterator[None]:
+        outer, self._unit = self._unit, conn
+        try:
+            yield
+        finally:
+            self._unit = outer
+
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A connection for a few reads outside any unit (a query's rows, say): on
-        PostgreSQL the kept one, in autocommit; elsewhere a fresh one, as before."""
+        PostgreSQL the kept one, in autocommit; elsewhere a fresh one, as before. A
+        damaged, locked or lost database raises the store's own error."""
         if not self.serialised:
-            with self.engine.connect() as conn:
+            with self._translated(), self.engine.connect() as conn:
                 yield conn
             return
         conn = self._kept.checkout()
         try:
-            yield conn
+            with self._translated():
+                yield conn
         except BaseException:
             conn.close()
             raise
@@ -412,16 +432,6 @@ class EventStore:
         if unit is not None and command_id in unit.by_command:  # read with the BEGIN
             return self._decode(unit.by_command.pop(command_id))
         return self._read(connection, lambda sql: self._decode(sql.by_command(command_id)))
-
-    def count_streams(self, prefix: str, *, connection: Connection | None = None) -> int:
-        """How many streams have ids starting with `prefix` (e.g. 'order-')."""
-        statement = select(func.count(func.distinct(EVENTS.c.stream_id))).where(
-            EVENTS.c.stream_id.startswith(prefix, autoescape=True)
-        )
-        if connection is not None:
-            return connection.execute(statement).scalar() or 0
-        with self.engine.connect() as conn:
-            return conn.execute(statement).scalar() or 0
 
     def clear(self, *, connection: Connection) -> None:
         """Delete every event (a lab reset). Positions start again from 1 on every backend:

@@ -1,0 +1,61 @@
+"""Counts kept in `lab_meta` beside the events they count, moved in the same transaction.
+
+A lab numbers the orders it places o1, o2, ... by the orders accepted so far. Counting the
+order streams at every open costs more the longer the history; the count stored here costs
+one row. A database written before the count existed is counted once, on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, Integer, Text, cast, func, insert, select, update
+
+from cqrs_lab.store.event_types import RecordedEvent
+from cqrs_lab.store.records import EVENTS, LAB_META
+
+ORDERS_PLACED = "orders_placed"
+ORDER_PLACED_TYPE = "OrderPlaced"
+ORDER_STREAM_PREFIX = "order-"
+
+
+def orders_placed(connection: Connection) -> int:
+    """The orders accepted so far (counted from the streams, and stored, the first time)."""
+    value = connection.execute(
+        select(LAB_META.c.value).where(LAB_META.c.key == ORDERS_PLACED)
+    ).scalar()
+    if value is not None:
+        return int(value)
+    count = (
+        connection.execute(
+            select(func.count(func.distinct(EVENTS.c.stream_id))).where(
+                EVENTS.c.stream_id.startswith(ORDER_STREAM_PREFIX, autoescape=True)
+            )
+        ).scalar()
+        or 0
+    )
+    connection.execute(insert(LAB_META).values(key=ORDERS_PLACED, value=str(count)))
+    return count
+
+
+def count_orders_placed(connection: Connection, events: Sequence[RecordedEvent]) -> None:
+    """Move the count by the orders `events` place, in the transaction that appends them."""
+    placed = sum(1 for event in events if event.type == ORDER_PLACED_TYPE)
+    if not placed:
+        return
+    moved = connection.execute(
+        update(LAB_META)
+        .where(LAB_META.c.key == ORDERS_PLACED)
+        .values(value=cast(cast(LAB_META.c.value, Integer) + placed, Text))
+    )
+    if moved.rowcount == 0:  # never counted: count them all, these included
+        orders_placed(connection)
+
+
+def set_orders_placed(connection: Connection, count: int) -> None:
+    """Store the count (0 when the events are cleared)."""
+    moved = connection.execute(
+        update(LAB_META).where(LAB_META.c.key == ORDERS_PLACED).values(value=str(count))
+    )
+    if moved.rowcount == 0:
+        connection.execute(insert(LAB_META).values(key=ORDERS_PLACED, value=str(count)))
