@@ -72,7 +72,10 @@ def test_joining_and_its_refusals(store: ClassroomStore, clock: Clock) -> None:
     assert store.join(room.code.lower(), "ada").code == room.code
     with pytest.raises(JoinRefused) as taken:
         store.join(room.code, "ada")
-    assert str(taken.value) == f"the name 'ada' is taken in classroom {room.code}: pick another one"
+    assert str(taken.value) == (
+        f"the name 'ada' is taken in classroom {room.code}: pick another one (if it was yours,"
+        " in a lab or a page you closed, it is free in 15 s)"
+    )
     with pytest.raises(JoinRefused) as wrong:
         store.join("ZZZZZ", "bob")
     assert str(wrong.value) == "there is no classroom 'ZZZZZ': check the code on the board"

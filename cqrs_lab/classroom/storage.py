@@ -17,6 +17,7 @@ commits later always has the higher number, so a poll never skips one that commi
 from __future__ import annotations
 
 import json
+import math
 import re
 import secrets
 import time
@@ -273,8 +274,10 @@ class ClassroomStore:
                     )
                 )
             elif seat.left_at is None and now - seat.last_seen < HEARTBEAT_FRESH:
+                free_in = math.ceil(HEARTBEAT_FRESH - (now - seat.last_seen))
                 raise JoinRefused(
-                    f"the name {name!r} is taken in classroom {code}: pick another one"
+                    f"the name {name!r} is taken in classroom {code}: pick another one (if it"
+                    f" was yours, in a lab or a page you closed, it is free in {free_in} s)"
                 )
             else:
                 conn.execute(
