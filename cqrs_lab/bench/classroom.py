@@ -21,6 +21,7 @@ the given time (`bench/classroom_attendee`). Then:
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -34,6 +35,7 @@ from cqrs_lab.bench.harness import Figure, Target
 from cqrs_lab.bench.runner import BenchReport, environment
 from cqrs_lab.bench.simulate_pg import _scratch_database
 from cqrs_lab.classroom.storage import ClassroomStore
+from cqrs_lab.environment import BENCH_DB_ENV
 
 SIZES = (10, 40)
 QUICK_SIZES = (3,)
@@ -99,11 +101,13 @@ def _workshop(db: str, size: int, seconds: float, folder: Path) -> dict[str, Any
     finally:
         store.close()
     timeout = seconds + GRACE_S + size
+    env = {**os.environ, BENCH_DB_ENV: db}  # a URL's password never on a command line
     instructor = subprocess.Popen(
-        [sys.executable, "-m", INSTRUCTOR, db, code, str(size), str(timeout)],
+        [sys.executable, "-m", INSTRUCTOR, code, str(size), str(timeout)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
     )
     attendees: list[subprocess.Popen[str]] = []
     try:
@@ -112,13 +116,14 @@ def _workshop(db: str, size: int, seconds: float, folder: Path) -> dict[str, Any
             raise RuntimeError(f"the instructor did not start: {instructor.stderr.read()}")
         for n in range(size):
             time.sleep(ARRIVAL_S if n else 0.0)  # a room fills over seconds, not at once
-            args = (db, code, f"attendee{n:02}", str(seconds), str(n + 1), str(folder))
+            args = (code, f"attendee{n:02}", str(seconds), str(n + 1), str(folder))
             attendees.append(
                 subprocess.Popen(
                     _attendee(*args),
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
                     text=True,
+                    env=env,
                 )
             )
         played = [_answer(child, timeout) for child in attendees]

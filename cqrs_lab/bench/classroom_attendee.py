@@ -1,6 +1,7 @@
 """One simulated attendee of the classroom bench, in a process of its own.
 
-`python -m cqrs_lab.bench.classroom_attendee DB CODE NAME SECONDS SEED FOLDER` seats NAME in
+`python -m cqrs_lab.bench.classroom_attendee CODE NAME SECONDS SEED FOLDER` (the database in
+$CQRS_LAB_BENCH_DB, never on the command line) seats NAME in
 classroom CODE on DB (`take_seat`, as `cqrs-lab join` does) and, for SECONDS of wall time,
 plays the shipped lessons' solutions as a person would: a pause before every line (a person
 reads and types), now and then a mistyped line first (the lab refuses it; the classroom
@@ -13,6 +14,7 @@ it published and how many activity rows it wrote (its join and its leave include
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 import time
@@ -21,6 +23,7 @@ from pathlib import Path
 from cqrs_lab.classroom.link import AttendeeLink, state_of
 from cqrs_lab.classroom.seat import take_seat
 from cqrs_lab.classroom.storage import ClassroomStore
+from cqrs_lab.environment import BENCH_DB_ENV
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lessons import LessonRun, Progress, load_course
@@ -84,7 +87,8 @@ class Attendee:
 
 
 def main(argv: list[str]) -> int:
-    db, code, name, seconds, seed, folder = argv
+    code, name, seconds, seed, folder = argv
+    db = os.environ[BENCH_DB_ENV]
     store = ClassroomStore.open(db)
     seat = take_seat(store, db, code, name, lab_db=":memory:")
     lab = Lab.open(seat.lab_db, seed=int(seed), password_cost=2**4)

@@ -1,6 +1,7 @@
 """The instructor of the classroom bench (`cqrs-lab bench --classroom`), in a process of its own.
 
-`python -m cqrs_lab.tui.classroom.bench_instructor DB CODE ATTENDEES TIMEOUT` runs the
+`python -m cqrs_lab.tui.classroom.bench_instructor CODE ATTENDEES TIMEOUT` (the database in
+$CQRS_LAB_BENCH_DB, never on the command line) runs the
 instructor's screen on classroom CODE of DB, headless at 120x45, polling four times a second
 as `classroom watch` does, with every frame turned into terminal text as a terminal driver
 would (a headless driver skips that), until ATTENDEES attendees have joined and left and the
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 
@@ -21,6 +23,7 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from cqrs_lab.classroom.storage import ClassroomStore
+from cqrs_lab.environment import BENCH_DB_ENV
 from cqrs_lab.tui.bench_probe import _count_frames
 from cqrs_lab.tui.classroom.instructor_app import InstructorApp
 
@@ -35,7 +38,8 @@ def everyone_left(store: ClassroomStore, code: str, attendees: int) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    db, code, attendees, timeout = argv
+    code, attendees, timeout = argv
+    db = os.environ[BENCH_DB_ENV]
     store = ClassroomStore.open(db)
     classroom = store.classroom(code)
     if classroom is None:
