@@ -13,8 +13,11 @@ if TYPE_CHECKING:
     from cqrs_lab.lab import Lab
 
 
-def add_lab_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
-    """--db and --seed, accepted before or after the subcommand's name.
+def add_lab_options(
+    parser: argparse.ArgumentParser, *, top_level: bool = False, screen: bool = False
+) -> None:
+    """--db and --seed, accepted before or after the subcommand's name; and --present for
+    the screen (`screen`, and the top level, whose default is the screen).
 
     Only the top-level parser sets defaults: a subparser's default would overwrite a value
     given before the subcommand (`cqrs-lab --db x.db run ...`).
@@ -29,6 +32,14 @@ def add_lab_options(parser: argparse.ArgumentParser, *, top_level: bool = False)
         " command line is visible to every user of the machine",
     )
     parser.add_argument("--seed", type=int, default=default, help="seed of the lab's RNG")
+    if top_level or screen:
+        parser.add_argument(
+            "--present",
+            action="store_true",
+            default=False if top_level else argparse.SUPPRESS,
+            help="presenter mode: big, high contrast, the read model beside its CRUD twin and"
+            " their lane only (F10 switches)",
+        )
 
 
 def chosen_db(args: argparse.Namespace, default: str | None = None) -> str | None:

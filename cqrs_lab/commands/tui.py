@@ -24,7 +24,7 @@ HELP = "the lab screen (the default)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_lab_options(parser)
+    add_lab_options(parser, screen=True)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -52,6 +52,7 @@ def lab_app(
         lesson=lesson,
         lesson_step=lesson_step,
         config=config or load_config(),
+        present=bool(getattr(args, "present", False)),
     )
 
 

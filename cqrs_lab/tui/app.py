@@ -87,6 +87,7 @@ class LabApp(keys.KeymapApp):
         lesson: Lesson | None = None,
         lesson_step: int | None = None,
         config: Config | None = None,
+        present: bool = False,
     ) -> None:
         """On `lab` (which the caller opens and closes), or on the lab `opener` returns after
         the first frame (the app closes that one; it raises `LabUnavailable` if it cannot).
@@ -95,7 +96,8 @@ class LabApp(keys.KeymapApp):
 
         `config` gives the theme, keymap, speed, latencies and screenshot folder; without
         one the app uses no config file at all (tests). `lesson` opens at start (`cqrs-lab
-        lesson ID`), at step `lesson_step` (from 0; None: where the learner left it)."""
+        lesson ID`), at step `lesson_step` (from 0; None: where the learner left it).
+        `present`: in presenter mode (F10) once the lab is open."""
         if lab is not None and opener is not None:
             raise ValueError("give the lab screen a lab or an opener, not both")
         if lab is None and opener is None:
@@ -106,6 +108,7 @@ class LabApp(keys.KeymapApp):
         self.opener = opener
         self.refresh_hz = refresh_hz
         self.first_lesson, self.first_step = lesson, lesson_step
+        self.present_at_start = present
         self.ready = False
         """True once the lab is open and the lab screen is up."""
         self.fork_clock: Callable[[], Clock] = _scaled_clock
@@ -171,6 +174,7 @@ class LabApp(keys.KeymapApp):
         self._say_settings_problems()
         if self.ready:  # the lab screen composes in its own task: up before the first frame
             await AwaitMount(self.main, [self.main])
+            self._present_at_start()
         else:
             self.call_after_refresh(lambda: self.run_worker(self._import_lab(), name="lab-modules"))
 
@@ -210,6 +214,11 @@ class LabApp(keys.KeymapApp):
         self._say_settings_problems()
         for line in [*lines, *opening.take()]:  # and any sent while the screen was switched
             screen.submit(line)
+        self._present_at_start()
+
+    def _present_at_start(self) -> None:
+        if self.present_at_start:
+            self.action_present()
 
     # -- the labs -------------------------------------------------------------------
 
@@ -250,6 +259,11 @@ class LabApp(keys.KeymapApp):
 
     def action_lessons(self) -> None:
         self.lesson.choose()
+
+    def action_present(self) -> None:
+        from cqrs_lab.tui.presenter import toggle_presenter  # loaded with the lab
+
+        toggle_presenter(self, self.main)
 
     def action_help(self) -> None:
         from cqrs_lab.tui.screens import HelpScreen  # loaded with the lab

@@ -25,6 +25,7 @@ BINDINGS: list[BindingType] = [
     Binding("f7", "lab('slower')", "Slower", priority=True, id="slower"),
     Binding("f8", "lab('faster')", "Faster", priority=True, id="faster"),
     Binding("f9", "lab('time_travel')", "Travel", priority=True, id="time-travel"),
+    Binding("f10", "present", "Present", priority=True, id="present"),
     Binding("ctrl+p", "command_palette", "Palette", show=False, priority=True, id="palette"),
     Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     # Single keys: only when no input has focus (Escape leaves the bar).
@@ -57,6 +58,7 @@ KEY_HELP = {
     "lab('stop_load')": "stop the load running in the background (`load RATE/s for DURATION`)",
     "lab('lane_settings')": "latency and faults of the selected lane",
     "lab('time_travel')": "time travel: rewind the bus and the views to any moment; fork from there",
+    "present": "presenter mode: big, high contrast, the two tables and their lane only",
     "lab('trace')": "causation trace of the event under the log's cursor (or the newest)",
     "lab('predict')": "hold the view's lane, predict what it will show, then release",
     "quit": "quit",

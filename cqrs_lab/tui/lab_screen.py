@@ -203,9 +203,7 @@ class LabScreen(Screen[None]):
         if self._snapshot is None:
             return
         status = self.query_one(StatusLine)
-        status.show(
-            status_text(self._snapshot, self.selected_lane, self.focus_mode(), self.branch)
-        )
+        status.show(status_text(self._snapshot, self.selected_lane, self.focus_mode(), self.branch))
         status.set_class(self._snapshot.paused, "-paused")
 
     def focus_mode(self) -> str:

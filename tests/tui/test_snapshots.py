@@ -74,3 +74,9 @@ def test_a_stale_read_with_a_lesson_open(
     monkeypatch.setenv("CQRS_LAB_DATA_DIR", str(tmp_path))  # progress goes here
     app = LabApp(lab, lesson=lesson())
     assert snap_compare(app, terminal_size=size, run_before=prepared(*STALE_READ))
+
+
+def test_presenter_mode_at_100x30(snap_compare, lab: Lab) -> None:
+    """`cqrs-lab --present`: the caption, the two tables and the orders lane only."""
+    app = LabApp(lab, present=True)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=prepared(*STALE_READ))
