@@ -15,6 +15,7 @@ it rests on is looked up next.
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar
@@ -108,6 +109,7 @@ class TimeTravelScreen(Screen[Fork | None]):
         self._played_at = 0.0
         self._looking = False
         self._forking = False
+        self._log_head: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -175,7 +177,7 @@ class TimeTravelScreen(Screen[Fork | None]):
         self.moment = moment = self.history.at(at)
         self._show_bus()
         self._describe(before, moment)
-        if self.shown is None or self.shown.head != moment.head:
+        if self._log_head != moment.head:
             self._show_log(moment.head)
         self._look_up()
 
@@ -218,8 +220,10 @@ class TimeTravelScreen(Screen[Fork | None]):
         return [e for e in self.timeline.events[before.head : head] if e.position > before.head]
 
     def _show_log(self, head: int) -> None:
-        kept = [e for e in self.timeline.events if e.position <= head][-LOG_EVENTS:]
-        self.query_one(EventLog).show(tuple(reversed(kept)))
+        self._log_head = head
+        end = bisect_right(self.history.positions, head)
+        kept = self.timeline.events[max(0, end - LOG_EVENTS) : end]
+        self.query_one(EventLog).show(kept[::-1])
 
     # -- the views ---------------------------------------------------------------------
 
