@@ -57,7 +57,9 @@ KEY_HELP = {
     "lab('rebuild')": "rebuild the selected lane's projection",
     "lab('stop_load')": "stop the load running in the background (`load RATE/s for DURATION`)",
     "lab('lane_settings')": "latency and faults of the selected lane",
-    "lab('time_travel')": "time travel: rewind the bus and the views to any moment; fork from there",
+    "lab('time_travel')": (
+        "time travel: rewind the bus and the views to any moment; fork from there"
+    ),
     "present": "presenter mode: big, high contrast, the two tables and their lane only",
     "lab('trace')": "causation trace of the event under the log's cursor (or the newest)",
     "lab('predict')": "hold the view's lane, predict what it will show, then release",

@@ -31,7 +31,15 @@ from cqrs_lab.tui.widgets.format import (
     short_type,
 )
 from cqrs_lab.tui.widgets.metrics_strip import sparkline
-from cqrs_lab.tui.widgets.view_panel import DIFFERS, ONLY_CRUD, ONLY_PROJECTION, SAME, compare
+from cqrs_lab.tui.widgets.view_panel import (
+    DIFFERS,
+    ONLY_CRUD,
+    ONLY_PROJECTION,
+    SAME,
+    Arrangement,
+    compare,
+    short_title,
+)
 
 SIZE = (120, 40)
 ORDER = """
@@ -429,6 +437,33 @@ async def test_view_panel_marks_changed_and_removed_rows() -> None:
         await pilot.pause()
         mug = [line.split() for line in lines(panel) if "mug" in line]
         assert mug == [["−", "mug", "1", "12.50", "12.50", "(no", "rows)"]]  # noqa: RUF001
+
+
+async def test_view_panel_keeps_every_value_whole_at_any_width() -> None:
+    """Side by side with whole headings, then with wrapped ones, then the twin below."""
+    lab = new_lab(f"{ORDER}\n{CHANGES}")
+    panel = ViewPanel()
+    async with running(panel) as pilot:
+        panel.show(*answers(lab, "orders", "alice"))
+        await pilot.pause()
+        assert panel.arrangement(100) == Arrangement(stacked=False, short_titles=False)
+        assert panel.arrangement(78) == Arrangement(stacked=False, short_titles=True)
+        assert panel.arrangement(60) == Arrangement(stacked=True, short_titles=False)
+        assert panel.arrangement(30) == Arrangement(stacked=True, short_titles=True)
+    assert short_title("placed_at") == "placed\nat"
+    assert short_title("quantity") == "qty"
+
+
+async def test_bus_compact_draws_one_row_a_lane() -> None:
+    lab = new_lab(ORDER)
+    bus = BusView()
+    async with running(bus) as pilot:
+        bus.show(lab.snapshot())
+        bus.compact = True
+        await pilot.pause()
+        drawn = [line for line in lines(bus) if line.strip()]
+        assert len(drawn) == len(lab.snapshot().lanes) == bus.size.height
+        assert any(line.startswith("  orders") and "▐#" in line for line in drawn)
 
 
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
