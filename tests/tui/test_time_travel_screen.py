@@ -69,6 +69,10 @@ async def test_rewinding_to_a_stale_read_shows_it_stale_with_its_event_in_flight
         await workers_done(pilot)
         screen = travel(app)
         assert "caught up" in orders_lane(screen)  # now: the lane has caught up
+        await pilot.press("left")  # the happening before: #4 on its way to the orders projection
+        await workers_done(pilot)
+        assert "#4" in orders_lane(screen) and "1 behind" in orders_lane(screen)
+        assert "✗ STALE then" in note(screen)
         screen.go_to_event(4)  # OrderPlaced #4: the moment the stale read was made
         await workers_done(pilot)
         lane = orders_lane(screen)
