@@ -4,9 +4,11 @@ play forward, then fork from there and go on sending commands on the fork."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
 from cqrs_lab.lab import Lab
@@ -19,7 +21,7 @@ from cqrs_lab.tui.screens.scrubber import Scrubber
 from cqrs_lab.tui.screens.time_travel import TimeTravelScreen
 from cqrs_lab.tui.widgets import BusView, EventLog, ViewPanel
 from tests.tui.conftest import FakeWall
-from tests.tui.travel_helpers import SHOP, SIZE, frames, send, text_of, workers_done
+from tests.tui.travel_helpers import SHOP, SIZE, app_of, frames, send, text_of, workers_done
 
 ORDER = ("place-order alice", "pay o1")  # OrderPlaced #4 .. CartCheckedOut #6, OrderPaid #7
 STALE = (
@@ -114,6 +116,30 @@ async def test_a_short_screen_shows_the_lane_in_question_only(lab: Lab, wall: Fa
         assert "CRUD twin" in text_of(panel)
         screen.select_view("catalog")
         assert "catalog" in text_of(screen.query_one(BusView))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda size: "x".join(map(str, size)))
+def test_a_picture_of_the_stale_moment(
+    snap_compare: Callable[..., bool], lab: Lab, wall: FakeWall, size: tuple[int, int]
+) -> None:
+    """The room's picture: rewound to the stale read, #4 on its way down the orders lane."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        for input_widget in pilot.app.query(Input):
+            input_widget.cursor_blink = False
+        await send(pilot, *STALE)
+        wall.now += 6
+        await frames(pilot)
+        await pilot.press("f9")
+        await workers_done(pilot)
+        screen = travel(app_of(pilot))
+        for input_widget in screen.query(Input):
+            input_widget.cursor_blink = False
+        screen.select_view("orders", "alice")
+        screen.go_to_event(4)
+        await workers_done(pilot)
+
+    assert snap_compare(LabApp(lab), terminal_size=size, run_before=run_before)
 
 
 async def test_playing_forward_at_a_speed(lab: Lab, wall: FakeWall) -> None:

@@ -113,8 +113,7 @@ class TimeTravelScreen(Screen[Fork | None]):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            "Time travel — ←/→ one happening, shift+←/→ one second, PgUp/PgDn ten, Home/End; "
-            "space plays, -/+ speed; click the log to jump. Everything is shown as it was then.",
+            "Time travel · ←/→ step · shift+←/→ 1 s · space play · -/+ speed · f fork",
             id="travel-title",
             markup=False,
         )
