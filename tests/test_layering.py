@@ -20,6 +20,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"lessons"}),
     frozenset({"simulate"}),
     frozenset({"lab"}),
+    frozenset({"services"}),
     frozenset({"script"}),
     frozenset({"read"}),
     frozenset({"crud"}),

@@ -91,7 +91,9 @@ class DeliveryLog:
     def observe(self, delivery: Delivery[RecordedEvent], outcome: BusOutcome) -> None:
         """A bus observer: one delivery fell due (the subscriber has already had it)."""
         lane, position = delivery.subscription, delivery.position
-        subscriber = self.subscribers[lane]
+        subscriber = self.subscribers.get(lane)
+        if subscriber is None:  # a lane between services (`cqrs_lab.services`): no projection
+            return
         effect: Effect
         if outcome != "delivered":
             effect = "lost" if outcome == "lost" else "dropped, to be redelivered"

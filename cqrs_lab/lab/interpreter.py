@@ -23,6 +23,7 @@ from cqrs_lab.lab.load import run_load
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.production import PERFORMERS
 from cqrs_lab.lab.recording_format import is_recording
+from cqrs_lab.lab.service_performers import SERVICE_PERFORMERS
 from cqrs_lab.lab.trace import TraceNotFound, describe_trace, trace, trace_json
 from cqrs_lab.read.subscriber import GapPolicy, Mode
 from cqrs_lab.script.actions import Predict
@@ -132,7 +133,7 @@ def _perform(action: Any, lab: Lab, line: str) -> Outcome:
     raise TypeError(f"no way to perform {type(action).__name__}")
 
 
-for _kind, _performer in PERFORMERS.items():  # poison, snapshots, cache, replicas, ...
+for _kind, _performer in (PERFORMERS | SERVICE_PERFORMERS).items():  # poison, services, ...
     _perform.register(_kind)(_performer)
 
 

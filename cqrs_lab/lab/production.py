@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cqrs_lab.lab.outcome import Outcome
+from cqrs_lab.lab.service_performers import reset_services
 from cqrs_lab.read.cache import CachePolicy
 from cqrs_lab.read.poison import ErrorPolicy
 from cqrs_lab.read.replicas import Route
@@ -178,8 +179,9 @@ def legacy_register(action: pa.LegacyRegister, lab: Lab, line: str) -> Outcome:
 def reset_production(lab: Lab) -> None:
     """What `reset` puts back of these lines: aggregates cached with no snapshots, the
     upcasters on, no query cache, no replicas, fresh sessions (a lane's error policy and
-    poison go back with the subscriber)."""
+    poison go back with the subscriber), services off with their tables empty."""
     lab.handler.aggregates.clear()
+    reset_services(lab)
     lab.store.upcasters = dict(UPCASTERS)
     lab.reads.clear(lab.seed)
 

@@ -13,6 +13,7 @@ from typing import Any, Literal, TypeAlias
 from pydantic import SecretStr
 
 from cqrs_lab.script.production_actions import ProductionAction
+from cqrs_lab.script.service_actions import ServiceAction
 from cqrs_lab.shop.commands import SPEC_OF_VERB, Command, build
 from cqrs_lab.sim.bus import ALL
 from cqrs_lab.sim.latency import LatencyModel
@@ -273,4 +274,5 @@ Action: TypeAlias = (
     | ShowTrace
     | Help
     | ProductionAction
+    | ServiceAction
 )

@@ -54,6 +54,7 @@ from cqrs_lab.script.errors import ScriptError, ScriptErrors, shown
 from cqrs_lab.script.production_lines import PRODUCTION_COMMANDS
 from cqrs_lab.script.read_lines import login_line, predict_line, query_line
 from cqrs_lab.script.secrets import masked
+from cqrs_lab.script.service_lines import SERVICE_COMMANDS
 from cqrs_lab.script.shop_lines import shop_line
 from cqrs_lab.script.tokens import Token, scan
 from cqrs_lab.shop.commands import COMMAND_SPECS, PASSWORD_HINT, SHOP_VERBS
@@ -294,6 +295,7 @@ _COMMANDS: dict[str, LineCommand] = {
         completion=("command",),
     ),
     **PRODUCTION_COMMANDS,
+    **SERVICE_COMMANDS,
 }
 
 COMMAND_WORDS: tuple[str, ...] = tuple(sorted(_COMMANDS))

@@ -1,0 +1,129 @@
+"""Performing the services' lines (`script/service_actions.py`) on a Lab: `services on|off`,
+`outbox on|off`, `crash SERVICE after-commit`, `payments ...`. The services hang off the
+lab through its extension points (the handler's hooks, the bus, a line observer), so
+`lab/core.py` knows nothing of them; `reset` turns them off and clears their tables
+(`reset_services`, from `production.reset_production`). The
+interpreter registers `SERVICE_PERFORMERS`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+from cqrs_lab.lab.errors import LabError
+from cqrs_lab.lab.outcome import Outcome
+from cqrs_lab.script import service_actions as sa
+from cqrs_lab.services import tables
+from cqrs_lab.services.messages import LANE
+from cqrs_lab.services.runtime import Services
+from cqrs_lab.sim.faults import parse_faults
+
+if TYPE_CHECKING:
+    from cqrs_lab.lab.core import Lab
+
+Performer = Callable[[Any, "Lab", str], Outcome]
+
+_ATTACHED: WeakKeyDictionary[Lab, Services] = WeakKeyDictionary()
+
+
+class ServicesOff(LabError):
+    def __init__(self) -> None:
+        super().__init__("services are off: services on first")
+
+
+def services_of(lab: Lab) -> Services | None:
+    """The lab's services, or None while they are off."""
+    return _ATTACHED.get(lab)
+
+
+def _running(lab: Lab) -> Services:
+    services = services_of(lab)
+    if services is None:
+        raise ServicesOff
+    return services
+
+
+def _control(line: str, message: str, **data: Any) -> Outcome:
+    return Outcome(line, True, "control", message, data)
+
+
+def switch(action: sa.SetServices, lab: Lab, line: str) -> Outcome:
+    if action.on:
+        if services_of(lab) is None:
+            services = Services(lab)
+            services.attach()
+            _ATTACHED[lab] = services
+            lab.line_observers.append(_observer(lab))
+        return _control(
+            line,
+            "services on: placing an order asks Payments for the money through the outbox and "
+            f"the {LANE} lane; its answer pays or cancels the order",
+        )
+    turn_off(lab)
+    return _control(line, "services off: one shop again")
+
+
+def turn_off(lab: Lab) -> None:
+    """Detach the services (their tables stay until `reset`)."""
+    services = _ATTACHED.pop(lab, None)
+    if services is not None:
+        services.detach()
+
+
+def reset_services(lab: Lab) -> None:
+    """What `reset` (and following another lab's reset) does to the services: off, and
+    their tables (outbox, inboxes, payment streams) emptied, wherever they exist."""
+    turn_off(lab)
+    tables.clear_stored(lab.store.engine)
+
+
+def _observer(lab: Lab) -> Callable[[Outcome], None]:
+    def after_line(outcome: Outcome) -> None:
+        services = services_of(lab)
+        if services is None:  # turned off (or reset): this observer goes too
+            lab.line_observers.remove(after_line)
+        else:  # the shop's commands of this line have committed: the relay runs
+            services.relay()
+
+    return after_line
+
+
+def outbox(action: sa.SetOutbox, lab: Lab, line: str) -> Outcome:
+    services = _running(lab)
+    services.relay()  # what the old setting recorded goes first
+    services.outbox.on = action.on
+    if action.on:
+        return _control(line, "outbox on: messages commit with their service's writes")
+    return _control(line, "outbox off: messages are published after the commit")
+
+
+def crash(action: sa.Crash, lab: Lab, line: str) -> Outcome:
+    services = _running(lab)
+    services.outbox.crashes.add(action.service)
+    what = (
+        "the outbox keeps its message; the relay sends it on restart"
+        if services.outbox.on
+        else "its message, not yet published, will be lost"
+    )
+    return _control(line, f"crash {action.service} after-commit armed: {what}")
+
+
+def payments(action: sa.PaymentsLine, lab: Lab, line: str) -> Outcome:
+    services = _running(lab)
+    if action.kind == "decline":
+        services.payments.decline_next = True
+        return _control(line, "payments will decline the next payment")
+    if action.kind == "latency" and action.model is not None:
+        services.set_latency(action.model)
+        return _control(line, f"latency {LANE}: {action.model}")
+    services.set_faults(parse_faults(action.tokens, services.faults))
+    return _control(line, f"faults {LANE}: {services.faults}")
+
+
+SERVICE_PERFORMERS: dict[type, Performer] = {
+    sa.SetServices: switch,
+    sa.SetOutbox: outbox,
+    sa.Crash: crash,
+    sa.PaymentsLine: payments,
+}

@@ -1,0 +1,137 @@
+"""The transactional outbox and its relay, or (outbox off) publishing after commit.
+
+`record` runs inside a service's transaction. With the outbox on it inserts a row there, so
+the message commits (or rolls back) with the service's own writes; the relay then moves
+unpublished rows onto the bus and marks them. With it off the message waits in memory for
+the commit to end, and a crash armed for the service (`crash SERVICE after-commit`) loses it.
+With the outbox on that crash stops only the relay's pass: the row stays, and the restarted
+relay sends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection, Engine
+
+from cqrs_lab.services import tables
+from cqrs_lab.services.messages import IntegrationMessage
+
+Publish = Callable[[IntegrationMessage], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A message recorded by `service`, not yet on the bus."""
+
+    service: str
+    message_id: str
+    type: str
+    destination: str
+    data: dict[str, Any]
+
+
+@dataclass
+class Outbox:
+    """Where services put their integration messages, and how they reach the bus."""
+
+    engine: Engine
+    on: bool = True
+    crashes: set[str] = field(default_factory=set)
+    """Services that crash right after their next commit, before publishing."""
+    lost: int = 0
+    """Messages lost between a commit and its publish (outbox off)."""
+    relayed: int = 0
+    notes: list[str] = field(default_factory=list)
+    """What happened, in words, newest last (the services' trace)."""
+    _after_commit: list[Pending] = field(default_factory=list)
+    _sequence: int = 0
+    dirty: bool = False
+    """Something may wait to be published: the relay has work."""
+
+    def record(self, connection: Connection, message: Pending) -> None:
+        """Inside the service's transaction: the outbox row, or (off) a publish to come."""
+        if self.on:
+            connection.execute(
+                tables.outbox.insert().values(
+                    service=message.service,
+                    message_id=message.message_id,
+                    type=message.type,
+                    destination=message.destination,
+                    data=message.data,
+                    published=False,
+                )
+            )
+        else:
+            self._after_commit.append(message)
+        self.dirty = True
+
+    def relay(self, publish: Publish) -> int:
+        """After commit: put what waits onto the bus; a crashed service publishes nothing."""
+        if not self.dirty:
+            return 0
+        self.dirty = False
+        sent = self._publish_after_commit(publish)
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                select(tables.outbox)
+                .where(tables.outbox.c.published.is_(False))
+                .order_by(tables.outbox.c.id)
+            ).all()
+            crashed: set[str] = set()
+            for row in rows:
+                if row.service in self.crashes or row.service in crashed:
+                    if row.service in self.crashes:
+                        self.crashes.discard(row.service)
+                        crashed.add(row.service)
+                        self.notes.append(
+                            f"{row.service} crashed after commit: {row.type} ({row.message_id}) "
+                            "stays in the outbox for the relay to send on restart"
+                        )
+                    continue
+                publish(
+                    self._message(
+                        row.message_id, row.type, row.service, row.destination, dict(row.data)
+                    )
+                )
+                connection.execute(
+                    update(tables.outbox).where(tables.outbox.c.id == row.id).values(published=True)
+                )
+                sent += 1
+        self.relayed += sent
+        return sent
+
+    def _publish_after_commit(self, publish: Publish) -> int:
+        sent = 0
+        waiting, self._after_commit = self._after_commit, []
+        for item in waiting:
+            if item.service in self.crashes:
+                self.crashes.discard(item.service)
+                self.lost += 1
+                self.notes.append(
+                    f"{item.service} crashed after commit: {item.type} ({item.message_id}) "
+                    "was never published: lost"
+                )
+                continue
+            publish(
+                self._message(item.message_id, item.type, item.service, item.destination, item.data)
+            )
+            sent += 1
+        return sent
+
+    def unpublished(self) -> int:
+        """Rows in the outbox the relay has not sent yet."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(tables.outbox.c.id).where(tables.outbox.c.published.is_(False))
+            ).all()
+        return len(rows)
+
+    def _message(
+        self, message_id: str, kind: str, source: str, destination: str, data: dict[str, Any]
+    ) -> IntegrationMessage:
+        self._sequence += 1
+        return IntegrationMessage(self._sequence, message_id, kind, source, destination, data)

@@ -1,0 +1,168 @@
+"""Services (issue 18): Orders and Payments, the transactional outbox and its relay, the
+payments lane's faults, idempotent consumers (inboxes), a crash between commit and publish,
+and a declined payment's compensation. Headless, on a virtual clock, seeded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from cqrs_lab.lab.core import Lab
+from cqrs_lab.lab.interpreter import execute
+from cqrs_lab.lab.outcome import Outcome
+from cqrs_lab.lab.service_performers import services_of
+from cqrs_lab.lessons import load_course, validate_lesson
+from cqrs_lab.services.messages import LANE
+from cqrs_lab.services.runtime import Services
+
+SHOP = (
+    "register alice alice@example.com s3cret-pass",
+    "add-product sku-1 Mug 12.50 10",
+    "add-to-cart alice sku-1 2",
+)
+
+
+@pytest.fixture
+def lab() -> Iterator[Lab]:
+    lab = Lab.open(":memory:", seed=7, password_cost=2)
+    yield lab
+    lab.close()
+
+
+def run(lab: Lab, *lines: str) -> list[Outcome]:
+    outcomes = [execute(lab, line) for line in lines]
+    for outcome in outcomes:
+        assert outcome.ok, outcome.message
+    return outcomes
+
+
+def services(lab: Lab) -> Services:
+    found = services_of(lab)
+    assert found is not None
+    return found
+
+
+def order_status(lab: Lab, order_id: str = "o1") -> str:
+    rows = lab.query("orders", "alice").rows.as_dicts()
+    return next(str(row["status"]) for row in rows if row["order_id"] == order_id)
+
+
+def stock(lab: Lab) -> int:
+    (row,) = lab.query("catalog").rows.as_dicts()
+    return int(row["available"])
+
+
+def test_a_placed_order_is_paid_through_the_outbox_the_lane_and_payments(lab: Lab) -> None:
+    run(lab, "services on", *SHOP, "place-order alice", "settle")
+    assert order_status(lab) == "paid"
+    found = services(lab)
+    assert found.payments.stream("o1") == ["PaymentAccepted"]
+    assert found.outbox.relayed == 2 and found.outbox.unpublished() == 0
+    assert lab.bus.stats(LANE).delivered == 2
+
+
+def test_with_the_outbox_a_crash_after_commit_loses_nothing(lab: Lab) -> None:
+    run(lab, "services on", *SHOP, "crash payments after-commit", "place-order alice")
+    run(lab, "settle")
+    found = services(lab)
+    assert order_status(lab) == "paid"
+    assert found.outbox.lost == 0
+    assert any("stays in the outbox" in note for note in found.outbox.notes)
+    assert any("restarted" in said for said in found.handled)
+
+
+def test_without_the_outbox_a_crash_after_commit_loses_the_message(lab: Lab) -> None:
+    run(lab, "services on", "outbox off", *SHOP, "crash payments after-commit")
+    run(lab, "place-order alice", "settle")
+    found = services(lab)
+    assert found.outbox.lost == 1
+    assert found.payments.stream("o1") == ["PaymentAccepted"]  # charged ...
+    assert order_status(lab) == "placed"  # ... but the orders side never heard
+
+
+def test_without_the_outbox_and_no_crash_the_message_still_goes(lab: Lab) -> None:
+    run(lab, "services on", "outbox off", *SHOP, "place-order alice", "settle")
+    assert order_status(lab) == "paid" and services(lab).outbox.lost == 0
+
+
+def test_a_duplicated_message_applies_once(lab: Lab) -> None:
+    run(lab, "services on", "payments faults dup=1", *SHOP, "place-order alice", "settle")
+    found = services(lab)
+    assert found.payments.duplicates == 1 and found.orders.duplicates == 1
+    assert found.payments.stream("o1") == ["PaymentAccepted"]  # charged once
+    assert lab.metrics.events["OrderPaid"] == 1
+    assert order_status(lab) == "paid"
+
+
+def test_a_declined_payment_cancels_the_order_and_releases_the_stock(lab: Lab) -> None:
+    run(lab, "services on", "payments decline next", *SHOP, "place-order alice", "settle")
+    assert order_status(lab) == "cancelled"
+    assert stock(lab) == 10
+    assert lab.metrics.events["StockReleased"] == 1
+    assert services(lab).payments.stream("o1") == ["PaymentDeclined"]
+
+
+def test_faulty_lanes_lose_nothing_and_charge_no_order_twice(lab: Lab) -> None:
+    run(lab, "services on", "payments faults drop=0.2 dup=0.2 reorder=on")
+    run(lab, "register alice alice@example.com s3cret-pass", "add-product sku-1 Mug 1.00 100")
+    for _ in range(20):
+        run(lab, "add-to-cart alice sku-1 1", "place-order alice", "crash payments after-commit")
+    run(lab, "settle")
+    found = services(lab)
+    statuses = {
+        row["order_id"]: row["status"] for row in lab.query("orders", "alice").rows.as_dicts()
+    }
+    assert len(statuses) == 20 and set(statuses.values()) == {"paid"}
+    assert all(found.payments.stream(order) == ["PaymentAccepted"] for order in statuses)
+    assert found.outbox.lost == 0 and lab.metrics.events["OrderPaid"] == 20
+
+
+def test_services_off_by_default_and_reset_turns_them_off(lab: Lab) -> None:
+    assert services_of(lab) is None and LANE not in lab.bus.subscriptions
+    run(lab, *SHOP, "place-order alice", "settle")
+    assert order_status(lab) == "placed"  # one shop: nobody pays for you
+    run(lab, "services on")
+    assert LANE in lab.bus.subscriptions
+    run(lab, "reset")
+    assert services_of(lab) is None and LANE not in lab.bus.subscriptions
+    assert lab.handler.hooks and all("Orders" not in repr(hook) for hook in lab.handler.hooks)
+    run(lab, "services on")
+    assert services(lab).outbox.unpublished() == 0 and services(lab).payments.stream("o1") == []
+
+
+def test_services_off_detaches_and_keeps_the_shop_as_it_was(lab: Lab) -> None:
+    run(lab, "services on", "services off", *SHOP, "place-order alice", "settle")
+    assert order_status(lab) == "placed" and LANE not in lab.bus.subscriptions
+
+
+def test_service_lines_need_services_on_and_say_what_is_wrong(lab: Lab) -> None:
+    refused = execute(lab, "outbox off")
+    assert not refused.ok and "services on first" in refused.message
+    bad = execute(lab, "crash shipping after-commit")
+    assert not bad.ok and "unknown service" in bad.message
+    bad = execute(lab, "payments decline later")
+    assert not bad.ok and "payments decline next" in bad.message
+    run(lab, "services on", "payments latency fixed:2s", "payments faults drop=0.5")
+    assert str(lab.bus.latency(LANE)) == "fixed:2s" and lab.bus.faults(LANE).drop == 0.5
+
+
+def test_an_existing_lessons_solution_still_passes() -> None:
+    course = load_course()
+    lesson = next(lesson for lesson in course.lessons if lesson.id.startswith("07"))
+    assert validate_lesson(lesson).ok
+
+
+def test_a_reset_with_services_off_still_empties_their_tables(lab: Lab) -> None:
+    run(lab, "services on", *SHOP, "place-order alice", "settle", "services off", "reset")
+    run(lab, "services on", *SHOP, "place-order alice", "settle")
+    assert order_status(lab) == "paid"  # the new o1 is not the old one's duplicate
+    assert services(lab).payments.duplicates == 0
+
+
+def test_a_lab_reset_outside_a_line_turns_services_off_too(lab: Lab) -> None:
+    run(lab, "services on")
+    lab.reset()  # as a lesson does when it starts
+    assert services_of(lab) is None and LANE not in lab.bus.subscriptions
+    run(lab, *SHOP, "place-order alice", "settle")
+    assert order_status(lab) == "placed"
