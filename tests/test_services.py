@@ -166,3 +166,13 @@ def test_a_lab_reset_outside_a_line_turns_services_off_too(lab: Lab) -> None:
     assert services_of(lab) is None and LANE not in lab.bus.subscriptions
     run(lab, *SHOP, "place-order alice", "settle")
     assert order_status(lab) == "placed"
+
+
+def test_services_status_names_the_outbox_the_inboxes_and_the_last_deliveries(lab: Lab) -> None:
+    assert not execute(lab, "services status").ok
+    run(lab, "services on", "payments faults dup=1", *SHOP, "place-order alice", "settle")
+    (outcome,) = run(lab, "services status")
+    assert outcome.data["lost"] == 0 and outcome.data["relayed"] == 2
+    assert outcome.data["duplicates"] == {"payments": 1, "orders": 1}
+    assert "duplicates ignored: payments 1, orders 1" in outcome.message
+    assert "orders got PaymentAccepted:o1" in outcome.message

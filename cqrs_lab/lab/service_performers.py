@@ -89,6 +89,26 @@ def _observer(lab: Lab) -> Callable[[Outcome], None]:
     return after_line
 
 
+STATUS_SHOWN = 4
+"""`services status` names at most this many of the last deliveries."""
+
+
+def status(action: sa.ServicesStatus, lab: Lab, line: str) -> Outcome:
+    services = _running(lab)
+    recent = services.handled[-STATUS_SHOWN:] + services.outbox.notes[-1:]
+    said = "; ".join(recent) or "nothing delivered yet"
+    data = {
+        "relayed": services.outbox.relayed,
+        "waiting": services.outbox.unpublished(),
+        "lost": services.outbox.lost,
+        "duplicates": {
+            "payments": services.payments.duplicates,
+            "orders": services.orders.duplicates,
+        },
+    }
+    return _control(line, f"services: {services.describe()} | {said}", **data)
+
+
 def outbox(action: sa.SetOutbox, lab: Lab, line: str) -> Outcome:
     services = _running(lab)
     services.relay()  # what the old setting recorded goes first
@@ -123,6 +143,7 @@ def payments(action: sa.PaymentsLine, lab: Lab, line: str) -> Outcome:
 
 SERVICE_PERFORMERS: dict[type, Performer] = {
     sa.SetServices: switch,
+    sa.ServicesStatus: status,
     sa.SetOutbox: outbox,
     sa.Crash: crash,
     sa.PaymentsLine: payments,

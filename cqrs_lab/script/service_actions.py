@@ -19,6 +19,11 @@ class SetServices:
 
 
 @dataclass(frozen=True, slots=True)
+class ServicesStatus:
+    """`services status`: the outbox, the relay, the inboxes and the last deliveries."""
+
+
+@dataclass(frozen=True, slots=True)
 class SetOutbox:
     """`outbox on|off`: integration messages through the outbox, or published after commit."""
 
@@ -41,4 +46,4 @@ class PaymentsLine:
     tokens: tuple[str, ...] = ()
 
 
-ServiceAction: TypeAlias = SetServices | SetOutbox | Crash | PaymentsLine
+ServiceAction: TypeAlias = SetServices | ServicesStatus | SetOutbox | Crash | PaymentsLine

@@ -9,6 +9,7 @@ from cqrs_lab.script.arguments import Args, LineCommand, checked_choice
 from cqrs_lab.script.service_actions import (
     Crash,
     PaymentsLine,
+    ServicesStatus,
     ServiceWord,
     SetOutbox,
     SetServices,
@@ -21,9 +22,10 @@ _POINTS = {"after-commit": "after-commit"}
 _PAYMENTS = {"decline": "decline", "latency": "latency", "faults": "faults"}
 
 
-def services_line(args: Args) -> SetServices:
+def services_line(args: Args) -> SetServices | ServicesStatus:
     (token,) = args.count(1, 1)
-    return SetServices(checked_choice(args, token, _ON_OFF, "setting") == "on")
+    word = checked_choice(args, token, {**_ON_OFF, "status": "status"}, "setting")
+    return ServicesStatus() if word == "status" else SetServices(word == "on")
 
 
 def outbox_line(args: Args) -> SetOutbox:
@@ -57,9 +59,10 @@ def payments_line(args: Args) -> PaymentsLine:
 
 SERVICE_COMMANDS: dict[str, LineCommand] = {
     "services": LineCommand(
-        "services on|off",
+        "services on|off|status",
         "Run Orders and Payments as services with their own data: placing an order asks "
-        "Payments through the outbox and the payments lane, and its answer pays or cancels.",
+        "Payments through the outbox and the payments lane, and its answer pays or cancels "
+        "(status: the outbox, the inboxes and what the last messages did).",
         services_line,
     ),
     "outbox": LineCommand(
