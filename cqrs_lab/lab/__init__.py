@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from cqrs_lab.lab.answers import QueryAnswer
-from cqrs_lab.lab.core import Lab, RebuildProgress, UnknownLane
+from cqrs_lab.lab.core import Lab
+from cqrs_lab.lab.lanes import UnknownLane
 from cqrs_lab.lab.outcome import Outcome
+from cqrs_lab.lab.rebuilds import RebuildProgress
 from cqrs_lab.lab.snapshot import LabSnapshot, LaneState
 
 __all__ = [

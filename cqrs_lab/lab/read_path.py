@@ -11,8 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import Connection
+
 from cqrs_lab.lab.defaults import SESSION, WAIT_TIMEOUT
 from cqrs_lab.lab.sessions import Read, SessionChecker
+from cqrs_lab.read import crud_queries
 from cqrs_lab.read.cache import QueryCache
 from cqrs_lab.read.registry import PROJECTION_TYPES
 from cqrs_lab.read.replicas import ReadLog, Replica, ReplicaSet, Route, make_replicas
@@ -34,6 +37,28 @@ class RowsRead:
     stale_cache: bool = False
     stalled: str | None = None
     violations: tuple[str, ...] = ()
+
+
+def saved_position(subscriber: Subscriber, head: int) -> int:
+    """The position the projection's tables reflect: what it applied, unless a flush
+    failed, and then only what is committed (the tables are what a query reads)."""
+    projection = subscriber.projection
+    if projection.dirty:
+        return projection.committed_checkpoint
+    return subscriber.position(head)
+
+
+def _rows(
+    lab: Lab, connection: Connection, view: str, username: str | None, crud: bool
+) -> ViewRows:
+    """The rows of `view` from its projection's tables, or from the CRUD twin's."""
+    if crud:
+        if view in ("cart", "orders"):
+            reader = crud_queries.query_cart if view == "cart" else crud_queries.query_orders
+            return reader(connection, username or "")
+        reader_all = crud_queries.query_catalog if view == "catalog" else crud_queries.query_sales
+        return reader_all(connection)
+    return lab.projections[VIEW_LANES[view]].query(connection, username)
 
 
 class ReadPath:
@@ -64,7 +89,7 @@ class ReadPath:
             rows, position = self._own_rows(lab, view, username, crud)
             return RowsRead(rows, position, stalled=stalled)
         source = "crud" if crud else "projection"
-        own = lab.head if crud else lab._saved_position(subscriber, lab.head)
+        own = lab.head if crud else saved_position(subscriber, lab.head)
         key = (view, username, source)
         hit = self.cache.lookup(key, now, own)
         if hit is not None:
@@ -91,9 +116,9 @@ class ReadPath:
     def _own_rows(lab: Lab, view: str, username: str | None, crud: bool) -> tuple[ViewRows, int]:
         """The view's own tables (or the CRUD twin's), and the position they reflect."""
         with lab.store.reading() as connection:
-            rows = lab._rows(connection, view, username, crud)
+            rows = _rows(lab, connection, view, username, crud)
         subscriber = lab.subscribers[VIEW_LANES[view]]
-        return rows, lab.head if crud else lab._saved_position(subscriber, lab.head)
+        return rows, lab.head if crud else saved_position(subscriber, lab.head)
 
     def _route(
         self, lab: Lab, view: str, username: str | None, subscriber: Subscriber, target: int
@@ -104,10 +129,10 @@ class ReadPath:
         replicas = self.replicas.of(view)
         required = max(target, self.sessions.position_seen(session, view, username))
         at_least = self.replicas.routes.get(view) is Route.AT_LEAST_MY_POSITION
-        if at_least and lab._saved_position(subscriber, lab.head) < required:
-            lab._wait_for(subscriber, required, WAIT_TIMEOUT)  # replicas are never ahead of it
+        if at_least and saved_position(subscriber, lab.head) < required:
+            lab.wait_for(subscriber, required, WAIT_TIMEOUT)  # replicas are never ahead of it
             lab.flush(subscriber.projection)  # what it applied meanwhile, in its tables
-        cap = lab._saved_position(subscriber, lab.head)
+        cap = saved_position(subscriber, lab.head)
         for replica in replicas:
             replica.sync(lab.clock.now(), cap, self._read_log(lab), self.replicas.rng)
         eligible = [replica for replica in replicas if replica.position >= required]
