@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, RowMapping, Select, event, func, select
+from sqlalchemy import Connection, Engine, RowMapping, Select, event
 from sqlmodel import SQLModel
 
 from cqrs_lab.store.connections import KeptConnection, describe_location
