@@ -10,7 +10,8 @@ the lanes' default latencies (so events are in flight all along). Then:
   the picture the bus widget draws, and `query orders` from the projection and from the
   CRUD twin then), and back to the last (playing forward).
 
-Run it: `python -m cqrs_lab.bench.rewind [EVENTS]`.
+`cqrs-lab bench` reports one rewind step against one replay (issue 15: the rewind costs no
+more than today's replay); `python -m cqrs_lab.bench.rewind [EVENTS]` prints every figure.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 
+from cqrs_lab.bench.harness import Figure, Plan, Target
 from cqrs_lab.lab.core import Lab
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lab.rewind_views import ViewsThen
@@ -131,6 +133,30 @@ def measure(events: int = 3_000, user: str = "alice") -> Scrub:
         forward_s,
         slowest,
     )
+
+
+def figures(plan: Plan) -> list[Figure]:
+    scrub = measure(1_000 if plan.quick else 3_000)
+    return [
+        Figure(
+            "rewind, one scrub step",
+            scrub.step_s * 1000,
+            "ms",
+            "today's replay of one position",
+            scrub.replay_s * 1000,
+            Target(1, at_least=False, on_ratio=True),
+            {
+                "rewind_step_ms": "value",
+                "rewind_replay_ms": "baseline",
+                "rewind_step_ratio": "ratio",
+            },
+            note=(
+                f"{scrub.events:,} events, {scrub.steps:,} steps back then forward; the whole"
+                f" scrub {scrub.scrub_s:.2f} s against {scrub.replay_all_s:.1f} s resting once"
+                " on every command"
+            ),
+        )
+    ]
 
 
 def main(argv: list[str]) -> None:

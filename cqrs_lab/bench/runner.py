@@ -28,6 +28,7 @@ REQUIRED_KEYS = (
     "rebuild_events_per_s",
     "sales_query_speedup_100k",
     "snapshot_latency_ratio",
+    "rewind_step_ratio",
     "startup_ratio_vs_bare",
     "tui_fps_at_500",
     "peak_rss_mb",

@@ -21,6 +21,7 @@ from typing import Any
 from cqrs_lab.bench import (
     memory,
     rebuild,
+    rewind,
     sales_query,
     screen_load,
     send,
@@ -46,6 +47,7 @@ MEASUREMENTS: dict[str, Measure] = {
     "rebuild": lambda plan, folder, _: rebuild.measure(plan, _history(folder, plan)),
     "sales query": lambda plan, folder, _: sales_query.measure(plan, folder),
     "snapshots": lambda plan, folder, _: snapshots.measure(plan, folder),
+    "rewind": lambda plan, _folder, _options: rewind.figures(plan),
     "startup": lambda plan, folder, _: startup.measure(plan, folder / "startup.db"),
     "screen under load": lambda plan, folder, _: screen_load.measure(plan, folder),
     "serve start": lambda plan, folder, _: serve_start.measure(plan, folder),
