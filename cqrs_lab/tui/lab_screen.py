@@ -187,7 +187,7 @@ class LabScreen(Screen[None]):
             if redraw.log(snapshot):
                 self.query_one(EventLog).show(snapshot.recent_events)
                 self._learn(snapshot)
-            if redraw.metrics(snapshot):
+            if redraw.metrics(snapshot, self.lab.metrics):
                 self.query_one(MetricsStrip).show(snapshot, self.lab.metrics)
             self._ended(self.runner.advance("rebuild"))
             self._show_progress()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from cqrs_lab.lab.metrics import LabMetrics
 from cqrs_lab.lab.snapshot import LabSnapshot, LaneState
 from cqrs_lab.read.view_specs import VIEW_LANES
 
@@ -43,9 +44,16 @@ class Redraw:
         changed, self._log = key != self._log, key
         return changed
 
-    def metrics(self, snapshot: LabSnapshot) -> bool:
-        """A lag sample every quarter of a lab second, and whenever a number changed."""
-        key = (snapshot.head, *(lane.checkpoint for lane in snapshot.lanes), snapshot.in_flight)
+    def metrics(self, snapshot: LabSnapshot, metrics: LabMetrics | None = None) -> bool:
+        """A lag sample every quarter of a lab second, and whenever a number changed
+        (queries, cache hits and session violations count too)."""
+        counts = () if metrics is None else _counted(metrics)
+        key = (
+            snapshot.head,
+            *(lane.checkpoint for lane in snapshot.lanes),
+            snapshot.in_flight,
+            *counts,
+        )
         if key == self._metrics and snapshot.now - self._metrics_at < METRICS_SAMPLE_SECONDS:
             return False
         self._metrics, self._metrics_at = key, snapshot.now
@@ -54,10 +62,17 @@ class Redraw:
     def views(self, snapshot: LabSnapshot, view: str, user: str, *, now: bool) -> bool:
         lane = snapshot.lane(VIEW_LANES[view])
         behind = round(lane.lag_seconds, 1) if lane.lag_events else 0.0
-        key = (view, user, snapshot.head, lane.checkpoint, behind)
+        key = (view, user, snapshot.head, lane.checkpoint, behind, lane.stalled is None)
         if key == self._views:
             return False
         if not now and self.ticks - self._view_tick < VIEW_REFRESH_TICKS:
             return False
         self._views, self._view_tick = key, self.ticks
         return True
+
+
+def _counted(metrics: LabMetrics) -> tuple[int, ...]:
+    return tuple(
+        sum(counter.values())
+        for counter in (metrics.queries, metrics.cache_hits, metrics.session_violations)
+    )

@@ -360,7 +360,8 @@ async def test_metrics_show_lag_history_and_stale_reads() -> None:
         assert "▄█" in carts
         assert strip.history("carts") == (1, 3)
         assert strip.history("orders") == (0, 0)  # the orders lane carries no cart event
-        assert "cart 1" in drawn[-1]
+        assert "cart 1" in drawn[-2]  # a stale read: read-your-writes broken, counted too
+        assert "sessions 1 violation (read-your-writes)" in drawn[-2]
         assert "commands 5 ok · 0 rejected" in drawn[-1]
         assert "queries 1" in drawn[-1]
 

@@ -21,7 +21,15 @@ from cqrs_lab.lab.snapshot import LabSnapshot, LaneState
 from cqrs_lab.read.subscriber import Mode
 from cqrs_lab.sim.bus import Delivery
 from cqrs_lab.store.event_store import RecordedEvent
-from cqrs_lab.tui.widgets.format import Run, fit, runs_width, seconds_short, short_type, to_strip
+from cqrs_lab.tui.widgets.format import (
+    Run,
+    fit,
+    runs_width,
+    seconds_short,
+    short_stall,
+    short_type,
+    to_strip,
+)
 
 ROWS_PER_LANE = 3
 """A title row and two track rows (the second takes labels that collide on the first)."""
@@ -121,6 +129,7 @@ class BusView(Widget, can_focus=True):
         "bus-view--checkpoint",
         "bus-view--behind",
         "bus-view--problem",
+        "bus-view--stalled",
         "bus-view--held",
         "bus-view--inline",
         "bus-view--legend",
@@ -187,7 +196,14 @@ class BusView(Widget, can_focus=True):
         if not row.overlay:
             return to_strip(row.runs, width, self._style, base)
         overlay = self._style(row.overlay)
-        return to_strip(row.runs, width, lambda role: self._style(role) + overlay, base + overlay)
+        return to_strip(row.runs, width, lambda role: self._over(role, overlay), base + overlay)
+
+    def _over(self, role: str, overlay: Style) -> Style:
+        """A run's style under the selected lane's highlight; a stall stays red there."""
+        style = self._style(role)
+        if role != "stalled":
+            return style + overlay
+        return style + overlay + Style(color=style.color, bold=style.bold)
 
     def _style(self, role: str) -> Style:
         return self.get_component_rich_style(f"bus-view--{role}")
@@ -215,11 +231,13 @@ class BusView(Widget, can_focus=True):
         selected = lane.name == self.selected
         name = fit(("▶ " if selected else "  ") + lane.name, NAME_WIDTH)
         first, _ = self._tracks(lane, now, width - NAME_WIDTH, rows=1)
-        return _Row(((name, "name"), *first.runs), "selected" if selected else "")
+        name_role = "stalled" if lane.stalled else "name"
+        return _Row(((name, name_role), *first.runs), "selected" if selected else "")
 
     def _title(self, lane: LaneState, width: int) -> _Row:
         selected = lane.name == self.selected
-        left: list[Run] = [("▶ " if selected else "  ", "name"), (lane.name, "name")]
+        name_role = "stalled" if lane.stalled else "name"
+        left: list[Run] = [("▶ " if selected else "  ", name_role), (lane.name, name_role)]
         if lane.mode is Mode.INLINE:
             left.append(("  inline — no bus, never lags, slows the write", "setting"))
             counts = f"applied {lane.subscriber.applied}"
@@ -244,6 +262,8 @@ class BusView(Widget, can_focus=True):
         role = "muted"
         if lane.problem:  # what keeps the projection from saving says more than counts
             counts, role = lane.problem[: max(0, width - runs_width(left) - 3)], "problem"
+        if lane.stalled:  # a projection never stops silently: the reason, then what is parked
+            counts, role = _stall_note(lane, width - runs_width(left) - 3), "stalled"
         gap = max(2, width - runs_width(left) - len(counts) - 1)
         runs = (*left, (" " * gap, ""), (counts, role))
         return _Row(runs, "selected" if selected else "")
@@ -260,17 +280,28 @@ class BusView(Widget, can_focus=True):
             track.roles[0] = ["inline"] * track_width
             note = INLINE_NOTE[: max(0, track_width - 2)]
             track.write(0, (track_width - len(note)) // 2, [(note, "inline")])
-        else:
+        if lane.stalled:  # the whole track red; on one row, the reason written on it
+            track.roles[0] = ["stalled"] * track_width
+            if rows == 1:
+                track.write(0, 0, [(_stall_note(lane, track_width - 1), "stalled")])
+        if lane.mode is not Mode.INLINE:
             _place(track, lane.in_flight, now)
         door = [(" ", ""), ("▐", "checkpoint")]  # a free cell keeps labels off the door
         first = [*door, (f"#{lane.checkpoint}", "checkpoint")]
-        if lane.problem:
+        second = [*door]
+        if lane.stalled and rows == 1:  # the reason is on the track; the lag still grows
+            first.append((f" ✗ {lane.lag_events} behind", "stalled"))
+        elif lane.stalled:
+            first.append((" ✗ STALLED", "stalled"))
+            second.append((f" {lane.lag_events} behind", "behind"))
+        elif lane.problem:
             first.append((" ✗ not saved", "problem"))
         elif lane.lag_events:
             first.append((f" {lane.lag_events} behind", "behind"))
         else:
             first.append((" ✓ caught up", "checkpoint"))
-        second = [*door]
+        if lane.parked and not (lane.stalled and rows == 1):  # else the note says it
+            (first if rows == 1 else second).append((f" {lane.parked} parked", "stalled"))
         if lane.held:
             (first if rows == 1 else second).extend([(" ", ""), ("HELD", "held")])
         if lane.waiting_on_gap:
@@ -420,6 +451,16 @@ def _label(delivery: Delivery[RecordedEvent], full: bool) -> list[Run]:
     name = f"{short_type(event.type)}#{event.position}" if full else f"#{event.position}"
     runs.append((name, "label"))
     return runs
+
+
+def _stall_note(lane: LaneState, room: int) -> str:
+    """`✗ STALLED <short reason> · parked N`, the reason cut so the rest fits in `room`."""
+    head = "✗ STALLED "
+    tail = f" · parked {lane.parked}" if lane.parked else ""
+    reason = short_stall(lane.stalled or "")
+    cut = max(0, room - len(head) - len(tail))
+    text = head + (reason if len(reason) <= cut else fit(reason, cut)) + tail
+    return text[: max(0, room)]
 
 
 def _clip(runs: list[Run], width: int) -> list[Run]:

@@ -99,3 +99,15 @@ def to_strip(
     """Style each run by its role and fit the line to exactly `width` cells."""
     segments = [Segment(text, style_for(role) if role else base) for text, role in runs if text]
     return Strip(segments).crop_extend(0, width, base)
+
+
+def short_stall(reason: str) -> str:
+    """A stall's reason in few words: the event and why, then `stop` or when it is retried
+    (`stalled on #4 OrderPlaced: poison event (on-error stop: …)` → `#4 OrderPlaced:
+    poison event · stop`)."""
+    what, _, how = reason.removeprefix("stalled on ").partition(" (")
+    how = how.removesuffix(")")
+    if how.startswith("on-error stop"):
+        return f"{what} · stop"
+    retry = how.rpartition("next ")[2] if "next retry" in how else ""
+    return f"{what} · {retry}" if retry else what

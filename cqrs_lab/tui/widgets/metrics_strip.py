@@ -1,5 +1,6 @@
 """Metrics in a few rows: per lane its lag (now and as a sparkline of recent samples) and
-what the subscriber saw; then stale reads per view and the command and query counts.
+what the subscriber saw; then stale reads per view (and, once there are any, cache hits
+and session-guarantee violations) and the command and query counts.
 
 One Line API widget; `show` lays the rows out once, sparklines included."""
 
@@ -15,7 +16,7 @@ from textual.widget import Widget
 from cqrs_lab.lab.metrics import LabMetrics
 from cqrs_lab.lab.snapshot import LabSnapshot
 from cqrs_lab.read.view_specs import VIEW_NAMES
-from cqrs_lab.tui.widgets.format import Run, fit, seconds_short, to_strip
+from cqrs_lab.tui.widgets.format import Run, fit, runs_width, seconds_short, to_strip
 
 HISTORY = 60
 """Lag samples kept per lane: one per `show`."""
@@ -69,16 +70,18 @@ class MetricsStrip(Widget):
         """Record one lag sample per lane and draw the numbers."""
         for lane in snapshot.lanes:
             self._history.setdefault(lane.name, deque(maxlen=HISTORY)).append(lane.lag_events)
-        lanes_changed = self._snapshot is None or len(snapshot.lanes) != len(self._snapshot.lanes)
+        rows = len(self._rows)
         self._snapshot, self._metrics = snapshot, metrics
         self._layout()
-        self.refresh(layout=lanes_changed)
+        self.refresh(layout=len(self._rows) != rows)
 
     # -- drawing --------------------------------------------------------------------
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        lanes = len(self._snapshot.lanes) if self._snapshot else 0
-        return lanes + 2
+        if self._snapshot is None or self._metrics is None:
+            return 2
+        lanes = len(self._snapshot.lanes)
+        return lanes + 1 + len(_totals(self._metrics, width))
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -123,7 +126,7 @@ class MetricsStrip(Widget):
                     ),
                 ]
             )
-        rows.append(_totals(metrics))
+        rows += _totals(metrics, width)
         self._rows = rows
 
 
@@ -150,18 +153,49 @@ def _write_cost(metrics: LabMetrics) -> list[Run]:
     return [(" · write ", "muted"), (f"{cost.mean * 1000:.1f} ms", "value")]
 
 
-def _totals(metrics: LabMetrics) -> list[Run]:
-    runs: list[Run] = [("stale reads ", "header")]
+def _caches_and_sessions(metrics: LabMetrics) -> list[list[Run]]:
+    """Cache hits, the stale ones among them (a cache is one more read model, with a lag of
+    its own), and session-guarantee violations; nothing until there is one."""
+    groups: list[list[Run]] = []
+    hits, stale = sum(metrics.cache_hits.values()), sum(metrics.stale_cache_hits.values())
+    if hits or stale:
+        groups.append(
+            [
+                ("    cache ", "header"),
+                (f"{hits} hits", "value"),
+                (" · ", "muted"),
+                (f"{stale} stale", "warning" if stale else "value"),
+            ]
+        )
+    violations = sum(metrics.session_violations.values())
+    if violations:
+        worst, _ = metrics.session_violations.most_common(1)[0]
+        kinds = len(+metrics.session_violations)
+        what = worst if kinds == 1 else f"{worst} +{kinds - 1} more"
+        groups.append(
+            [
+                ("    sessions ", "header"),
+                (f"{violations} violation{'' if violations == 1 else 's'} ({what})", "warning"),
+            ]
+        )
+    return groups
+
+
+def _totals(metrics: LabMetrics, width: int) -> list[list[Run]]:
+    """The totals on one row; on more when cache or session counts would push the
+    command and query counts off the right edge."""
+    reads: list[Run] = [("stale reads ", "header")]
     for i, view in enumerate(VIEW_NAMES):
         count = metrics.stale_reads[view]
-        runs += [
+        reads += [
             (f"{' · ' if i else ' '}{view} ", "muted"),
             (str(count), "warning" if count else "value"),
         ]
+    extra = _caches_and_sessions(metrics)
     accepted = sum(metrics.accepted.values())
     rejected = sum(metrics.rejected.values())
     queries = sum(metrics.queries.values())
-    runs += [
+    counts: list[Run] = [
         ("    commands ", "header"),
         (f"{accepted} ok", "value"),
         (" · ", "muted"),
@@ -171,4 +205,13 @@ def _totals(metrics: LabMetrics) -> list[Run]:
         ("    queries ", "header"),
         (str(queries), "value"),
     ]
-    return runs
+    if not extra:  # as it always was: one row, cut at the right edge when narrow
+        return [reads + counts]
+    rows = [reads]
+    for group in (*extra, counts):
+        if runs_width(rows[-1] + group) <= width:
+            rows[-1] = rows[-1] + group
+        else:  # a new row, without the spaces that kept it from the one before
+            (text, role), *rest = group
+            rows.append([(text.lstrip(), role), *rest])
+    return rows

@@ -22,7 +22,7 @@ from textual.widget import Widget
 
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.read.views import ViewRows
-from cqrs_lab.tui.widgets.format import cell, column_title, seconds_short
+from cqrs_lab.tui.widgets.format import cell, column_title, seconds_short, short_stall
 
 DIFFERS, ONLY_CRUD, ONLY_PROJECTION, SAME = "≠", "+", "−", " "  # noqa: RUF001
 LEGEND = (
@@ -241,6 +241,9 @@ class ViewPanel(Widget):
             header.append("… BEHIND", self._style("behind"))
         else:
             header.append("✓ CAUGHT UP", self._style("caught-up"))
+        if answer.stalled:  # a projection never stops silently
+            header.append("\n✗ STALLED", self._style("stale"))
+            header.append(f" {short_stall(answer.stalled)}")
         header.append(f"\nas of event #{answer.checkpoint}, head #{answer.head} — ")
         if answer.behind_events:
             behind = seconds_short(answer.behind_seconds)
@@ -250,6 +253,10 @@ class ViewPanel(Widget):
         if answer.waited or answer.timed_out:
             outcome = ", timed out" if answer.timed_out else ""
             header.append(f" (waited {seconds_short(answer.waited)}{outcome})")
+        if answer.cache_age is not None:  # one more read model, with a lag of its own
+            header.append(f" · from cache, age {seconds_short(answer.cache_age)}")
+            if answer.stale_cache:
+                header.append(" ✗ STALE CACHE", self._style("stale"))
         return header
 
     def _crud_header(self, answer: QueryAnswer) -> Text:
