@@ -16,6 +16,7 @@ from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.script import service_actions as sa
 from cqrs_lab.services import tables
 from cqrs_lab.services.messages import LANE
+from cqrs_lab.services.picture import ServicesPicture, picture
 from cqrs_lab.services.runtime import Services
 from cqrs_lab.sim.faults import parse_faults
 
@@ -148,3 +149,8 @@ SERVICE_PERFORMERS: dict[type, Performer] = {
     sa.Crash: crash,
     sa.PaymentsLine: payments,
 }
+
+
+def services_picture(lab: Lab) -> ServicesPicture:
+    """The lab's services as they are now (the screen's and lessons' read API)."""
+    return picture(services_of(lab), lab.clock.now())

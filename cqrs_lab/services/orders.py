@@ -4,6 +4,7 @@ cancels the order (cancelling releases its stock), once per message (its inbox).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -32,8 +33,11 @@ class Orders:
 
     engine: Engine
     outbox: Outbox
+    name: str = SERVICE
     duplicates: int = 0
     notes: list[str] = field(default_factory=list)
+    done: Counter[str] = field(default_factory=Counter)
+    """Orders it paid, cancelled or shipped on a message's word."""
     _handling: dict[str, str] = field(default_factory=dict)
     """Command id -> the message it answers, while its command runs (for the hook)."""
 
@@ -58,6 +62,9 @@ class Orders:
         if message_id is not None:
             inbox.remember(connection, SERVICE, message_id)
 
+    def counters(self) -> dict[str, int]:
+        return dict(self.done)
+
     def handle(self, message: IntegrationMessage, send: Send) -> str:
         """Consume Payments' answer: pay the order, or cancel it. Says what it did."""
         with self.engine.connect() as connection:
@@ -78,5 +85,7 @@ class Orders:
                 inbox.remember(connection, SERVICE, message.message_id)
         done = "paid" if isinstance(command, PayOrder) else "cancelled, stock released"
         said = done if result.ok else f"refused ({getattr(result, 'code', '?')})"
+        if result.ok:
+            self.done["paid" if isinstance(command, PayOrder) else "cancelled"] += 1
         self.notes.append(f"orders: {message.type} for order {message.order_id}: {said}")
         return said

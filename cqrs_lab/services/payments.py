@@ -27,6 +27,7 @@ class Payments:
 
     engine: Engine
     outbox: Outbox
+    name: str = SERVICE
     decline_next: bool = False
     duplicates: int = 0
     """Deliveries its inbox had seen already: applied nothing."""
@@ -66,6 +67,15 @@ class Payments:
                 stream_id=stream_id, version=version + 1, type=kind, data=data
             )
         )
+
+    def counters(self) -> dict[str, int]:
+        """Its own data: the events on its payment streams, by type."""
+        column = tables.payment_events.c
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(column.type, func.count()).group_by(column.type)
+            ).all()
+        return {str(kind): int(count) for kind, count in rows}
 
     def stream(self, order_id: str) -> list[str]:
         """The event types on one order's payment stream (the service's own data)."""

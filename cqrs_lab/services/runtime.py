@@ -4,6 +4,7 @@ delivery and each lab line too, for the shop's own commands)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -54,6 +55,24 @@ class Services:
         self.faults = Faults()
         self.handled: list[str] = []
         """What each delivery on the payments lane did, in words (the services' trace)."""
+        self.handled_by: Counter[str] = Counter()
+        """Messages each service consumed (its inbox's duplicates not counted)."""
+        self.restarting: set[str] = set()
+        """Services that crashed and are not back yet."""
+
+    def members(self) -> tuple[Orders | Payments, ...]:
+        return (self.orders, self.payments)
+
+    def lane_names(self) -> tuple[str, ...]:
+        return (LANE,)
+
+    def lane_ends(self, lane: str) -> tuple[str, str]:
+        """The two services a lane joins."""
+        return ("orders", lane)
+
+    def checkouts(self) -> tuple[Any, ...]:
+        """The checkout sagas (none until the saga runs)."""
+        return ()
 
     def attach(self) -> None:
         bus = self.host.bus
@@ -93,6 +112,7 @@ class Services:
                     0, f"restart:{service}", "RelayRestart", service, service
                 )
                 self.host.bus.retry_later(LANE, restart, RESTART_SECONDS)
+                self.restarting.add(service)
         return sent
 
     def _publish(self, message: IntegrationMessage) -> None:
@@ -102,13 +122,18 @@ class Services:
         message: IntegrationMessage = delivery.event
         if delivery.kind == "retry":  # a crashed service is back: its relay runs again
             self.outbox.dirty = True
+            self.restarting.discard(message.source)
             self.handled.append(f"{message.source} restarted: its relay runs")
-        elif message.destination == "payments":
-            said = self.payments.handle(message)
-            self.handled.append(f"payments got {message.message_id} ({delivery.kind}): {said}")
         else:
-            said = self.orders.handle(message, self.host.send)
-            self.handled.append(f"orders got {message.message_id} ({delivery.kind}): {said}")
+            if message.destination == "payments":
+                said = self.payments.handle(message)
+            else:
+                said = self.orders.handle(message, self.host.send)
+            if said != "duplicate":
+                self.handled_by[message.destination] += 1
+            self.handled.append(
+                f"{message.destination} got {message.message_id} ({delivery.kind}): {said}"
+            )
         self.relay()
 
     def _after_delivery(self, delivery: Delivery[Any], outcome: str) -> None:
