@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import singledispatch
+from typing import TypeVar
 
 from cqrs_lab.shop import commands as cmd
 from cqrs_lab.shop import errors as err
@@ -30,6 +31,7 @@ from cqrs_lab.shop.state import (
 )
 
 Load = Callable[[str], State]
+S = TypeVar("S", bound=State)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,34 +47,36 @@ def decide(command: cmd.Command, load: Load) -> list[Pending]:
     raise TypeError(f"no rules for {type(command).__name__}")
 
 
+def _loaded(load: Load, stream_id: str, kind: type[S]) -> S:
+    """The stream's state, as the state type its stream id names."""
+    state = load(stream_id)
+    assert isinstance(state, kind)
+    return state
+
+
 def _user(load: Load, username: str) -> User:
-    user = load(user_stream(username))
-    assert isinstance(user, User)
+    user = _loaded(load, user_stream(username), User)
     if not user.exists:
         raise err.UnknownUser(f"no user '{username}' (register them first)")
     return user
 
 
 def _product(load: Load, sku: str) -> Product:
-    product = load(product_stream(sku))
-    assert isinstance(product, Product)
+    product = _loaded(load, product_stream(sku), Product)
     if not product.exists:
         raise err.UnknownProduct(f"no product '{sku}' (add-product it first)")
     return product
 
 
 def _order(load: Load, order_id: str) -> Order:
-    order = load(order_stream(order_id))
-    assert isinstance(order, Order)
+    order = _loaded(load, order_stream(order_id), Order)
     if not order.exists:
         raise err.UnknownOrder(f"no order '{order_id}'")
     return order
 
 
 def _cart(load: Load, username: str) -> Cart:
-    cart = load(cart_stream(username))
-    assert isinstance(cart, Cart)
-    return cart
+    return _loaded(load, cart_stream(username), Cart)
 
 
 def _open(order: Order, order_id: str, action: str) -> None:
@@ -82,7 +86,7 @@ def _open(order: Order, order_id: str, action: str) -> None:
 
 @decide.register
 def _register(command: cmd.RegisterUser, load: Load) -> list[Pending]:
-    if load(user_stream(command.username)).exists:  # type: ignore[union-attr]
+    if _loaded(load, user_stream(command.username), User).exists:
         raise err.UsernameTaken(f"user name '{command.username}' is taken")
     event = ev.UserRegistered(username=command.username, email=command.email)
     return [Pending(user_stream(command.username), event)]
@@ -90,7 +94,7 @@ def _register(command: cmd.RegisterUser, load: Load) -> list[Pending]:
 
 @decide.register
 def _add_product(command: cmd.AddProduct, load: Load) -> list[Pending]:
-    if load(product_stream(command.sku)).exists:  # type: ignore[union-attr]
+    if _loaded(load, product_stream(command.sku), Product).exists:
         raise err.DuplicateProduct(f"product '{command.sku}' exists already (restock it?)")
     event = ev.ProductAdded(
         sku=command.sku, name=command.name, price_cents=command.price_cents, stock=command.stock
@@ -147,7 +151,7 @@ def _place_order(command: cmd.PlaceOrder, load: Load) -> list[Pending]:
     cart = _cart(load, command.username)
     if not cart.quantities:
         raise err.EmptyCart(f"{command.username}'s cart is empty: add-to-cart first")
-    if load(order_stream(command.order_id)).exists:  # type: ignore[union-attr]
+    if _loaded(load, order_stream(command.order_id), Order).exists:
         raise err.DuplicateOrder(f"order '{command.order_id}' exists already")
     lines, reservations = [], []
     for sku, quantity in sorted(cart.quantities.items()):
