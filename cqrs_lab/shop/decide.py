@@ -54,25 +54,27 @@ def _loaded(load: Load, stream_id: str, kind: type[S]) -> S:
     return state
 
 
+def _existing(load: Load, stream_id: str, kind: type[S], missing: err.DomainError) -> S:
+    """The stream's state, which must exist: else `missing` is raised."""
+    state = _loaded(load, stream_id, kind)
+    if not state.exists:
+        raise missing
+    return state
+
+
 def _user(load: Load, username: str) -> User:
-    user = _loaded(load, user_stream(username), User)
-    if not user.exists:
-        raise err.UnknownUser(f"no user '{username}' (register them first)")
-    return user
+    missing = err.UnknownUser(f"no user '{username}' (register them first)")
+    return _existing(load, user_stream(username), User, missing)
 
 
 def _product(load: Load, sku: str) -> Product:
-    product = _loaded(load, product_stream(sku), Product)
-    if not product.exists:
-        raise err.UnknownProduct(f"no product '{sku}' (add-product it first)")
-    return product
+    missing = err.UnknownProduct(f"no product '{sku}' (add-product it first)")
+    return _existing(load, product_stream(sku), Product, missing)
 
 
 def _order(load: Load, order_id: str) -> Order:
-    order = _loaded(load, order_stream(order_id), Order)
-    if not order.exists:
-        raise err.UnknownOrder(f"no order '{order_id}'")
-    return order
+    missing = err.UnknownOrder(f"no order '{order_id}'")
+    return _existing(load, order_stream(order_id), Order, missing)
 
 
 def _cart(load: Load, username: str) -> Cart:
