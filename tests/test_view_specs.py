@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from cqrs_lab import script as sc
 from cqrs_lab.lab.interpreter import execute
-from cqrs_lab.read.registry import PROJECTION_TYPES
-from cqrs_lab.read.view_specs import DEFAULT_LATENCY, LANES, VIEW_SPECS, VIEW_WORDS
+from cqrs_lab.read.registry import CRUD_QUERIES, PROJECTION_TYPES, query_crud
+from cqrs_lab.read.view_specs import DEFAULT_LATENCY, LANES, VIEW_NAMES, VIEW_SPECS, VIEW_WORDS
 from cqrs_lab.sim.latency import parse_latency
-from tests.lab_helpers import new_lab
+from tests.lab_helpers import SHOP_SETUP, new_lab, run
 
 
 def test_every_lane_has_its_projection_and_a_latency_that_parses() -> None:
     assert tuple(PROJECTION_TYPES) == LANES
     for lane, latency in DEFAULT_LATENCY.items():
         assert parse_latency(str(parse_latency(latency))) == parse_latency(latency), lane
+
+
+def test_every_view_has_its_crud_twin_query_which_agrees_with_its_projection() -> None:
+    assert tuple(CRUD_QUERIES) == VIEW_NAMES
+    lab = new_lab()
+    run(lab, SHOP_SETUP + "add-to-cart alice mug 1\nplace-order alice\nadd-to-cart alice mug 1")
+    run(lab, "settle")
+    with lab.store.reading() as connection:
+        for spec in VIEW_SPECS:
+            user = "alice" if spec.per_user else None
+            twin = query_crud(connection, spec.name, user)
+            assert twin == lab.projections[spec.lane].query(connection, user), spec.name
+            assert twin.rows, spec.name
+    lab.close()
 
 
 def test_every_word_for_a_view_is_a_query_the_lab_answers() -> None:

@@ -3,8 +3,10 @@
 They read the twin's tables (`crud/tables.py`) and answer in a view's shape (`views.py`),
 so they sit on the read side, above the twin.
 
-Each answers in exactly the shape, order and values of the projection it sits beside, so
-the screen can put them side by side and highlight what differs (only ever lag).
+Each takes what its projection's `query` takes (`username`: the asker, for a per-user view;
+unused otherwise) and answers in exactly the shape, order and values of the projection it
+sits beside, so the screen can put them side by side and highlight what differs (only ever
+lag).
 Money sums are cast to BIGINT: on PostgreSQL an integer product would overflow and a
 bigint SUM would come back as a Decimal.
 """
@@ -90,14 +92,14 @@ def _rows(result: Result[Any]) -> tuple[tuple[Any, ...], ...]:
     return tuple(tuple(row) for row in result)
 
 
-def query_catalog(connection: Connection) -> ViewRows:
+def query_catalog(connection: Connection, username: str | None = None) -> ViewRows:
     """Every product with what is available now, by sku."""
     return ViewRows(CATALOG_COLUMNS, _rows(connection.execute(_CATALOG)))
 
 
-def query_cart(connection: Connection, username: str) -> ViewRows:
+def query_cart(connection: Connection, username: str | None = None) -> ViewRows:
     """The user's cart lines priced by joining the products, by sku, with their totals."""
-    rows = _rows(connection.execute(_CART, {"username": username}))
+    rows = _rows(connection.execute(_CART, {"username": username or ""}))
     summary = (
         ("total_cents", sum(row[3] for row in rows)),
         ("items", sum(row[1] for row in rows)),
@@ -105,13 +107,13 @@ def query_cart(connection: Connection, username: str) -> ViewRows:
     return ViewRows(CART_COLUMNS, rows, summary)
 
 
-def query_orders(connection: Connection, username: str) -> ViewRows:
+def query_orders(connection: Connection, username: str | None = None) -> ViewRows:
     """The user's orders, oldest first, each totalled over its lines."""
-    rows = _rows(connection.execute(_ORDERS, {"username": username}))
+    rows = _rows(connection.execute(_ORDERS, {"username": username or ""}))
     return ViewRows(ORDERS_COLUMNS, rows, (("count", len(rows)),))
 
 
-def query_sales(connection: Connection) -> ViewRows:
+def query_sales(connection: Connection, username: str | None = None) -> ViewRows:
     """Revenue and orders per status from one GROUP BY; top products by units sold."""
     counts = dict.fromkeys(SALES_SUMMARY_KEYS[1:], 0)
     revenue = 0
