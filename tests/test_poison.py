@@ -61,7 +61,7 @@ def test_park_parks_the_event_lists_it_and_replay_applies_it(lab: Lab) -> None:
 
 def test_trace_says_parked_skipped_or_stalled_not_applied(lab: Lab) -> None:
     poisoned(lab, "park")
-    assert "orders not applied yet (parked)" in execute(lab, "trace 6").message
+    assert "orders not applied yet (parked at t=" in execute(lab, "trace 6").message
     run(lab, "poison orders off\nreplay-parked orders")
     assert "orders applied" in execute(lab, "trace 6").message
     run(lab, f"on-error orders skip\npoison orders next\n{ORDER}\nadvance 10s")

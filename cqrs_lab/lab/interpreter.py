@@ -22,6 +22,7 @@ from cqrs_lab.lab.errors import LabError, NothingNamed
 from cqrs_lab.lab.load import run_load
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.production import PERFORMERS
+from cqrs_lab.lab.rebuilds import rebuilt
 from cqrs_lab.lab.recording_format import is_recording
 from cqrs_lab.lab.service_performers import SERVICE_PERFORMERS
 from cqrs_lab.lab.trace import TraceNotFound, describe_trace, trace, trace_json
@@ -381,7 +382,7 @@ def _settle(action: sc.Settle, lab: Lab, line: str) -> Outcome:
 def _rebuild(action: sc.Rebuild, lab: Lab, line: str) -> Outcome:
     names = lab.lanes_named(action.lane)
     counts = {name: lab.rebuild(name) for name in names}
-    shown = ", ".join(f"{name} from {count} events" for name, count in counts.items())
+    shown = ", ".join(rebuilt(lab, name, count) for name, count in counts.items())
     return _control(line, f"rebuilt {shown}", rebuilt=counts)
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from cqrs_lab.lab.deliveries import Applied, DeliveryRecord
 from cqrs_lab.lab.recording import RecordingError, command_of
+from cqrs_lab.read.poison import ParkHistory
 from cqrs_lab.read.subscriber import Mode, Subscriber
 from cqrs_lab.script.parser import ID_PREFIX, trace_target
 from cqrs_lab.shop.money import format_cents
@@ -23,6 +24,7 @@ from cqrs_lab.write.snapshots import LoadReport
 if TYPE_CHECKING:
     from cqrs_lab.lab.core import Lab
 
+REPLAYED = "replayed from the parked messages"
 LaneStatus = Literal[
     "applied", "in flight", "held at the door", "waiting for a gap", "lost", "not applied yet"
 ]
@@ -41,6 +43,8 @@ class LaneTrace:
     """For an event still in flight: when its next delivery is due."""
     why: str = ""
     """Why a delivered event is not applied: parked, skipped, or the lane stalled on it."""
+    parked: ParkHistory | None = None
+    """When the lane parked it and when `replay-parked` applied it, if it was parked."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,14 +159,19 @@ def _lane_trace(lab: Lab, lane: str, subscriber: Subscriber, event: RecordedEven
     due_at = None
     status: LaneStatus
     guard, why = subscriber.guard, ""
+    parked = guard.history.get(position)
     if any(parked.event.position == position for parked in guard.parked):
         why = "parked"  # delivered, and the checkpoint passed it: not applied for all that
+    elif parked is not None and parked.discarded:
+        why = "discarded: never applied"
     elif position in guard.skipped:
         why = "skipped"
     elif guard.stall is not None and guard.stall.event.position == position:
         why = "the lane is stalled on it"
     if why:
         status, applied = "not applied yet", None
+    elif parked is not None and parked.replayed_at is not None:
+        status, applied = "applied", Applied(parked.replayed_at, REPLAYED)
     elif applied is not None or subscriber.checkpoint >= position:
         status = "applied"
     elif position in {e.position for e in subscriber.at_door}:
@@ -178,7 +187,7 @@ def _lane_trace(lab: Lab, lane: str, subscriber: Subscriber, event: RecordedEven
     # The bus stamps its deliveries itself: on a real clock a hair after the lab published.
     sent = [record.sent_at for record in records if record.kind != "redelivery"]
     sent_at = min(sent) if sent else log.sent_at(position, lane)
-    return LaneTrace(lane, sent_at, records, applied, status, due_at, why)
+    return LaneTrace(lane, sent_at, records, applied, status, due_at, why, parked)
 
 
 def _next_due(lab: Lab, lane: str, subscriber: Subscriber, position: int) -> float | None:
@@ -225,11 +234,17 @@ def _event_text(item: EventTrace, focus: int | None) -> str:
 
 
 def _lane_text(lane: LaneTrace) -> str:
+    park = lane.parked and f"parked at t={lane.parked.parked_at:.3f}s: {lane.parked.reason}"
     if lane.applied is not None:
-        return f"{lane.lane} applied at t={lane.applied.at:.3f}s, {lane.applied.how}"
+        text = f"{lane.lane} applied at t={lane.applied.at:.3f}s, {lane.applied.how}"
+        return text + (f" ({park})" if park else "")
     if lane.due_at is not None:
         return f"{lane.lane} {lane.status}, due t={lane.due_at:.3f}s"
-    return f"{lane.lane} {lane.status}" + (f" ({lane.why})" if lane.why else "")
+    reasons = [park] if park else []
+    if lane.why and not (park and lane.why == "parked"):  # the park says it, with its time
+        reasons.append(lane.why)
+    why = "; ".join(reasons)
+    return f"{lane.lane} {lane.status}" + (f" ({why})" if why else "")
 
 
 def trace_json(chain: Trace) -> dict[str, Any]:
@@ -262,4 +277,6 @@ def _lane_json(lane: LaneTrace) -> dict[str, Any]:
         "how": None if applied is None else applied.how,
         "due_at": None if lane.due_at is None else round(lane.due_at, 6),
         **({"why": lane.why} if lane.why else {}),
+        **({"parked_at": round(parked.parked_at, 6)} if (parked := lane.parked) else {}),
+        **({"replayed_at": round(at, 6)} if parked and (at := parked.replayed_at) else {}),
     }

@@ -61,6 +61,17 @@ class ParkedEvent:
         return f"#{self.event.position} {self.event.type} ({self.reason}; {tries})"
 
 
+@dataclass(slots=True)
+class ParkHistory:
+    """When an event was first parked on a lane, and when `replay-parked` applied it (for
+    `trace`, which would otherwise see only the checkpoint that passed it at the park)."""
+
+    parked_at: float
+    reason: str
+    replayed_at: float | None = None
+    discarded: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Stall:
     """The event a lane is stuck on."""
@@ -151,6 +162,8 @@ class LaneGuard:
         self.stats = GuardStats()
         self.resume_to = 0
         """The furthest position a catch-up meant to read when the lane stalled."""
+        self.history: dict[int, ParkHistory] = {}
+        """Position -> its park and replay, for every event this lane ever parked."""
 
     @property
     def parked_streams(self) -> frozenset[str]:
@@ -164,6 +177,13 @@ class LaneGuard:
         self.parked.append(ParkedEvent(event, reason, now, attempts))
         self.parked.sort(key=lambda parked: parked.event.position)
         self.stats.parked += 1
+        self.history.setdefault(event.position, ParkHistory(now, reason))
+
+    def replayed(self, event: RecordedEvent, now: float) -> None:
+        """`replay-parked` applied `event` at `now`."""
+        self.stats.replayed += 1
+        if (history := self.history.get(event.position)) is not None:
+            history.replayed_at = now
 
     def skip(self, event: RecordedEvent) -> None:
         self.skipped.append(event.position)
@@ -176,6 +196,9 @@ class LaneGuard:
 
     def discard(self) -> int:
         count = len(self.parked)
+        for parked in self.parked:
+            if (history := self.history.get(parked.event.position)) is not None:
+                history.discarded = True
         self.parked = []
         self.stats.discarded += count
         return count

@@ -157,10 +157,10 @@ class Subscriber:
             self.catch_up(max(self.held))
 
     def after_rebuild(self) -> None:
-        """Every event was applied again, parked and stuck ones too."""
+        """Every event was applied again, the stuck and skipped ones too; the parked ones
+        stay parked (`lab/rebuilds.py` leaves them out), for `replay-parked` to apply."""
         self.held.clear()
         self.guard.stall = None
-        self.guard.parked.clear()
         self.guard.skipped.clear()
         self._prune()
 
@@ -216,7 +216,7 @@ class Subscriber:
                 self.guard.parked.append(again)
                 continue
             applied += 1
-            self.guard.stats.replayed += 1
+            self.guard.replayed(event, self.now())
         self.projection.checkpoint = checkpoint  # rows changed: the next flush writes them
         return applied
 

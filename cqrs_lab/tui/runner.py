@@ -16,6 +16,7 @@ from typing import ClassVar, Literal
 from cqrs_lab.lab import Lab, RebuildProgress
 from cqrs_lab.lab.errors import LabError
 from cqrs_lab.lab.load import LoadRun
+from cqrs_lab.lab.rebuilds import rebuilt
 from cqrs_lab.script import Rebuild
 from cqrs_lab.sim.durations import format_duration
 
@@ -70,6 +71,7 @@ class RebuildJob(Job):
     kind = "rebuild"
 
     def __init__(self, lab: Lab, lanes: Sequence[str]) -> None:
+        self._lab = lab
         self._steps = self._rebuild(lab, lanes)
         self._rebuilt: dict[str, int] = {}
         self._last: RebuildProgress | None = None
@@ -83,7 +85,7 @@ class RebuildJob(Job):
         try:
             self._last = next(self._steps)
         except StopIteration:
-            done = ", ".join(f"{name} from {count} events" for name, count in self._rebuilt.items())
+            done = ", ".join(rebuilt(self._lab, name, n) for name, n in self._rebuilt.items())
             return Ended(self.kind, f"rebuilt {done}", True)
         self._rebuilt[self._last.projection] = self._last.done
         return None
