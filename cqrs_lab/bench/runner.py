@@ -29,6 +29,7 @@ REQUIRED_KEYS = (
     "sales_query_speedup_100k",
     "snapshot_latency_ratio",
     "rewind_step_ratio",
+    "simulate_heapq_ratio",
     "startup_ratio_vs_bare",
     "tui_fps_at_500",
     "peak_rss_mb",

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cqrs_lab.bench import (
+    heapq_loop,
     memory,
     rebuild,
     rewind,
@@ -51,6 +52,7 @@ MEASUREMENTS: dict[str, Measure] = {
     "startup": lambda plan, folder, _: startup.measure(plan, folder / "startup.db"),
     "screen under load": lambda plan, folder, _: screen_load.measure(plan, folder),
     "serve start": lambda plan, folder, _: serve_start.measure(plan, folder),
+    "simulate": lambda plan, _folder, _options: heapq_loop.measure(plan),
     "simulate on PostgreSQL": lambda plan, folder, _: simulate_pg.measure(
         plan, folder, os.environ.get(BENCH_DB_ENV) or None
     ),

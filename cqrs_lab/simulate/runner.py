@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cqrs_lab.lab.core import Lab
@@ -33,8 +34,12 @@ class SimulationConfig:
     sample_every: float = DEFAULT_SAMPLE_EVERY
 
 
-def simulate(config: SimulationConfig) -> SimulationResult:
-    """Run the load in virtual time, as fast as the CPU allows, and measure it."""
+def simulate(
+    config: SimulationConfig, on_open: Callable[[Lab], None] | None = None
+) -> SimulationResult:
+    """Run the load in virtual time, as fast as the CPU allows, and measure it;
+    `on_open(lab)` is called once the setting lines ran, before the load (the bench
+    watches the bus from there)."""
     lab = Lab.open(
         config.db, seed=config.seed, clock=VirtualClock(), password_cost=config.password_cost
     )
@@ -43,6 +48,8 @@ def simulate(config: SimulationConfig) -> SimulationResult:
             outcome = execute(lab, line)
             if not outcome.ok:
                 raise SimulationError(f"{line!r}: {outcome.message}")
+        if on_open is not None:
+            on_open(lab)
         probe = SimulationProbe(lab, config.duration, config.sample_every)
         load = run_load(lab, config.rate, config.duration, observer=probe)
         settings = Settings(
