@@ -23,6 +23,7 @@ from cqrs_lab.sim.bus import Delivery
 from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.tui.widgets.format import (
     Run,
+    clip,
     fit,
     runs_width,
     seconds_short,
@@ -307,8 +308,8 @@ class BusView(Widget, can_focus=True):
         if lane.waiting_on_gap:
             second.append((f" {lane.waiting_on_gap} waiting", "behind"))
         return (
-            _Row((*track.runs(0), *_clip(first, right_width))),
-            _Row((*track.runs(1), *_clip(second, right_width))),
+            _Row((*track.runs(0), *clip(first, right_width))),
+            _Row((*track.runs(1), *clip(second, right_width))),
         )
 
     # -- messages up ----------------------------------------------------------------
@@ -462,17 +463,3 @@ def _stall_note(lane: LaneState, room: int) -> str:
     text = head + (reason if len(reason) <= cut else fit(reason, cut)) + tail
     return text[: max(0, room)]
 
-
-def _clip(runs: list[Run], width: int) -> list[Run]:
-    """Runs cut or padded to exactly `width` cells."""
-    out: list[Run] = []
-    room = width
-    for text, role in runs:
-        if room <= 0:
-            break
-        piece = text if len(text) <= room else fit(text, room)
-        out.append((piece, role))
-        room -= len(piece)
-    if room > 0:
-        out.append((" " * room, ""))
-    return out

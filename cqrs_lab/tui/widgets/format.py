@@ -101,6 +101,21 @@ def to_strip(
     return Strip(segments).crop_extend(0, width, base)
 
 
+def clip(runs: Iterable[Run], width: int, *, pad: bool = True) -> list[Run]:
+    """Runs cut to `width` cells, and padded to exactly `width` unless `pad` is False."""
+    out: list[Run] = []
+    room = width
+    for text, role in runs:
+        if room <= 0:
+            break
+        piece = text if len(text) <= room else fit(text, room)
+        out.append((piece, role))
+        room -= len(piece)
+    if room > 0 and pad:
+        out.append((" " * room, ""))
+    return out
+
+
 def short_stall(reason: str) -> str:
     """A stall's reason in few words: the event and why, then `stop` or when it is retried
     (`stalled on #4 OrderPlaced: poison event (on-error stop: …)` → `#4 OrderPlaced:
