@@ -24,14 +24,13 @@ from textual.widget import AwaitMount
 
 from cqrs_lab.config import Config, load_config
 from cqrs_lab.tui import keys
+from cqrs_lab.tui.configured import ConfiguredApp
 from cqrs_lab.tui.opening import OpeningScreen
 from cqrs_lab.tui.settings import (
     apply_app_settings,
     apply_keymap,
     apply_lab_settings,
     default_opener,
-    save_theme_choice,
-    screenshot_folder,
 )
 
 if TYPE_CHECKING:
@@ -62,7 +61,7 @@ def _scaled_clock() -> Clock:
     return ScaledClock()
 
 
-class LabApp(keys.KeymapApp):
+class LabApp(ConfiguredApp):
     """The CQRS Lab screen on one Lab: given, or opened after the first frame."""
 
     CSS_PATH: ClassVar = [
@@ -103,8 +102,7 @@ class LabApp(keys.KeymapApp):
         if lab is None and opener is None:
             config = config or load_config()
             opener = default_opener(config)
-        super().__init__()
-        self.config = config or Config()
+        super().__init__(config or Config())
         self.opener = opener
         self.refresh_hz = refresh_hz
         self.first_lesson, self.first_step = lesson, lesson_step
@@ -116,7 +114,6 @@ class LabApp(keys.KeymapApp):
         self._main: LabScreen | None = None
         self._opened: Lab | None = None  # the lab the opener gave: the app closes it
         self._fork: Lab | None = None  # the fork the screen went on with: the app closes it
-        self._settings_problems: list[str] = []
         if lab is not None:
             self._adopt(lab, lab_screen_type())
 
@@ -127,8 +124,8 @@ class LabApp(keys.KeymapApp):
 
         self._bindings = keys.join_lesson_keys(self._bindings, HINT_KEY, LESSON_KEYS)
         binding_ids = keys.binding_ids(self._bindings)
-        self._settings_problems += apply_keymap(self, self.config, binding_ids)
-        self._settings_problems += apply_lab_settings(lab, self.config)
+        self.settings_problems += apply_keymap(self, self.config, binding_ids)
+        self.settings_problems += apply_lab_settings(lab, self.config)
         self._main = screen_type(
             lab,
             refresh_hz=self.refresh_hz,
@@ -170,8 +167,8 @@ class LabApp(keys.KeymapApp):
     # -- opening the lab after the first frame ------------------------------------------
 
     async def on_mount(self) -> None:
-        self._settings_problems += apply_app_settings(self, self.config)
-        self._say_settings_problems()
+        self.settings_problems += apply_app_settings(self, self.config)
+        self.say_settings_problems()
         if self.ready:  # the lab screen composes in its own task: up before the first frame
             await AwaitMount(self.main, [self.main])
             self._present_at_start()
@@ -211,7 +208,7 @@ class LabApp(keys.KeymapApp):
             self.set_focus(bar)
         # After the focus event, which selects all the text (a key would replace it).
         bar.call_later(bar.insert_text_at_cursor, typed)
-        self._say_settings_problems()
+        self.say_settings_problems()
         for line in [*lines, *opening.take()]:  # and any sent while the screen was switched
             screen.submit(line)
         self._present_at_start()
@@ -281,26 +278,7 @@ class LabApp(keys.KeymapApp):
 
             yield from lab_actions(self.main)
 
-    # -- settings and keys ----------------------------------------------------------
-
-    def _say_settings_problems(self) -> None:
-        """What in the config file could not be used, once, as notifications."""
-        for problem in self._settings_problems:
-            self.notify(problem, title="config file", severity="warning", timeout=12)
-        self._settings_problems = []
-
-    def watch_theme(self, theme: str) -> None:
-        """A theme chosen in the app (ctrl+p → Theme) is kept for the next start."""
-        if self.is_mounted and (problem := save_theme_choice(self.config, theme)):
-            self.notify(problem, severity="warning")
-
-    def deliver_screenshot(
-        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
-    ) -> str | None:
-        """The palette's Screenshot: into the screenshot folder, created if need be (the
-        browser downloads it when served)."""
-        folder = path or screenshot_folder(self.config)
-        return super().deliver_screenshot(filename, folder, time_format)
+    # -- keys -----------------------------------------------------------------------
 
     def key_help(self) -> list[tuple[str, str]]:
         """(keys, what they do) for the help screen, with the keymap applied."""
