@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlmodel import SQLModel
 
+from cqrs_lab.crud.sqlite_driver import sqlite_driver
 from cqrs_lab.crud.tables import (
     CART_LINES,
     CARTS,
@@ -254,13 +255,8 @@ class CrudTwin:
             _apply(command, self._rows(connection), recorded)
 
     def _rows(self, connection: Connection) -> _Rows:
-        dialect = connection.dialect
-        if not (self.raw_sqlite and dialect.name == "sqlite" and dialect.driver == "pysqlite"):
-            return _CoreRows(connection)
-        if not connection.in_transaction():
-            # What SQLAlchemy's autobegin would do; DB-API statements bypass it.
-            connection.begin()
-        return _SqliteRows(connection.connection.driver_connection)  # type: ignore[arg-type]
+        driver = sqlite_driver(connection) if self.raw_sqlite else None
+        return _CoreRows(connection) if driver is None else _SqliteRows(driver)
 
 
 @singledispatch

@@ -19,6 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
+from cqrs_lab.read.table_writes import table_writes
+
 Row = dict[str, Any]
 Key = tuple[Any, ...]
 Reader = Callable[[sa.Select[Any]], Sequence[RowMapping]]
@@ -105,24 +107,14 @@ class MirroredTable:
         self.complete = False
 
     def write(self, connection: Connection) -> None:
-        """Write changed rows: delete every changed key, then insert the survivors. They stay
+        """Write changed rows: delete the keys gone, insert or replace the rest. They stay
         marked changed until `committed()`."""
         if not self._changed:
             return
-        keys = list(self._changed)
-        condition = sa.and_(
-            *(self.table.c[name] == sa.bindparam(f"k_{name}") for name in self.key_columns)
-        )
-        connection.execute(
-            self.table.delete().where(condition),
-            [
-                {f"k_{name}": value for name, value in zip(self.key_columns, key, strict=True)}
-                for key in keys
-            ],
-        )
-        survivors = [self.rows[key] for key in keys if key in self.rows]
-        if survivors:
-            connection.execute(self.table.insert(), survivors)
+        rows, names = self.rows, self.key_columns
+        gone = [dict(zip(names, key, strict=True)) for key in self._changed if key not in rows]
+        kept = [rows[key] for key in self._changed if key in rows]
+        table_writes(self.table).write(connection, gone, kept)
 
     def committed(self) -> None:
         """What `write` wrote is committed: nothing is changed any more."""

@@ -1,0 +1,93 @@
+"""How a mirror writes its changed rows: the keys gone deleted, the rest upserted.
+
+One statement a table for the rows that stay (an upsert: INSERT ... ON CONFLICT DO UPDATE,
+on SQLite and PostgreSQL alike), and a DELETE only when rows went, where a flush used to
+delete every changed key and insert the survivors: one round trip less a table on a server.
+On pysqlite the same SQL runs on SQLite's own driver (`crud/sqlite_driver.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from cqrs_lab.crud.sqlite_driver import sqlite_driver
+
+Row = dict[str, Any]
+
+_UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+@dataclass(frozen=True, slots=True)
+class TableWrites:
+    """The statements that write one table's changed rows, built once."""
+
+    table: sa.Table
+    keys: tuple[str, ...]
+    delete: sa.Delete
+    delete_sql: str
+    upsert_sql: str
+
+    def write(self, connection: Connection, gone: Sequence[Row], rows: Sequence[Row]) -> None:
+        """Delete the rows whose keys are `gone` (each a dict of the key columns), then
+        insert or replace `rows`."""
+        driver = sqlite_driver(connection)
+        if driver is not None:
+            if gone:
+                driver.executemany(self.delete_sql, gone)
+            if rows:
+                driver.executemany(self.upsert_sql, rows)
+            return
+        if gone:
+            connection.execute(self.delete, [{f"k_{k}": row[k] for k in self.keys} for row in gone])
+        if rows:
+            upsert = _upsert(self.table, connection.dialect.name)
+            if upsert is None:  # no upsert known here: delete them first, then insert
+                keyed = [{f"k_{k}": row[k] for k in self.keys} for row in rows]
+                connection.execute(self.delete, keyed)
+                connection.execute(self.table.insert(), list(rows))
+            else:
+                connection.execute(upsert, list(rows))
+
+
+@cache
+def table_writes(table: sa.Table) -> TableWrites:
+    keys = tuple(column.name for column in table.primary_key.columns)
+    columns = [column.name for column in table.columns]
+    others = [name for name in columns if name not in keys]
+    where = " AND ".join(f'"{k}" = :{k}' for k in keys)
+    on_conflict = (
+        "DO UPDATE SET " + ", ".join(f'"{n}" = excluded."{n}"' for n in others)
+        if others
+        else "DO NOTHING"
+    )
+    names = ", ".join(f'"{n}"' for n in columns)
+    marks = ", ".join(f":{n}" for n in columns)
+    conflict = ", ".join(f'"{k}"' for k in keys)
+    return TableWrites(
+        table,
+        keys,
+        table.delete().where(*(table.c[k] == sa.bindparam(f"k_{k}") for k in keys)),
+        f'DELETE FROM "{table.name}" WHERE {where}',
+        f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
+        f" ON CONFLICT ({conflict}) {on_conflict}",
+    )
+
+
+@cache
+def _upsert(table: sa.Table, dialect: str) -> sa.Insert | None:
+    make = _UPSERTS.get(dialect)
+    if make is None:
+        return None
+    statement = make(table)
+    keys = [column.name for column in table.primary_key.columns]
+    others = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    if not others:
+        return statement.on_conflict_do_nothing(index_elements=keys)
+    return statement.on_conflict_do_update(index_elements=keys, set_=others)
