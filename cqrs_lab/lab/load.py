@@ -4,7 +4,8 @@
 arrival, and before each arrival the bus delivers everything that fell due, so commands,
 queries and deliveries interleave exactly as they would have in real time. `LoadRun` is
 the same workload for the screen: each `poll` sends the arrivals that are due by the lab
-clock, which runs on its own (and stands still while the lab is paused).
+clock, which runs on its own (and stands still while the lab is paused); the screen polls
+from a worker thread (`lab/load_thread.py`), so arrivals keep the load's own schedule.
 
 The workload's users are other shoppers: the load sells the shop's existing products but
 never acts as an existing user, and its queries are not recorded as the learner's own.
@@ -13,6 +14,7 @@ never acts as an existing user, and its queries are not recorded as the learner'
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -147,14 +149,15 @@ class LoadRun:
             self.report.ended_at = self.lab.clock.now()
         return self.report
 
-    def poll(self, limit: int | None = None) -> int:
-        """Send the arrivals due by the lab clock (at most `limit`); return how many."""
+    def poll(self, limit: int | None = None, until: Callable[[], bool] | None = None) -> int:
+        """Send the arrivals due by the lab clock (at most `limit`, and none once `until()`
+        says to stop between two of them); return how many."""
         if self.done:
             return 0
         now = self.lab.clock.now()
         sent = 0
         while (due := self.arrivals.peek()) is not None and due <= now:
-            if limit is not None and sent >= limit:
+            if (limit is not None and sent >= limit) or (until is not None and until()):
                 break
             self.observer.advance_to(self.lab, self.arrivals.pop())
             self._arrive()
@@ -163,6 +166,13 @@ class LoadRun:
             self.report.ended_at = now
         self.lab.flush()
         return sent
+
+    def due_in(self) -> float | None:
+        """Lab seconds until the next arrival is due, or the load's end (None: it is over)."""
+        if self.done:
+            return None
+        due = self.arrivals.peek()
+        return max(0.0, (self.end if due is None else due) - self.lab.clock.now())
 
     def run(self) -> LoadReport:
         """Play every remaining arrival now, moving lab time to each; end at the end time."""

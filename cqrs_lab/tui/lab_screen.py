@@ -10,13 +10,13 @@ Importing this module imports the lab: the app does it after its first frame.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from copy import deepcopy
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.message import Message
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input
 
@@ -26,6 +26,7 @@ from cqrs_lab.lab.interpreter import ParsedLine
 from cqrs_lab.lab.time_travel import Timeline
 from cqrs_lab.read.view_specs import USER_VIEWS
 from cqrs_lab.sim.clock import Clock
+from cqrs_lab.tui.background import BackgroundWork
 from cqrs_lab.tui.caption import Caption
 from cqrs_lab.tui.command_bar import CommandBar
 from cqrs_lab.tui.completion import Vocabulary
@@ -33,7 +34,6 @@ from cqrs_lab.tui.forms import CommandForm, in_form
 from cqrs_lab.tui.lesson_panel import LessonPanel
 from cqrs_lab.tui.outcomes import user_of
 from cqrs_lab.tui.redraw import Redraw
-from cqrs_lab.tui.runner import Ended, Job, JobKind, Runner
 from cqrs_lab.tui.screens import ConfirmScreen, LaneSettingsScreen
 from cqrs_lab.tui.screens.predict import PredictScreen
 from cqrs_lab.tui.screens.time_travel import Fork, TimeTravelScreen
@@ -48,8 +48,11 @@ from cqrs_lab.tui.widgets.view_picker import ViewPicker
 if TYPE_CHECKING:
     from cqrs_lab.lessons import Lesson
 
+FRAME_WAIT = 0.01
+"""Wall seconds a frame waits for a load's worker to let go of the lab before it skips."""
 
-class LabScreen(Screen[None]):
+
+class LabScreen(BackgroundWork):
     """The lab itself. The app owns the labs; this screen shows and drives `lab`."""
 
     # Below 120 columns (-compact) the event log folds away: the two tables come first.
@@ -80,7 +83,6 @@ class LabScreen(Screen[None]):
         self.fork_clock = fork_clock
         self.first_lesson, self.first_step = lesson, lesson_step
         self.vocabulary = Vocabulary()
-        self.runner = Runner()
         self.selected_lane = "orders"
         self.redraw = Redraw()
         self._snapshot: LabSnapshot | None = None
@@ -158,7 +160,10 @@ class LabScreen(Screen[None]):
     # -- the refresh ----------------------------------------------------------------
 
     def tick(self) -> None:
-        """One frame: the lab delivers what is due by its clock, the screen redraws."""
+        """One frame: the lab delivers what is due by its clock, the screen redraws; skipped
+        if a load's worker is in one long request (a password hashing) and cannot let go."""
+        if not self.guard.acquire(timeout=FRAME_WAIT):
+            return
         try:
             self.lab.tick()
             self._ended(self.runner.advance("load"))
@@ -173,13 +178,15 @@ class LabScreen(Screen[None]):
             if failure != self._failure:  # said once, not 30 times a second
                 self._failure = failure
                 self.bar.show_result(failure, ok=False)
+        finally:
+            self.guard.release()
 
     def refresh_screen(self, *, views_now: bool = False) -> None:
         """Draw one snapshot of the lab on every widget, in one batch."""
         redraw = self.redraw
         redraw.ticks += 1
-        snapshot = self.lab.snapshot()
-        with self.app.batch_update():
+        with self.guard, self.app.batch_update():
+            snapshot = self.lab.snapshot()
             self._snapshot = snapshot
             self._show_status()
             if redraw.bus(snapshot):
@@ -187,8 +194,8 @@ class LabScreen(Screen[None]):
             if redraw.log(snapshot):
                 self.query_one(EventLog).show(snapshot.recent_events)
                 self._learn(snapshot)
-            if redraw.metrics(snapshot, self.lab.metrics):
-                self.query_one(MetricsStrip).show(snapshot, self.lab.metrics)
+            if redraw.metrics(snapshot, self.lab.metrics):  # a copy: the load counts on
+                self.query_one(MetricsStrip).show(snapshot, deepcopy(self.lab.metrics))
             self._ended(self.runner.advance("rebuild"))
             self._show_progress()
             if redraw.views(snapshot, self.view, self.view_user, now=views_now):
@@ -256,6 +263,10 @@ class LabScreen(Screen[None]):
     def run_line(self, line: str) -> Outcome | None:
         """Run one lab line and show what it did; None while a reset waits to be confirmed
         or a load or rebuild runs in the background."""
+        with self.guard:
+            return self._run_line(line)
+
+    def _run_line(self, line: str) -> Outcome | None:
         parsed = interpreter.parse(line)
         action = parsed.action
         if isinstance(action, sc.Reset | sc.Load | sc.Rebuild) and not self.lab.refusal(action):
@@ -280,7 +291,8 @@ class LabScreen(Screen[None]):
 
     def run_lines(self, lines: Sequence[str]) -> None:
         """Run several lines (from a dialog) and show all they did."""
-        outcomes = [self._execute(interpreter.parse(line)) for line in lines]
+        with self.guard:
+            outcomes = [self._execute(interpreter.parse(line)) for line in lines]
         if outcomes:
             text = "; ".join(outcome.message for outcome in outcomes if outcome.message)
             self.bar.show_result(text, ok=all(o.ok for o in outcomes))
@@ -398,8 +410,10 @@ class LabScreen(Screen[None]):
         if isinstance(self.app.screen, TimeTravelScreen):
             self.app.screen.dismiss(None)
             return
+        with self.guard:
+            timeline = Timeline.of(self.lab)
         screen = TimeTravelScreen(
-            Timeline.of(self.lab),
+            timeline,
             view=self.view,
             user=self.view_user,
             fork_clock=self.fork_clock,
@@ -419,7 +433,7 @@ class LabScreen(Screen[None]):
         if not position:
             self.bar.show_result("no events to trace yet", ok=False)
             return
-        self.app.push_screen(TraceScreen(self.lab, position))
+        self.app.push_screen(TraceScreen(self.lab, position, self.guard))
 
     def action_predict(self) -> None:
         self.app.push_screen(PredictScreen(self.lab, self.run_line, self.view, self.view_user))
@@ -447,53 +461,3 @@ class LabScreen(Screen[None]):
         if note:
             self.bar.show_result(note, ok=True)
         self.refresh_screen(views_now=True)
-
-    # -- background work ------------------------------------------------------------
-
-    def start_rebuild(self, lane: str) -> None:
-        """Rebuild a projection (or every one: `all`) one batch per frame, with a progress
-        bar, so a large store never freezes the screen."""
-        self._begin(self.runner.rebuild(self.lab, lane))
-
-    def start_load(self, rate: float, duration: float) -> None:
-        """Run a Poisson workload (`load RATE/s for DURATION`) in the background, with a
-        progress bar and a stop key."""
-        self._begin(self.runner.load(self.lab, rate, duration))
-
-    def _begin(self, job: Job | str) -> None:
-        if isinstance(job, str):
-            self.bar.show_result(job, ok=False)
-            return
-        progress = job.progress()
-        self.query_one(f"#{job.kind}-row", JobRow).begin(progress.label, progress.total)
-        if job.note:
-            self.app.refresh_bindings()  # the stop key
-            self.bar.show_note(job.note)
-        self.refresh_screen(views_now=True)
-
-    def _show_progress(self) -> None:
-        kinds: tuple[JobKind, ...] = ("rebuild", "load")
-        for kind in kinds:
-            progress = self.runner.progress(kind)
-            if progress is not None and progress.total is not None:
-                row = self.query_one(f"#{kind}-row", JobRow)
-                row.show(progress.label, progress.done, progress.total)
-
-    def action_stop_load(self) -> None:
-        self._ended(self.runner.stop("load"))
-
-    def _ended(self, ended: Ended | None) -> None:
-        if ended is None:
-            return
-        self.query_one(f"#{ended.kind}-row", JobRow).end()
-        if ended.kind == "load":
-            self.app.refresh_bindings()
-        self.bar.show_result(ended.message, ok=ended.ok)
-        self.redraw.forget_views()
-
-    def _stop_all(self) -> None:
-        """Stop what runs in the background quietly (the lab it ran on is going away)."""
-        kinds: tuple[JobKind, ...] = ("rebuild", "load")
-        for kind in kinds:
-            if self.runner.stop(kind) is not None:
-                self._ended(Ended(kind, f"{kind} stopped", False))

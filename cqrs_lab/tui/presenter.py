@@ -96,6 +96,10 @@ class PresenterScreen(Screen[None]):
         return VIEW_LANES.get(self.main.view, self.main.selected_lane)
 
     def redraw(self) -> None:
+        with self.main.guard:  # a load's worker thread may be in the lab
+            self._redraw()
+
+    def _redraw(self) -> None:
         main, lane = self.main, self.lane
         snapshot = main.lab.snapshot()
         bus = self.query_one(BusView)

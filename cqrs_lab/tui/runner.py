@@ -1,9 +1,10 @@
-"""Background work on the lab screen, a frame at a time: a rebuild and a load.
+"""Background work on the lab screen: a rebuild and a load, one job of each kind at once.
 
-Not thread workers: the Lab is not thread-safe, and a thread driving it would race the
-screen's own reads. The screen advances each job once a frame instead, on the UI thread
-like every other use of the lab: a rebuild replays one batch, a load sends the requests due
-by the lab clock (so a paused lab clock pauses the load too). One job of each kind at once.
+A rebuild replays one batch a frame, on the UI thread like every other use of the lab. A
+load runs in a worker thread (`LoadThread`): it sends each request when the lab clock
+reaches it (so a paused lab clock pauses the load too), and takes turns in the lab with the
+screen through the screen's `LabGuard`, so the Lab is never used by two threads at once and
+typing never waits for the load. The screen looks at the load once a frame.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import ClassVar, Literal
 
 from cqrs_lab.lab import Lab, RebuildProgress
 from cqrs_lab.lab.errors import LabError
+from cqrs_lab.lab.guard import LabGuard
 from cqrs_lab.lab.load import LoadRun
+from cqrs_lab.lab.load_thread import LoadThread
 from cqrs_lab.lab.rebuilds import rebuilt
 from cqrs_lab.script import Rebuild
 from cqrs_lab.sim.durations import format_duration
@@ -23,9 +26,6 @@ from cqrs_lab.sim.durations import format_duration
 JobKind = Literal["rebuild", "load"]
 REBUILD_BATCH = 2_000
 """Events a rebuild replays a frame: about 25 ms here (the lab rebuilds ~70,000 events/s)."""
-LOAD_ARRIVALS_PER_FRAME = 100
-"""A fast load sends at most this many requests a frame, so the screen keeps drawing; late
-arrivals go out in the next frames."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,27 +105,32 @@ class RebuildJob(Job):
 
 
 class LoadJob(Job):
-    """A Poisson workload (`load RATE/s for DURATION`), sent as the lab clock runs."""
+    """A Poisson workload (`load RATE/s for DURATION`), sent by a worker thread as the lab
+    clock runs; the screen's frames wake it and ask how it is going."""
 
     kind = "load"
 
-    def __init__(self, lab: Lab, rate: float, duration: float) -> None:
+    def __init__(self, lab: Lab, guard: LabGuard, rate: float, duration: float) -> None:
         self.run = LoadRun(lab, rate, duration)
+        self.worker = LoadThread(self.run, guard)
         self.label = f"load {rate:g}/s for {format_duration(duration)} "
         self.note = f"{self.label.strip()}: running (ctrl+x, or x off the bar, stops it)"
+        self.worker.start()
 
     def advance(self) -> Ended | None:
-        self.run.poll(LOAD_ARRIVALS_PER_FRAME)
+        if self.worker.error is not None:
+            raise self.worker.error
+        self.worker.wake()
         return Ended(self.kind, self.run.report.summary(), True) if self.run.done else None
 
     def progress(self) -> Progress:
         return Progress(self.label, round(100 * self.run.progress, 1), 100)
 
     def stop(self) -> Ended:
-        return Ended(self.kind, self.run.stop().summary(), True)
+        return Ended(self.kind, self.worker.stop().summary(), True)
 
     def failed(self, error: Exception) -> Ended:
-        report = self.run.stop()
+        report = self.worker.stop()
         return Ended(self.kind, f"the load failed: {error} ({report.summary()})", False)
 
 
@@ -150,12 +155,13 @@ class Runner:
             return str(error)
         return self._start(RebuildJob(lab, lanes))
 
-    def load(self, lab: Lab, rate: float, duration: float) -> Job | str:
-        """Start a load of `rate` requests a second for `duration`; or say why not."""
+    def load(self, lab: Lab, guard: LabGuard, rate: float, duration: float) -> Job | str:
+        """Start a load of `rate` requests a second for `duration` (its worker takes turns
+        with the caller, who holds `guard`); or say why not."""
         if self.running("load"):
             return "a load is already running (ctrl+x stops it)"
         try:
-            job = LoadJob(lab, rate, duration)
+            job = LoadJob(lab, guard, rate, duration)
         except Exception as error:  # shown, never a traceback
             return f"the load cannot start: {error}"
         return self._start(job)

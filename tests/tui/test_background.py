@@ -1,7 +1,8 @@
 """Work the screen spreads over frames: a load and a typed rebuild run in the background with
 a progress bar, and the app draws its first frame before it opens the lab.
 
-The lab clock runs on a fake wall the test moves; frames are `app.main.tick()` calls.
+The lab clock runs on a fake wall the test moves; frames are `app.main.tick()` calls. A
+load's worker thread is woken and waited for before each frame, so what is due is sent.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from cqrs_lab.tui.app import LabApp, LabUnavailable
 from cqrs_lab.tui.command_bar import CommandInput
 from cqrs_lab.tui.lab_screen import LabScreen
 from cqrs_lab.tui.opening import EarlyInput
+from cqrs_lab.tui.runner import LoadJob
 from cqrs_lab.tui.status_line import StatusLine
 from cqrs_lab.tui.widgets import EventLog
 from tests.tui.conftest import FakeWall
@@ -46,10 +48,14 @@ def progress(app: LabApp, bar: str) -> float:
 
 
 async def frame(pilot: Pilot[None], wall: FakeWall, seconds: float = 0.0) -> None:
-    """Move the wall clock on, then draw one frame."""
+    """Move the wall clock on, let a load's worker send what is due, then draw one frame."""
     wall.now += seconds
     app = pilot.app
     assert isinstance(app, LabApp)
+    load = app.main.runner.jobs.get("load")
+    if isinstance(load, LoadJob):
+        load.worker.wake()
+        assert load.worker.wait_idle(timeout=30)
     app.main.tick()
     await pilot.pause()
 
@@ -65,7 +71,7 @@ async def test_a_load_runs_over_several_frames_with_its_progress_shown(
         await send(pilot, "load 20/s for 4s")
         assert app.query_one("#load-row").display
         assert "load 20/s for 4s: running" in message(app)
-        assert lab.head == 0  # nothing sent yet: the load runs in lab time, frame by frame
+        assert lab.head == 0  # nothing sent yet: the load runs in lab time
         seen = []
         for _ in range(3):
             await frame(pilot, wall, 1.0)

@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from cqrs_lab.lab.guard import LabGuard
 from cqrs_lab.lab.trace import DeliveryRecord, EventTrace, LaneTrace, Trace, TraceNotFound, trace
 from cqrs_lab.tui.widgets.format import short_id
 
@@ -111,9 +112,11 @@ class TraceScreen(ModalScreen[None]):
         Binding("escape,q", "close", "Close", id="trace.close"),
     ]
 
-    def __init__(self, lab: Lab, target: int | str) -> None:
+    def __init__(self, lab: Lab, target: int | str, guard: LabGuard | None = None) -> None:
+        """`guard`: held while the trace is read (a load's worker thread may be sending)."""
         super().__init__(classes="dialog")
         self.lab = lab
+        self.guard = guard or LabGuard()
         self.target = target
         self.chain: Trace | None = None
 
@@ -134,7 +137,8 @@ class TraceScreen(ModalScreen[None]):
         title = self.query_one("#trace-title", Static)
         chain_view = self.query_one("#trace-chain", Static)
         try:
-            self.chain = trace(self.lab, self.target)
+            with self.guard:
+                self.chain = trace(self.lab, self.target)
         except TraceNotFound as error:
             self.chain = None
             title.update("Causation trace")
