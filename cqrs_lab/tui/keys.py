@@ -15,32 +15,54 @@ from dataclasses import replace
 from textual.app import App
 from textual.binding import Binding, BindingsMap, BindingType, Keymap
 
+
+def on_single_key(binding: Binding, key: str, description: str = "") -> Binding:
+    """`binding`'s action on a single key too: live only while no input has focus (so not a
+    priority binding), left out of the footer, its id the function key's plus `-key`."""
+    return replace(
+        binding,
+        key=key,
+        description=description or binding.description,
+        show=False,
+        priority=False,
+        id=f"{binding.id}-key",
+    )
+
+
+# Function keys work from anywhere, even in the command bar or a dialog.
+_HELP = Binding("f1", "help", "Help", priority=True, id="help")
+_PAUSE = Binding("f5", "lab('toggle_pause')", "Pause", priority=True, id="pause")
+_STEP = Binding("f6", "lab('step')", "Step", priority=True, id="step")
+_SLOWER = Binding("f7", "lab('slower')", "Slower", priority=True, id="slower")
+_FASTER = Binding("f8", "lab('faster')", "Faster", priority=True, id="faster")
+_TRAVEL = Binding("f9", "lab('time_travel')", "Travel", priority=True, id="time-travel")
+_STOP_LOAD = Binding("ctrl+x", "lab('stop_load')", "Stop load", priority=True, id="stop-load")
+
 BINDINGS: list[BindingType] = [
-    # Function keys work from anywhere, even in the command bar or a dialog.
-    Binding("f1", "help", "Help", priority=True, id="help"),
+    _HELP,
     # The lesson keys (F2 hint, F3, F4, h, [, ]) join around F2 forms when the lab opens.
     Binding("f2", "lab('toggle_forms')", "Forms", priority=True, id="forms"),
-    Binding("f5", "lab('toggle_pause')", "Pause", priority=True, id="pause"),
-    Binding("f6", "lab('step')", "Step", priority=True, id="step"),
-    Binding("f7", "lab('slower')", "Slower", priority=True, id="slower"),
-    Binding("f8", "lab('faster')", "Faster", priority=True, id="faster"),
-    Binding("f9", "lab('time_travel')", "Travel", priority=True, id="time-travel"),
+    _PAUSE,
+    _STEP,
+    _SLOWER,
+    _FASTER,
+    _TRAVEL,
     Binding("f10", "present", "Present", priority=True, id="present"),
     Binding("ctrl+p", "command_palette", "Palette", show=False, priority=True, id="palette"),
     Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     # Single keys: only when no input has focus (Escape leaves the bar).
     Binding("escape", "lab('leave_bar')", "Leave bar", show=False, id="leave-bar"),
-    Binding("space", "lab('toggle_pause')", "Pause", show=False, id="pause-key"),
-    Binding("n", "lab('step')", "Step", show=False, id="step-key"),
-    Binding("minus", "lab('slower')", "Slower", show=False, id="slower-key"),
-    Binding("plus,equals_sign", "lab('faster')", "Faster", show=False, id="faster-key"),
-    Binding("question_mark", "help", "Help", show=False, id="help-key"),
+    on_single_key(_PAUSE, "space"),
+    on_single_key(_STEP, "n"),
+    on_single_key(_SLOWER, "minus"),
+    on_single_key(_FASTER, "plus,equals_sign"),
+    on_single_key(_HELP, "question_mark"),
     Binding("r", "lab('rebuild')", "Rebuild", id="rebuild"),
-    Binding("ctrl+x", "lab('stop_load')", "Stop load", priority=True, id="stop-load"),
-    Binding("x", "lab('stop_load')", "Stop load", show=False, id="stop-load-key"),
+    _STOP_LOAD,
+    on_single_key(_STOP_LOAD, "x"),
     Binding("l", "lab('lane_settings')", "Lane", id="lane-settings"),
     Binding("colon", "lab('focus_bar')", "Bar", id="focus-bar"),
-    Binding("T", "lab('time_travel')", "Time travel", show=False, id="time-travel-key"),
+    on_single_key(_TRAVEL, "T", "Time travel"),
     Binding("t", "lab('trace')", "Trace", id="trace"),
     Binding("p", "lab('predict')", "Predict", id="predict"),
 ]
