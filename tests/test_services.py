@@ -13,7 +13,7 @@ from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.service_performers import services_of
 from cqrs_lab.lessons import load_course, validate_lesson
-from cqrs_lab.services.messages import LANE
+from cqrs_lab.services.messages import LANE, SHIPPING_LANE
 from cqrs_lab.services.runtime import Services
 
 SHOP = (
@@ -55,18 +55,19 @@ def stock(lab: Lab) -> int:
 
 def test_a_placed_order_is_paid_through_the_outbox_the_lane_and_payments(lab: Lab) -> None:
     run(lab, "services on", *SHOP, "place-order alice", "settle")
-    assert order_status(lab) == "paid"
+    assert order_status(lab) == "shipped"
     found = services(lab)
     assert found.payments.stream("o1") == ["PaymentAccepted"]
-    assert found.outbox.relayed == 2 and found.outbox.unpublished() == 0
-    assert lab.bus.stats(LANE).delivered == 2
+    assert found.shipping.stream("o1") == ["Shipped"]
+    assert found.outbox.relayed == 4 and found.outbox.unpublished() == 0
+    assert lab.bus.stats(LANE).delivered == 2 and lab.bus.stats(SHIPPING_LANE).delivered == 2
 
 
 def test_with_the_outbox_a_crash_after_commit_loses_nothing(lab: Lab) -> None:
     run(lab, "services on", *SHOP, "crash payments after-commit", "place-order alice")
     run(lab, "settle")
     found = services(lab)
-    assert order_status(lab) == "paid"
+    assert order_status(lab) == "shipped"
     assert found.outbox.lost == 0
     assert any("stays in the outbox" in note for note in found.outbox.notes)
     assert any("restarted" in said for said in found.handled)
@@ -78,21 +79,23 @@ def test_without_the_outbox_a_crash_after_commit_loses_the_message(lab: Lab) -> 
     found = services(lab)
     assert found.outbox.lost == 1
     assert found.payments.stream("o1") == ["PaymentAccepted"]  # charged ...
-    assert order_status(lab) == "placed"  # ... but the orders side never heard
+    assert order_status(lab) == "cancelled"  # ... but Orders never heard: its deadline passed
+    (checkout,) = found.checkouts()
+    assert (checkout.step, checkout.refunded) == ("TimedOut", False)
 
 
 def test_without_the_outbox_and_no_crash_the_message_still_goes(lab: Lab) -> None:
     run(lab, "services on", "outbox off", *SHOP, "place-order alice", "settle")
-    assert order_status(lab) == "paid" and services(lab).outbox.lost == 0
+    assert order_status(lab) == "shipped" and services(lab).outbox.lost == 0
 
 
 def test_a_duplicated_message_applies_once(lab: Lab) -> None:
-    run(lab, "services on", "payments faults dup=1", *SHOP, "place-order alice", "settle")
+    run(lab, "services on", "faults payments dup=1", *SHOP, "place-order alice", "settle")
     found = services(lab)
     assert found.payments.duplicates == 1 and found.orders.duplicates == 1
     assert found.payments.stream("o1") == ["PaymentAccepted"]  # charged once
     assert lab.metrics.events["OrderPaid"] == 1
-    assert order_status(lab) == "paid"
+    assert order_status(lab) == "shipped"
 
 
 def test_a_declined_payment_cancels_the_order_and_releases_the_stock(lab: Lab) -> None:
@@ -104,7 +107,8 @@ def test_a_declined_payment_cancels_the_order_and_releases_the_stock(lab: Lab) -
 
 
 def test_faulty_lanes_lose_nothing_and_charge_no_order_twice(lab: Lab) -> None:
-    run(lab, "services on", "payments faults drop=0.2 dup=0.2 reorder=on")
+    run(lab, "services on", "faults payments drop=0.2 dup=0.2 reorder=on")
+    run(lab, "faults shipping drop=0.2 dup=0.2 reorder=on")
     run(lab, "register alice alice@example.com s3cret-pass", "add-product sku-1 Mug 1.00 100")
     for _ in range(20):
         run(lab, "add-to-cart alice sku-1 1", "place-order alice", "crash payments after-commit")
@@ -113,8 +117,9 @@ def test_faulty_lanes_lose_nothing_and_charge_no_order_twice(lab: Lab) -> None:
     statuses = {
         row["order_id"]: row["status"] for row in lab.query("orders", "alice").rows.as_dicts()
     }
-    assert len(statuses) == 20 and set(statuses.values()) == {"paid"}
+    assert len(statuses) == 20 and set(statuses.values()) == {"shipped"}
     assert all(found.payments.stream(order) == ["PaymentAccepted"] for order in statuses)
+    assert all(found.shipping.stream(order) == ["Shipped"] for order in statuses)
     assert found.outbox.lost == 0 and lab.metrics.events["OrderPaid"] == 20
 
 
@@ -139,12 +144,25 @@ def test_services_off_detaches_and_keeps_the_shop_as_it_was(lab: Lab) -> None:
 def test_service_lines_need_services_on_and_say_what_is_wrong(lab: Lab) -> None:
     refused = execute(lab, "outbox off")
     assert not refused.ok and "services on first" in refused.message
-    bad = execute(lab, "crash shipping after-commit")
+    refused = execute(lab, "latency shipping fixed:2s")
+    assert not refused.ok and "services on first" in refused.message
+    bad = execute(lab, "crash billing after-commit")
     assert not bad.ok and "unknown service" in bad.message
     bad = execute(lab, "payments decline later")
-    assert not bad.ok and "payments decline next" in bad.message
-    run(lab, "services on", "payments latency fixed:2s", "payments faults drop=0.5")
+    assert not bad.ok and "one of next, rate" in bad.message
+    bad = execute(lab, "payments decline rate 1.5")
+    assert not bad.ok and "not a rate from 0 to 1" in bad.message
+
+
+def test_the_lanes_between_services_take_the_lane_lines(lab: Lab) -> None:
+    run(lab, "services on", "latency payments fixed:2s", "faults payments drop=0.5")
+    run(lab, "latency shipping exp:1s", "faults shipping dup=0.1 reorder=on")
+    run(lab, "capacity shipping 5/s")
     assert str(lab.bus.latency(LANE)) == "fixed:2s" and lab.bus.faults(LANE).drop == 0.5
+    assert str(lab.bus.latency(SHIPPING_LANE)) == "exp:1s"
+    assert lab.bus.faults(SHIPPING_LANE).reorder and lab.bus.capacity(SHIPPING_LANE) == 5
+    bad = execute(lab, "latency shipping soon")
+    assert not bad.ok and "column" in bad.message
 
 
 def test_an_existing_lessons_solution_still_passes() -> None:
@@ -156,7 +174,7 @@ def test_an_existing_lessons_solution_still_passes() -> None:
 def test_a_reset_with_services_off_still_empties_their_tables(lab: Lab) -> None:
     run(lab, "services on", *SHOP, "place-order alice", "settle", "services off", "reset")
     run(lab, "services on", *SHOP, "place-order alice", "settle")
-    assert order_status(lab) == "paid"  # the new o1 is not the old one's duplicate
+    assert order_status(lab) == "shipped"  # the new o1 is not the old one's duplicate
     assert services(lab).payments.duplicates == 0
 
 
@@ -170,9 +188,9 @@ def test_a_lab_reset_outside_a_line_turns_services_off_too(lab: Lab) -> None:
 
 def test_services_status_names_the_outbox_the_inboxes_and_the_last_deliveries(lab: Lab) -> None:
     assert not execute(lab, "services status").ok
-    run(lab, "services on", "payments faults dup=1", *SHOP, "place-order alice", "settle")
+    run(lab, "services on", "faults payments dup=1", *SHOP, "place-order alice", "settle")
     (outcome,) = run(lab, "services status")
-    assert outcome.data["lost"] == 0 and outcome.data["relayed"] == 2
-    assert outcome.data["duplicates"] == {"payments": 1, "orders": 1}
-    assert "duplicates ignored: payments 1, orders 1" in outcome.message
+    assert outcome.data["lost"] == 0 and outcome.data["relayed"] == 4
+    assert outcome.data["duplicates"] == {"orders": 1, "payments": 1, "shipping": 0}
+    assert "duplicates ignored: orders 1, payments 1, shipping 0" in outcome.message
     assert "orders got PaymentAccepted:o1" in outcome.message

@@ -51,12 +51,13 @@ def test_a_message_in_flight_shows_on_its_lane_with_its_ends(lab: Lab) -> None:
 
 
 def test_after_settling_the_counters_say_what_each_service_did(lab: Lab) -> None:
-    run(lab, "services on", "payments faults dup=1", *SHOP, "place-order alice", "settle")
+    run(lab, "services on", "faults payments dup=1", *SHOP, "place-order alice", "settle")
     shown = services_picture(lab)
     boxes = {box.name: box for box in shown.services}
     assert boxes["payments"].handled == 1 and boxes["payments"].duplicates == 1
     assert boxes["payments"].counters["PaymentAccepted"] == 1
-    assert boxes["orders"].counters["paid"] == 1
+    assert boxes["orders"].counters == {"paid": 1, "shipped": 1}
+    assert boxes["shipping"].counters == {"Shipped": 1}
     assert shown.inbox_duplicates["orders"] == 1
     assert all(not lane.in_flight for lane in shown.lanes)
 

@@ -1,5 +1,7 @@
 """Performing the services' lines (`script/service_actions.py`) on a Lab: `services on|off`,
-`outbox on|off`, `crash SERVICE after-commit`, `payments ...`. The services hang off the
+`outbox on|off`, `crash SERVICE after-commit`, `payments decline ...`, the lanes between
+services (`latency|faults|capacity payments|shipping ...`) and `query checkouts`. The
+services hang off the
 lab through its extension points (the handler's hooks, the bus, a line observer), so
 `lab/core.py` knows nothing of them; `reset` turns them off and clears their tables
 (`reset_services`, from `production.reset_production`). The
@@ -15,7 +17,7 @@ from cqrs_lab.lab.errors import LabError
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.script import service_actions as sa
 from cqrs_lab.services import tables
-from cqrs_lab.services.messages import LANE
+from cqrs_lab.services.messages import LANE, SHIPPING_LANE
 from cqrs_lab.services.picture import ServicesPicture, picture
 from cqrs_lab.services.runtime import Services
 from cqrs_lab.sim.faults import parse_faults
@@ -58,8 +60,9 @@ def switch(action: sa.SetServices, lab: Lab, line: str) -> Outcome:
             lab.line_observers.append(_observer(lab))
         return _control(
             line,
-            "services on: placing an order asks Payments for the money through the outbox and "
-            f"the {LANE} lane; its answer pays or cancels the order",
+            "services on: placing an order starts a checkout saga: it asks Payments for the "
+            f"money (the {LANE} lane), then Shipping for the parcel (the {SHIPPING_LANE} lane), "
+            "through the outbox; a decline or no answer in 30 s cancels the order",
         )
     turn_off(lab)
     return _control(line, "services off: one shop again")
@@ -102,10 +105,7 @@ def status(action: sa.ServicesStatus, lab: Lab, line: str) -> Outcome:
         "relayed": services.outbox.relayed,
         "waiting": services.outbox.unpublished(),
         "lost": services.outbox.lost,
-        "duplicates": {
-            "payments": services.payments.duplicates,
-            "orders": services.orders.duplicates,
-        },
+        "duplicates": {member.name: member.duplicates for member in services.members()},
     }
     return _control(line, f"services: {services.describe()} | {said}", **data)
 
@@ -130,16 +130,61 @@ def crash(action: sa.Crash, lab: Lab, line: str) -> Outcome:
     return _control(line, f"crash {action.service} after-commit armed: {what}")
 
 
-def payments(action: sa.PaymentsLine, lab: Lab, line: str) -> Outcome:
+def decline(action: sa.DeclinePayments, lab: Lab, line: str) -> Outcome:
     services = _running(lab)
-    if action.kind == "decline":
+    if action.rate is None:
         services.payments.decline_next = True
         return _control(line, "payments will decline the next payment")
+    services.payments.decline_rate = action.rate
+    return _control(line, f"payments declines each payment with probability {action.rate:g}")
+
+
+def lane_setting(action: sa.ServiceLaneSetting, lab: Lab, line: str) -> Outcome:
+    services = _running(lab)
+    lane = action.lane
     if action.kind == "latency" and action.model is not None:
-        services.set_latency(action.model)
-        return _control(line, f"latency {LANE}: {action.model}")
-    services.set_faults(parse_faults(action.tokens, services.faults))
-    return _control(line, f"faults {LANE}: {services.faults}")
+        services.set_latency(lane, action.model)
+        return _control(line, f"latency {lane}: {action.model}")
+    if action.kind == "faults":
+        services.set_faults(lane, parse_faults(action.tokens, services.faults[lane]))
+        return _control(line, f"faults {lane}: {services.faults[lane]}")
+    lab.bus.set_capacity(lane, action.rate)
+    limit = "no limit" if action.rate is None else f"{action.rate:g} events a second"
+    return _control(line, f"capacity {lane}: {limit}")
+
+
+def query_checkouts(action: sa.QueryCheckouts, lab: Lab, line: str) -> Outcome:
+    services = _running(lab)
+    now = lab.clock.now()
+    found = [
+        checkout
+        for checkout in services.checkouts()
+        if action.order_id is None or checkout.order_id == action.order_id
+    ]
+    if action.order_id is not None and not found:
+        raise LabError(f"no checkout for order {action.order_id} (query checkouts lists them)")
+    rows = [
+        {
+            "order_id": checkout.order_id,
+            "state": checkout.state.value,
+            "step": checkout.step,
+            "deadline": checkout.deadline,
+            "refunded": checkout.refunded,
+        }
+        for checkout in found
+    ]
+    shown = "; ".join(_checkout_words(row, now) for row in rows) or "no checkouts yet"
+    return _control(line, f"checkouts: {shown}", rows=rows)
+
+
+def _checkout_words(row: dict[str, Any], now: float) -> str:
+    words = f"{row['order_id']} {row['state']} (step {row['step']}"
+    deadline = row["deadline"]
+    if deadline is not None:
+        words += f", times out at t={deadline:.1f}s, in {max(0.0, deadline - now):.1f}s"
+    if row["refunded"]:
+        words += ", late payment refunded"
+    return words + ")"
 
 
 SERVICE_PERFORMERS: dict[type, Performer] = {
@@ -147,7 +192,9 @@ SERVICE_PERFORMERS: dict[type, Performer] = {
     sa.ServicesStatus: status,
     sa.SetOutbox: outbox,
     sa.Crash: crash,
-    sa.PaymentsLine: payments,
+    sa.DeclinePayments: decline,
+    sa.ServiceLaneSetting: lane_setting,
+    sa.QueryCheckouts: query_checkouts,
 }
 
 

@@ -14,10 +14,14 @@ from cqrs_lab.script.actions import LANE_ALL, Action, Lane
 from cqrs_lab.script.errors import ScriptError, shown
 from cqrs_lab.script.tokens import Token
 from cqrs_lab.sim.durations import DurationError, parse_duration
+from cqrs_lab.sim.faults import Faults, FaultSpecError, parse_faults
+from cqrs_lab.sim.latency import LatencyModel, LatencySpecError, parse_latency
 
 SEPARATOR = ";"
 WHOLE = re.compile(r"-?[0-9]+")
 _LANE_CHOICES = {name: name for name in (*LANES, LANE_ALL)}
+_LATENCY_KINDS = ("zero", "fixed", "uniform", "exp", "lognormal")
+_FAULT_KEYS = ("drop", "dup", "reorder", "lost", "timeout")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,25 @@ def whole(args: Args, token: Token, field: str) -> int:
 
 def checked_lane(args: Args, token: Token) -> Lane:
     return cast(Lane, checked_choice(args, token, _LANE_CHOICES, "lane"))
+
+
+def checked_latency(args: Args, spec: Token) -> LatencyModel:
+    """The latency model `spec` names (`latency LANE SPEC`)."""
+    try:
+        return parse_latency(spec.text)
+    except LatencySpecError as error:
+        raise args.error(str(error), spec, respell(spec.text, ":", _LATENCY_KINDS)) from None
+
+
+def checked_fault_tokens(args: Args, tokens: Sequence[Token]) -> tuple[str, ...]:
+    """The texts of `faults LANE TOKEN...`, each checked to set a fault."""
+    faults = Faults()
+    for token in tokens:
+        try:
+            faults = parse_faults([token.text], base=faults)
+        except FaultSpecError as error:
+            raise args.error(str(error), token, respell(token.text, "=", _FAULT_KEYS)) from None
+    return tuple(t.text for t in tokens)
 
 
 def checked_choice(args: Args, token: Token, choices: Mapping[str, str], what: str) -> str:

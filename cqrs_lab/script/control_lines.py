@@ -34,13 +34,15 @@ from cqrs_lab.script.arguments import (
     Args,
     checked_choice,
     checked_duration,
+    checked_fault_tokens,
     checked_lane,
-    respell,
+    checked_latency,
     whole,
 )
 from cqrs_lab.script.errors import shown
-from cqrs_lab.sim.faults import Faults, FaultSpecError, parse_faults
-from cqrs_lab.sim.latency import LatencySpecError, parse_latency
+from cqrs_lab.script.service_actions import ServiceLaneSetting
+from cqrs_lab.script.service_lines import service_lane
+from cqrs_lab.script.tokens import Token
 
 MIN_SPEED = 0.05
 MAX_SPEED = 20.0
@@ -57,39 +59,39 @@ _FACTOR = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)x?", re.IGNORECASE)
 _RATE = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)/s", re.IGNORECASE)
 _MODE_CHOICES = {mode: mode for mode in MODES}
 _GAP_CHOICES = {policy: policy for policy in GAP_POLICIES}
-_LATENCY_KINDS = ("zero", "fixed", "uniform", "exp", "lognormal")
 _TRACE_POSITION = re.compile(rf"#([0-9]+)|([0-9]{{1,{ID_PREFIX - 1}}})")
 _TRACE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_FAULT_KEYS = ("drop", "dup", "reorder", "lost", "timeout")
 
 
-def latency_line(args: Args) -> SetLatency:
+def latency_line(args: Args) -> SetLatency | ServiceLaneSetting:
     lane_token, spec = args.count(2, 2)
+    service = service_lane(lane_token)
+    if service is not None:
+        return ServiceLaneSetting(service, "latency", model=checked_latency(args, spec))
     lane = checked_lane(args, lane_token)
-    try:
-        model = parse_latency(spec.text)
-    except LatencySpecError as error:
-        raise args.error(str(error), spec, respell(spec.text, ":", _LATENCY_KINDS)) from None
-    return SetLatency(lane, model)
+    return SetLatency(lane, checked_latency(args, spec))
 
 
-def faults_line(args: Args) -> SetFaults:
+def faults_line(args: Args) -> SetFaults | ServiceLaneSetting:
     lane_token, *tokens = args.count(2, None)
+    service = service_lane(lane_token)
+    if service is not None:
+        return ServiceLaneSetting(service, "faults", tokens=checked_fault_tokens(args, tokens))
     lane = checked_lane(args, lane_token)
-    faults = Faults()
-    for token in tokens:
-        try:
-            faults = parse_faults([token.text], base=faults)
-        except FaultSpecError as error:
-            raise args.error(str(error), token, respell(token.text, "=", _FAULT_KEYS)) from None
-    return SetFaults(lane, tuple(t.text for t in tokens))
+    return SetFaults(lane, checked_fault_tokens(args, tokens))
 
 
-def capacity_line(args: Args) -> SetCapacity:
+def capacity_line(args: Args) -> SetCapacity | ServiceLaneSetting:
     lane_token, rate_token = args.count(2, 2)
-    lane = checked_lane(args, lane_token)
+    service = service_lane(lane_token)
+    if service is not None:
+        return ServiceLaneSetting(service, "capacity", rate=_rate(args, rate_token))
+    return SetCapacity(checked_lane(args, lane_token), _rate(args, rate_token))
+
+
+def _rate(args: Args, rate_token: Token) -> float | None:
     if rate_token.text.lower() in ("none", "off"):
-        return SetCapacity(lane, None)
+        return None
     match = _RATE.fullmatch(rate_token.text)
     if match is None:
         raise args.error(
@@ -99,7 +101,7 @@ def capacity_line(args: Args) -> SetCapacity:
     rate = float(match.group(1))
     if not 0 < rate <= MAX_LOAD_RATE:
         raise args.error(f"the rate must be above 0/s and at most {MAX_LOAD_RATE:g}/s", rate_token)
-    return SetCapacity(lane, rate)
+    return rate
 
 
 def mode_line(args: Args) -> SetMode:

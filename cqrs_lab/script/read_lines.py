@@ -24,6 +24,8 @@ from cqrs_lab.script.arguments import (
     respell,
 )
 from cqrs_lab.script.errors import ScriptError, shown
+from cqrs_lab.script.service_actions import QueryCheckouts
+from cqrs_lab.script.service_lines import checkouts_query, names_checkouts
 from cqrs_lab.script.tokens import Token
 from cqrs_lab.shop.commands import Username, describe_validation_error
 
@@ -46,7 +48,9 @@ def login_line(args: Args) -> Login:
     return Login(checked_username(args, user), SecretStr(password.text))
 
 
-def query_line(args: Args) -> Query:
+def query_line(args: Args) -> Query | QueryCheckouts:
+    if names_checkouts(args):
+        return checkouts_query(args)
     if not args.tokens:
         raise ScriptError(
             f"query: missing VIEW (catalog, cart USER, orders USER or sales); usage: {args.usage}",

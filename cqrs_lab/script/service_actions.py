@@ -1,5 +1,5 @@
 """The actions of the services' lines (issue 18): the switch, the outbox, a crash between
-commit and publish, and the Payments service's answers and lane."""
+commit and publish, Payments' answers, the lanes between services and the checkouts."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from typing import Literal, TypeAlias
 
 from cqrs_lab.sim.latency import LatencyModel
 
-ServiceWord: TypeAlias = Literal["orders", "payments"]
+ServiceWord: TypeAlias = Literal["orders", "payments", "shipping"]
+ServiceLane: TypeAlias = Literal["payments", "shipping"]
+SERVICE_LANES: tuple[ServiceLane, ...] = ("payments", "shipping")
+"""The lanes between services (Orders-Payments, Orders-Shipping): `latency`, `faults` and
+`capacity` name them like the views' lanes while services are on."""
 
 
 @dataclass(frozen=True, slots=True)
 class SetServices:
-    """`services on|off`: Orders and Payments as services with their own data."""
+    """`services on|off`: Orders, Payments and Shipping as services with their own data."""
 
     on: bool
 
@@ -38,12 +42,36 @@ class Crash:
 
 
 @dataclass(frozen=True, slots=True)
-class PaymentsLine:
-    """`payments decline next`, `payments latency SPEC`, `payments faults TOKENS...`."""
+class DeclinePayments:
+    """`payments decline next` (rate None) or `payments decline rate P` (seeded)."""
 
-    kind: Literal["decline", "latency", "faults"]
+    rate: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLaneSetting:
+    """`latency|faults|capacity LANE ...` for a lane between services."""
+
+    lane: ServiceLane
+    kind: Literal["latency", "faults", "capacity"]
     model: LatencyModel | None = None
     tokens: tuple[str, ...] = ()
+    rate: float | None = None
 
 
-ServiceAction: TypeAlias = SetServices | ServicesStatus | SetOutbox | Crash | PaymentsLine
+@dataclass(frozen=True, slots=True)
+class QueryCheckouts:
+    """`query checkouts` (every checkout saga) or `query checkout ORDER` (one)."""
+
+    order_id: str | None = None
+
+
+ServiceAction: TypeAlias = (
+    SetServices
+    | ServicesStatus
+    | SetOutbox
+    | Crash
+    | DeclinePayments
+    | ServiceLaneSetting
+    | QueryCheckouts
+)

@@ -21,3 +21,11 @@ def seen(connection: Connection, service: str, message_id: str) -> bool:
 def remember(connection: Connection, service: str, message_id: str) -> None:
     """In the same transaction as the handling: `service` has handled `message_id`."""
     connection.execute(tables.inbox.insert().values(service=service, message_id=message_id))
+
+
+def first_time(connection: Connection, service: str, message_id: str) -> bool:
+    """Remember `message_id` for `service` unless it was handled already (then False)."""
+    if seen(connection, service, message_id):
+        return False
+    remember(connection, service, message_id)
+    return True

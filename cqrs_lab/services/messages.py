@@ -1,4 +1,4 @@
-"""Integration messages: what one service tells another, on the bus's `payments` lane."""
+"""Integration messages: what one service tells another, and the lanes they travel on."""
 
 from __future__ import annotations
 
@@ -6,9 +6,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 LANE = "payments"
-"""The bus lane integration messages travel on, both ways between Orders and Payments."""
-SERVICES = ("orders", "payments")
+"""The lane between Orders and Payments (both ways)."""
+SHIPPING_LANE = "shipping"
+"""The lane between Orders and Shipping (both ways)."""
+LANE_ENDS: dict[str, tuple[str, str]] = {
+    LANE: ("orders", "payments"),
+    SHIPPING_LANE: ("orders", "shipping"),
+}
+"""Each inter-service lane and the two services it joins (the parser's `SERVICE_LANES`)."""
+SERVICES = ("orders", "payments", "shipping")
 """The services a lab line may name (`crash SERVICE after-commit`)."""
+HOME_LANES = {"orders": LANE, "payments": LANE, "shipping": SHIPPING_LANE}
+"""Where a service's own timers (a restart, a saga's deadline) wait."""
+RESTART = "RelayRestart"
+"""A crashed service's restart, a bus retry on its home lane."""
+TIMEOUT = "PaymentTimeout"
+"""A checkout's payment deadline, a bus retry on Orders' home lane."""
+
+
+def lane_between(source: str, destination: str) -> str:
+    """The lane a message from `source` to `destination` travels on."""
+    ends = {source, destination}
+    return next(lane for lane, pair in LANE_ENDS.items() if ends == set(pair))
 
 
 @dataclass(frozen=True, slots=True)

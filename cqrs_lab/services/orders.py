@@ -1,24 +1,33 @@
-"""The Orders side of the checkout: placing an order records PaymentRequested in the outbox
-(in the order's own transaction, a command handler hook), and Payments' answer pays or
-cancels the order (cancelling releases its stock), once per message (its inbox)."""
+"""The Orders service and its checkout saga (process manager). Placing an order starts a
+checkout and records PaymentRequested in the outbox, in the order's own transaction (a
+command handler hook). Each answer (and the payment's deadline) asks the saga's rules
+(`saga.react`) what to do; the order command it calls for, the checkout's new state, the
+message it sends and the inbox's mark commit in one transaction, once per message."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from cqrs_lab.services import inbox
-from cqrs_lab.services.messages import IntegrationMessage
+from cqrs_lab.services import checkouts, inbox, saga
+from cqrs_lab.services.messages import TIMEOUT, IntegrationMessage
 from cqrs_lab.services.outbox import Outbox, Pending
-from cqrs_lab.shop.commands import CancelOrder, Command, PayOrder
+from cqrs_lab.shop.commands import CancelOrder, Command, PayOrder, ShipOrder
 from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.write.results import CommandResult
 
 SERVICE = "orders"
 Send = Callable[[Command], CommandResult]
+_COMMANDS: dict[saga.OrderCommand, type[PayOrder | CancelOrder | ShipOrder]] = {
+    "pay": PayOrder,
+    "cancel": CancelOrder,
+    "ship": ShipOrder,
+}
+_DONE = {"pay": "paid", "cancel": "cancelled", "ship": "shipped"}
 
 
 def command_id_for(message_id: str) -> str:
@@ -27,65 +36,122 @@ def command_id_for(message_id: str) -> str:
     return f"msg:{message_id}"[:64]
 
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """A saga step waiting for its order command's transaction."""
+
+    reaction: saga.Reaction
+    message_id: str | None
+    """The message that caused it (None: the deadline)."""
+    data: dict[str, Any]
+
+
 @dataclass
 class Orders:
-    """What the Orders service adds to the shop's command handler."""
+    """What the Orders service adds to the shop's command handler: the checkout saga."""
 
     engine: Engine
     outbox: Outbox
+    now: Callable[[], float]
     name: str = SERVICE
     duplicates: int = 0
-    notes: list[str] = field(default_factory=list)
     done: Counter[str] = field(default_factory=Counter)
-    """Orders it paid, cancelled or shipped on a message's word."""
-    _handling: dict[str, str] = field(default_factory=dict)
-    """Command id -> the message it answers, while its command runs (for the hook)."""
+    """Orders the saga paid, cancelled or shipped (the shop accepted the command)."""
+    deadlines: list[tuple[str, float]] = field(default_factory=list)
+    """Checkouts started since the relay last ran: (order, deadline), timers to set."""
+    _steps: dict[str, _Step] = field(default_factory=dict)
+    """Command id -> the saga step its command carries, while the command runs."""
 
     def hook(
         self, connection: Connection, command: Command, events: Sequence[RecordedEvent]
     ) -> None:
-        """In the command's transaction: a placed order asks for its payment; a command
-        caused by a message marks that message handled."""
+        """In the command's transaction: the saga's step this command carries, or, for the
+        shop's own commands, a new checkout (an order placed) or one stopped by hand."""
+        step = self._steps.pop(command.command_id, None)
+        if step is not None:
+            self._commit(connection, step)
+            return
         for event in events:
+            order_id = str(event.data.get("order_id", ""))
             if event.type == "OrderPlaced":
-                order_id = str(event.data["order_id"])
+                checkout, send = saga.start(order_id, self.now())
                 data = {
                     "order_id": order_id,
                     "username": event.data.get("username"),
                     "amount_cents": event.data.get("total_cents", 0),
                 }
-                message = Pending(
-                    SERVICE, f"PaymentRequested:{order_id}", "PaymentRequested", "payments", data
-                )
-                self.outbox.record(connection, message)
-        message_id = self._handling.pop(command.command_id, None)
-        if message_id is not None:
-            inbox.remember(connection, SERVICE, message_id)
+                reaction = saga.Reaction(checkout, None, send, "payment requested")
+                self._commit(connection, _Step(reaction, None, data))
+                self.deadlines.append((order_id, checkout.deadline or 0.0))
+            elif event.type == "OrderCancelled":
+                found = checkouts.load(connection, order_id)
+                if found is not None:
+                    reaction = saga.cancelled_by_hand(found)
+                    self._commit(connection, _Step(reaction, None, _money(event.data, order_id)))
+
+    def handle(self, message: IntegrationMessage, send: Send) -> str:
+        """Consume an answer from Payments or Shipping. Says what the saga did."""
+        with self.engine.connect() as connection:
+            if inbox.seen(connection, SERVICE, message.message_id):
+                self.duplicates += 1
+                return "duplicate"
+            found = checkouts.load(connection, message.order_id)
+        if found is None:  # its checkout went with a reset
+            with self.engine.begin() as connection:
+                inbox.remember(connection, SERVICE, message.message_id)
+            return "no checkout: ignored"
+        reaction = saga.react(found, message.type, self.now())
+        step = _Step(reaction, message.message_id, _money(message.data, message.order_id))
+        return self._apply(step, send, command_id_for(message.message_id))
+
+    def timeout(self, order_id: str, send: Send) -> str:
+        """The payment's deadline passed: cancel the order if Payments has not answered."""
+        with self.engine.connect() as connection:
+            found = checkouts.load(connection, order_id)
+        if found is None:
+            return "no checkout: ignored"
+        reaction = saga.react(found, TIMEOUT, self.now())
+        if not reaction.changed:
+            return reaction.said
+        step = _Step(reaction, None, {"order_id": order_id})
+        return self._apply(step, send, f"timeout:{order_id}")
+
+    def _apply(self, step: _Step, send: Send, command_id: str) -> str:
+        reaction = step.reaction
+        if reaction.command is None:
+            with self.engine.begin() as connection:
+                self._commit(connection, step)
+            return reaction.said
+        order_id = reaction.checkout.order_id
+        self._steps[command_id] = step
+        result = send(_COMMANDS[reaction.command](order_id=order_id, command_id=command_id))
+        if self._steps.pop(command_id, None) is None:  # its transaction carried the step
+            self.done[_DONE[reaction.command]] += 1
+            return reaction.said
+        with self.engine.begin() as connection:  # refused, or sent before: the saga moves on
+            self._commit(connection, step)
+        return f"{reaction.said} (order {reaction.command} refused: {_code(result)})"
+
+    def _commit(self, connection: Connection, step: _Step) -> None:
+        reaction = step.reaction
+        checkouts.save(connection, reaction.checkout)
+        if reaction.send is not None:
+            order_id = reaction.checkout.order_id
+            kind, destination = reaction.send.type, reaction.send.destination
+            message = Pending(SERVICE, f"{kind}:{order_id}", kind, destination, step.data)
+            self.outbox.record(connection, message)
+        if step.message_id is not None:
+            inbox.remember(connection, SERVICE, step.message_id)
 
     def counters(self) -> dict[str, int]:
         return dict(self.done)
 
-    def handle(self, message: IntegrationMessage, send: Send) -> str:
-        """Consume Payments' answer: pay the order, or cancel it. Says what it did."""
-        with self.engine.connect() as connection:
-            if inbox.seen(connection, SERVICE, message.message_id):
-                self.duplicates += 1
-                self.notes.append(f"orders: {message.message_id} seen before: ignored")
-                return "duplicate"
-        command_id = command_id_for(message.message_id)
-        command: Command
-        if message.type == "PaymentAccepted":
-            command = PayOrder(order_id=message.order_id, command_id=command_id)
-        else:
-            command = CancelOrder(order_id=message.order_id, command_id=command_id)
-        self._handling[command_id] = message.message_id
-        result = send(command)
-        if self._handling.pop(command_id, None) is not None:  # refused: handled all the same
-            with self.engine.begin() as connection:
-                inbox.remember(connection, SERVICE, message.message_id)
-        done = "paid" if isinstance(command, PayOrder) else "cancelled, stock released"
-        said = done if result.ok else f"refused ({getattr(result, 'code', '?')})"
-        if result.ok:
-            self.done["paid" if isinstance(command, PayOrder) else "cancelled"] += 1
-        self.notes.append(f"orders: {message.type} for order {message.order_id}: {said}")
-        return said
+
+def _money(data: dict[str, Any], order_id: str) -> dict[str, Any]:
+    """What a message about `order_id`'s money carries on."""
+    amount = data.get("amount_cents", data.get("paid_cents", data.get("refunded_cents", 0)))
+    return {"order_id": order_id, "amount_cents": amount}
+
+
+def _code(result: CommandResult) -> str:
+    return str(getattr(result, "code", "duplicate"))

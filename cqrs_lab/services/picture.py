@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cqrs_lab.services.messages import TIMEOUT
 from cqrs_lab.sim.bus import Delivery
 
 if TYPE_CHECKING:
@@ -114,7 +115,8 @@ def picture(services: Services | None, now: float) -> ServicesPicture:
         for service in services.members()
     )
     checkouts = tuple(
-        CheckoutPicture(c.order_id, c.state, c.step, c.deadline) for c in services.checkouts()
+        CheckoutPicture(c.order_id, c.state.value, c.step, c.deadline)
+        for c in services.checkouts()
     )
     return ServicesPicture(
         on=True,
@@ -140,7 +142,11 @@ def _lane(services: Services, name: str, now: float) -> LanePicture:
         services.lane_ends(name),
         str(bus.latency(name)),
         str(bus.faults(name)),
-        tuple(_message(delivery, now) for delivery in bus.in_flight_for(name)),
+        tuple(
+            _message(delivery, now)
+            for delivery in bus.in_flight_for(name)
+            if delivery.event.type != TIMEOUT  # a checkout's deadline: see `checkouts`
+        ),
         stats.delivered,
         stats.dropped,
         stats.duplicated,

@@ -1,20 +1,31 @@
-"""The services attached to one Lab: the tables, the command handler's hook, the payments
-lane on the lab's bus, and the relay run after every commit a service makes (after each
-delivery and each lab line too, for the shop's own commands)."""
+"""The services attached to one Lab: the tables, the command handler's hook, the lanes
+between services on the lab's bus, the saga's deadlines, and the relay run after every
+commit a service makes (after each delivery and each lab line too, for the shop's own
+commands)."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
-from collections.abc import Callable
 from typing import Any, Protocol
 
-from cqrs_lab.services import tables
-from cqrs_lab.services.messages import LANE, IntegrationMessage
+from cqrs_lab.services import checkouts, tables
+from cqrs_lab.services.messages import (
+    HOME_LANES,
+    LANE_ENDS,
+    RESTART,
+    TIMEOUT,
+    IntegrationMessage,
+    lane_between,
+)
 from cqrs_lab.services.orders import Orders
 from cqrs_lab.services.outbox import Outbox
 from cqrs_lab.services.payments import Payments
+from cqrs_lab.services.saga import Checkout
+from cqrs_lab.services.shipping import Shipping
 from cqrs_lab.shop.commands import Command
 from cqrs_lab.sim.bus import Delivery, EventBus
+from cqrs_lab.sim.clock import Clock
 from cqrs_lab.sim.faults import Faults
 from cqrs_lab.sim.latency import LatencyModel, parse_latency
 from cqrs_lab.store.event_store import EventStore
@@ -22,9 +33,11 @@ from cqrs_lab.write.handler import CommandHandler
 from cqrs_lab.write.results import CommandResult
 
 DEFAULT_LATENCY = "uniform:300ms..900ms"
-"""The payments lane's latency when services go on."""
+"""Each inter-service lane's latency when services go on."""
 RESTART_SECONDS = 1.0
 """Lab seconds a crashed service takes to come back (and its relay to run again)."""
+DECLINE_SALT = 0x5A6A
+"""Mixed into the lab's seed for the seeded declines, so they draw apart from the lab's RNG."""
 
 
 class Host(Protocol):
@@ -32,6 +45,8 @@ class Host(Protocol):
 
     store: EventStore
     handler: CommandHandler
+    clock: Clock
+    seed: int
 
     @property
     def bus(self) -> EventBus[Any]: ...
@@ -42,49 +57,56 @@ class Host(Protocol):
 
 
 class Services:
-    """Orders and Payments, an outbox and its relay, on `host`'s bus and database."""
+    """Orders (with the checkout saga), Payments and Shipping, an outbox and its relay, on
+    `host`'s bus and database."""
 
     def __init__(self, host: Host) -> None:
         self.host = host
         engine = host.store.engine
         tables.create(engine)
         self.outbox = Outbox(engine)
-        self.payments = Payments(engine, self.outbox)
-        self.orders = Orders(engine, self.outbox)
-        self.latency: LatencyModel = parse_latency(DEFAULT_LATENCY)
-        self.faults = Faults()
+        self.payments = Payments(engine, self.outbox, random.Random(host.seed ^ DECLINE_SALT))
+        self.shipping = Shipping(engine, self.outbox)
+        self.orders = Orders(engine, self.outbox, host.clock.now)
+        default = parse_latency(DEFAULT_LATENCY)
+        self.latencies: dict[str, LatencyModel] = {lane: default for lane in LANE_ENDS}
+        self.faults: dict[str, Faults] = {lane: Faults() for lane in LANE_ENDS}
         self.handled: list[str] = []
-        """What each delivery on the payments lane did, in words (the services' trace)."""
+        """What each delivery between services did, in words (the services' trace)."""
         self.handled_by: Counter[str] = Counter()
         """Messages each service consumed (its inbox's duplicates not counted)."""
         self.restarting: set[str] = set()
         """Services that crashed and are not back yet."""
 
-    def members(self) -> tuple[Orders | Payments, ...]:
-        return (self.orders, self.payments)
+    def members(self) -> tuple[Orders | Payments | Shipping, ...]:
+        return (self.orders, self.payments, self.shipping)
 
     def lane_names(self) -> tuple[str, ...]:
-        return (LANE,)
+        return tuple(LANE_ENDS)
 
     def lane_ends(self, lane: str) -> tuple[str, str]:
         """The two services a lane joins."""
-        return ("orders", lane)
+        return LANE_ENDS[lane]
 
-    def checkouts(self) -> tuple[Any, ...]:
-        """The checkout sagas (none until the saga runs)."""
-        return ()
+    def checkouts(self) -> list[Checkout]:
+        """The checkout sagas, in the order their orders were placed."""
+        return checkouts.every(self.host.store.engine)
 
     def attach(self) -> None:
         bus = self.host.bus
-        bus.subscribe(LANE, self._receive, latency=self.latency, faults=self.faults)
+        for lane in LANE_ENDS:
+            bus.subscribe(
+                lane, self._receive, latency=self.latencies[lane], faults=self.faults[lane]
+            )
         bus.add_observer(self._after_delivery)
         self.host.handler.hooks.append(self.orders.hook)
         self.outbox.dirty = True  # rows an earlier run left unpublished go now
 
     def detach(self) -> None:
         bus = self.host.bus
-        if LANE in bus.subscriptions:
-            bus.unsubscribe(LANE)
+        for lane in LANE_ENDS:
+            if lane in bus.subscriptions:
+                bus.unsubscribe(lane)
         bus.remove_observer(self._after_delivery)
         if self.orders.hook in self.host.handler.hooks:
             self.host.handler.hooks.remove(self.orders.hook)
@@ -94,41 +116,48 @@ class Services:
         with self.host.store.engine.begin() as connection:
             tables.clear(connection)
 
-    def set_latency(self, model: LatencyModel) -> None:
-        self.latency = model
-        self.host.bus.set_latency(LANE, model)
+    def set_latency(self, lane: str, model: LatencyModel) -> None:
+        self.latencies[lane] = model
+        self.host.bus.set_latency(lane, model)
 
-    def set_faults(self, faults: Faults) -> None:
-        self.faults = faults
-        self.host.bus.set_faults(LANE, faults)
+    def set_faults(self, lane: str, faults: Faults) -> None:
+        self.faults[lane] = faults
+        self.host.bus.set_faults(lane, faults)
 
     def relay(self) -> int:
-        """Publish what waits (after a commit); a crash on the way schedules a restart."""
+        """Publish what waits (after a commit); a crash on the way schedules a restart.
+        The checkouts started since are given their deadlines."""
+        bus = self.host.bus
+        now = self.host.clock.now()
+        for order_id, deadline in self.orders.deadlines:
+            timer = IntegrationMessage(
+                0, f"timeout:{order_id}", TIMEOUT, "orders", "orders", {"order_id": order_id}
+            )
+            bus.retry_later(HOME_LANES["orders"], timer, max(0.0, deadline - now))
+        self.orders.deadlines.clear()
         armed = set(self.outbox.crashes)
         sent = self.outbox.relay(self._publish)
         if self.outbox.on:
             for service in armed - self.outbox.crashes:  # crashed in this pass
-                restart = IntegrationMessage(
-                    0, f"restart:{service}", "RelayRestart", service, service
-                )
-                self.host.bus.retry_later(LANE, restart, RESTART_SECONDS)
+                restart = IntegrationMessage(0, f"restart:{service}", RESTART, service, service)
+                bus.retry_later(HOME_LANES[service], restart, RESTART_SECONDS)
                 self.restarting.add(service)
         return sent
 
     def _publish(self, message: IntegrationMessage) -> None:
-        self.host.bus.publish_to(LANE, [message])
+        self.host.bus.publish_to(lane_between(message.source, message.destination), [message])
 
     def _receive(self, delivery: Delivery[Any]) -> None:
         message: IntegrationMessage = delivery.event
-        if delivery.kind == "retry":  # a crashed service is back: its relay runs again
+        if message.type == RESTART:  # a crashed service is back: its relay runs again
             self.outbox.dirty = True
             self.restarting.discard(message.source)
             self.handled.append(f"{message.source} restarted: its relay runs")
+        elif message.type == TIMEOUT:
+            said = self.orders.timeout(message.order_id, self.host.send)
+            self.handled.append(f"orders: {message.order_id}'s payment deadline: {said}")
         else:
-            if message.destination == "payments":
-                said = self.payments.handle(message)
-            else:
-                said = self.orders.handle(message, self.host.send)
+            said = self._consume(message)
             if said != "duplicate":
                 self.handled_by[message.destination] += 1
             self.handled.append(
@@ -136,17 +165,21 @@ class Services:
             )
         self.relay()
 
+    def _consume(self, message: IntegrationMessage) -> str:
+        if message.destination == "payments":
+            return self.payments.handle(message)
+        if message.destination == "shipping":
+            return self.shipping.handle(message)
+        return self.orders.handle(message, self.host.send)
+
     def _after_delivery(self, delivery: Delivery[Any], outcome: str) -> None:
         if self.outbox.dirty:
             self.relay()
 
     def describe(self) -> str:
         outbox = "on" if self.outbox.on else "off (publish after commit)"
+        duplicates = ", ".join(f"{member.name} {member.duplicates}" for member in self.members())
         return (
             f"outbox {outbox}; {self.outbox.relayed} relayed, {self.outbox.unpublished()} "
-            f"waiting, {self.outbox.lost} lost; duplicates ignored: payments "
-            f"{self.payments.duplicates}, orders {self.orders.duplicates}"
+            f"waiting, {self.outbox.lost} lost; duplicates ignored: {duplicates}"
         )
-
-
-Observer = Callable[[Any], None]

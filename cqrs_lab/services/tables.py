@@ -1,5 +1,5 @@
-"""The services' own tables, beside the event store: the outbox, the inboxes and the
-Payments service's stream. No other part of the lab reads them."""
+"""The services' own tables, beside the event store: the outbox, the inboxes, the Payments
+and Shipping services' streams and the checkout sagas. No other part of the lab reads them."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Float,
     Integer,
     MetaData,
     String,
@@ -39,17 +40,36 @@ inbox = Table(
 )
 """The message ids each service has handled: a second delivery of one applies nothing."""
 
-payment_events = Table(
-    "payment_events",
-    METADATA,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("stream_id", String(128), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("type", String(64), nullable=False),
-    Column("data", JSON, nullable=False),
-    UniqueConstraint("stream_id", "version"),
-)
+
+
+def _streams(name: str) -> Table:
+    return Table(
+        name,
+        METADATA,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("stream_id", String(128), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("type", String(64), nullable=False),
+        Column("data", JSON, nullable=False),
+        UniqueConstraint("stream_id", "version"),
+    )
+
+
+payment_events = _streams("payment_events")
 """The Payments service's streams (`payment-o1`), in its own table."""
+shipment_events = _streams("shipment_events")
+"""The Shipping service's streams (`shipment-o1`), in its own table."""
+
+checkouts = Table(
+    "checkouts",
+    METADATA,
+    Column("order_id", String(64), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("step", String(32), nullable=False),
+    Column("deadline", Float, nullable=True),
+    Column("refunded", Boolean, nullable=False, default=False),
+)
+"""The checkout sagas (the Orders service's process manager): one row an order."""
 
 
 def create(engine: Engine) -> None:
@@ -57,7 +77,7 @@ def create(engine: Engine) -> None:
 
 
 def clear(connection: Connection) -> None:
-    for table in (outbox, inbox, payment_events):
+    for table in (outbox, inbox, payment_events, shipment_events, checkouts):
         connection.execute(table.delete())
 
 
