@@ -21,6 +21,15 @@ VIEWS = [
 ]
 
 
+def shop_on_file(tmp_path: Path, latency: str, script: str) -> tuple[Lab, str]:
+    """A lab on a database file (and the file's name): every lane at `latency`, the shop
+    set up, then `script` run."""
+    db = str(tmp_path / "lab.db")
+    lab = new_lab(db=db)
+    run(lab, f"latency all {latency}\n" + SHOP_SETUP + script)
+    return lab, db
+
+
 def restarted(lab: Lab, db: str) -> Lab:
     """The lab's process dies (in-flight deliveries and unflushed work are gone) and a new
     one opens the same database."""
@@ -117,14 +126,8 @@ def test_rebuild_equals_incremental() -> None:
 
 
 def test_a_restart_resumes_from_the_checkpoint(tmp_path: Path) -> None:
-    db = str(tmp_path / "lab.db")
-    lab = new_lab(db=db)
-    run(
-        lab,
-        "latency all fixed:1s\n"
-        + SHOP_SETUP
-        + "advance 1s\nadd-to-cart alice mug 1\nplace-order alice",
-    )
+    order = "advance 1s\nadd-to-cart alice mug 1\nplace-order alice"
+    lab, db = shop_on_file(tmp_path, "fixed:1s", order)
     checkpoint = lab.snapshot().lane("orders").checkpoint
     assert checkpoint < lab.head
     again = restarted(lab, db)
@@ -133,12 +136,7 @@ def test_a_restart_resumes_from_the_checkpoint(tmp_path: Path) -> None:
 
 
 def test_a_crash_in_the_middle_of_a_batch_loses_and_doubles_nothing(tmp_path: Path) -> None:
-    db = str(tmp_path / "lab.db")
-    lab = new_lab(db=db)
-    run(
-        lab,
-        "latency all zero\n" + SHOP_SETUP + "add-to-cart alice mug 3\nplace-order alice\nsettle",
-    )
+    lab, db = shop_on_file(tmp_path, "zero", "add-to-cart alice mug 3\nplace-order alice\nsettle")
     run(lab, "latency all fixed:1s\npay last\nadd-to-cart bob tea 4\nplace-order bob")
     subscriber = lab.subscribers["sales"]
     pending = lab.store.read_all(after=subscriber.checkpoint)
@@ -150,12 +148,7 @@ def test_a_crash_in_the_middle_of_a_batch_loses_and_doubles_nothing(tmp_path: Pa
 
 
 def test_a_new_projection_fills_itself_from_history(tmp_path: Path) -> None:
-    db = str(tmp_path / "lab.db")
-    lab = new_lab(db=db)
-    run(
-        lab,
-        "latency all zero\n" + SHOP_SETUP + "add-to-cart alice mug 1\nplace-order alice\nsettle",
-    )
+    lab, db = shop_on_file(tmp_path, "zero", "add-to-cart alice mug 1\nplace-order alice\nsettle")
     with lab.store.transaction() as connection:  # as if "sales" had never existed
         lab.projections["sales"].clear(connection)
     again = restarted(lab, db)
