@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from cqrs_lab.lab import Lab, Outcome
 from cqrs_lab.lab.interpreter import execute
 
@@ -15,6 +17,15 @@ add-product tea "Green tea" 4.00 50
 
 def new_lab(seed: int = 1, db: str = ":memory:") -> Lab:
     return Lab.open(db, seed=seed, password_cost=2**4)
+
+
+def settled_shop() -> Iterator[Lab]:
+    """A lab with SHOP_SETUP run and settled, closed after the test: `yield from` it in a
+    fixture."""
+    lab = new_lab()
+    run(lab, SHOP_SETUP + "settle")
+    yield lab
+    lab.close()
 
 
 def run(lab: Lab, script: str) -> list[Outcome]:

@@ -1,9 +1,11 @@
-"""Random mixes of issue 17's lines with the shop's (hypothesis): no line raises, a lane that
-is behind always says why, and once the poison is lifted and the parked events replayed,
-nothing is lost unless it was skipped or discarded on purpose."""
+"""Issue 17's lines. Random mixes of them with the shop's (hypothesis): no line raises, a
+lane that is behind always says why, and once the poison is lifted and the parked events
+replayed, nothing is lost unless it was skipped or discarded on purpose. And each bad one
+gives one clear error (the poison lines' are in test_poison.py)."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -72,5 +74,45 @@ def test_no_line_raises_and_no_lane_lags_silently(lines: list[str]) -> None:
         dropped = sum(lane.guard.skipped + lane.guard.discarded for lane in lanes)
         if not dropped:
             assert execute(lab, "check").ok, execute(lab, "check").message
+    finally:
+        lab.close()
+
+
+BAD_LINES = [
+    ("snapshots every 0", "N must be from 1 to 1,000,000"),
+    ("snapshots every 1000001", "N must be from 1 to 1,000,000"),
+    ("snapshots 100", "write snapshots every N, or snapshots off"),
+    ("snapshots every", "write snapshots every N, or snapshots off"),
+    ("snapshots off now", "write snapshots every N, or snapshots off"),
+    ("aggregates fast", "unknown strategy 'fast' (one of cached, replay)"),
+    ("cache orders ttl:0s", "the TTL must be above zero"),
+    ("cache orders ttl:soon", "cache"),
+    ("cache orders inv", "did you mean 'invalidate'"),
+    ("cache orders forever", "unknown cache policy 'forever'"),
+    ("cache nowhere off", "unknown view 'nowhere'"),
+    ("cache orders", "cache"),
+    ("replicas orders 4", "N must be from 0 to 3"),
+    ("replicas orders -1", "replicas"),
+    ("replicas nowhere 2", "unknown view 'nowhere'"),
+    ("replicas orders", "replicas"),
+    ("route orders nearest", "unknown route 'nearest'"),
+    ("route orders", "route"),
+    ("upcasters maybe", "unknown setting 'maybe' (one of on, off)"),
+    ("upcasters", "upcasters"),
+    ("legacy-register carol", "legacy-register"),
+    ("legacy-register carol not-an-email", "'not-an-email' is not a valid email address"),
+    ("legacy-register Carol carol@example.com", "username: must be 2-32 characters"),
+]
+"""(line, what its error says): snapshots and aggregates, the query cache, replicas and
+routes, upcasting."""
+
+
+@pytest.mark.parametrize(("line", "error"), BAD_LINES)
+def test_each_bad_line_gives_one_clear_error(line: str, error: str) -> None:
+    lab = new_lab()
+    try:
+        outcome = execute(lab, line)
+        assert outcome.code == "parse_error" and error in outcome.message, outcome.message
+        assert "\n" not in outcome.message
     finally:
         lab.close()

@@ -14,17 +14,14 @@ from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.read.cache import CachePolicy, QueryCache
 from cqrs_lab.read.views import ViewRows
-from tests.lab_helpers import SHOP_SETUP, new_lab, run
+from tests.lab_helpers import SHOP_SETUP, new_lab, run, settled_shop
 
 ORDER = "add-to-cart alice mug 1\nplace-order alice"
 
 
 @pytest.fixture
 def lab() -> Iterator[Lab]:
-    lab = new_lab()
-    run(lab, SHOP_SETUP + "settle")
-    yield lab
-    lab.close()
+    yield from settled_shop()
 
 
 def ask(lab: Lab, line: str = "query orders alice") -> dict[str, object]:
@@ -147,20 +144,3 @@ def test_a_new_policy_starts_with_an_empty_cache() -> None:
     assert cache.lookup(key, 1.0, 3) is not None
     cache.set_policy("orders", CachePolicy("ttl", 5.0))
     assert cache.lookup(key, 1.0, 3) is None
-
-
-@pytest.mark.parametrize(
-    ("line", "error"),
-    [
-        ("cache orders ttl:0s", "the TTL must be above zero"),
-        ("cache orders ttl:soon", "cache"),
-        ("cache orders inv", "did you mean 'invalidate'"),
-        ("cache orders forever", "unknown cache policy 'forever'"),
-        ("cache nowhere off", "unknown view 'nowhere'"),
-        ("cache orders", "cache"),
-    ],
-)
-def test_each_bad_line_gives_one_clear_error(lab: Lab, line: str, error: str) -> None:
-    outcome = execute(lab, line)
-    assert outcome.code == "parse_error" and error in outcome.message, outcome.message
-    assert "\n" not in outcome.message

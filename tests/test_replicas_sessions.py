@@ -20,15 +20,12 @@ from cqrs_lab.lab.sessions import (
     SessionChecker,
 )
 from cqrs_lab.read.views import ViewRows
-from tests.lab_helpers import SHOP_SETUP, new_lab, run
+from tests.lab_helpers import SHOP_SETUP, new_lab, run, settled_shop
 
 
 @pytest.fixture
 def lab() -> Iterator[Lab]:
-    lab = new_lab()
-    run(lab, SHOP_SETUP + "settle")
-    yield lab
-    lab.close()
+    yield from settled_shop()
 
 
 def shop_and_read(lab: Lab, reads: int, order_every: int = 20) -> list[str]:
@@ -168,20 +165,3 @@ def test_a_monotonic_violation_is_a_read_behind_the_newest_seen(positions: list[
         newest = max(newest, position)
         found += sum(v.guarantee == MONOTONIC_READS for v in checker.check(read(position)))
     assert found == expected
-
-
-@pytest.mark.parametrize(
-    ("line", "error"),
-    [
-        ("replicas orders 4", "N must be from 0 to 3"),
-        ("replicas orders -1", "replicas"),
-        ("replicas nowhere 2", "unknown view 'nowhere'"),
-        ("replicas orders", "replicas"),
-        ("route orders nearest", "unknown route 'nearest'"),
-        ("route orders", "route"),
-    ],
-)
-def test_each_bad_line_gives_one_clear_error(lab: Lab, line: str, error: str) -> None:
-    outcome = execute(lab, line)
-    assert outcome.code == "parse_error" and error in outcome.message, outcome.message
-    assert "\n" not in outcome.message

@@ -13,15 +13,12 @@ from hypothesis import strategies as st
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.store.upcasters import user_registered_v1_to_v2
-from tests.lab_helpers import SHOP_SETUP, new_lab, run
+from tests.lab_helpers import SHOP_SETUP, run, settled_shop
 
 
 @pytest.fixture
 def lab() -> Iterator[Lab]:
-    lab = new_lab()
-    run(lab, SHOP_SETUP + "settle")
-    yield lab
-    lab.close()
+    yield from settled_shop()
 
 
 def test_an_old_event_is_stored_as_it_was_and_read_as_it_is_now(lab: Lab) -> None:
@@ -94,19 +91,3 @@ def test_the_upcaster_renames_the_handle_and_passes_new_data_through(name: str, 
     }
     current = {"username": name, "email": email}
     assert user_registered_v1_to_v2(current) == current
-
-
-@pytest.mark.parametrize(
-    ("line", "error"),
-    [
-        ("upcasters maybe", "unknown setting 'maybe' (one of on, off)"),
-        ("upcasters", "upcasters"),
-        ("legacy-register carol", "legacy-register"),
-        ("legacy-register carol not-an-email", "'not-an-email' is not a valid email address"),
-        ("legacy-register Carol carol@example.com", "username: must be 2-32 characters"),
-    ],
-)
-def test_each_bad_line_gives_one_clear_error(lab: Lab, line: str, error: str) -> None:
-    outcome = execute(lab, line)
-    assert outcome.code == "parse_error" and error in outcome.message, outcome.message
-    assert "\n" not in outcome.message
