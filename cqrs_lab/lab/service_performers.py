@@ -9,7 +9,7 @@ interpreter registers `SERVICE_PERFORMERS`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
@@ -21,6 +21,7 @@ from cqrs_lab.services.messages import LANE, SHIPPING_LANE
 from cqrs_lab.services.picture import ServicesPicture, picture
 from cqrs_lab.services.runtime import Services
 from cqrs_lab.sim.faults import parse_faults
+from cqrs_lab.store.event_store import RecordedEvent
 
 if TYPE_CHECKING:
     from cqrs_lab.lab.core import Lab
@@ -201,3 +202,12 @@ SERVICE_PERFORMERS: dict[type, Performer] = {
 def services_picture(lab: Lab) -> ServicesPicture:
     """The lab's services as they are now (the screen's and lessons' read API)."""
     return picture(services_of(lab), lab.clock.now())
+
+
+def order_hops(lab: Lab, events: Sequence[RecordedEvent]) -> tuple[str, ...]:
+    """The way across the services of the orders `events` are about (for `trace`)."""
+    services = services_of(lab)
+    if services is None:
+        return ()
+    orders = dict.fromkeys(str(e.data["order_id"]) for e in events if "order_id" in e.data)
+    return tuple(hop.describe() for order in orders for hop in services.journeys.of(order))

@@ -1,5 +1,6 @@
 """Causation trace: a command, the events it recorded, their deliveries down each lane and
-the moment each projection applied them, with lab times.
+the moment each projection applied them, with lab times. With services on, an order's
+trace (`trace o1`) also follows it across the services (`hops`).
 
 The Lab keeps a `DeliveryLog` (`cqrs_lab.lab.deliveries`), fed as things happen.
 `trace(lab, target)` puts it together for a position or a command id, using the events'
@@ -14,10 +15,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from cqrs_lab.lab.deliveries import Applied, DeliveryRecord
 from cqrs_lab.lab.recording import RecordingError, command_of
+from cqrs_lab.lab.service_performers import order_hops
 from cqrs_lab.read.poison import ParkHistory
 from cqrs_lab.read.subscriber import Mode, Subscriber
 from cqrs_lab.script.parser import ID_PREFIX, trace_target
 from cqrs_lab.shop.money import format_cents
+from cqrs_lab.shop.state import order_stream
 from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.write.snapshots import LoadReport
 
@@ -73,6 +76,9 @@ class Trace:
     loads: tuple[LoadReport, ...] = ()
     """How the command loaded each aggregate it decided on: for a recent command, when
     aggregates load by replay or from snapshots (not the default in-memory cache)."""
+    hops: tuple[str, ...] = ()
+    """Services on: each hop of its order across the services (outbox row, relay publish,
+    delivery and what the inbox did, saga step), with lab times."""
 
     @property
     def positions(self) -> tuple[int, ...]:
@@ -111,6 +117,7 @@ def trace(lab: Lab, target: int | str) -> Trace:
         related=related,
         focus=focus,
         loads=lab.handler.loads.get(command_id, ()) if aggregates.strategy != "cached" else (),
+        hops=order_hops(lab, events),
     )
 
 
@@ -130,6 +137,9 @@ def _resolve(lab: Lab, target: int | str) -> tuple[int | None, str]:
         meta = event.metadata
         if meta.command_id.startswith(text) or meta.correlation_id.startswith(text):
             return None, meta.command_id
+    placed = lab.store.read_stream(order_stream(text))
+    if placed:  # an order's id: the command that placed it
+        return None, placed[0].metadata.command_id
     raise TraceNotFound(f"no recent command whose id starts with {text!r}")
 
 
@@ -223,7 +233,9 @@ def describe_trace(chain: Trace) -> str:
         f" handled at t={chain.recorded_at:.3f}s)"
     )
     loads = [f"  {load.describe()}" for load in chain.loads]
-    return "\n".join([head, *loads, *(_event_text(item, chain.focus) for item in chain.events)])
+    events = [_event_text(item, chain.focus) for item in chain.events]
+    hops = ["  across the services:", *(f"    {hop}" for hop in chain.hops)] if chain.hops else []
+    return "\n".join([head, *loads, *events, *hops])
 
 
 def _event_text(item: EventTrace, focus: int | None) -> str:
@@ -257,6 +269,7 @@ def trace_json(chain: Trace) -> dict[str, Any]:
         "recorded_at": round(chain.recorded_at, 6),
         "focus": chain.focus,
         "loads": [load.to_json() for load in chain.loads],
+        "services": list(chain.hops),
         "events": [
             {
                 "position": item.event.position,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 
 from cqrs_lab.services import checkouts, inbox, saga
+from cqrs_lab.services.journeys import Note
 from cqrs_lab.services.messages import TIMEOUT, IntegrationMessage
 from cqrs_lab.services.outbox import Outbox, Pending
 from cqrs_lab.shop.commands import CancelOrder, Command, PayOrder, ShipOrder
@@ -53,6 +54,7 @@ class Orders:
     engine: Engine
     outbox: Outbox
     now: Callable[[], float]
+    note: Note
     name: str = SERVICE
     duplicates: int = 0
     done: Counter[str] = field(default_factory=Counter)
@@ -134,7 +136,9 @@ class Orders:
 
     def _commit(self, connection: Connection, step: _Step) -> None:
         reaction = step.reaction
-        checkouts.save(connection, reaction.checkout)
+        checkout = reaction.checkout
+        checkouts.save(connection, checkout)
+        self.note(checkout.order_id, SERVICE, f"checkout {checkout.state} (step {checkout.step})")
         if reaction.send is not None:
             order_id = reaction.checkout.order_id
             kind, destination = reaction.send.type, reaction.send.destination

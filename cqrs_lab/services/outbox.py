@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 
 from cqrs_lab.services import tables
+from cqrs_lab.services.journeys import Note
 from cqrs_lab.services.messages import IntegrationMessage
 
 Publish = Callable[[IntegrationMessage], None]
@@ -51,10 +52,14 @@ class Outbox:
     _sequence: int = 0
     dirty: bool = False
     """Something may wait to be published: the relay has work."""
+    note: Note = lambda order_id, service, what: None
+    """Tells each order's journey what happened to its messages."""
 
     def record(self, connection: Connection, message: Pending) -> None:
         """Inside the service's transaction: the outbox row, or (off) a publish to come."""
+        order_id = str(message.data.get("order_id", ""))
         if self.on:
+            self.note(order_id, message.service, f"{message.type} recorded in the outbox")
             connection.execute(
                 tables.outbox.insert().values(
                     service=message.service,
@@ -66,6 +71,7 @@ class Outbox:
                 )
             )
         else:
+            self.note(order_id, message.service, f"{message.type} to publish after the commit")
             self._after_commit.append(message)
         self.dirty = True
 
@@ -91,6 +97,11 @@ class Outbox:
                             f"{row.service} crashed after commit: {row.type} ({row.message_id}) "
                             "stays in the outbox for the relay to send on restart"
                         )
+                        self.note(
+                            str(row.data.get("order_id", "")),
+                            row.service,
+                            f"crashed after commit: {row.type} stays in the outbox",
+                        )
                     continue
                 publish(
                     self._message(
@@ -114,6 +125,11 @@ class Outbox:
                 self.notes.append(
                     f"{item.service} crashed after commit: {item.type} ({item.message_id}) "
                     "was never published: lost"
+                )
+                self.note(
+                    str(item.data.get("order_id", "")),
+                    item.service,
+                    f"crashed after commit: {item.type} never published, lost",
                 )
                 continue
             publish(

@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any, Protocol
 
 from cqrs_lab.services import checkouts, tables
+from cqrs_lab.services.journeys import Journeys
 from cqrs_lab.services.messages import (
     HOME_LANES,
     LANE_ENDS,
@@ -40,6 +41,13 @@ DECLINE_SALT = 0x5A6A
 """Mixed into the lab's seed for the seeded declines, so they draw apart from the lab's RNG."""
 
 
+_ARRIVED = {
+    "first": "arrived",
+    "duplicate": "arrived again (a duplicate)",
+    "redelivery": "arrived (redelivered after a drop)",
+}
+
+
 class Host(Protocol):
     """What the services need of a Lab."""
 
@@ -64,10 +72,11 @@ class Services:
         self.host = host
         engine = host.store.engine
         tables.create(engine)
-        self.outbox = Outbox(engine)
+        self.journeys = Journeys(host.clock.now)
+        self.outbox = Outbox(engine, note=self.journeys.note)
         self.payments = Payments(engine, self.outbox, random.Random(host.seed ^ DECLINE_SALT))
         self.shipping = Shipping(engine, self.outbox)
-        self.orders = Orders(engine, self.outbox, host.clock.now)
+        self.orders = Orders(engine, self.outbox, host.clock.now, self.journeys.note)
         default = parse_latency(DEFAULT_LATENCY)
         self.latencies: dict[str, LatencyModel] = {lane: default for lane in LANE_ENDS}
         self.faults: dict[str, Faults] = {lane: Faults() for lane in LANE_ENDS}
@@ -145,7 +154,11 @@ class Services:
         return sent
 
     def _publish(self, message: IntegrationMessage) -> None:
-        self.host.bus.publish_to(lane_between(message.source, message.destination), [message])
+        lane = lane_between(message.source, message.destination)
+        how = "the relay published" if self.outbox.on else "published after the commit:"
+        what = f"{how} {message.type} ({message.message_id}) on the {lane} lane"
+        self.journeys.note(message.order_id, message.source, what)
+        self.host.bus.publish_to(lane, [message])
 
     def _receive(self, delivery: Delivery[Any]) -> None:
         message: IntegrationMessage = delivery.event
@@ -156,13 +169,18 @@ class Services:
         elif message.type == TIMEOUT:
             said = self.orders.timeout(message.order_id, self.host.send)
             self.handled.append(f"orders: {message.order_id}'s payment deadline: {said}")
+            self.journeys.note(message.order_id, "orders", f"payment deadline: {said}")
         else:
+            got = f"{message.type} {_ARRIVED[delivery.kind]}"
+            self.journeys.note(message.order_id, message.destination, got)
             said = self._consume(message)
             if said != "duplicate":
                 self.handled_by[message.destination] += 1
             self.handled.append(
                 f"{message.destination} got {message.message_id} ({delivery.kind}): {said}"
             )
+            inbox = "its inbox saw it before: ignored" if said == "duplicate" else said
+            self.journeys.note(message.order_id, message.destination, inbox)
         self.relay()
 
     def _consume(self, message: IntegrationMessage) -> str:
@@ -173,6 +191,11 @@ class Services:
         return self.orders.handle(message, self.host.send)
 
     def _after_delivery(self, delivery: Delivery[Any], outcome: str) -> None:
+        if outcome != "delivered" and delivery.subscription in LANE_ENDS:
+            message: IntegrationMessage = delivery.event
+            again = "redelivered later" if outcome == "dropped" else "lost"
+            what = f"{message.type} dropped on the {delivery.subscription} lane: {again}"
+            self.journeys.note(message.order_id, message.destination, what)
         if self.outbox.dirty:
             self.relay()
 

@@ -58,6 +58,9 @@ def render_trace(chain: Trace) -> RenderableType:
     if chain.related:
         listed = ", ".join(f"{e.type} #{e.position}" for e in chain.related)
         parts.append(Text(f"same correlation, other commands: {listed}", style="dim"))
+    if chain.hops:
+        parts.append(Text("across the services", style="bold"))
+        parts.extend(Text(f"  {hop}") for hop in chain.hops)
     return Group(*parts)
 
 
