@@ -29,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_lab_options(parser)
     parser.epilog = (
         "The lab is rebuilt in memory (or in the empty database --db names) from the recorded"
-        " events, with the recorded seed and lane settings; --seed replaces the seed for what"
+        " events, with the recorded seed, lane settings and production's (error policies, parked"
+        " events, snapshots, cache, replicas, routes, upcasters); --seed replaces the seed for what"
         " you do next. Passwords are never recorded: replayed users cannot log in."
     )
 
@@ -96,9 +97,13 @@ def summary_text(file: Path, recording: Recording, lab: Lab) -> str:
     counts = ", ".join(f"{kind} {count}" for kind, count in sorted(lab.metrics.events.items()))
     out.append(f"events: {counts or 'none'}")
     for name, lane in report["lanes"].items():
+        trouble = [f"{lane['parked']} parked"] if lane["parked"] else []
+        if stall := lab.subscribers[name].guard.stall:
+            trouble.append(stall.describe(lab.clock.now()))
         out.append(
             f"lane {name}: {lane['mode']}, latency {lane['latency']}, faults {lane['faults']},"
-            f" gaps {lane['gap_policy']}; projection at #{lane['checkpoint']}"
+            f" gaps {lane['gap_policy']}, on-error {lane['error_policy']}; projection at"
+            f" #{lane['checkpoint']}" + "".join(f"; {what}" for what in trouble)
         )
     out.extend(describe_answer(lab.query(view, record=False)) for view in ("catalog", "sales"))
     return "\n".join(out)

@@ -10,12 +10,13 @@ checkpoint passes them as before, and the rebuild says how many stayed parked.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cqrs_lab.lab.core import Lab
+    from cqrs_lab.read.projection import Projection
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,26 +36,57 @@ def rebuild_steps(lab: Lab, lane: str, batch: int = 5_000) -> Iterator[RebuildPr
     subscriber, projection = lab.subscribers[name], lab.projections[name]
     subscriber.rebuilding = True
     parked = {parked.event.position for parked in subscriber.guard.parked}
+    done = 0
     try:
         with lab.store.transaction() as connection:
             projection.clear(connection)
-        total, done = lab.store.head(), 0
+        total = lab.store.head()
         yield RebuildProgress(name, 0, total)
-        for event in lab.store.iter_all(batch=batch):
-            if event.position in parked:
-                projection.checkpoint = event.position
-            else:
-                projection.apply(event)
-            done += 1
-            if done % batch == 0:
-                lab.flush()
-                yield RebuildProgress(name, done, max(total, done))
-        lab.flush()
+        for done in _fill(lab, projection, parked, batch):
+            yield RebuildProgress(name, done, max(total, done))
     finally:
         subscriber.rebuilding = False
         subscriber.after_rebuild()
     lab.metrics.rebuilds[name] += 1
     yield RebuildProgress(name, done, done)
+
+
+def refill(lab: Lab, name: str, leave_out: Collection[int], before: int | None = None) -> None:
+    """Fill `name`'s projection again from the stored events before position `before` (all
+    when None), leaving out those in `leave_out` (its checkpoint passes them): how a
+    replayed recording gives a lane back its parked and skipped events and the one it is
+    stuck on. Not counted as a rebuild."""
+    projection = lab.projections[name]
+    with lab.store.transaction() as connection:
+        projection.clear(connection)
+    for _ in _fill(lab, projection, leave_out, 5_000, before):
+        pass
+
+
+def _fill(
+    lab: Lab,
+    projection: Projection,
+    leave_out: Collection[int],
+    batch: int,
+    before: int | None = None,
+) -> Iterator[int]:
+    """Apply the stored events to a cleared projection (see `refill`), flushing every
+    `batch` events; yield how many are done after each batch, and at the end."""
+    done = 0
+    for event in lab.store.iter_all(batch=batch):
+        if before is not None and event.position >= before:
+            break
+        if event.position in leave_out:
+            projection.checkpoint = event.position
+        else:
+            projection.apply(event)
+        done += 1
+        if done % batch == 0:
+            lab.flush()
+            yield done
+    lab.flush()
+    if done % batch:
+        yield done
 
 
 def rebuilt(lab: Lab, name: str, events: int) -> str:

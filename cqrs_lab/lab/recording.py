@@ -3,13 +3,16 @@
 One JSON object a line, each with a `kind`:
 
 - `header` (first): the format and its version, the seed, the lab time at export (`now`),
-  the head position, each lane's settings (latency, faults, mode, gaps) and `created_at`
-  (wall time, UTC).
+  the head position, each lane's settings (latency, faults, mode, gaps), production's
+  settings and state (`production`: error policies, poison, parked events, snapshots,
+  cache, replicas, routes, upcasters; see `recording_production`) and `created_at` (wall
+  time, UTC).
 - `line`: one per lab line this lab ran, in order, with passwords masked (and masked again
   when read). (The lab keeps lines without the lab time they ran at, so a line carries no
   time.)
-- `event`: one per stored event, in position order, with its metadata, as the store reads
-  it: an event stored in an older shape is written upcast to the current one.
+- `event`: one per stored event, in position order, with its metadata, exactly as stored:
+  an event in an older shape stays in it (version 1 recordings hold them upcast), so a
+  replayed lab with the upcasters off meets it as the original did.
 
 Replay rebuilds from the events, not by running the lines again: command ids are random,
 so re-running would write other metadata. The events are appended exactly as recorded (same
@@ -34,7 +37,7 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import groupby
 from pathlib import Path
@@ -42,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from cqrs_lab.crud.twin import CrudTwin
 from cqrs_lab.lab.recording_format import FORMAT, FORMAT_VERSION
+from cqrs_lab.lab.recording_production import production_json, restore_production
 from cqrs_lab.read.subscriber import GapPolicy, Mode
 from cqrs_lab.script import mask_secrets
 from cqrs_lab.shop import commands as cmd
@@ -50,7 +54,8 @@ from cqrs_lab.sim.faults import parse_faults
 from cqrs_lab.sim.latency import parse_latency
 from cqrs_lab.store.counters import count_orders_placed
 from cqrs_lab.store.database import open_store
-from cqrs_lab.store.event_store import EventMetadata, NewEvent, RecordedEvent
+from cqrs_lab.store.event_store import EventMetadata, NewEvent, RecordedEvent, Upcaster
+from cqrs_lab.store.upcasters import UPCASTERS
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -82,6 +87,8 @@ class Recording:
     lanes: dict[str, LaneSettings]
     lines: tuple[str, ...]
     events: tuple[RecordedEvent, ...]
+    production: dict[str, Any] = field(default_factory=dict)
+    """Production's settings and state (`recording_production`); empty: the defaults."""
 
     @property
     def head(self) -> int:
@@ -94,7 +101,7 @@ class Recording:
 def export(lab: Lab, path: str | os.PathLike[str]) -> int:
     """Write `lab`'s session to `path` (replacing it whole); return the number of events."""
     target = Path(path).expanduser()
-    events = list(lab.store.iter_all())
+    events = stored_events(lab)
     header = {
         "kind": "header",
         "format": FORMAT,
@@ -103,6 +110,7 @@ def export(lab: Lab, path: str | os.PathLike[str]) -> int:
         "now": lab.clock.now(),
         "head": events[-1].position if events else 0,
         "lanes": {name: lane_settings(lab, name).to_json() for name in lab.subscribers},
+        "production": production_json(lab),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     # History lines are masked when run; masking again is idempotent and keeps this file
@@ -111,6 +119,15 @@ def export(lab: Lab, path: str | os.PathLike[str]) -> int:
     records = [header, *lines, *(_event_json(event) for event in events)]
     _write_atomically(target, (json.dumps(record, ensure_ascii=False) for record in records))
     return len(events)
+
+
+def stored_events(lab: Lab) -> list[RecordedEvent]:
+    """Every event exactly as stored, whatever the lab's upcasters (they are put back)."""
+    upcasters, lab.store.upcasters = lab.store.upcasters, {}
+    try:
+        return list(lab.store.iter_all())
+    finally:
+        lab.store.upcasters = upcasters
 
 
 def lane_settings(lab: Lab, lane: str) -> LaneSettings:
@@ -181,6 +198,9 @@ def read(path: str | os.PathLike[str]) -> Recording:
             )
         seed, now, created_at = int(header["seed"]), float(header["now"]), header["created_at"]
         lanes = {name: LaneSettings(**settings) for name, settings in header["lanes"].items()}
+        production = header.get("production", {})
+        if not isinstance(production, dict):
+            raise ValueError("production must be a JSON object")
     lines: list[str] = []
     events: list[RecordedEvent] = []
     for number, record in records[1:]:
@@ -198,7 +218,7 @@ def read(path: str | os.PathLike[str]) -> Recording:
                 events.append(event)
             else:
                 raise ValueError(f"unknown kind {kind!r} (expected line or event)")
-    return Recording(seed, str(created_at), now, lanes, tuple(lines), tuple(events))
+    return Recording(seed, str(created_at), now, lanes, tuple(lines), tuple(events), production)
 
 
 def _records(source: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -307,9 +327,15 @@ def replay_recording(
     for name, settings in recording.lanes.items():
         if name in lab.subscribers:
             _apply_settings(lab, name, settings)
+    try:
+        restore_production(lab, recording.production, whole=whole)
+    except (ValueError, KeyError, TypeError) as error:
+        lab.close()
+        why = f"missing {error.args[0]!r}" if isinstance(error, KeyError) else str(error)
+        raise RecordingError(f"the header's production settings: {why}") from None
     if whole:  # with `to`, which lines ran before it is unknown
         lab.history.extend(map(mask_secrets, recording.lines))
-    _remember(lab, events)
+    _remember(lab, [upcast(event, lab.store.upcasters) for event in events])
     return lab
 
 
@@ -342,7 +368,7 @@ def _append_as_recorded(store: EventStore, events: Sequence[RecordedEvent]) -> N
         recorded = list(group)
         with store.transaction() as connection:
             appended = _append_group(store, connection, metadata, recorded)
-            twin.apply(connection, command_of(recorded), appended)
+            twin.apply(connection, command_of([upcast(e, UPCASTERS) for e in recorded]), appended)
             count_orders_placed(connection, appended)
 
 
@@ -366,6 +392,16 @@ def _append_group(
                 "positions must run from 1 without gaps"
             )
     return appended
+
+
+def upcast(event: RecordedEvent, upcasters: dict[tuple[str, int], Upcaster]) -> RecordedEvent:
+    """`event` as a store with `upcasters` reads it: an old shape turned into the current one."""
+    data, version = event.data, event.schema_version
+    while (upcaster := upcasters.get((event.type, version))) is not None:
+        data, version = upcaster(data), version + 1
+    if version == event.schema_version:
+        return event
+    return replace(event, data=data, schema_version=version)
 
 
 _SPEC_OF_EVENT = {spec.event.type_name(): spec for spec in cmd.COMMAND_SPECS}

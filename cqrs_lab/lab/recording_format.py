@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 FORMAT = "cqrs-lab-recording"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: events exactly as stored, and the header's `production`; 1 is still read."""
 _HEADER_LIMIT = 64 * 1024
 """A header line is far shorter; a file whose first line is not is no recording."""
 

@@ -1,10 +1,11 @@
 """Time travel: the lab as it was at an earlier position, and a fork that goes on from there.
 
 A `Timeline` is read once from the live lab: its events (as a recording, without lines),
-its lane settings, where each event was on its way down each lane (`rewind.BusHistory`, for
-the scrubber), its clock's speed and the password hashes of its users. From it, `as_of(N)`
-builds a scratch lab (in memory, on a virtual clock) holding the events up to N, with every
-projection and the CRUD twin rebuilt as of N; `fork(N)` builds the same on a
+its lane settings and production's (error policies, snapshots, cache, replicas...), where
+each event was on its way down each lane (`rewind.BusHistory`, for the scrubber), its
+clock's speed and the password hashes of its users. From it, `as_of(N)` builds a scratch
+lab (in memory, on a virtual clock) holding the events up to N, with every projection and
+the CRUD twin rebuilt as of N; `fork(N)` builds the same on a
 real clock, to become the live lab: its head is N, new commands append after it, and order
 ids go on from the orders placed up to N (o3 after o1 and o2, even if the original went on
 to o5). Both reuse the recording replay, so a scratch lab is exactly what `cqrs-lab replay
@@ -29,6 +30,7 @@ from sqlalchemy import insert, select
 
 from cqrs_lab.lab.errors import LabError
 from cqrs_lab.lab.recording import Recording, lane_settings, replay_recording
+from cqrs_lab.lab.recording_production import production_json
 from cqrs_lab.lab.rewind import BusHistory
 from cqrs_lab.lab.snapshot import LabSnapshot
 from cqrs_lab.sim.clock import Clock, ScaledClock, VirtualClock
@@ -73,6 +75,7 @@ class Timeline:
             lanes={name: lane_settings(lab, name) for name in lab.subscribers},
             lines=tuple(lab.history),
             events=events,
+            production=production_json(lab),
         )
         with lab.store.engine.connect() as connection:
             hashes = tuple(tuple(row) for row in connection.execute(select(CREDENTIALS)))
