@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
+from cqrs_lab.crud.sqlite_driver import sqlite_driver
 from cqrs_lab.read.mirror import MirroredTable, Reader
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.shop.events import EVENT_TYPES, Event, event_from_data
@@ -22,6 +23,20 @@ class ProjectionCheckpoint(SQLModel, table=True):
     __tablename__ = "projection_checkpoints"
     name: str = Field(primary_key=True)
     position: int = Field(default=0, sa_type=POSITION_TYPE)
+
+
+_CHECKPOINTS: Any = ProjectionCheckpoint.__table__
+_MOVE_CHECKPOINT = (
+    _CHECKPOINTS.update()
+    .where(
+        _CHECKPOINTS.c.name == sa.bindparam("b_name"),
+        _CHECKPOINTS.c.position == sa.bindparam("b_committed"),
+    )
+    .values(position=sa.bindparam("b_position"))
+)
+_MOVE_CHECKPOINT_SQL = (
+    "UPDATE projection_checkpoints SET position = ? WHERE name = ? AND position = ?"
+)
 
 
 class Projection(ABC):
@@ -119,16 +134,14 @@ class Projection(ABC):
     def write_if_current(self, connection: Connection) -> bool:
         """Move the stored checkpoint to ours and write the changed rows, if it is still the
         one we committed (no other process flushed since); else write nothing: False."""
-        table = ProjectionCheckpoint.__table__
-        moved = connection.execute(
-            table.update()  # type: ignore[attr-defined]
-            .where(
-                table.c.name == self.name,  # type: ignore[attr-defined]
-                table.c.position == self.committed_checkpoint,  # type: ignore[attr-defined]
-            )
-            .values(position=self.checkpoint)
-        )
-        if moved.rowcount != 1:
+        new, name, committed = self.checkpoint, self.name, self.committed_checkpoint
+        driver = sqlite_driver(connection)
+        if driver is not None:  # once a flush: SQLAlchemy's work would cost more than SQLite's
+            moved = driver.execute(_MOVE_CHECKPOINT_SQL, (new, name, committed)).rowcount
+        else:
+            params = {"b_position": new, "b_name": name, "b_committed": committed}
+            moved = connection.execute(_MOVE_CHECKPOINT, params).rowcount
+        if moved != 1:
             return False
         for mirror in self.mirrors.values():
             mirror.write(connection)
