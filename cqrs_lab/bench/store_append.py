@@ -16,6 +16,7 @@ from pathlib import Path
 from cqrs_lab.bench.harness import Figure, Plan, Target, rate
 from cqrs_lab.store.database import open_store
 from cqrs_lab.store.event_store import EventMetadata, NewEvent
+from cqrs_lab.store.meta_format import stored_meta
 
 _INSERT = (
     "INSERT INTO events (stream_id, version, type, schema_version, data, meta, command_id,"
@@ -70,7 +71,7 @@ def _raw_sqlite(path: Path, rows: list[_Row]) -> float:
             event.type,
             event.schema_version,
             json.dumps(event.data),
-            json.dumps(meta.to_dict()),
+            stored_meta(meta),
             meta.command_id,
             meta.recorded_at,
         )

@@ -34,6 +34,7 @@ from cqrs_lab.store.event_types import (
     StreamAppend,
     Upcaster,
 )
+from cqrs_lab.store.meta_format import read_meta
 from cqrs_lab.store.pg_unit import (
     APPEND_LOCK_KEY as APPEND_LOCK_KEY,
 )
@@ -450,16 +451,17 @@ class EventStore:
             )
 
     def _decode(self, rows: Iterable[Row]) -> list[RecordedEvent]:
-        """Rows to events. Events of one command share their metadata, so it is parsed once."""
+        """Rows to events. Events of one command share their metadata, so it is made once."""
         upcasters = self.upcasters
-        metadata_by_json: dict[str, EventMetadata] = {}
+        metadata_by_row: dict[tuple[str, float, str], EventMetadata] = {}
         events: list[RecordedEvent] = []
         append = events.append
-        for position, stream_id, version, type_, schema_version, data_json, meta_json in rows:
-            metadata = metadata_by_json.get(meta_json)
+        for row in rows:
+            position, stream_id, version, type_, schema_version, data_json, meta = row[:7]
+            key = (row[7], row[8], meta)  # command_id, recorded_at, meta
+            metadata = metadata_by_row.get(key)
             if metadata is None:
-                metadata = EventMetadata.from_dict(loads(meta_json))
-                metadata_by_json[meta_json] = metadata
+                metadata = metadata_by_row[key] = read_meta(*key)
             data = loads(data_json)
             if upcasters:
                 data, schema_version = self._upcast(type_, schema_version, data)

@@ -16,15 +16,13 @@ from typing import Any
 from sqlalchemy import Connection
 
 from cqrs_lab.store.pg_errors import ServerUnavailable, translate_pg
+from cqrs_lab.store.records import READ_COLUMNS
 
 APPEND_LOCK_KEY = 0x43515253  # "CQRS": the advisory lock that serialises writers on PostgreSQL
 LOCK_SQL = f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"
 _BEGIN_LOCKED = f"BEGIN; {LOCK_SQL}"
 _BEGIN_LOCKED_HEAD = f"{_BEGIN_LOCKED}; SELECT MAX(position) FROM events"
-_BY_COMMAND = (
-    "SELECT position, stream_id, version, type, schema_version, data, meta FROM events"
-    " WHERE command_id = {} ORDER BY position"
-)
+_BY_COMMAND = f"SELECT {READ_COLUMNS} FROM events WHERE command_id = {{}} ORDER BY position"
 
 
 @dataclass(slots=True)

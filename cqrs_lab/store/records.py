@@ -36,7 +36,7 @@ class StoredEvent(SQLModel, table=True):
     type: str = Field(sa_type=Text, nullable=False)
     schema_version: int = Field(default=1, nullable=False)
     data: str = Field(sa_type=Text, nullable=False)
-    meta: str = Field(sa_type=Text, nullable=False)
+    meta: str = Field(sa_type=Text, nullable=False)  # what the two below do not say: meta_format
     command_id: str = Field(sa_type=Text, nullable=False, index=True)
     recorded_at: float = Field(sa_type=Float, nullable=False)
 
@@ -62,6 +62,11 @@ class LabMeta(SQLModel, table=True):
     key: str = Field(primary_key=True, sa_type=Text)
     value: str = Field(sa_type=Text, nullable=False)
 
+
+READ_COLUMNS = (
+    "position, stream_id, version, type, schema_version, data, meta, command_id, recorded_at"
+)
+"""The columns every read of events selects, in order (`statements.Row`)."""
 
 EVENTS = cast(Table, StoredEvent.__table__)
 CREDENTIALS = cast(Table, Credential.__table__)

@@ -18,11 +18,13 @@ from sqlalchemy import exc as sa_exc
 
 from cqrs_lab.store.errors import ConcurrencyError, is_write_conflict
 from cqrs_lab.store.event_types import EventMetadata, RecordedEvent, StreamAppend
+from cqrs_lab.store.meta_format import stored_meta
 from cqrs_lab.store.pg_unit import Unit
-from cqrs_lab.store.records import EVENTS
+from cqrs_lab.store.records import EVENTS, READ_COLUMNS
 
 Row = Sequence[Any]
-"""position, stream_id, version, type, schema_version, data, meta: what reads return."""
+"""position, stream_id, version, type, schema_version, data, meta, command_id, recorded_at:
+what reads return (`READ_COLUMNS`; the metadata is `meta_format.read_meta` of the last three)."""
 _NewRow = tuple[str, int, str, int, str, str, str, float]
 """stream_id, version, type, schema_version, data, meta, command_id, recorded_at."""
 _NEW_ROW_KEYS = (
@@ -37,7 +39,7 @@ _NEW_ROW_KEYS = (
 )
 
 _c = EVENTS.c
-_COLUMNS = (_c.position, _c.stream_id, _c.version, _c.type, _c.schema_version, _c.data, _c.meta)
+_COLUMNS = tuple(_c[name] for name in READ_COLUMNS.split(", "))
 _STREAM_VERSION = select(func.max(_c.version)).where(_c.stream_id == bindparam("stream_id"))
 _STREAM_VERSIONS = (
     select(_c.stream_id, func.max(_c.version))
@@ -189,7 +191,7 @@ class CoreSql:
         return set(self.conn.execute(_STREAMS_BETWEEN, {"after": after, "up_to": up_to}).scalars())
 
 
-_SELECT_SQL = "SELECT position, stream_id, version, type, schema_version, data, meta FROM events"
+_SELECT_SQL = f"SELECT {READ_COLUMNS} FROM events"
 _VERSION_SQL = "SELECT MAX(version) FROM events WHERE stream_id = ?"
 _INSERT_SQL = (
     "INSERT INTO events (stream_id, version, type, schema_version, data, meta, command_id,"
@@ -258,7 +260,7 @@ def append_rows(
         actual = versions[item.stream_id]
         if actual != item.expected_version:
             raise ConcurrencyError(item.stream_id, item.expected_version, actual)
-    meta_json = dumps(metadata.to_dict())
+    meta_json = stored_meta(metadata)
     items = [item for item in appends if item.events]
     batches = [items] if isinstance(sql, CoreSql) else [[item] for item in items]
     recorded: list[RecordedEvent] = []
@@ -275,7 +277,7 @@ def _append_checked(
     items = [item for item in appends if item.events]
     if items:
         expected = {item.stream_id: item.expected_version for item in appends}
-        recorded = _insert(sql, items, metadata, dumps(metadata.to_dict()), expected)
+        recorded = _insert(sql, items, metadata, stored_meta(metadata), expected)
         if recorded is not None:
             return recorded
     versions = sql.versions([item.stream_id for item in appends])
