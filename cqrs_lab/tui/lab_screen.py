@@ -23,6 +23,7 @@ from textual.widgets import Footer, Input
 from cqrs_lab import script as sc
 from cqrs_lab.lab import Lab, LabSnapshot, Outcome, interpreter
 from cqrs_lab.lab.interpreter import ParsedLine
+from cqrs_lab.lab.service_performers import services_picture
 from cqrs_lab.lab.time_travel import Timeline
 from cqrs_lab.read.view_specs import USER_VIEWS
 from cqrs_lab.sim.clock import Clock
@@ -40,7 +41,7 @@ from cqrs_lab.tui.screens.time_travel import Fork, TimeTravelScreen
 from cqrs_lab.tui.screens.trace import TraceScreen
 from cqrs_lab.tui.speeds import SPEEDS
 from cqrs_lab.tui.status_line import StatusLine, status_text
-from cqrs_lab.tui.widgets import BusView, EventLog, MetricsStrip, ViewPanel
+from cqrs_lab.tui.widgets import BusView, EventLog, MetricsStrip, ServicesView, ViewPanel
 from cqrs_lab.tui.widgets.event_log import describe_event, find_event
 from cqrs_lab.tui.widgets.job_row import JobRow
 from cqrs_lab.tui.widgets.view_picker import ViewPicker
@@ -99,6 +100,7 @@ class LabScreen(BackgroundWork):
         yield JobRow("rebuild", id="rebuild-row")
         yield JobRow("load", stop="Stop ^x", id="load-row")
         yield BusView(id="bus")
+        yield ServicesView(id="services")  # while services are on
         with Horizontal(id="middle"):
             with Vertical(id="views"):
                 yield ViewPicker("catalog", self._words, id="view-picker")
@@ -112,7 +114,10 @@ class LabScreen(BackgroundWork):
         self.call_after_refresh(self._fit_bus)  # once the breakpoints have set the classes
 
     def _fit_bus(self) -> None:
-        self.bus.compact = self.has_class("-short")  # one row a lane
+        """One row a lane on a short screen, or while the services take room."""
+        services = self.query_one(ServicesView)
+        services.compact = self.has_class("-short")
+        self.bus.compact = services.compact or services.display
 
     def _words(self) -> Vocabulary:
         return self.vocabulary
@@ -191,6 +196,8 @@ class LabScreen(BackgroundWork):
             self._show_status()
             if redraw.bus(snapshot):
                 self.bus.show(snapshot)
+            self.query_one(ServicesView).show(services_picture(self.lab))
+            self._fit_bus()
             if redraw.log(snapshot):
                 self.query_one(EventLog).show(snapshot.recent_events)
                 self._learn(snapshot)

@@ -7,8 +7,9 @@ from pathlib import Path
 from cqrs_lab.tui.widgets.bus_view import BusView
 from cqrs_lab.tui.widgets.event_log import EventLog
 from cqrs_lab.tui.widgets.metrics_strip import MetricsStrip
+from cqrs_lab.tui.widgets.services_view import ServicesView
 from cqrs_lab.tui.widgets.view_panel import ViewPanel
 
 CSS_FILE = Path(__file__).with_name("widgets.tcss")
 
-__all__ = ["CSS_FILE", "BusView", "EventLog", "MetricsStrip", "ViewPanel"]
+__all__ = ["CSS_FILE", "BusView", "EventLog", "MetricsStrip", "ServicesView", "ViewPanel"]
