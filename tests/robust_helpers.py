@@ -4,6 +4,7 @@ invariants a lab database must keep whatever happened to the processes writing i
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -47,6 +48,27 @@ def child_env(**extra: str) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra)
     return env
+
+
+def run_cqrs_lab(
+    *args: str,
+    cwd: Path | None = None,
+    stdin: str = "",
+    timeout: float = 120,
+    **env: str,
+) -> subprocess.CompletedProcess[str]:
+    """`cqrs-lab ARGS` as a child process (in `cwd`, reading `stdin`, its environment
+    `child_env(**env)`), its output captured as text; its exit code is the test's to check."""
+    return subprocess.run(
+        cqrs_lab_command(*args),
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=child_env(**env),
+        timeout=timeout,
+        check=False,
+    )
 
 
 # -- the event store ---------------------------------------------------------------------

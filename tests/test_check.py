@@ -13,7 +13,7 @@ import pytest
 
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lessons.goals import check_metric_path, read_metric
-from tests.robust_helpers import child_env, cqrs_lab_command
+from tests.robust_helpers import run_cqrs_lab
 
 SCRIPT = """
 register alice alice@example.com s3cret-pass
@@ -31,27 +31,13 @@ settle
 def lab_file(tmp_path: Path) -> Path:
     (tmp_path / "shop.lab").write_text(SCRIPT, "utf-8")
     db = tmp_path / "lab.db"
-    done = subprocess.run(
-        cqrs_lab_command("run", str(tmp_path / "shop.lab"), "--db", str(db)),
-        capture_output=True,
-        text=True,
-        env=child_env(),
-        timeout=120,
-        check=False,
-    )
+    done = run_cqrs_lab("run", str(tmp_path / "shop.lab"), "--db", str(db))
     assert done.returncode == 0, done.stderr
     return db
 
 
 def check(db: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        cqrs_lab_command("check", "--db", str(db), *extra),
-        capture_output=True,
-        text=True,
-        env=child_env(),
-        timeout=120,
-        check=False,
-    )
+    return run_cqrs_lab("check", "--db", str(db), *extra)
 
 
 def damage(db: Path, statement: str) -> None:

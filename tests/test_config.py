@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cqrs_lab.config import Config, load_config, parse_config, save_theme
-from tests.robust_helpers import child_env, cqrs_lab_command
+from tests.robust_helpers import run_cqrs_lab
 
 FULL = """\
 # the workshop's settings
@@ -87,14 +87,7 @@ def test_a_theme_line_inside_a_table_is_not_the_theme(tmp_path: Path) -> None:
 
 
 def run_cli(*args: str, config: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        cqrs_lab_command(*args),
-        capture_output=True,
-        text=True,
-        env=child_env(CQRS_LAB_CONFIG=str(config)),
-        timeout=60,
-        check=False,
-    )
+    return run_cqrs_lab(*args, timeout=60, CQRS_LAB_CONFIG=str(config))
 
 
 def test_config_path_and_show(tmp_path: Path) -> None:
@@ -113,13 +106,8 @@ def test_config_path_and_show(tmp_path: Path) -> None:
 
 def test_config_edit_starts_from_a_commented_template(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    result = subprocess.run(
-        cqrs_lab_command("config", "edit"),
-        capture_output=True,
-        text=True,
-        env=child_env(CQRS_LAB_CONFIG=str(path), EDITOR="true", VISUAL=""),
-        timeout=60,
-        check=False,
+    result = run_cqrs_lab(
+        "config", "edit", timeout=60, CQRS_LAB_CONFIG=str(path), EDITOR="true", VISUAL=""
     )
     assert result.returncode == 0, result.stderr
     assert path.read_text("utf-8").startswith("# CQRS Lab's config file.")

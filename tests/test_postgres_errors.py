@@ -15,7 +15,7 @@ from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.store.pg_errors import ServerRefused, translate_pg
 from tests.backends import fresh_postgres_database, postgres_url
-from tests.robust_helpers import child_env, cqrs_lab_command
+from tests.robust_helpers import run_cqrs_lab
 
 WHERE = "postgresql+psycopg://lab:***@db/lab"
 
@@ -26,14 +26,7 @@ def pg_db() -> Iterator[str]:
 
 
 def run_with(url: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        cqrs_lab_command("run", "-"),
-        input="say hi\n",
-        capture_output=True,
-        text=True,
-        env=child_env(**{DB_ENV: url}),
-        timeout=60,
-    )
+    return run_cqrs_lab("run", "-", stdin="say hi\n", timeout=60, **{DB_ENV: url})
 
 
 def one_line(result: subprocess.CompletedProcess[str], *words: str) -> str:

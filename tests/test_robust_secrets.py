@@ -9,7 +9,6 @@ import json
 import re
 import sqlite3
 import statistics
-import subprocess
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,7 +23,7 @@ from cqrs_lab.simulate.runner import SimulationConfig, simulate
 from cqrs_lab.store import credentials as credentials_module
 from cqrs_lab.tui.app import LabApp
 from cqrs_lab.tui.forms import CommandForm
-from tests.robust_helpers import child_env, cqrs_lab_command
+from tests.robust_helpers import run_cqrs_lab
 from tests.secret_lines import ISSUE_LINES
 from tests.secret_lines import S as ISSUE_SECRET
 from tests.tui.conftest import FakeWall
@@ -85,15 +84,7 @@ def test_a_run_never_shows_or_keeps_a_password(tmp_path: Path, data_dir: Path) -
     (tmp_path / "script.lab").write_text(SCRIPT, "utf-8")
     db = tmp_path / "lab.db"
 
-    result = subprocess.run(
-        cqrs_lab_command("run", "script.lab", "--db", str(db)),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=child_env(),
-        timeout=120,
-        check=False,
-    )
+    result = run_cqrs_lab("run", "script.lab", "--db", str(db), cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
     assert "ok login: welcome, carol" in result.stdout
@@ -108,15 +99,7 @@ def test_a_run_never_shows_or_keeps_a_password(tmp_path: Path, data_dir: Path) -
 def test_a_json_run_never_shows_a_password(tmp_path: Path) -> None:
     (tmp_path / "script.lab").write_text(SCRIPT, "utf-8")
 
-    result = subprocess.run(
-        cqrs_lab_command("run", "script.lab", "--json"),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=child_env(),
-        timeout=120,
-        check=False,
-    )
+    result = run_cqrs_lab("run", "script.lab", "--json", cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
     assert all(json.loads(line) for line in result.stdout.splitlines())
@@ -126,15 +109,7 @@ def test_a_json_run_never_shows_a_password(tmp_path: Path) -> None:
 def test_a_bad_line_is_shown_with_its_password_masked(tmp_path: Path) -> None:
     (tmp_path / "script.lab").write_text(f"register dave dave@example.com {ALICE} extra\n")
 
-    result = subprocess.run(
-        cqrs_lab_command("run", "script.lab"),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=child_env(),
-        timeout=120,
-        check=False,
-    )
+    result = run_cqrs_lab("run", "script.lab", cwd=tmp_path)
 
     assert result.returncode == 2
     assert "nothing was run" in result.stderr and "register dave dave@example.com ***" in (
@@ -148,14 +123,7 @@ def test_run_never_shows_the_password_of_a_misspelt_line(tmp_path: Path) -> None
     script = tmp_path / "misspelt.lab"
     script.write_text("\n".join(line for line, _ in ISSUE_LINES) + "\n", "utf-8")
 
-    result = subprocess.run(
-        cqrs_lab_command("run", str(script)),
-        capture_output=True,
-        text=True,
-        env=child_env(),
-        timeout=120,
-        check=False,
-    )
+    result = run_cqrs_lab("run", str(script))
 
     assert result.returncode == 2 and "nothing was run" in result.stderr
     assert "regster alice alice@example.com ***" in result.stderr
