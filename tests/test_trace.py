@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cqrs_lab.lab import Lab
-from cqrs_lab.lab.deliveries import INLINE, DeliveryLog
+from cqrs_lab.lab.deliveries import INLINE, Applied
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lab.trace import LaneTrace, Trace, TraceNotFound, trace
 from cqrs_lab.script import ScriptError, ShowTrace, parse_line, trace_target
@@ -143,17 +143,16 @@ def test_what_cannot_be_traced_says_why(lab: Lab, target: int | str, message: st
         trace(lab, target)
 
 
-def test_the_log_is_bounded_and_reset_clears_it(lab: Lab) -> None:
-    lab.bus.remove_observer(lab.deliveries.observe)
-    lab.deliveries = DeliveryLog(lab.clock, lab.subscribers, limit=2)
-    lab.bus.add_observer(lab.deliveries.observe)
-    run(lab, "restock mug 1\nrestock mug 1\nrestock mug 1\nsettle")  # #6, #7, #8
-    assert lab.deliveries.records(6) == () and lab.deliveries.applied(6, "catalog") is None
-    assert [r.effect for r in lab.deliveries.records(8)] == ["applied"]
-    assert lane(trace(lab, 6), 6, "catalog").status == "applied"  # still known as applied
+def test_the_log_keeps_the_whole_session_and_reset_clears_it(lab: Lab) -> None:
+    run(lab, "restock mug 1\n" * 2_100 + "settle")  # #6 .. #2105: past the old 2,000
+    first = lab.deliveries.records(6, "catalog")
+    assert [r.effect for r in first] == ["applied"]
+    assert lab.deliveries.applied(6, "catalog") == Applied(first[0].at, "delivered")
+    assert lane(trace(lab, 6), 6, "catalog").applied is not None
     run(lab, "reset")
     assert lab.deliveries.records(8) == ()
     assert lab.deliveries.applied(8, "catalog") is None
+    assert lab.deliveries.first is None
 
 
 DIGITS_ID = "20250101" + "ab" * 12

@@ -3,16 +3,24 @@
 `sent` when the Lab publishes events down a lane, the bus observer when a delivery falls due
 (delivered, dropped or lost, and what the subscriber did with it), `applied_inline` for a
 lane updated in the command's transaction, and `sweep` (after each delivery and each flush)
-to notice when a projection's checkpoint passes an event. The log keeps the last `limit`
-positions only; `cqrs_lab.lab.trace` puts it together into a causation trace.
+to notice when a projection's checkpoint passes an event. `cqrs_lab.lab.trace` puts it
+together into a causation trace, `cqrs_lab.lab.rewind` into the bus as it was at any time.
+
+The log keeps the whole session, compactly: per lane, flat arrays of numbers (about 25
+bytes an event sent down the lane, 27 a delivery), not an object each. Its record starts
+with the first event the lab itself sent or applied (`first`): events stored before the
+lab opened were caught up from the store, at times nobody noted.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
-from collections.abc import Iterable, Mapping
+import math
+from array import array
+from bisect import bisect_left
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from cqrs_lab.read.subscriber import Subscriber
 from cqrs_lab.sim.bus import Delivery, DeliveryKind
@@ -20,8 +28,6 @@ from cqrs_lab.sim.bus import Outcome as BusOutcome
 from cqrs_lab.sim.clock import Clock
 from cqrs_lab.store.event_store import RecordedEvent
 
-DEFAULT_LIMIT = 2_000
-"""Positions the delivery log remembers (the oldest are forgotten first)."""
 INLINE = "inline, in the command's transaction"
 
 Effect = Literal[
@@ -32,6 +38,14 @@ Effect = Literal[
     "dropped, to be redelivered",
     "lost",
 ]
+EFFECTS: tuple[Effect, ...] = get_args(Effect)
+KINDS: tuple[DeliveryKind, ...] = get_args(DeliveryKind)
+OUTCOMES: tuple[BusOutcome, ...] = get_args(BusOutcome)
+HOWS = ("delivered", "released from the door", "once the gap was filled", "read from the store")
+"""How an event sent down a lane came to be applied (`INLINE` is the last code)."""
+_HOW_AFTER = {"applied": 0, "held at the door": 1, "waiting for a gap": 2}
+"""The last delivery's effect -> how the event was applied (any other: read from the store)."""
+_NONE = math.nan
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,37 +70,112 @@ class Applied:
     inline (in the command's transaction)."""
 
 
-class DeliveryLog:
-    """Deliveries and applications per position, for the last `limit` positions."""
+class _LaneLog:
+    """One lane's record, in flat arrays: every position sent down it (or applied inline),
+    ascending, with its send and application times; and every delivery, in the order the
+    bus handled them (so by `at`)."""
 
-    def __init__(
-        self, clock: Clock, subscribers: Mapping[str, Subscriber], limit: int = DEFAULT_LIMIT
-    ) -> None:
+    def __init__(self) -> None:
+        self.positions = array("q")
+        self.sent = array("d")
+        self.applied = array("d")
+        self.how = array("b")
+        self.d_position = array("q")
+        self.d_sent = array("d")
+        self.d_due = array("d")
+        self.d_at = array("d")
+        self.d_code = array("B")
+        """Kind, outcome and effect of each delivery in one byte (see `pack`)."""
+        self.waiting: deque[int] = deque()
+        self.last_effect: dict[int, str] = {}
+        """Position -> the effect of its last delivery, while it waits to be applied."""
+
+    def find(self, position: int) -> int | None:
+        i = bisect_left(self.positions, position)
+        return i if i < len(self.positions) and self.positions[i] == position else None
+
+    def slot(self, position: int) -> int:
+        """The index of `position`, added (without times) if it is new."""
+        positions = self.positions
+        if not positions or position > positions[-1]:
+            i = len(positions)
+        elif (found := self.find(position)) is not None:
+            return found
+        else:  # never seen: sends go in position order, but keep the arrays sorted anyway
+            i = bisect_left(positions, position)
+        positions.insert(i, position)
+        self.sent.insert(i, _NONE)
+        self.applied.insert(i, _NONE)
+        self.how.insert(i, -1)
+        return i
+
+    def deliveries(self, position: int | None = None) -> Iterator[int]:
+        """Indices of the deliveries (of `position`, or all), in the order they fell due."""
+        if position is None:
+            yield from range(len(self.d_position))
+            return
+        i = self.find(position)
+        sent = self.sent[i] if i is not None else _NONE
+        start = bisect_left(self.d_at, sent) if not math.isnan(sent) else 0
+        column = self.d_position
+        while True:
+            try:
+                start = column.index(position, start)
+            except ValueError:
+                return
+            yield start
+            start += 1
+
+    def add_delivery(self, delivery: Delivery[RecordedEvent], at: float, code: int) -> None:
+        self.d_position.append(delivery.position)
+        self.d_sent.append(delivery.sent_at)
+        self.d_due.append(delivery.due_at)
+        self.d_at.append(at)
+        self.d_code.append(code)
+
+    def record(self, lane: str, d: int) -> DeliveryRecord:
+        code = self.d_code[d]
+        return DeliveryRecord(
+            lane,
+            KINDS[code >> 5],
+            self.d_sent[d],
+            self.d_due[d],
+            self.d_at[d],
+            OUTCOMES[(code >> 3) & 3],
+            EFFECTS[code & 7],
+        )
+
+
+class DeliveryLog:
+    """Deliveries and applications per lane, for the whole session."""
+
+    def __init__(self, clock: Clock, subscribers: Mapping[str, Subscriber]) -> None:
         self.clock = clock
         self.subscribers = subscribers
-        self.limit = limit
-        self._positions: OrderedDict[int, None] = OrderedDict()
-        self._records: dict[int, list[DeliveryRecord]] = {}
-        self._sent: dict[tuple[int, str], float] = {}
-        self._applied: dict[tuple[int, str], Applied] = {}
-        self._waiting: dict[str, deque[int]] = {name: deque() for name in subscribers}
+        self._lanes: dict[str, _LaneLog] = {name: _LaneLog() for name in subscribers}
+
+    @property
+    def first(self) -> int | None:
+        """The first position the record holds (None: none yet)."""
+        firsts = [lane.positions[0] for lane in self._lanes.values() if lane.positions]
+        return min(firsts, default=None)
 
     def sent(self, lane: str, events: Iterable[RecordedEvent]) -> None:
         """The lab published these events down `lane`."""
-        now = self.clock.now()
-        waiting = self._waiting.setdefault(lane, deque())
+        now, log = self.clock.now(), self._lane(lane)
         for event in events:
-            self._remember(event.position)
-            self._sent.setdefault((event.position, lane), now)
-            waiting.append(event.position)
+            i = log.slot(event.position)
+            if math.isnan(log.sent[i]):
+                log.sent[i] = now
+                log.waiting.append(event.position)
 
     def applied_inline(self, lane: str, events: Iterable[RecordedEvent]) -> None:
         """`lane`'s projection applied these events in the command's own transaction."""
-        now, subscriber = self.clock.now(), self.subscribers[lane]
+        now, subscriber, log = self.clock.now(), self.subscribers[lane], self._lane(lane)
         for event in events:
             if subscriber.handles(event):
-                self._remember(event.position)
-                self._applied[event.position, lane] = Applied(now, INLINE)
+                i = log.slot(event.position)
+                log.applied[i], log.how[i] = now, len(HOWS)
 
     def observe(self, delivery: Delivery[RecordedEvent], outcome: BusOutcome) -> None:
         """A bus observer: one delivery fell due (the subscriber has already had it)."""
@@ -94,10 +183,25 @@ class DeliveryLog:
         subscriber = self.subscribers.get(lane)
         if subscriber is None:  # a lane between services (`cqrs_lab.services`): no projection
             return
+        log = self._lane(lane)
+        i = log.find(position)
+        if i is not None:
+            self._note(log, i, delivery, outcome, subscriber)
+        self.sweep((lane,))
+
+    def _note(
+        self,
+        log: _LaneLog,
+        i: int,
+        delivery: Delivery[RecordedEvent],
+        outcome: BusOutcome,
+        subscriber: Subscriber,
+    ) -> None:
+        position = delivery.position
         effect: Effect
         if outcome != "delivered":
             effect = "lost" if outcome == "lost" else "dropped, to be redelivered"
-        elif (position, lane) in self._applied or (position, lane) not in self._sent:
+        elif not math.isnan(log.applied[i]) or math.isnan(log.sent[i]):
             effect = "duplicate ignored"
         elif subscriber.holding:
             effect = "held at the door"
@@ -105,68 +209,85 @@ class DeliveryLog:
             effect = "applied"
         else:
             effect = "waiting for a gap"
-        record = DeliveryRecord(
-            lane,
-            delivery.kind,
-            delivery.sent_at,
-            delivery.due_at,
-            self.clock.now(),
-            outcome,
-            effect,
-        )
-        if position in self._positions:
-            self._records.setdefault(position, []).append(record)
-        self.sweep((lane,))
+        log.add_delivery(delivery, self.clock.now(), pack(delivery.kind, outcome, effect))
+        if math.isnan(log.applied[i]):
+            log.last_effect[position] = effect
 
     def sweep(self, lanes: Iterable[str] | None = None) -> None:
         """Mark what each lane's projection has applied since the last sweep, at now."""
         now = self.clock.now()
-        for lane in self._waiting if lanes is None else lanes:
-            waiting = self._waiting.get(lane)
-            if not waiting:
+        for lane in self._lanes if lanes is None else lanes:
+            log = self._lanes.get(lane)
+            if log is None or not log.waiting:
                 continue
-            checkpoint = self.subscribers[lane].checkpoint
+            waiting, checkpoint = log.waiting, self.subscribers[lane].checkpoint
             while waiting and waiting[0] <= checkpoint:
                 position = waiting.popleft()
-                if position in self._positions and (position, lane) not in self._applied:
-                    self._applied[position, lane] = Applied(now, self._how(position, lane))
+                effect = log.last_effect.pop(position, "")
+                i = log.find(position)
+                if i is not None and math.isnan(log.applied[i]):
+                    log.applied[i], log.how[i] = now, _HOW_AFTER.get(effect, 3)
 
     def records(self, position: int, lane: str | None = None) -> tuple[DeliveryRecord, ...]:
-        found = self._records.get(position, ())
-        return tuple(r for r in found if lane is None or r.lane == lane)
+        lanes = self._lanes.items() if lane is None else [(lane, self._lane(lane))]
+        found = [log.record(name, d) for name, log in lanes for d in log.deliveries(position)]
+        return tuple(sorted(found, key=_at))  # stable: a lane's own order at equal times
 
     def sent_at(self, position: int, lane: str) -> float | None:
-        return self._sent.get((position, lane))
+        log = self._lane(lane)
+        i = log.find(position)
+        return None if i is None or math.isnan(log.sent[i]) else log.sent[i]
 
     def applied(self, position: int, lane: str) -> Applied | None:
-        return self._applied.get((position, lane))
+        log = self._lane(lane)
+        i = log.find(position)
+        if i is None or math.isnan(log.applied[i]):
+            return None
+        how = log.how[i]
+        return Applied(log.applied[i], INLINE if how == len(HOWS) else HOWS[how])
+
+    def lane_history(self, lane: str) -> LaneHistory:
+        """Everything the log holds of `lane`, for `rewind.BusHistory`."""
+        log = self._lane(lane)
+        rows = zip(log.positions, log.sent, log.applied, log.how, strict=True)
+        sends, applies = [], []
+        for position, sent, applied, how in rows:
+            if not math.isnan(sent):
+                sends.append((sent, position))
+            if not math.isnan(applied):
+                applies.append((applied, position, how == len(HOWS)))
+        lost = OUTCOMES.index("delivered") << 3
+        trips = [
+            (position, sent, due, at, KINDS[code >> 5], (code & 0b11000) != lost)
+            for position, sent, due, at, code in zip(
+                log.d_position, log.d_sent, log.d_due, log.d_at, log.d_code, strict=True
+            )
+        ]
+        return LaneHistory(sends, applies, trips)
 
     def clear(self) -> None:
         """Forget everything (the lab was reset: positions start again from 1)."""
-        self._positions.clear()
-        self._records.clear()
-        self._sent.clear()
-        self._applied.clear()
-        for waiting in self._waiting.values():
-            waiting.clear()
+        self._lanes = {name: _LaneLog() for name in self._lanes}
 
-    def _how(self, position: int, lane: str) -> str:
-        records = self.records(position, lane)
-        if not records:
-            return "read from the store"
-        return {
-            "applied": "delivered",
-            "held at the door": "released from the door",
-            "waiting for a gap": "once the gap was filled",
-        }.get(records[-1].effect, "read from the store")
+    def _lane(self, lane: str) -> _LaneLog:
+        return self._lanes.setdefault(lane, _LaneLog())
 
-    def _remember(self, position: int) -> None:
-        if position in self._positions:
-            return
-        self._positions[position] = None
-        while len(self._positions) > self.limit:
-            old, _ = self._positions.popitem(last=False)
-            self._records.pop(old, None)
-            for name in self._waiting:
-                self._sent.pop((old, name), None)
-                self._applied.pop((old, name), None)
+
+@dataclass(frozen=True, slots=True)
+class LaneHistory:
+    sends: list[tuple[float, int]]
+    """(lab time, position) of each event sent down the lane."""
+    applies: list[tuple[float, int, bool]]
+    """(lab time, position, inline) of each event its projection applied."""
+    trips: list[tuple[int, float, float, float, DeliveryKind, bool]]
+    """(position, sent at, due at, handled at, kind, not delivered) of each delivery, in the
+    order the bus handled them."""
+
+
+def pack(kind: DeliveryKind, outcome: BusOutcome, effect: Effect) -> int:
+    """A delivery's kind (2 bits), outcome (2) and effect (3) in one byte."""
+    return KINDS.index(kind) << 5 | OUTCOMES.index(outcome) << 3 | EFFECTS.index(effect)
+
+
+def _at(record: DeliveryRecord) -> float:
+    return record.at

@@ -14,8 +14,10 @@ lab time `t` without touching the lab again, in logarithmic time:
   widget draws each one where it was on its lane.
 
 `moments` are the lab times at which something happened (an event appended, a delivery fell
-due, a checkpoint moved): the scrubber steps through them. The delivery log keeps the last
-few thousand positions: an older event shows as applied when it was appended.
+due, a checkpoint moved): the scrubber steps through them. The delivery log keeps the whole
+session, but events the lab found stored when it opened were caught up at times nobody
+noted: `record_from` is the first position it holds, and a moment before that event's
+append is not `recorded` (the screen says so rather than show a guess as fact).
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from cqrs_lab.lab.deliveries import INLINE
 from cqrs_lab.lab.snapshot import LabSnapshot
 from cqrs_lab.read.subscriber import Mode
 from cqrs_lab.sim.bus import Delivery, DeliveryKind
@@ -77,6 +78,8 @@ class Moment:
     at: float
     head: int
     lanes: tuple[LaneThen, ...]
+    recorded: bool = True
+    """False: before the delivery record starts; the lanes are shown caught up, unknown."""
 
     def lane(self, name: str) -> LaneThen:
         return next(lane for lane in self.lanes if lane.name == name)
@@ -196,9 +199,11 @@ class BusHistory:
         *,
         now: float,
         inline_at: Mapping[str, Sequence[float]] | None = None,
+        record_from: int = 1,
     ) -> None:
         """`now`: the lab time the history was read at; `inline_at`: per lane, the lab times
-        it applied an event inline."""
+        it applied an event inline; `record_from`: the first position the lanes' logs hold
+        (after the head: none)."""
         self.events = tuple(events)
         self.positions = [event.position for event in self.events]
         self.now = now
@@ -229,6 +234,16 @@ class BusHistory:
         happened.add(now)
         self.moments = tuple(sorted(t for t in happened if t <= now))
         """Every lab time something happened, in order, ending with `now`."""
+        self.record_from = record_from
+        head = self.positions[-1] if self.positions else 0
+        self.record_starts = (
+            -math.inf
+            if record_from <= 1
+            else math.inf
+            if record_from > head
+            else self.moment_of(record_from)
+        )
+        """The lab time the delivery record starts (minus infinity: from the start)."""
 
     @property
     def lanes(self) -> tuple[str, ...]:
@@ -240,7 +255,8 @@ class BusHistory:
 
     def at(self, t: float) -> Moment:
         head = self.head_at(t)
-        return Moment(t, head, tuple(lane.at(t, head) for lane in self._lanes))
+        lanes = tuple(lane.at(t, head) for lane in self._lanes)
+        return Moment(t, head, lanes, t >= self.record_starts)
 
     def moment_of(self, position: int) -> float:
         """The lab time event `position` was appended (0: the start)."""
@@ -270,29 +286,39 @@ class BusHistory:
     @classmethod
     def of(cls, lab: Lab, events: Sequence[RecordedEvent]) -> BusHistory:
         """Read the lab's delivery log and bus (on the lab's thread)."""
-        log = lab.deliveries
+        by_position = {event.position: event for event in events}
         lanes: dict[str, LaneLog] = {}
         inline: dict[str, list[float]] = {}
         for name, subscriber in lab.subscribers.items():
-            inline[name] = []
-            trips: list[Trip] = []
-            sends: list[tuple[float, int]] = []
-            applies: list[tuple[float, int]] = []
-            for event in events:
-                if (sent := log.sent_at(event.position, name)) is not None:
-                    sends.append((sent, event.position))
-                if (applied := log.applied(event.position, name)) is not None:
-                    applies.append((applied.at, event.position))
-                    if applied.how == INLINE:
-                        inline[name].append(applied.at)
-                trips += (
-                    Trip(event, r.sent_at, r.due_at, r.at, r.kind, r.outcome != "delivered")
-                    for r in log.records(event.position, name)
-                )
+            log = lab.deliveries.lane_history(name)
+            sends = [(at, p) for at, p in log.sends if p in by_position]
+            applies = [(at, p) for at, p, _ in log.applies if p in by_position]
+            inline[name] = [at for at, p, inlined in log.applies if inlined and p in by_position]
+            trips = [
+                Trip(by_position[trip[0]], *trip[1:])
+                for trip in log.trips
+                if trip[0] in by_position
+            ]
             if subscriber.mode is Mode.ASYNC:  # still travelling
                 trips += (
                     Trip(d.event, d.sent_at, d.due_at, math.inf, d.kind, d.will_drop)
                     for d in lab.bus.in_flight_for(name)
                 )
             lanes[name] = (trips, sends, applies)
-        return cls(events, lanes, now=lab.clock.now(), inline_at=inline)
+        start = _record_from(lab, events)
+        return cls(events, lanes, now=lab.clock.now(), inline_at=inline, record_from=start)
+
+
+def _record_from(lab: Lab, events: Sequence[RecordedEvent]) -> int:
+    """The first position of the delivery record, counting back over the events before it
+    that no lane carries (nothing of them to show): 1 when it holds the whole log."""
+    first = lab.deliveries.first
+    i = len(events) if first is None else bisect_left(events, first, key=_position)
+    carried = lab.subscribers.values()
+    while i > 0 and not any(subscriber.handles(events[i - 1]) for subscriber in carried):
+        i -= 1
+    return events[i].position if i < len(events) else (events[-1].position + 1 if events else 1)
+
+
+def _position(event: RecordedEvent) -> int:
+    return event.position

@@ -1,6 +1,7 @@
 """The time-travel scrubber: one line of lab time, from the first moment to the last, with a
 thumb on the chosen one. It steps from one moment to the next (`BusHistory.moments`: an
 event appended, a delivery falling due), by a second of lab time, or to where it is clicked.
+The stretch before the delivery record starts (a lab opened on stored events) is dotted.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ PAGE = 10
 SECOND = 1.0
 """Lab seconds shift+←/→ moves."""
 THUMB, DONE, TODO = "●", "━", "─"
+UNKNOWN = "┄"
+"""Lab time before the delivery record starts (events stored before the lab opened)."""
 
 
 class Scrubber(Widget, can_focus=True):
@@ -98,9 +101,18 @@ class Scrubber(Widget, can_focus=True):
         _, width = self._track()
         span = self.end - self.start
         thumb = round((self.at - self.start) / span * (width - 1)) if span > 0 else width - 1
+        starts = self.history.record_starts
+        unknown = 0 if starts <= self.start or span <= 0 else width
+        if self.start < starts <= self.end:
+            unknown = round((starts - self.start) / span * (width - 1))
         text = Text(self._left_label(), style=self.get_component_rich_style("scrubber--label"))
-        text.append(DONE * thumb, style=self.get_component_rich_style("scrubber--done"))
+        text.append(UNKNOWN * min(thumb, unknown), style="dim")
+        done = thumb - min(thumb, unknown)
+        text.append(DONE * done, style=self.get_component_rich_style("scrubber--done"))
         text.append(THUMB, style=self.get_component_rich_style("scrubber--thumb"))
-        text.append(TODO * (width - thumb - 1))
+        todo = width - thumb - 1
+        before = max(0, min(todo, unknown - thumb - 1))
+        text.append(UNKNOWN * before, style="dim")
+        text.append(TODO * (todo - before))
         text.append(self._right_label(), style=self.get_component_rich_style("scrubber--label"))
         return text

@@ -209,6 +209,8 @@ class TimeTravelScreen(Screen[Fork | None]):
             ]
         if happened:
             text += " · just now: " + ", ".join(happened[:4]) + ("…" if len(happened) > 4 else "")
+        if not moment.recorded:  # stored before the lab opened: say so, never guess
+            text += f" · no delivery record before #{self.history.record_from}: lanes unknown"
         if self._playing is not None:
             text += f" · ▶ playing x{self.speed:g}"
         elif self.speed != 1.0:

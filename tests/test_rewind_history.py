@@ -1,0 +1,51 @@
+"""The rewind is honest for the whole session (issue 15): the delivery log keeps every
+position, and where its record starts (a lab opened on stored events) is said, not guessed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cqrs_lab.lab.time_travel import Timeline
+from tests.lab_helpers import SHOP_SETUP, new_lab, run
+
+STALE = """
+register alice alice@example.com s3cret-pass
+add-product sku-1 "Blue mug" 12.50 10
+settle
+latency orders fixed:5s
+add-to-cart alice sku-1 2
+place-order alice
+settle
+"""
+"""OrderPlaced #4 travels the orders lane for 5 s: the read model is stale meanwhile."""
+
+
+def test_a_stale_moment_thousands_of_events_ago_is_still_shown_stale() -> None:
+    lab = new_lab()
+    try:
+        run(lab, STALE + "restock sku-1 1\n" * 2_100 + "settle")  # far past the old 2,000
+        history = Timeline.of(lab).bus
+        then = history.at(history.moment_of(4))
+        orders = then.lane("orders")
+        assert then.recorded
+        assert (orders.checkpoint, orders.behind) == (3, 1)
+        assert [d.position for d in orders.in_flight] == [4]
+        assert history.record_from == 1
+    finally:
+        lab.close()
+
+
+def test_events_stored_before_the_lab_opened_are_not_shown_as_known(tmp_path: Path) -> None:
+    db = str(tmp_path / "lab.sqlite")
+    first = new_lab(db=db)
+    run(first, SHOP_SETUP + "settle")  # #1..#4, delivered in the first session
+    first.close()
+    lab = new_lab(db=db)
+    try:
+        run(lab, "advance 1s\nrestock mug 1\nsettle")  # #5: the first this session saw
+        history = Timeline.of(lab).bus
+        assert history.record_from == 5
+        assert not history.at(history.moment_of(4)).recorded
+        assert history.at(history.moment_of(5)).recorded
+    finally:
+        lab.close()
