@@ -49,7 +49,9 @@ from sqlalchemy import (
 from sqlalchemy import exc as sa_exc
 
 from cqrs_lab.classroom.model import Activity, AttendeeState, Kind
-from cqrs_lab.store.errors import DatabaseError, StoreError
+from cqrs_lab.store.errors import DatabaseError, StoreError, translate
+from cqrs_lab.store.event_store import BEGIN_MODE_OPTION, BUSY_TIMEOUT_OPTION
+from cqrs_lab.store.schema import missing_tables, prepare
 
 CLASSROOM_LOCK_KEY = 0x434C5353  # "CLSS": serialises classroom writers on PostgreSQL
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O: read aloud and typed without doubt
@@ -162,13 +164,10 @@ class ClassroomStore:
         self.clock = clock
         self.serialised = engine.dialect.name == "postgresql"
         if engine.dialect.name == "sqlite":
-            from cqrs_lab.store.event_store import BEGIN_MODE_OPTION
-
             self._writer = engine.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
         else:
             self._writer = engine
-        with self._failures("prepare the classroom tables"):
-            metadata.create_all(engine)
+        prepare(self._tables_ready, self._create_tables)
 
     @classmethod
     def open(cls, db: str, **options: Any) -> ClassroomStore:
@@ -187,13 +186,26 @@ class ClassroomStore:
     def close(self) -> None:
         self.engine.dispose()
 
+    def _tables_ready(self) -> bool:
+        """Every classroom table exists (looked at without a lock: `store/schema.py`)."""
+        with self._reading("look for the classroom tables") as conn:
+            return not missing_tables(conn, metadata.sorted_tables)
+
+    def _create_tables(self) -> None:
+        with self._writing("prepare the classroom tables") as conn:
+            metadata.create_all(conn)
+
     @contextmanager
     def _failures(self, doing: str) -> Iterator[None]:
         try:
             yield
         except sa_exc.DBAPIError as error:
+            where = str(self.engine.url)
+            busy_ms = self.engine.get_execution_options().get(BUSY_TIMEOUT_OPTION, 5000)
+            if (translated := translate(error, where, busy_ms)) is not None:
+                raise translated from error  # locked (retried when preparing), full, ...
             reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-            raise DatabaseError(str(self.engine.url), f"could not {doing}: {reason}") from error
+            raise DatabaseError(where, f"could not {doing}: {reason}") from error
 
     @contextmanager
     def _writing(self, doing: str) -> Iterator[Connection]:

@@ -33,7 +33,7 @@ from cqrs_lab.lab.order_ids import OrderIds
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.prediction import Predictions
 from cqrs_lab.lab.read_path import ReadPath
-from cqrs_lab.lab.read_tables import open_projections
+from cqrs_lab.lab.read_tables import create_read_tables, open_projections
 from cqrs_lab.lab.rebuilds import RebuildProgress, rebuild_steps
 from cqrs_lab.lab.snapshot import LabSnapshot
 from cqrs_lab.read.projection import Projection
@@ -466,8 +466,5 @@ class Lab:
         return reporting.take_snapshot(self)
 
     def _prepare_tables(self) -> None:
-        with self.store.transaction() as connection:
-            self.crud.create_tables(connection)
-            for projection in self.projections.values():
-                projection.create_tables(connection)
+        create_read_tables(self.store, self.crud, list(self.projections.values()))
         open_projections(self.store, self.projections.values(), self.head)

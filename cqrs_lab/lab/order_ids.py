@@ -4,7 +4,7 @@ gives its number back, and a lab numbers on from the orders stored (another lab'
 from __future__ import annotations
 
 from cqrs_lab.shop.commands import Command, PlaceOrder
-from cqrs_lab.store.counters import orders_placed
+from cqrs_lab.store.counters import orders_placed, stored_orders_placed
 from cqrs_lab.store.event_store import EventStore
 
 
@@ -16,7 +16,11 @@ class OrderIds:
         self._generated: set[str] = set()
 
     def stored(self) -> int:
-        """How many orders the database holds (every lab's on it)."""
+        """How many orders the database holds (every lab's on it). Read without the
+        writers' lock once counted: forty labs opening at once do not queue for it."""
+        with self.store.reading() as connection:
+            if (count := stored_orders_placed(connection)) is not None:
+                return count
         with self.store.transaction() as connection:
             return orders_placed(connection)
 

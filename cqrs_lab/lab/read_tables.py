@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from cqrs_lab.crud.tables import CRUD_TABLES
+from cqrs_lab.crud.twin import CrudTwin
 from cqrs_lab.read.projection import Projection
 from cqrs_lab.store.event_store import EventStore
+from cqrs_lab.store.schema import missing_tables, prepare
 
 FULL_LOAD_BEHIND = 2_000
 """Events behind the head past which a projection reads its whole tables at open."""
@@ -27,3 +30,21 @@ def open_projections(
             projection.open(connection, store.read_rows)
             if head is not None and head - projection.checkpoint > FULL_LOAD_BEHIND:
                 projection.load(connection)
+
+
+def create_read_tables(store: EventStore, crud: CrudTwin, projections: list[Projection]) -> None:
+    """Create the CRUD twin's and the projections' tables that do not exist yet; when all do
+    (a lab opening on a database used before), no writers' lock is taken (`store/schema.py`)."""
+
+    def ready() -> bool:
+        wanted = [*CRUD_TABLES, *(table for p in projections for table in p.schema)]
+        with store.reading() as connection:
+            return not missing_tables(connection, wanted)
+
+    def create() -> None:
+        with store.transaction() as connection:
+            crud.create_tables(connection)
+            for projection in projections:
+                projection.create_tables(connection)
+
+    prepare(ready, create)

@@ -85,12 +85,13 @@ class Projection(ABC):
             mirror.dirty for mirror in self.mirrors.values()
         )
 
+    @property
+    def schema(self) -> list[Any]:
+        """Its tables and the checkpoints' table."""
+        return [*(m.__table__ for m in self.tables), ProjectionCheckpoint.__table__]
+
     def create_tables(self, connection: Connection) -> None:
-        tables: list[Any] = [m.__table__ for m in self.tables]
-        SQLModel.metadata.create_all(
-            connection,
-            tables=[*tables, ProjectionCheckpoint.__table__],  # type: ignore[list-item]
-        )
+        SQLModel.metadata.create_all(connection, tables=self.schema)
 
     def load(self, connection: Connection) -> None:
         """Read every row and the checkpoint (for a catch-up of many events, or an audit)."""

@@ -19,13 +19,18 @@ ORDER_PLACED_TYPE = "OrderPlaced"
 ORDER_STREAM_PREFIX = "order-"
 
 
-def orders_placed(connection: Connection) -> int:
-    """The orders accepted so far (counted from the streams, and stored, the first time)."""
+def stored_orders_placed(connection: Connection) -> int | None:
+    """The stored count of orders accepted (None: never counted yet); a read only."""
     value = connection.execute(
         select(LAB_META.c.value).where(LAB_META.c.key == ORDERS_PLACED)
     ).scalar()
-    if value is not None:
-        return int(value)
+    return None if value is None else int(value)
+
+
+def orders_placed(connection: Connection) -> int:
+    """The orders accepted so far (counted from the streams, and stored, the first time)."""
+    if (stored := stored_orders_placed(connection)) is not None:
+        return stored
     count = (
         connection.execute(
             select(func.count(func.distinct(EVENTS.c.stream_id))).where(

@@ -35,7 +35,8 @@ from cqrs_lab.store.event_store import (
     describe_location,
     sqlite_file,
 )
-from cqrs_lab.store.records import LAB_META
+from cqrs_lab.store.records import LAB_META, STORE_TABLES
+from cqrs_lab.store.schema import prepare
 from cqrs_lab.store.upcasters import UPCASTERS
 
 APP_NAME = "cqrs-lab"
@@ -232,17 +233,41 @@ def _check_file(path: Path) -> None:
 def _prepare(store: EventStore) -> None:
     """Check the database is ours and current, creating the schema when it is new.
 
-    One IMMEDIATE transaction, so two labs opening a new file at once cannot both create it.
+    Looked at without a lock first (`store/schema.py`): a current lab database needs no
+    writers' lock to open. Else one IMMEDIATE transaction (the writers' lock on PostgreSQL),
+    so two labs opening a new file at once cannot both create it.
     """
+    prepare(lambda: _ready(store), lambda: _create(store))
+
+
+def _ready(store: EventStore) -> bool:
+    """True when `store` is a current lab database with all its tables (no lock taken).
+    A foreign or newer database raises here already."""
+    with store.reading() as conn:
+        tables = set(inspect(conn).get_table_names())
+        if LAB_META.name not in tables:
+            return False
+        _check_meta(store, conn, sorted(tables))
+        if any(table.name not in tables for table in STORE_TABLES) or _narrow_positions(conn):
+            return False
+    store.schema_found()
+    return True
+
+
+def _check_meta(store: EventStore, conn: Connection, tables: list[str]) -> None:
+    meta = dict(conn.execute(select(LAB_META.c.key, LAB_META.c.value)).all())
+    version = meta.get("schema_version", "")
+    if meta.get("app") != APP_NAME or not version.isdigit():
+        raise ForeignDatabase(store.where, tables)
+    if int(version) > SCHEMA_VERSION:
+        raise FutureSchema(store.where, int(version), SCHEMA_VERSION)
+
+
+def _create(store: EventStore) -> None:
     with store.transaction() as conn:
         tables = sorted(inspect(conn).get_table_names())
         if LAB_META.name in tables:
-            meta = dict(conn.execute(select(LAB_META.c.key, LAB_META.c.value)).all())
-            version = meta.get("schema_version", "")
-            if meta.get("app") != APP_NAME or not version.isdigit():
-                raise ForeignDatabase(store.where, tables)
-            if int(version) > SCHEMA_VERSION:
-                raise FutureSchema(store.where, int(version), SCHEMA_VERSION)
+            _check_meta(store, conn, tables)
             store.create_schema(connection=conn)
             _widen_positions(conn)
         elif tables:
@@ -263,15 +288,20 @@ _WIDEN = (("events", "position"), ("projection_checkpoints", "position"))
 
 def _widen_positions(conn: Connection) -> None:
     """PostgreSQL databases made before positions were BIGINT get them widened (once)."""
+    for table, column in _narrow_positions(conn):
+        conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE BIGINT")
+
+
+def _narrow_positions(conn: Connection) -> list[tuple[str, str]]:
+    """The position columns still INTEGER on PostgreSQL (none on SQLite), in one query."""
     if conn.dialect.name != "postgresql":
-        return
-    for table, column in _WIDEN:
-        kind = conn.exec_driver_sql(
-            "SELECT data_type FROM information_schema.columns WHERE table_schema ="
-            f" current_schema() AND table_name = '{table}' AND column_name = '{column}'"
-        ).scalar()
-        if kind == "integer":
-            conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE BIGINT")
+        return []
+    wanted = " OR ".join(f"(table_name = '{t}' AND column_name = '{c}')" for t, c in _WIDEN)
+    rows = conn.exec_driver_sql(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema ="
+        f" current_schema() AND data_type = 'integer' AND ({wanted})"
+    ).all()
+    return [(row[0], row[1]) for row in rows]
 
 
 def _moved_aside(error: CorruptDatabase, path: Path) -> CorruptDatabase:

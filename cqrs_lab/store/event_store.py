@@ -111,6 +111,10 @@ class EventStore:
                 SQLModel.metadata.create_all(conn, tables=list(STORE_TABLES))
         self._schema_ready = True
 
+    def schema_found(self) -> None:
+        """Every table was found already there (`open_store` looked): no need to create."""
+        self._schema_ready = True
+
     def look_up_first(self, command_id: str) -> None:
         """The next unit will first look this command up (`find_by_command_id`): on
         PostgreSQL its events are read with the BEGIN, in the same round trip."""
