@@ -25,7 +25,7 @@ from cqrs_lab.lab import core as lab_core
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lessons import Progress, StepMark
 from cqrs_lab.store import open_store
-from tests.robust_helpers import child_env, cqrs_lab_command
+from tests.robust_helpers import run_cqrs_lab
 
 SCRIPT = 'add-product mug "Blue mug" 12.50 10\nquery catalog\n'
 SETTLED = 'latency all zero\nadd-product mug "Blue mug" 12.50 10\nsettle\n'
@@ -45,16 +45,7 @@ def front_door(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`cqrs-lab ARGS` in `tmp_path`, with its user data folder there too."""
     data = tmp_path / "user-data"
     data.mkdir(exist_ok=True)
-    return subprocess.run(
-        cqrs_lab_command(*args),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=child_env(CQRS_LAB_DATA_DIR=str(data)),
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    return run_cqrs_lab(*args, cwd=tmp_path, CQRS_LAB_DATA_DIR=str(data))
 
 
 LEAVE_ALTERNATE_SCREEN = "\x1b[?1049l"
