@@ -15,12 +15,14 @@ import argparse
 import sys
 import textwrap
 from collections.abc import Callable
+from functools import partial
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cqrs_lab.commands.options import add_lab_options, open_lab
 from cqrs_lab.commands.output import quiet_broken_pipe
+from cqrs_lab.commands.script_file import checked_script
 
 if TYPE_CHECKING:
     from cqrs_lab.lab import Lab, Outcome
@@ -119,22 +121,8 @@ def read_named(name: str) -> tuple[str, str] | None:
 
 def read_demo(file: Traversable, name: str | None = None) -> str | None:
     """The demo's text, checked line by line before anything runs; None (said why) if bad."""
-    from cqrs_lab.script import ScriptErrors, parse_script
-
-    name = name or str(file)
-    try:
-        text = file.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        print(f"cqrs-lab demo: cannot read {name}: {error}", file=sys.stderr)
-        return None
-    try:
-        parse_script(text)
-    except ScriptErrors as errors:
-        print(f"cqrs-lab demo: {name}: nothing was played:", file=sys.stderr)
-        for error in errors.errors:
-            print(f"  {error}", file=sys.stderr)
-        return None
-    return text
+    read = partial(file.read_text, "utf-8")
+    return checked_script(read, "demo", name or str(file), nothing="played", carets=False)
 
 
 def play_headless(lab: Lab, text: str, echo: Callable[[str], None] = print) -> list[Outcome]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from cqrs_lab.commands.options import add_lab_options, open_lab
 from cqrs_lab.commands.output import quiet_broken_pipe
+from cqrs_lab.commands.script_file import checked_script
 
 if TYPE_CHECKING:
     from cqrs_lab.lab import Lab
@@ -31,20 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @quiet_broken_pipe
 def main(args: argparse.Namespace) -> int:
-    from cqrs_lab.script import ScriptErrors, parse_script
+    def read() -> str:
+        return sys.stdin.read() if str(args.file) == "-" else args.file.read_text("utf-8")
 
-    try:
-        text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        print(f"cqrs-lab run: cannot read {args.file}: {error}", file=sys.stderr)
-        return 2
-    try:
-        parse_script(text)
-    except ScriptErrors as errors:
-        print(f"cqrs-lab run: {args.file}: nothing was run:", file=sys.stderr)
-        for error in errors.errors:
-            print(f"  {error}", file=sys.stderr)
-            print("    " + error.caret().replace("\n", "\n    "), file=sys.stderr)
+    text = checked_script(read, "run", str(args.file), nothing="run", carets=True)
+    if text is None:
         return 2
     lab = open_lab(args, real_time=False, db_default=":memory:")
     if lab is None:
