@@ -17,7 +17,7 @@ MAX_RATE = 1_000.0
 _RATE = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:/s)?", re.IGNORECASE)
 _LANE_SETTINGS = {
     "latency": "LANE=SPEC: a lane's latency, e.g. orders=exp:800ms (lanes: catalog, carts, "
-    "orders, sales, all)",
+    "orders, sales, all; with --services on also payments and shipping)",
     "faults": "LANE=FAULTS: e.g. orders=drop=0.1,dup=0.05,reorder=on",
     "mode": "LANE=MODE: async or inline",
     "gaps": "LANE=POLICY: wait or catch-up",
@@ -50,6 +50,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.1,
         help="lab time between lag samples (default 100ms)",
     )
+    parser.add_argument(
+        "--services",
+        choices=("on", "off"),
+        default="off",
+        help="on: Orders, Payments and Shipping as services; the report adds each checkout's "
+        "latency from order to shipped or cancelled, beside the sum of the lanes' means",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_lab_options(parser)
 
@@ -70,12 +77,20 @@ def main(args: argparse.Namespace) -> int:
     )
     began = time.perf_counter()
     try:
-        result = simulate(config)
+        if args.services == "on":
+            from cqrs_lab.simulate.checkout import render_checkouts, simulate_checkouts
+
+            result, figures = simulate_checkouts(config)
+            report = {**result.to_json(), "checkouts": figures.to_json()}
+            text = render(result) + "\n" + render_checkouts(figures)
+        else:
+            result = simulate(config)
+            report, text = result.to_json(), render(result)
     except (SimulationError, StoreError) as error:
         print(f"cqrs-lab simulate: {error}", file=sys.stderr)
         return 2
     took = time.perf_counter() - began
-    print(json.dumps(result.to_json(), indent=2) if args.json else render(result), end="")
+    print(json.dumps(report, indent=2) if args.json else text, end="")
     if args.json:
         print()
     print(  # the wall clock differs run to run: it stays out of the report

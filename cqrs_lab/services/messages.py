@@ -22,6 +22,11 @@ RESTART = "RelayRestart"
 """A crashed service's restart, a bus retry on its home lane."""
 TIMEOUT = "PaymentTimeout"
 """A checkout's payment deadline, a bus retry on Orders' home lane."""
+WAKE = "RelayWake"
+"""The relay's turn right after a shop command gave the outbox work (a load sends commands
+without lab lines), a bus retry due at once on Orders' home lane."""
+WAKE_UPS = frozenset({TIMEOUT, WAKE})
+"""A service's own wake-ups, never on the wire: the picture leaves them out."""
 
 
 def lane_between(source: str, destination: str) -> str:

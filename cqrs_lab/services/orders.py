@@ -47,6 +47,15 @@ class _Step:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A checkout that ended: shipped or cancelled, `seconds` of lab time after its order."""
+
+    order_id: str
+    state: saga.State
+    seconds: float
+
+
 @dataclass
 class Orders:
     """What the Orders service adds to the shop's command handler: the checkout saga."""
@@ -61,6 +70,10 @@ class Orders:
     """Orders the saga paid, cancelled or shipped (the shop accepted the command)."""
     deadlines: list[tuple[str, float]] = field(default_factory=list)
     """Checkouts started since the relay last ran: (order, deadline), timers to set."""
+    started: dict[str, float] = field(default_factory=dict)
+    """Order -> the lab time it was placed, while its checkout runs."""
+    finished: list[Finished] = field(default_factory=list)
+    """Checkouts that ended while this lab ran, in the order they ended (simulate's figures)."""
     _steps: dict[str, _Step] = field(default_factory=dict)
     """Command id -> the saga step its command carries, while the command runs."""
 
@@ -85,6 +98,7 @@ class Orders:
                 reaction = saga.Reaction(checkout, None, send, "payment requested")
                 self._commit(connection, _Step(reaction, None, data))
                 self.deadlines.append((order_id, checkout.deadline or 0.0))
+                self.started[order_id] = self.now()
             elif event.type == "OrderCancelled":
                 found = checkouts.load(connection, order_id)
                 if found is not None:
@@ -139,6 +153,9 @@ class Orders:
         checkout = reaction.checkout
         checkouts.save(connection, checkout)
         self.note(checkout.order_id, SERVICE, f"checkout {checkout.state} (step {checkout.step})")
+        if checkout.state in saga.FINAL and checkout.order_id in self.started:
+            seconds = self.now() - self.started.pop(checkout.order_id)
+            self.finished.append(Finished(checkout.order_id, checkout.state, seconds))
         if reaction.send is not None:
             order_id = reaction.checkout.order_id
             kind, destination = reaction.send.type, reaction.send.destination

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cqrs_lab.services.messages import TIMEOUT
+from cqrs_lab.services.messages import WAKE_UPS
 from cqrs_lab.sim.bus import Delivery
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ def _lane(services: Services, name: str, now: float) -> LanePicture:
         tuple(
             _message(delivery, now)
             for delivery in bus.in_flight_for(name)
-            if delivery.event.type != TIMEOUT  # a checkout's deadline: see `checkouts`
+            if delivery.event.type not in WAKE_UPS  # a deadline is the checkout's to show
         ),
         stats.delivered,
         stats.dropped,

@@ -159,6 +159,8 @@ class SimulationProbe(LoadObserver):
         self._last_write[SESSION] = events[-1]
         now = lab.clock.now()
         for name in lab.bus.subscriptions:  # each lane carries the events it handles
+            if name not in self.lanes:  # a lane between services (`simulate/checkout.py`)
+                continue
             meter, subscriber = self.lanes[name], lab.subscribers[name]
             duplicated = lab.bus.stats(name).duplicated
             routed = sum(1 for event in events if subscriber.handles(event))
@@ -197,6 +199,8 @@ class SimulationProbe(LoadObserver):
     # -- measuring ----------------------------------------------------------------------
 
     def _fell_due(self, delivery: Delivery[RecordedEvent], outcome: Outcome) -> None:
+        if delivery.subscription not in self.lanes:  # a lane between services
+            return
         lab = self.lab
         now = lab.clock.now()
         meter = self.lanes[delivery.subscription]
