@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from cqrs_lab.lab.services_report import services_report
 from cqrs_lab.lab.snapshot import LabSnapshot, LaneState
 from cqrs_lab.read.subscriber import Mode
 from cqrs_lab.read.view_specs import LANES
@@ -19,13 +20,15 @@ if TYPE_CHECKING:
 def report(lab: Lab) -> dict[str, Any]:
     """Final lag and metrics."""
     snapshot = take_snapshot(lab)
-    return {
+    report = {
         "now": round(snapshot.now, 6),
         "head": snapshot.head,
         "seed": lab.seed,
         "lanes": {lane.name: lane.to_json() for lane in snapshot.lanes},
         "metrics": lab.metrics.to_json(),
     }
+    services = services_report(lab)  # only while services are on
+    return report if services is None else {**report, "services": services}
 
 
 def take_snapshot(lab: Lab) -> LabSnapshot:

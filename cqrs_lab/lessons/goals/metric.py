@@ -16,6 +16,7 @@ from cqrs_lab.lessons.goals.base import (
     Probe,
     suggest,
 )
+from cqrs_lab.lessons.goals.services_paths import check_services_path
 from cqrs_lab.read.replicas import MAX_REPLICAS
 from cqrs_lab.read.view_specs import LANES, VIEW_NAMES
 from cqrs_lab.shop.events import EVENT_TYPES
@@ -117,9 +118,11 @@ def check_metric_path(path: str) -> str:
         if len(parts) > length:
             raise ValueError(f"'{path}' goes too deep: '{parts[length - 1]}' is a single value")
 
-    need(0, [*TOP_FIELDS, "lanes", "metrics"], "report section")
+    need(0, [*TOP_FIELDS, "lanes", "metrics", "services"], "report section")
     if parts[0] in TOP_FIELDS:
         end(1)
+    elif parts[0] == "services":
+        check_services_path(path, need, end)
     elif parts[0] == "lanes":
         need(1, LANES, "lane")
         need(2, LANE_FIELDS, "lane field")
