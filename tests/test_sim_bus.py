@@ -48,6 +48,34 @@ class Recorder:
         return [position for _, position, _ in self.log]
 
 
+class OnTime(list[Delivery[Event]]):
+    """A handler that keeps what it is handed, each checked to come at its due time."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def __call__(self, delivery: Delivery[Event]) -> None:
+        assert self.clock.now() == delivery.due_at
+        self.append(delivery)
+
+
+def assert_in_order_and_counted(
+    bus: EventBus[Event], handed: OnTime, published: int, faults: Faults
+) -> list[int]:
+    """A FIFO lane's deliveries in position order; once idle, every event delivered, lost
+    or duplicated as its stats say (all of them, unless `lost` may lose some). Their
+    positions."""
+    positions = [d.position for d in handed]
+    assert positions == sorted(positions)
+    stats = bus.stats("fifo")
+    if not bus.in_flight():
+        assert stats.delivered + stats.lost == published + stats.duplicated
+        if not faults.lost:
+            assert set(positions) == set(range(1, published + 1))
+    return positions
+
+
 class ScriptedRandom(random.Random):
     """An RNG whose `random()` returns the given values, for hand-made fault scenarios."""
 
@@ -394,13 +422,8 @@ def test_fifo_lanes_never_deliver_out_of_order(
 ) -> None:
     clock = VirtualClock()
     bus: EventBus[Event] = EventBus(clock, random.Random(seed))
-    handed: list[Delivery[Event]] = []
-
-    def handler(delivery: Delivery[Event]) -> None:
-        assert clock.now() == delivery.due_at
-        handed.append(delivery)
-
-    bus.subscribe("fifo", handler, latency, faults)
+    handed = OnTime(clock)
+    bus.subscribe("fifo", handed, latency, faults)
     published = 0
     for action, arg in script:
         if action == "publish":
@@ -417,11 +440,7 @@ def test_fifo_lanes_never_deliver_out_of_order(
             bus.set_latency("fifo", arg)
     bus.run_until_idle()
 
-    positions = [d.position for d in handed]
-    assert positions == sorted(positions)
+    assert_in_order_and_counted(bus, handed, published, faults)
     stats = bus.stats("fifo")
     if not bus.in_flight():
-        assert stats.delivered + stats.lost == published + stats.duplicated
         assert stats.dropped == stats.lost + stats.redelivered
-        if not faults.lost:
-            assert set(positions) == set(range(1, published + 1))

@@ -10,8 +10,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cqrs_lab.sim import Delivery, EventBus, Exponential, Faults, Fixed, VirtualClock, Zero
-from tests.test_sim_bus import Event, Recorder, ScriptedRandom, events, fifo_faults, latencies
+from cqrs_lab.sim import EventBus, Exponential, Faults, Fixed, VirtualClock, Zero
+from tests.test_sim_bus import (
+    Event,
+    OnTime,
+    Recorder,
+    ScriptedRandom,
+    assert_in_order_and_counted,
+    events,
+    fifo_faults,
+    latencies,
+)
 
 NO_DELAY = Zero()
 NO_FAULTS = Faults()
@@ -168,13 +177,8 @@ def test_a_capped_fifo_lane_keeps_order_spacing_and_counts(
     holds, nothing lost that may not be."""
     clock = VirtualClock()
     bus: EventBus[Event] = EventBus(clock, random.Random(seed))
-    handed: list[Delivery[Event]] = []
-
-    def handler(delivery: Delivery[Event]) -> None:
-        assert clock.now() == delivery.due_at
-        handed.append(delivery)
-
-    bus.subscribe("fifo", handler, latency, faults, capacity=rate)
+    handed = OnTime(clock)
+    bus.subscribe("fifo", handed, latency, faults, capacity=rate)
     published = 0
     changed = False
     for count, pause, new_rate in script:
@@ -186,13 +190,7 @@ def test_a_capped_fifo_lane_keeps_order_spacing_and_counts(
             bus.set_capacity("fifo", new_rate)
     bus.run_until_idle(limit=10_000)
 
-    positions = [d.position for d in handed]
-    assert positions == sorted(positions)
+    assert_in_order_and_counted(bus, handed, published, faults)
     if not changed:
         times = [d.due_at for d in handed]
         assert all(b - a >= 1 / rate - 1e-9 for a, b in itertools.pairwise(times))
-    stats = bus.stats("fifo")
-    if not bus.in_flight():
-        assert stats.delivered + stats.lost == published + stats.duplicated
-        if not faults.lost:
-            assert set(positions) == set(range(1, published + 1))
