@@ -1,6 +1,7 @@
-"""Services (issue 18): Orders and Payments, the transactional outbox and its relay, the
-payments lane's faults, idempotent consumers (inboxes), a crash between commit and publish,
-and a declined payment's compensation. Headless, on a virtual clock, seeded."""
+"""Services (issue 18): Orders, Payments and Shipping, the transactional outbox and its
+relay, the lanes between services and their faults, idempotent consumers (inboxes), a crash
+between commit and publish, and a declined payment's compensation. Headless, on a virtual
+clock, seeded."""
 
 from __future__ import annotations
 
@@ -10,47 +11,15 @@ import pytest
 
 from cqrs_lab.lab.core import Lab
 from cqrs_lab.lab.interpreter import execute
-from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.service_performers import services_of
 from cqrs_lab.lessons import load_course, validate_lesson
 from cqrs_lab.services.messages import LANE, SHIPPING_LANE
-from cqrs_lab.services.runtime import Services
-
-SHOP = (
-    "register alice alice@example.com s3cret-pass",
-    "add-product sku-1 Mug 12.50 10",
-    "add-to-cart alice sku-1 2",
-)
+from tests.services_helpers import SHOP, a_lab, order_status, run, services, stock
 
 
 @pytest.fixture
 def lab() -> Iterator[Lab]:
-    lab = Lab.open(":memory:", seed=7, password_cost=2)
-    yield lab
-    lab.close()
-
-
-def run(lab: Lab, *lines: str) -> list[Outcome]:
-    outcomes = [execute(lab, line) for line in lines]
-    for outcome in outcomes:
-        assert outcome.ok, outcome.message
-    return outcomes
-
-
-def services(lab: Lab) -> Services:
-    found = services_of(lab)
-    assert found is not None
-    return found
-
-
-def order_status(lab: Lab, order_id: str = "o1") -> str:
-    rows = lab.query("orders", "alice").rows.as_dicts()
-    return next(str(row["status"]) for row in rows if row["order_id"] == order_id)
-
-
-def stock(lab: Lab) -> int:
-    (row,) = lab.query("catalog").rows.as_dicts()
-    return int(row["available"])
+    yield from a_lab()
 
 
 def test_a_placed_order_is_paid_through_the_outbox_the_lane_and_payments(lab: Lab) -> None:

@@ -7,28 +7,14 @@ from collections.abc import Iterator
 import pytest
 
 from cqrs_lab.lab.core import Lab
-from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lab.service_performers import services_picture
 from cqrs_lab.services.picture import OFF
-
-SHOP = (
-    "register alice alice@example.com s3cret-pass",
-    "add-product sku-1 Mug 12.50 10",
-    "add-to-cart alice sku-1 2",
-)
+from tests.services_helpers import SHOP, a_lab, run
 
 
 @pytest.fixture
 def lab() -> Iterator[Lab]:
-    lab = Lab.open(":memory:", seed=7, password_cost=2)
-    yield lab
-    lab.close()
-
-
-def run(lab: Lab, *lines: str) -> None:
-    for line in lines:
-        outcome = execute(lab, line)
-        assert outcome.ok, outcome.message
+    yield from a_lab()
 
 
 def test_services_off_is_the_off_picture(lab: Lab) -> None:

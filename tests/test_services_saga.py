@@ -13,48 +13,17 @@ from hypothesis import strategies as st
 
 from cqrs_lab.lab.core import Lab
 from cqrs_lab.lab.interpreter import execute
-from cqrs_lab.lab.outcome import Outcome
-from cqrs_lab.lab.service_performers import services_of, services_picture
+from cqrs_lab.lab.service_performers import services_picture
 from cqrs_lab.services import saga
-from cqrs_lab.services.runtime import Services
 from cqrs_lab.services.saga import PAYMENT_TIMEOUT, State
+from tests.services_helpers import SHOP, a_lab, order_status, run, services, stock
 
-SHOP = (
-    "register alice alice@example.com s3cret-pass",
-    "add-product sku-1 Mug 12.50 10",
-    "add-to-cart alice sku-1 2",
-)
 ANSWERS = ("PaymentAccepted", "PaymentDeclined", "PaymentTimeout", "Shipped")
 
 
 @pytest.fixture
 def lab() -> Iterator[Lab]:
-    lab = Lab.open(":memory:", seed=7, password_cost=2)
-    yield lab
-    lab.close()
-
-
-def run(lab: Lab, *lines: str) -> list[Outcome]:
-    outcomes = [execute(lab, line) for line in lines]
-    for outcome in outcomes:
-        assert outcome.ok, outcome.message
-    return outcomes
-
-
-def services(lab: Lab) -> Services:
-    found = services_of(lab)
-    assert found is not None
-    return found
-
-
-def order_status(lab: Lab, order_id: str = "o1") -> str:
-    rows = lab.query("orders", "alice").rows.as_dicts()
-    return next(str(row["status"]) for row in rows if row["order_id"] == order_id)
-
-
-def stock(lab: Lab) -> int:
-    (row,) = lab.query("catalog").rows.as_dicts()
-    return int(row["available"])
+    yield from a_lab()
 
 
 def test_the_happy_path_pays_then_ships() -> None:

@@ -13,26 +13,12 @@ from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.trace import trace
 from cqrs_lab.tui.screens.trace import render_trace
-
-SHOP = (
-    "register alice alice@example.com s3cret-pass",
-    "add-product sku-1 Mug 12.50 10",
-    "add-to-cart alice sku-1 2",
-)
+from tests.services_helpers import SHOP, a_lab, run
 
 
 @pytest.fixture
 def lab() -> Iterator[Lab]:
-    lab = Lab.open(":memory:", seed=7, password_cost=2)
-    yield lab
-    lab.close()
-
-
-def run(lab: Lab, *lines: str) -> list[Outcome]:
-    outcomes = [execute(lab, line) for line in lines]
-    for outcome in outcomes:
-        assert outcome.ok, outcome.message
-    return outcomes
+    yield from a_lab()
 
 
 def hops(outcome: Outcome) -> list[str]:
