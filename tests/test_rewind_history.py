@@ -1,5 +1,6 @@
 """The rewind is honest for the whole session (issue 15): the delivery log keeps every
-position, and where its record starts (a lab opened on stored events) is said, not guessed."""
+position, where its record starts (a lab opened on stored events) is said, not guessed, and
+each lane is shown with its settings as they were then."""
 
 from __future__ import annotations
 
@@ -47,5 +48,36 @@ def test_events_stored_before_the_lab_opened_are_not_shown_as_known(tmp_path: Pa
         assert history.record_from == 5
         assert not history.at(history.moment_of(4)).recorded
         assert history.at(history.moment_of(5)).recorded
+    finally:
+        lab.close()
+
+
+def test_each_lane_is_shown_with_its_settings_as_they_were_then() -> None:
+    lab = new_lab()
+    try:
+        run(lab, SHOP_SETUP + "settle\nlatency orders fixed:2s\nfaults orders dup=0.5")
+        run(lab, "hold orders\nadd-to-cart alice mug 1\nplace-order alice\nadvance 3s")
+        run(lab, "release orders\nlatency orders zero\nfaults orders none\nmode carts inline")
+        run(lab, "capacity sales 5/s\nadd-to-cart bob tea 1\nsettle")
+        timeline = Timeline.of(lab)
+        history = timeline.bus
+
+        def lanes_at(position: int) -> dict[str, tuple[str, str, str, bool, float | None]]:
+            then = history.at(history.moment_of(position))
+            picture = then.snapshot(timeline.live, history, paused=True)
+            return {
+                lane.name: (str(lane.mode), lane.latency, lane.faults, lane.held, lane.capacity)
+                for lane in picture.lanes
+            }
+
+        placed, later = lanes_at(6), lanes_at(lab.head)
+        assert placed["orders"] == ("async", "fixed:2s", "dup=0.5", True, None)
+        assert placed["carts"][:2] == ("async", str(lab.latencies["carts"]))
+        assert placed["sales"][4] is None
+        assert later["orders"] == ("async", "zero", "none", False, None)
+        assert later["carts"][:2] == ("inline", "inline")
+        assert later["sales"][4] == 5
+        live = {lane.name: lane for lane in lab.snapshot().lanes}
+        assert later["orders"][1:3] == (live["orders"].latency, live["orders"].faults)
     finally:
         lab.close()

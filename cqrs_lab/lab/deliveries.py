@@ -2,9 +2,10 @@
 
 `sent` when the Lab publishes events down a lane, the bus observer when a delivery falls due
 (delivered, dropped or lost, and what the subscriber did with it), `applied_inline` for a
-lane updated in the command's transaction, and `sweep` (after each delivery and each flush)
-to notice when a projection's checkpoint passes an event. `cqrs_lab.lab.trace` puts it
-together into a causation trace, `cqrs_lab.lab.rewind` into the bus as it was at any time.
+lane updated in the command's transaction, `sweep` (after each delivery and each flush) to
+notice when a projection's checkpoint passes an event, and `changed` when a lane's settings
+change (`lab/lanes.py`). `cqrs_lab.lab.trace` puts it together into a causation trace,
+`cqrs_lab.lab.rewind` into the bus as it was at any time.
 
 The log keeps the whole session, compactly: per lane, flat arrays of numbers (about 25
 bytes an event sent down the lane, 27 a delivery), not an object each. Its record starts
@@ -22,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from cqrs_lab.read.subscriber import Subscriber
+from cqrs_lab.read.subscriber import GapPolicy, Mode, Subscriber
 from cqrs_lab.sim.bus import Delivery, DeliveryKind
 from cqrs_lab.sim.bus import Outcome as BusOutcome
 from cqrs_lab.sim.clock import Clock
@@ -70,6 +71,23 @@ class Applied:
     inline (in the command's transaction)."""
 
 
+@dataclass(frozen=True, slots=True)
+class LaneSetting:
+    """What a lane is set to: the rewind draws each lane as it was then."""
+
+    mode: Mode
+    latency: str
+    """Its latency model (kept while the lane is inline, for when it goes async again)."""
+    faults: str
+    held: bool
+    capacity: float | None
+    gap_policy: GapPolicy
+
+
+SettingChange = tuple[float, LaneSetting, LaneSetting]
+"""(lab time, the lane's settings before, after)."""
+
+
 class _LaneLog:
     """One lane's record, in flat arrays: every position sent down it (or applied inline),
     ascending, with its send and application times; and every delivery, in the order the
@@ -86,6 +104,7 @@ class _LaneLog:
         self.d_at = array("d")
         self.d_code = array("B")
         """Kind, outcome and effect of each delivery in one byte (see `pack`)."""
+        self.changes: list[SettingChange] = []
         self.waiting: deque[int] = deque()
         self.last_effect: dict[int, str] = {}
         """Position -> the effect of its last delivery, while it waits to be applied."""
@@ -169,6 +188,11 @@ class DeliveryLog:
                 log.sent[i] = now
                 log.waiting.append(event.position)
 
+    def changed(self, lane: str, before: LaneSetting, after: LaneSetting) -> None:
+        """`lane`'s settings changed from `before` to `after`, now."""
+        if before != after:
+            self._lane(lane).changes.append((self.clock.now(), before, after))
+
     def applied_inline(self, lane: str, events: Iterable[RecordedEvent]) -> None:
         """`lane`'s projection applied these events in the command's own transaction."""
         now, subscriber, log = self.clock.now(), self.subscribers[lane], self._lane(lane)
@@ -249,13 +273,13 @@ class DeliveryLog:
     def lane_history(self, lane: str) -> LaneHistory:
         """Everything the log holds of `lane`, for `rewind.BusHistory`."""
         log = self._lane(lane)
-        rows = zip(log.positions, log.sent, log.applied, log.how, strict=True)
+        rows = zip(log.positions, log.sent, log.applied, strict=True)
         sends, applies = [], []
-        for position, sent, applied, how in rows:
+        for position, sent, applied in rows:
             if not math.isnan(sent):
                 sends.append((sent, position))
             if not math.isnan(applied):
-                applies.append((applied, position, how == len(HOWS)))
+                applies.append((applied, position))
         lost = OUTCOMES.index("delivered") << 3
         trips = [
             (position, sent, due, at, KINDS[code >> 5], (code & 0b11000) != lost)
@@ -263,7 +287,7 @@ class DeliveryLog:
                 log.d_position, log.d_sent, log.d_due, log.d_at, log.d_code, strict=True
             )
         ]
-        return LaneHistory(sends, applies, trips)
+        return LaneHistory(sends, applies, trips, list(log.changes))
 
     def clear(self) -> None:
         """Forget everything (the lab was reset: positions start again from 1)."""
@@ -277,11 +301,13 @@ class DeliveryLog:
 class LaneHistory:
     sends: list[tuple[float, int]]
     """(lab time, position) of each event sent down the lane."""
-    applies: list[tuple[float, int, bool]]
-    """(lab time, position, inline) of each event its projection applied."""
+    applies: list[tuple[float, int]]
+    """(lab time, position) of each event its projection applied."""
     trips: list[tuple[int, float, float, float, DeliveryKind, bool]]
     """(position, sent at, due at, handled at, kind, not delivered) of each delivery, in the
     order the bus handled them."""
+    changes: list[SettingChange]
+    """Its settings' changes, in time order."""
 
 
 def pack(kind: DeliveryKind, outcome: BusOutcome, effect: Effect) -> int:

@@ -1,12 +1,15 @@
 """A lab's lane settings: each lane's latency, faults, consumer capacity, mode (async on the
 bus or inline in the command's transaction), gap policy and hold, and how an async lane is
-subscribed to the bus (deliveries, poison retries, lost events read back from the store)."""
+subscribed to the bus (deliveries, poison retries, lost events read back from the store).
+Each change is noted in the delivery log, so the rewind shows each lane as it was then."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from cqrs_lab.lab.deliveries import LaneSetting
 from cqrs_lab.lab.errors import LabError
 from cqrs_lab.read.subscriber import GapPolicy, Mode
 from cqrs_lab.read.view_specs import LANES
@@ -33,48 +36,77 @@ def lanes_named(name: str) -> list[str]:
     return [name]
 
 
+def setting_of(lab: Lab, name: str) -> LaneSetting:
+    subscriber = lab.subscribers[name]
+    return LaneSetting(
+        subscriber.mode,
+        str(lab.latencies[name]),
+        str(lab.faults[name]),
+        subscriber.holding,
+        lab.capacities[name],
+        subscriber.gap_policy,
+    )
+
+
+@contextmanager
+def _noted(lab: Lab, lane: str) -> Iterator[list[str]]:
+    """The lanes `lane` names; what the block changes of their settings is noted."""
+    names = lanes_named(lane)
+    before = {name: setting_of(lab, name) for name in names}
+    try:
+        yield names
+    finally:
+        for name in names:
+            lab.deliveries.changed(name, before[name], setting_of(lab, name))
+
+
 def set_latency(lab: Lab, lane: str, model: LatencyModel) -> None:
-    for name in lanes_named(lane):
-        lab.latencies[name] = model
-        if lab.subscribers[name].mode is Mode.ASYNC:
-            lab.bus.set_latency(name, model)
+    with _noted(lab, lane) as names:
+        for name in names:
+            lab.latencies[name] = model
+            if lab.subscribers[name].mode is Mode.ASYNC:
+                lab.bus.set_latency(name, model)
 
 
 def set_faults(lab: Lab, lane: str, faults: Faults | Callable[[Faults], Faults]) -> None:
-    for name in lanes_named(lane):
-        new = faults(lab.faults[name]) if callable(faults) else faults
-        lab.faults[name] = new
-        if lab.subscribers[name].mode is Mode.ASYNC:
-            lab.bus.set_faults(name, new)
+    with _noted(lab, lane) as names:
+        for name in names:
+            new = faults(lab.faults[name]) if callable(faults) else faults
+            lab.faults[name] = new
+            if lab.subscribers[name].mode is Mode.ASYNC:
+                lab.bus.set_faults(name, new)
 
 
 def set_capacity(lab: Lab, lane: str, rate: float | None) -> None:
     """Let a lane's consumer handle at most `rate` deliveries a second (None: no limit)."""
-    for name in lanes_named(lane):
-        lab.capacities[name] = rate
-        if lab.subscribers[name].mode is Mode.ASYNC:
-            lab.bus.set_capacity(name, rate)
+    with _noted(lab, lane) as names:
+        for name in names:
+            lab.capacities[name] = rate
+            if lab.subscribers[name].mode is Mode.ASYNC:
+                lab.bus.set_capacity(name, rate)
 
 
 def set_mode(lab: Lab, lane: str, mode: Mode) -> None:
-    for name in lanes_named(lane):
-        subscriber = lab.subscribers[name]
-        if subscriber.mode is mode:
-            continue
-        subscriber.mode = mode
-        if mode is Mode.INLINE:
-            lab.bus.unsubscribe(name)
-            subscriber.catch_up(lab.store.head())
-        else:
-            subscribe(lab, name)
+    with _noted(lab, lane) as names:
+        for name in names:
+            subscriber = lab.subscribers[name]
+            if subscriber.mode is mode:
+                continue
+            subscriber.mode = mode
+            if mode is Mode.INLINE:
+                lab.bus.unsubscribe(name)
+                subscriber.catch_up(lab.store.head())
+            else:
+                subscribe(lab, name)
     lab.flush()
 
 
 def set_gap_policy(lab: Lab, lane: str, policy: GapPolicy) -> None:
-    for name in lanes_named(lane):
-        lab.subscribers[name].set_gap_policy(policy)
-        if policy is GapPolicy.CATCH_UP:
-            fill_lost(lab, name)
+    with _noted(lab, lane) as names:
+        for name in names:
+            lab.subscribers[name].set_gap_policy(policy)
+            if policy is GapPolicy.CATCH_UP:
+                fill_lost(lab, name)
     lab.flush()
 
 
@@ -98,14 +130,15 @@ def fill_lost(lab: Lab, lane: str) -> None:
 
 
 def hold(lab: Lab, lane: str) -> None:
-    for name in lanes_named(lane):
-        lab.subscribers[name].holding = True
+    with _noted(lab, lane) as names:
+        for name in names:
+            lab.subscribers[name].holding = True
 
 
 def release(lab: Lab, lane: str) -> int:
     """Let held deliveries in; then judge the predictions waiting on those lanes."""
-    names = lanes_named(lane)
-    released = sum(lab.subscribers[name].release() for name in names)
+    with _noted(lab, lane) as names:
+        released = sum(lab.subscribers[name].release() for name in names)
     lab.flush()
     lab.predictions.judge(lab, names)
     return released

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from cqrs_lab.lab.deliveries import LaneSetting, SettingChange
 from cqrs_lab.lab.snapshot import LabSnapshot
 from cqrs_lab.read.subscriber import Mode
 from cqrs_lab.sim.bus import Delivery, DeliveryKind
@@ -69,8 +70,8 @@ class LaneThen:
     """Deliveries that had fallen due and were handed over, so far."""
     oldest: int | None = None
     """The oldest event sent and not applied (None: caught up)."""
-    inline: bool | None = None
-    """Whether its last event then was applied inline (None: no event yet, or forgotten)."""
+    setting: LaneSetting | None = None
+    """Its settings then (None: never changed, so as they are now)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,18 +87,24 @@ class Moment:
 
     def snapshot(self, live: LabSnapshot, history: BusHistory, *, paused: bool) -> LabSnapshot:
         """`live` (the lab when the history was read) as it was at this moment, for the
-        screen's bus: each lane's settings as they are now, its traffic as it was then."""
+        screen's bus: each lane's settings and traffic as they were then."""
         lanes = []
         for state in live.lanes:
             then = self.lane(state.name)
             oldest = then.oldest
-            mode = state.mode if then.inline is None else (Mode.ASYNC, Mode.INLINE)[then.inline]
+            if (setting := then.setting) is not None:
+                state = replace(
+                    state,
+                    mode=setting.mode,
+                    latency=setting.latency if setting.mode is Mode.ASYNC else "inline",
+                    faults=setting.faults,
+                    held=setting.held,
+                    capacity=setting.capacity,
+                    gap_policy=setting.gap_policy,
+                )
             lanes.append(
                 replace(
                     state,
-                    mode=mode,
-                    latency=state.latency if mode is state.mode else mode.value,
-                    held=False,
                     checkpoint=then.checkpoint,
                     lag_events=then.behind,
                     lag_seconds=0.0 if oldest is None else self.at - history.moment_of(oldest),
@@ -127,8 +134,10 @@ class _Lane:
     delivered_at: list[float] = field(default_factory=list)
     longest: float = 0.0
     sent: list[float] = field(default_factory=list)
-    sends_at: list[float] = field(default_factory=list)
-    inline_at: list[float] = field(default_factory=list)
+    setting_times: list[float] = field(default_factory=list)
+    settings: list[LaneSetting] = field(default_factory=list)
+    """Its settings from each of `setting_times` on; before the first, `first_setting`."""
+    first_setting: LaneSetting | None = None
 
     def index(
         self, sends: Iterable[tuple[float, int]], applies: Iterable[tuple[float, int]]
@@ -171,7 +180,7 @@ class _Lane:
         travelling = [trip for trip in self.trips[first:last] if trip.ended_at > t]
         travelling += [trip for trip in self.open_trips if trip.sent_at <= t]
         travelling.sort(key=lambda trip: (trip.due_at, trip.event.position))
-        sent, inline = _last(self.sends_at, t), _last(self.inline_at, t)
+        i = bisect_right(self.setting_times, t)
         return LaneThen(
             self.name,
             head if oldest is None else min(head, oldest - 1),
@@ -179,14 +188,8 @@ class _Lane:
             tuple(trip.delivery(self.name, seq) for seq, trip in enumerate(travelling)),
             bisect_right(self.delivered_at, t),
             oldest,
-            None if sent == inline == -math.inf else inline > sent,
+            self.settings[i - 1] if i else self.first_setting,
         )
-
-
-def _last(times: list[float], t: float) -> float:
-    """The last of `times` (sorted) at or before `t`; minus infinity when none is."""
-    i = bisect_right(times, t)
-    return times[i - 1] if i else -math.inf
 
 
 class BusHistory:
@@ -198,12 +201,12 @@ class BusHistory:
         lanes: Mapping[str, LaneLog],
         *,
         now: float,
-        inline_at: Mapping[str, Sequence[float]] | None = None,
+        settings: Mapping[str, Sequence[SettingChange]] | None = None,
         record_from: int = 1,
     ) -> None:
-        """`now`: the lab time the history was read at; `inline_at`: per lane, the lab times
-        it applied an event inline; `record_from`: the first position the lanes' logs hold
-        (after the head: none)."""
+        """`now`: the lab time the history was read at; `settings`: per lane, the changes
+        of its settings, in time order; `record_from`: the first position the lanes' logs
+        hold (after the head: none)."""
         self.events = tuple(events)
         self.positions = [event.position for event in self.events]
         self.now = now
@@ -221,8 +224,11 @@ class BusHistory:
                 (lane.open_trips if math.isinf(trip.ended_at) else lane.trips).append(trip)
             happened.update(trip.ended_at for trip in lane.trips)
             lane.delivered_at = sorted(trip.ended_at for trip in lane.trips if not trip.will_drop)
-            lane.sends_at = sorted(at for at, _ in sends)
-            lane.inline_at = sorted((inline_at or {}).get(name, ()))
+            changes = (settings or {}).get(name, ())
+            lane.setting_times = [at for at, _, _ in changes]
+            lane.settings = [after for _, _, after in changes]
+            lane.first_setting = changes[0][1] if changes else None
+            happened.update(lane.setting_times)
             sent = {position: at for at, position in sends}
             # an application is never before its send (a catch-up read may be noted late)
             applied = [
@@ -288,12 +294,12 @@ class BusHistory:
         """Read the lab's delivery log and bus (on the lab's thread)."""
         by_position = {event.position: event for event in events}
         lanes: dict[str, LaneLog] = {}
-        inline: dict[str, list[float]] = {}
+        settings: dict[str, list[SettingChange]] = {}
         for name, subscriber in lab.subscribers.items():
             log = lab.deliveries.lane_history(name)
             sends = [(at, p) for at, p in log.sends if p in by_position]
-            applies = [(at, p) for at, p, _ in log.applies if p in by_position]
-            inline[name] = [at for at, p, inlined in log.applies if inlined and p in by_position]
+            applies = [(at, p) for at, p in log.applies if p in by_position]
+            settings[name] = log.changes
             trips = [
                 Trip(by_position[trip[0]], *trip[1:])
                 for trip in log.trips
@@ -306,7 +312,7 @@ class BusHistory:
                 )
             lanes[name] = (trips, sends, applies)
         start = _record_from(lab, events)
-        return cls(events, lanes, now=lab.clock.now(), inline_at=inline, record_from=start)
+        return cls(events, lanes, now=lab.clock.now(), settings=settings, record_from=start)
 
 
 def _record_from(lab: Lab, events: Sequence[RecordedEvent]) -> int:
