@@ -7,10 +7,12 @@ the recorded events supply only what the command does not carry (an order's line
 prices, the time it was placed). Every command of the verb registry has its statements
 here: the module refuses to load without them, so a forgotten one never reaches a lab.
 
-Each statement is written twice: SQLAlchemy Core for any database, and the same SQL for
-SQLite's own driver. On pysqlite the twin runs the SQL on the connection's DB-API connection,
-inside the caller's transaction: SQLAlchemy's per-statement work would cost about twenty
-times SQLite's, and the twin runs two or three statements a command.
+Each statement is written twice: SQLAlchemy Core for any database (the cart's two upserts
+as the `ON CONFLICT` SQL that SQLite and PostgreSQL share: one round trip whether the row
+is new or not), and the same SQL for SQLite's own driver. On pysqlite the twin runs the
+SQL on the connection's DB-API connection, inside the caller's transaction: SQLAlchemy's
+per-statement work would cost about twenty times SQLite's, and the twin runs two or three
+statements a command.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlmodel import SQLModel
@@ -38,7 +41,6 @@ from sqlmodel import SQLModel
 from cqrs_lab.crud.sqlite_driver import sqlite_driver
 from cqrs_lab.crud.tables import (
     CART_LINES,
-    CARTS,
     CRUD_TABLES,
     ORDER_LINES,
     ORDERS,
@@ -85,28 +87,23 @@ _TAKE_STOCK = _Statement(
     "UPDATE crud_products SET stock = stock - ? WHERE sku = ?",
     ("b_quantity", "b_sku"),
 )
-_TOUCH_CART = _Statement(
-    update(CARTS)
-    .where(CARTS.c.username == bindparam("b_username"))
-    .values(updated_at=bindparam("b_at")),
-    "UPDATE crud_carts SET updated_at = ? WHERE username = ?",
-    ("b_at", "b_username"),
+_TOUCH_CART_SQL = (
+    "INSERT INTO crud_carts (username, updated_at) VALUES ({}, {})"
+    " ON CONFLICT (username) DO UPDATE SET updated_at = excluded.updated_at"
 )
-_INSERT_CART = _Statement(
-    insert(CARTS),
-    "INSERT INTO crud_carts (username, updated_at) VALUES (?, ?)",
+_TOUCH_CART = _Statement(  # an upsert (SQLite and PostgreSQL): one round trip, new or not
+    text(_TOUCH_CART_SQL.format(":username", ":updated_at")),
+    _TOUCH_CART_SQL.format("?", "?"),
     ("username", "updated_at"),
 )
-_GROW_CART_LINE = _Statement(
-    update(CART_LINES)
-    .where(CART_LINES.c.username == bindparam("b_username"), CART_LINES.c.sku == bindparam("b_sku"))
-    .values(quantity=CART_LINES.c.quantity + bindparam("b_quantity")),
-    "UPDATE crud_cart_lines SET quantity = quantity + ? WHERE username = ? AND sku = ?",
-    ("b_quantity", "b_username", "b_sku"),
+_GROW_CART_LINE_SQL = (
+    "INSERT INTO crud_cart_lines (username, sku, quantity) VALUES ({}, {}, {})"
+    " ON CONFLICT (username, sku)"
+    " DO UPDATE SET quantity = crud_cart_lines.quantity + excluded.quantity"
 )
-_INSERT_CART_LINE = _Statement(
-    insert(CART_LINES),
-    "INSERT INTO crud_cart_lines (username, sku, quantity) VALUES (?, ?, ?)",
+_GROW_CART_LINE = _Statement(
+    text(_GROW_CART_LINE_SQL.format(":username", ":sku", ":quantity")),
+    _GROW_CART_LINE_SQL.format("?", "?", "?"),
     ("username", "sku", "quantity"),
 )
 _DELETE_CART_LINE = _Statement(
@@ -269,9 +266,8 @@ def _recorded_at(recorded: Sequence[RecordedEvent]) -> float:
 
 
 def _touch_cart(rows: _Rows, username: str, at: float) -> None:
-    """Stamp the user's cart row, creating it on first use (UPDATE, else INSERT)."""
-    if rows.run(_TOUCH_CART, b_username=username, b_at=at) == 0:
-        rows.run(_INSERT_CART, username=username, updated_at=at)
+    """Stamp the user's cart row, creating it on first use."""
+    rows.run(_TOUCH_CART, username=username, updated_at=at)
 
 
 @_apply.register
@@ -298,14 +294,9 @@ def _restock(command: cmd.Restock, rows: _Rows, _: Sequence[RecordedEvent]) -> N
 @_apply.register
 def _add_to_cart(command: cmd.AddToCart, rows: _Rows, recorded: Sequence[RecordedEvent]) -> None:
     _touch_cart(rows, command.username, _recorded_at(recorded))
-    line = {"b_username": command.username, "b_sku": command.sku, "b_quantity": command.quantity}
-    if rows.run(_GROW_CART_LINE, **line) == 0:
-        rows.run(
-            _INSERT_CART_LINE,
-            username=command.username,
-            sku=command.sku,
-            quantity=command.quantity,
-        )
+    rows.run(
+        _GROW_CART_LINE, username=command.username, sku=command.sku, quantity=command.quantity
+    )
 
 
 @_apply.register
