@@ -44,14 +44,7 @@ def test_an_unknown_user_costs_one_scrypt_like_a_known_one(
     credentials: Credentials, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     credentials.set_password("alice", "s3cret-pass")
-    calls: list[int] = []
-    real = credentials_module._scrypt
-
-    def counting(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-        calls.append(n)
-        return real(password, salt, n, r, p)
-
-    monkeypatch.setattr(credentials_module, "_scrypt", counting)
+    calls = _counting_scrypt(monkeypatch)
     credentials.verify("alice", "wrong")
     credentials.verify("nobody", "wrong")
 

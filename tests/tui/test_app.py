@@ -8,8 +8,6 @@ import sys
 
 import pytest
 from textual.command import CommandList, CommandPalette
-from textual.geometry import Region
-from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static
 
@@ -20,25 +18,18 @@ from cqrs_lab.tui.command_bar import CommandInput, History
 from cqrs_lab.tui.completion import Vocabulary, complete
 from cqrs_lab.tui.forms import CommandForm, build_line, fields_of
 from cqrs_lab.tui.palette import lab_actions
-from cqrs_lab.tui.redraw import VIEW_REFRESH_TICKS
 from cqrs_lab.tui.screens import ConfirmScreen, HelpScreen, LaneSettingsScreen
 from cqrs_lab.tui.screens.lane_settings import settings_lines
 from cqrs_lab.tui.status_line import StatusLine
 from cqrs_lab.tui.widgets import BusView, EventLog, ViewPanel
 from tests.tui.conftest import FakeWall
+from tests.tui.travel_helpers import SIZE, frames, send, text_of
 
-SIZE = (120, 40)
 SHOP = (
     "register alice alice@example.com s3cret-pass",
     'add-product mug "Blue mug" 12.50 10',
     "add-to-cart alice mug 2",
 )
-
-
-def text_of(widget: Widget) -> str:
-    """What a widget shows, as plain text."""
-    width, height = widget.size
-    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
 
 
 def lines_of(widget: Widget) -> list[str]:
@@ -48,25 +39,6 @@ def lines_of(widget: Widget) -> list[str]:
 
 def message(app: LabApp) -> Static:
     return app.query_one("#command-message", Static)
-
-
-async def send(pilot: Pilot[None], line: str) -> None:
-    """Put a line in the command bar and press Enter."""
-    app = pilot.app
-    assert isinstance(app, LabApp)
-    app.bar.input.value = line
-    app.bar.input.focus()
-    await pilot.press("enter")
-    await pilot.pause()
-
-
-async def frames(pilot: Pilot[None], count: int = VIEW_REFRESH_TICKS) -> None:
-    """Let the screen run `count` refresh ticks (enough for the throttled view panel)."""
-    app = pilot.app
-    assert isinstance(app, LabApp)
-    for _ in range(count):
-        app.main.tick()
-    await pilot.pause()
 
 
 def lane_track(bus: BusView, lane: str) -> str:

@@ -1,5 +1,6 @@
-"""Helpers for the time travel, predict and trace screens' tests: lines typed into the
-command bar, refresh ticks on a clock only the test moves, and what a widget shows."""
+"""Helpers for the lab screen's tests (and its time travel, predict and trace screens'):
+lines typed into the command bar, refresh ticks on a clock only the test moves, and what a
+widget shows."""
 
 from __future__ import annotations
 
