@@ -131,8 +131,22 @@ def test_activity_is_numbered_per_classroom_without_a_hole(store: ClassroomStore
     assert [r.id for r in store.activity_after(one.code, 2)] == [3]
     assert rows[2].data == {"line": "x", "message": "no"}
     assert [r.id for r in store.activity_after(two.code)] == [1]
-    assert store.last_state(one.code, "ada") == state
-    assert store.last_state(two.code, "bob") is None
+    assert store.lesson_states(one.code, "ada") == [(5.0, state)]
+    assert store.lesson_states(two.code, "bob") == []
+
+
+def test_the_last_state_of_every_lesson_is_kept_the_current_one_last(
+    store: ClassroomStore,
+) -> None:
+    room = store.start()
+    first = [AttendeeState("L01", 3, step, {i: "solved" for i in range(step)}) for step in range(3)]
+    second = AttendeeState("L02", 4, 1, {0: "shown"})
+    back = AttendeeState("L01", 3, 2, {0: "solved", 1: "solved", 2: "solved"})
+    rows = [*first, second, back]
+    store.publish(
+        room.code, [("ada", 10.0 + n, Kind.STATE, s.to_json()) for n, s in enumerate(rows)]
+    )
+    assert store.lesson_states(room.code, "ada") == [(13.0, second), (14.0, back)]
 
 
 def test_broadcasts_to_everyone_or_to_one(store: ClassroomStore) -> None:
@@ -239,9 +253,16 @@ def test_what_the_classroom_kept_goes_back_into_a_progress_file(tmp_path: Path) 
     from cqrs_lab.lessons import Progress, StepMark
 
     progress = Progress.load(tmp_path / "progress.json")
-    restore_progress(progress, AttendeeState("L01", 3, 2, {0: "solved", 1: "shown"}))
+    restore_progress(
+        progress,
+        [
+            AttendeeState("L02", 4, 1, {0: "solved"}),
+            AttendeeState("L01", 3, 2, {0: "solved", 1: "shown"}),
+        ],
+    )
     again = Progress.load(tmp_path / "progress.json")
     assert (again.mark("L01", 0), again.mark("L01", 1)) == (StepMark.SOLVED, StepMark.SHOWN)
     assert again.mark("L01", 2) is None and again.current("L01") == 2
-    restore_progress(again, AttendeeState())  # no lesson: nothing to restore
+    assert again.mark("L02", 0) is StepMark.SOLVED and again.current("L02") == 1
+    restore_progress(again, [AttendeeState()])  # no lesson: nothing to restore
     assert Progress.load(tmp_path / "progress.json").current("L01") == 2

@@ -11,7 +11,7 @@ attendee, which the host applies with `apply_broadcast`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cqrs_lab.classroom.model import AttendeeState, Kind
@@ -64,16 +64,17 @@ def state_of(run: LessonRun | None, *, paused: bool = False) -> AttendeeState:
     )
 
 
-def restore_progress(progress: Progress, state: AttendeeState) -> None:
-    """Put what the classroom kept of an attendee's lesson into their progress file, so the
-    lesson opens where they were (after a reconnect, or on another machine)."""
+def restore_progress(progress: Progress, states: Iterable[AttendeeState]) -> None:
+    """Put what the classroom kept of each of an attendee's lessons into their progress
+    file, so every lesson opens where they were (after a reconnect, or on another machine)."""
     from cqrs_lab.lessons import StepMark
 
-    if state.lesson is None:
-        return
-    for index, mark in sorted(state.marks.items()):
-        progress.record(state.lesson, index, StepMark(mark))
-    progress.set_current(state.lesson, state.step)
+    for state in states:
+        if state.lesson is None:
+            continue
+        for index, mark in sorted(state.marks.items()):
+            progress.record(state.lesson, index, StepMark(mark))
+        progress.set_current(state.lesson, state.step)
 
 
 def describe(broadcast: Broadcast) -> str:
@@ -122,8 +123,11 @@ class AttendeeLink:
         self.name = name
         self.clock = clock
         self.published: AttendeeState | None = None
-        self.restored = store.last_state(self.code, name)
-        """What the classroom kept of this attendee's lesson from an earlier visit."""
+        earlier = store.lesson_states(self.code, name)
+        self.earlier = [state for _, state in earlier]
+        """What the classroom kept of each lesson of this attendee's earlier visits."""
+        self.restored_at, self.restored = earlier[-1] if earlier else (None, None)
+        """When they were last on a lesson, and where (None: a first visit)."""
         self.heard = store.last_broadcast(self.code)
         self.watched = False
         self.problem: str | None = None

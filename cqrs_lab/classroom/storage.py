@@ -394,11 +394,12 @@ class ClassroomStore:
             yield from batch
             after = batch[-1].id
 
-    def last_state(self, code: str, name: str) -> AttendeeState | None:
-        """What `name` last published about their lesson (None: nothing yet)."""
+    def lesson_states(self, code: str, name: str) -> list[tuple[float, AttendeeState]]:
+        """What `name` last published about each lesson they opened, with when: the lesson
+        they were on last comes last (empty: nothing yet)."""
         with self._reading("read the attendee's progress") as conn:
-            data = conn.scalar(
-                select(activity.c.data)
+            rows = conn.execute(
+                select(activity.c.at, activity.c.data)
                 .where(
                     and_(
                         activity.c.code == code,
@@ -406,10 +407,14 @@ class ClassroomStore:
                         activity.c.kind == str(Kind.STATE),
                     )
                 )
-                .order_by(activity.c.seq.desc())
-                .limit(1)
-            )
-        return None if data is None else AttendeeState.from_json(json.loads(data))
+                .order_by(activity.c.seq)
+            ).all()
+        latest: dict[str | None, tuple[float, AttendeeState]] = {}
+        for row in rows:
+            state = AttendeeState.from_json(json.loads(row.data))
+            latest.pop(state.lesson, None)  # re-inserted: dicts keep the order of insertion
+            latest[state.lesson] = (row.at, state)
+        return list(latest.values())
 
     # -- broadcasts -------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ def attendee_app(
 
         seat = take_seat(store, classroom_db, args.code, name, lab_db=args.lab_db)
         if seat.link.restored is not None:  # back, maybe on another machine: where they were
-            restore_progress(Progress.load(), seat.link.restored)
+            restore_progress(Progress.load(), seat.link.earlier)
         if seat.classroom.shared_shop:  # one shop for all: reset and rebuild are the instructor's
             os.environ[VISITOR_ENV] = "1"
         lab_args = argparse.Namespace(db=seat.lab_db, seed=getattr(args, "seed", None))

@@ -130,6 +130,21 @@ class AttendeeApp(LabApp):
         if self.link is not None:
             self.link.leave()
 
+    def _open_where_they_are(self, link: AttendeeLink, host: ScreenHost) -> None:
+        """A latecomer opens the lesson the instructor opened before they came; one coming
+        back opens their own lesson at their step, unless the instructor opened one since."""
+        opened = link.last_lesson_broadcast()
+        if opened is not None and opened.seq > self._came_after:
+            return  # sent after they came: the tick applies it
+        back, back_at = link.restored, link.restored_at
+        since = opened is not None and back_at is not None and opened.at > back_at
+        if back is not None and back.lesson is not None and not since:
+            host.open_lesson(back.lesson, back.step)
+            host.say(f"Welcome back, {link.name}: step {back.step + 1}, where you were")
+            return
+        if opened is not None:
+            link.apply_broadcast(opened, host)
+
     def classroom_tick(self) -> None:
         """Publish what changed; apply what the instructor sent."""
         if not self.ready or self.link is None:
@@ -141,11 +156,10 @@ class AttendeeApp(LabApp):
             return
         link.attach(screen.lab)
         host = ScreenHost(screen)
-        if self.latecomer:
+        if self.latecomer and screen.lesson.is_mounted:  # its buttons are there to draw
             self.latecomer = False
-            opened = link.last_lesson_broadcast()
-            if run is None and opened and opened.seq <= self._came_after:
-                link.apply_broadcast(opened, host)
+            if run is None:
+                self._open_where_they_are(link, host)
                 run = screen.lesson.run
         state = state_of(run, paused=screen.lab.paused)
         for broadcast in link.tick(state, screen.lab):
