@@ -12,6 +12,7 @@ from typing import Any, Literal, TypeAlias
 
 from pydantic import SecretStr
 
+from cqrs_lab.script.names import Lane, View
 from cqrs_lab.script.production_actions import ProductionAction
 from cqrs_lab.script.service_actions import ServiceAction
 from cqrs_lab.shop.commands import SPEC_OF_VERB, Command, build
@@ -25,8 +26,6 @@ GAP_POLICIES = ("wait", "catch-up")
 ORDER_LAST = "last"
 """Stands for the most recent order placed in this lab; the Lab resolves it."""
 
-Lane: TypeAlias = Literal["catalog", "carts", "orders", "sales", "all"]
-View: TypeAlias = Literal["catalog", "cart", "orders", "sales"]
 Mode: TypeAlias = Literal["inline", "async"]
 GapPolicy: TypeAlias = Literal["wait", "catch-up"]
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-Lane: TypeAlias = Literal["catalog", "carts", "orders", "sales", "all"]
-View: TypeAlias = Literal["catalog", "cart", "orders", "sales"]
+from cqrs_lab.script.names import Lane, View
+
 ErrorPolicyWord: TypeAlias = Literal["retry", "park", "skip", "stop"]
 RouteWord: TypeAlias = Literal["random", "sticky", "at-least-my-position"]
 ParkedVerb: TypeAlias = Literal["list", "replay", "discard"]
