@@ -163,3 +163,21 @@ def test_services_status_names_the_outbox_the_inboxes_and_the_last_deliveries(la
     assert outcome.data["duplicates"] == {"orders": 1, "payments": 1, "shipping": 0}
     assert "duplicates ignored: orders 1, payments 1, shipping 0" in outcome.message
     assert "orders got PaymentAccepted:o1" in outcome.message
+
+
+def test_services_off_and_on_again_sends_what_was_on_the_lanes(lab: Lab) -> None:
+    run(lab, "services on", "latency payments fixed:1s", *SHOP, "place-order alice")
+    run(lab, "advance 1.5s")
+    assert services(lab).outbox.unpublished() == 0  # PaymentAccepted is on its way back
+    run(lab, "services off", "advance 5s")
+    assert order_status(lab) == "placed"
+    run(lab, "services on", "settle")
+    assert order_status(lab) == "shipped"
+    assert services(lab).payments.stream("o1") == ["PaymentAccepted"]
+
+
+def test_a_checkout_left_waiting_gets_its_deadline_back_when_services_return(lab: Lab) -> None:
+    run(lab, "services on", "outbox off", *SHOP, "crash orders after-commit")
+    run(lab, "place-order alice", "services off", "advance 40s", "services on", "settle")
+    assert order_status(lab) == "cancelled" and stock(lab) == 10
+    assert services(lab).checkouts()[0].step == "TimedOut"

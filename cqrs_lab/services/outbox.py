@@ -10,7 +10,7 @@ relay sends it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,6 +137,20 @@ class Outbox:
             )
             sent += 1
         return sent
+
+    def send_again(self, message_ids: Collection[str]) -> None:
+        """Rows the relay published whose messages never arrived (their lanes went with
+        `services off`): the relay sends them again; the inboxes drop any duplicate."""
+        if not message_ids:
+            return
+        column = tables.outbox.c
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(tables.outbox)
+                .where(column.message_id.in_(list(message_ids)))
+                .values(published=False)
+            )
+        self.dirty = True
 
     def unpublished(self) -> int:
         """Rows in the outbox the relay has not sent yet."""

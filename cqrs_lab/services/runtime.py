@@ -26,7 +26,7 @@ from cqrs_lab.services.messages import (
 from cqrs_lab.services.orders import Orders
 from cqrs_lab.services.outbox import Outbox
 from cqrs_lab.services.payments import Payments
-from cqrs_lab.services.saga import Checkout
+from cqrs_lab.services.saga import Checkout, State
 from cqrs_lab.services.shipping import Shipping
 from cqrs_lab.shop.commands import Command
 from cqrs_lab.sim.bus import Delivery, EventBus
@@ -116,9 +116,22 @@ class Services:
         bus.add_observer(self._after_delivery)
         self.host.handler.hooks.extend((self.orders.hook, self._wake_relay))
         self.outbox.dirty = True  # rows an earlier run left unpublished go now
+        waiting = [c for c in self.checkouts() if c.state is State.PAYING]
+        self.orders.deadlines.extend((c.order_id, c.deadline or 0.0) for c in waiting)
 
     def detach(self) -> None:
+        """Off: the lanes go, and the messages on them with their lanes; the outbox keeps
+        their rows to send again when services are on again."""
         bus = self.host.bus
+        travelling = {
+            delivery.event.message_id
+            for lane in LANE_ENDS
+            if lane in bus.subscriptions
+            for delivery in bus.in_flight_for(lane)
+            if delivery.event.type not in (WAKE, TIMEOUT, RESTART)
+        }
+        if self.outbox.on:
+            self.outbox.send_again(travelling)
         for lane in LANE_ENDS:
             if lane in bus.subscriptions:
                 bus.unsubscribe(lane)
