@@ -153,3 +153,10 @@ def test_query_checkouts_needs_services_and_an_order_it_knows(lab: Lab) -> None:
     assert not unknown.ok and "no checkout for order o7" in unknown.message
     bad = execute(lab, "query checkout")
     assert not bad.ok and "which order?" in bad.message
+
+
+def test_query_checkout_takes_one_order() -> None:
+    for lab in a_lab():
+        bad = execute(lab, "query checkout o1 o2")
+        assert not bad.ok and "one order: query checkout ORDER" in bad.message
+        assert bad.data["column"] == 19

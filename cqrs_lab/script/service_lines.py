@@ -104,7 +104,9 @@ def checkouts_query(args: Args) -> QueryCheckouts:
         if rest:
             raise args.error("query checkouts takes nothing more (query checkout ORDER)", rest[0])
         return QueryCheckouts()
-    if len(rest) != 1 or not _ORDER.fullmatch(rest[0].text):
+    if len(rest) > 1:
+        raise args.error("one order: query checkout ORDER (like o1)", rest[1])
+    if not rest or not _ORDER.fullmatch(rest[0].text):
         raise args.error("which order? query checkout ORDER (like o1)", rest[0] if rest else word)
     return QueryCheckouts(rest[0].text)
 
