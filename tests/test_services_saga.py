@@ -98,7 +98,7 @@ def test_no_answer_in_30_lab_seconds_cancels_and_a_late_payment_is_refunded(lab:
     (checkout,) = found.checkouts()
     assert (checkout.state, checkout.step, checkout.refunded) == (
         State.CANCELLED,
-        "RefundRequested",
+        "TimedOut",
         True,
     )
     assert order_status(lab) == "cancelled" and lab.metrics.events["OrderPaid"] == 0

@@ -69,6 +69,8 @@ class CheckoutPicture:
     step: str
     deadline: float | None
     """Lab time at which an unanswered step times out; None once nothing is awaited."""
+    refunded: bool = False
+    """Cancelled after Payments took the money, which it gave back (RefundRequested)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +117,7 @@ def picture(services: Services | None, now: float) -> ServicesPicture:
         for service in services.members()
     )
     checkouts = tuple(
-        CheckoutPicture(c.order_id, c.state.value, c.step, c.deadline)
+        CheckoutPicture(c.order_id, c.state.value, c.step, c.deadline, c.refunded)
         for c in services.checkouts()
     )
     return ServicesPicture(

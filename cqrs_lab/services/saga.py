@@ -86,7 +86,7 @@ def react(checkout: Checkout, kind: str, now: float) -> Reaction:
             cancelled = Checkout(checkout.order_id, State.CANCELLED, "TimedOut")
             return Reaction(cancelled, "cancel", None, "no answer in time: cancel, release stock")
         case State.CANCELLED, "PaymentAccepted" if not checkout.refunded:
-            refunded = replace(checkout, step="RefundRequested", refunded=True)
+            refunded = replace(checkout, refunded=True)  # its step still says why it ended
             return Reaction(refunded, None, Send("RefundRequested", "payments"), "late: refund")
         case State.SHIPPING, "Shipped":
             shipped = Checkout(checkout.order_id, State.SHIPPED, "Shipped")
@@ -101,6 +101,6 @@ def cancelled_by_hand(checkout: Checkout) -> Reaction:
     if checkout.state is State.PAYING:
         return Reaction(cancelled, None, None, "cancelled by hand")
     if checkout.state is State.SHIPPING:
-        refunded = replace(cancelled, step="RefundRequested", refunded=True)
+        refunded = replace(cancelled, refunded=True)
         return Reaction(refunded, None, Send("RefundRequested", "payments"), "cancelled: refund")
     return Reaction(checkout, None, None, f"cancelled while {checkout.state}: nothing to do")
