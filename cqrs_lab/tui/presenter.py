@@ -9,7 +9,8 @@ The lab screen stays below and keeps ticking the lab; this screen only draws it.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, ComposeResult
@@ -23,6 +24,8 @@ from cqrs_lab.tui.widgets import BusView, ViewPanel
 from cqrs_lab.tui.widgets.view_panel import DIFFERS, ONLY_CRUD, ONLY_PROJECTION, Comparison
 
 if TYPE_CHECKING:
+    from cqrs_lab.lab import Lab, Outcome
+    from cqrs_lab.lab.guard import LabGuard
     from cqrs_lab.tui.lab_screen import LabScreen
 
 REFRESH_HZ = 10.0
@@ -65,8 +68,27 @@ def caption_for(projection: QueryAnswer, comparison: Comparison) -> str:
     return caption[0].upper() + caption[1:]
 
 
+@dataclass(frozen=True, slots=True)
+class OnShow:
+    """What the lab screen shows now: its lab (a fork after time travel), the view and user
+    of its view panel, and its selected lane (for a view without one)."""
+
+    lab: Lab
+    view: str
+    user: str
+    lane: str
+
+    @property
+    def feeding_lane(self) -> str:
+        """The lane that feeds the view (the selected lane for a view without one)."""
+        return VIEW_LANES.get(self.view, self.lane)
+
+
 class PresenterScreen(Screen[None]):
-    """The caption, the two tables and the lane in question, over the lab screen."""
+    """The caption, the two tables and the lane in question, over the lab screen: it reads
+    what the lab screen shows (`on_show`), runs lines with `run_line` as if typed in the
+    command bar, and holds `guard` while it reads the lab (a load's worker thread may be in
+    it)."""
 
     CSS_PATH = "presenter.tcss"
     AUTO_FOCUS = "#present-input"
@@ -74,9 +96,16 @@ class PresenterScreen(Screen[None]):
         Binding("escape", "app.present", "Back to the lab", id="present.leave"),
     ]
 
-    def __init__(self, main: LabScreen) -> None:
+    def __init__(
+        self,
+        on_show: Callable[[], OnShow],
+        run_line: Callable[[str], Outcome | None],
+        guard: LabGuard,
+    ) -> None:
         super().__init__()
-        self.main = main
+        self.on_show = on_show
+        self.run_line = run_line
+        self.guard = guard
         self._caption = ""
 
     def compose(self) -> ComposeResult:
@@ -90,24 +119,19 @@ class PresenterScreen(Screen[None]):
         self.redraw()
         self.set_interval(1 / REFRESH_HZ, self.redraw, name="present-refresh")
 
-    @property
-    def lane(self) -> str:
-        """The lane that feeds the view on show."""
-        return VIEW_LANES.get(self.main.view, self.main.selected_lane)
-
     def redraw(self) -> None:
-        with self.main.guard:  # a load's worker thread may be in the lab
-            self._redraw()
+        with self.guard:
+            self._redraw(self.on_show())
 
-    def _redraw(self) -> None:
-        main, lane = self.main, self.lane
-        snapshot = main.lab.snapshot()
+    def _redraw(self, shown: OnShow) -> None:
+        lab, view, lane = shown.lab, shown.view, shown.feeding_lane
+        snapshot = lab.snapshot()
         bus = self.query_one(BusView)
         bus.selected = lane
         bus.show(replace(snapshot, lanes=tuple(s for s in snapshot.lanes if s.name == lane)))
-        user = (main.view_user or None) if main.view in USER_VIEWS else None
-        projection = main.lab.query(main.view, user, record=False)
-        crud = main.lab.query(main.view, user, crud=True, record=False)
+        user = (shown.user or None) if view in USER_VIEWS else None
+        projection = lab.query(view, user, record=False)
+        crud = lab.query(view, user, crud=True, record=False)
         panel = self.query_one(ViewPanel)
         panel.show(projection, crud)
         assert panel.comparison is not None
@@ -119,7 +143,7 @@ class PresenterScreen(Screen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.value.strip():
-            self.main.submit(event.value)
+            self.run_line(event.value)
         event.input.value = ""
         self.redraw()
 
@@ -129,4 +153,8 @@ def toggle_presenter(app: App[None], main: LabScreen) -> None:
     if isinstance(app.screen, PresenterScreen):
         app.pop_screen()
     else:
-        app.push_screen(PresenterScreen(main))
+
+        def on_show() -> OnShow:
+            return OnShow(main.lab, main.view, main.view_user, main.selected_lane)
+
+        app.push_screen(PresenterScreen(on_show, main.submit, main.guard))

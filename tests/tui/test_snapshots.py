@@ -36,8 +36,8 @@ def prepared(*lines: str) -> Callable[[Pilot[None]], object]:
     async def run_before(pilot: Pilot[None]) -> None:
         app = pilot.app
         assert isinstance(app, LabApp)
-        for input_widget in app.query(Input):
-            input_widget.cursor_blink = False
+        for input_widget in (*app.query(Input), *app.screen.query(Input)):
+            input_widget.cursor_blink = False  # the lab screen's and a screen's on top of it
         for line in lines:
             app.main.run_line(line)
         await pilot.pause()
