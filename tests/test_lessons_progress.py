@@ -96,3 +96,28 @@ def test_the_data_dir_comes_from_the_environment(
     assert default_path() == tmp_path / PROGRESS_FILE
     Progress.load().record("01-test", 0, StepMark.SHOWN)
     assert (tmp_path / PROGRESS_FILE).exists()
+
+
+def test_solved_and_shown_are_counted_apart(tmp_path: Path) -> None:
+    lesson = read_lesson(write_lesson(tmp_path, steps=STEP + STEP + STEP))
+    progress = Progress.load(tmp_path / "progress.json")
+    assert progress.marks(lesson) == (0, 0)
+    progress.record(lesson.id, 0, StepMark.SOLVED)
+    progress.record(lesson.id, 2, StepMark.SHOWN)
+    assert progress.marks(lesson) == (1, 1)
+
+
+def test_lessons_list_says_how_many_steps_were_solved_and_shown(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cqrs_lab.cli import main as cli_main
+
+    progress = Progress.load()
+    progress.record("01-commands-and-queries", 0, StepMark.SOLVED)
+    progress.record("01-commands-and-queries", 1, StepMark.SHOWN)
+    assert cli_main(["lessons", "list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    (line,) = [row for row in listed if row.startswith("01-commands-and-queries")]
+    assert line.split()[1] == "started" and line.endswith("(1 solved, 1 shown)")
+    (other,) = [row for row in listed if row.startswith("02-")]
+    assert "solved" not in other and "shown" not in other

@@ -193,7 +193,9 @@ def _list(course: Course) -> None:
         for lesson in lessons:
             status = progress.status(lesson)
             steps = _count(len(lesson.steps), "step")
-            print(f"{lesson.id:<34} {status:<8} {steps:<9} {lesson.title}")
+            solved, shown = progress.marks(lesson)
+            marks = f"  ({solved} solved, {shown} shown)" if solved or shown else ""
+            print(f"{lesson.id:<34} {status:<8} {steps:<9} {lesson.title}{marks}")
             print(f"{'':<34} {lesson.summary}")
 
 

@@ -112,6 +112,12 @@ class Progress:
             return LessonStatus.DONE
         return LessonStatus.STARTED
 
+    def marks(self, lesson: Lesson) -> tuple[int, int]:
+        """(steps solved, steps shown with "show me") of `lesson`."""
+        record = self._data.lessons.get(lesson.id)
+        marks = list(record.steps.values()) if record else []
+        return marks.count(StepMark.SOLVED), marks.count(StepMark.SHOWN)
+
     # -- changing -------------------------------------------------------------------
 
     def record(self, lesson_id: str, index: int, mark: StepMark) -> None:

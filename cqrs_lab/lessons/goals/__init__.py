@@ -12,8 +12,9 @@ Predicates that count things (events, rejections, stale reads, ...) count from t
 the checker starts watching them, so what happened before a step does not count. Every
 predicate describes itself in plain words for the lesson's checklist.
 
-`base` holds what predicates share, `counts`, `states`, `metric` and `averages` the
-predicates, and `tree` the registry, the groups and the parser.
+`base` holds what predicates share, `counted` the base of those that count (and their
+`while`, for causal order), `counts`, `states`, `metric` and `averages` the predicates, and
+`tree` the registry, the groups and the parser.
 """
 
 from __future__ import annotations
@@ -32,11 +33,11 @@ from cqrs_lab.lessons.goals.base import (
     GROUPS,
     REJECTION_CODES,
     VERBS,
-    Counted,
     Predicate,
     Probe,
     suggest,
 )
+from cqrs_lab.lessons.goals.counted import Counted
 from cqrs_lab.lessons.goals.counts import (
     CommandAccepted,
     ConcurrencyConflict,

@@ -1,5 +1,5 @@
 """What every goal predicate shares: checked choices with clear messages, the `Probe` a
-predicate reads the lab through, and the `Predicate` and `Counted` bases."""
+predicate reads the lab through, and the `Predicate` base (`counted` has the `Counted` one)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    PositiveInt,
     StrictStr,
 )
 
@@ -138,18 +137,3 @@ class Predicate(BaseModel):
     def reading(self, start: Any) -> str | None:
         """What the predicate measured last, for the checklist (None: nothing to show)."""
         return None
-
-
-class Counted(Predicate):
-    """Met once a count has grown by `at_least` since the checker started watching."""
-
-    at_least: PositiveInt = 1
-
-    def count(self, probe: Probe) -> float:
-        raise NotImplementedError
-
-    def start(self, probe: Probe) -> object:
-        return self.count(probe)
-
-    def holds(self, probe: Probe, start: Any) -> bool:
-        return self.count(probe) - start >= self.at_least

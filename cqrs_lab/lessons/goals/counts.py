@@ -4,7 +4,6 @@ rebuilds, duplicates, gaps, reads from the store, right predictions."""
 from __future__ import annotations
 
 from cqrs_lab.lessons.goals.base import (
-    Counted,
     ErrorCode,
     EventType,
     LaneName,
@@ -13,6 +12,7 @@ from cqrs_lab.lessons.goals.base import (
     ViewName,
     times,
 )
+from cqrs_lab.lessons.goals.counted import Counted
 
 
 class EventSeen(Counted):

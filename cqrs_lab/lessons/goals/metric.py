@@ -6,7 +6,15 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BeforeValidator, StrictBool, StrictStr, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StrictBool,
+    StrictStr,
+    model_validator,
+)
 
 from cqrs_lab.lab.sessions import GUARANTEES
 from cqrs_lab.lessons.goals.base import (
@@ -158,12 +166,47 @@ OPERATORS: Mapping[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
 }
 MetricPath = Annotated[StrictStr, AfterValidator(check_metric_path)]
+Operator = Literal[">=", "<=", "==", "!=", ">", "<"]
 
 
 def _number_or_word(value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError("must be a number (or, for == and !=, a word in quotes)")
     return value
+
+
+def compare(current: Any, op: str, value: float | str) -> bool:
+    """`current op value`: a word compares as text, a number only with a number."""
+    if isinstance(value, str):
+        return OPERATORS[op](str(current), value)
+    if not isinstance(current, int | float):
+        return False
+    return OPERATORS[op](current, value)
+
+
+def _shown(value: float | str) -> str:
+    return f'"{value}"' if isinstance(value, str) else f"{value:g}"
+
+
+class State(BaseModel):
+    """A value of the lab's report as it is now (no `change`): the `while` of a count."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    path: MetricPath
+    op: Operator
+    value: Annotated[float | str, BeforeValidator(_number_or_word)]
+
+    @model_validator(mode="after")
+    def _comparable(self) -> State:
+        if isinstance(self.value, str) and self.op not in ("==", "!="):
+            raise ValueError("a word can only be compared with == or !=")
+        return self
+
+    def explain(self) -> str:
+        return f"{self.path} {self.op} {_shown(self.value)}"
+
+    def holds(self, probe: Probe) -> bool:
+        return compare(read_metric(probe.report, self.path), self.op, self.value)
 
 
 class Metric(Predicate):
@@ -173,7 +216,7 @@ class Metric(Predicate):
 
     key = "metric"
     path: MetricPath
-    op: Literal[">=", "<=", "==", "!=", ">", "<"]
+    op: Operator
     value: Annotated[float | str, BeforeValidator(_number_or_word)]
     change: StrictBool = False
 
@@ -184,19 +227,15 @@ class Metric(Predicate):
         return self
 
     def explain(self) -> str:
-        value = f'"{self.value}"' if isinstance(self.value, str) else f"{self.value:g}"
         if self.change:
-            return f"{self.path} changes by {self.op} {value} during this step"
-        return f"{self.path} {self.op} {value}"
+            return f"{self.path} changes by {self.op} {_shown(self.value)} during this step"
+        return f"{self.path} {self.op} {_shown(self.value)}"
 
     def start(self, probe: Probe) -> object:
         return read_metric(probe.report, self.path) if self.change else None
 
     def holds(self, probe: Probe, start: Any) -> bool:
         current = read_metric(probe.report, self.path)
-        if isinstance(self.value, str):
-            return OPERATORS[self.op](str(current), self.value)
-        if not isinstance(current, int | float):
-            return False
-        measured = current - start if self.change else current
-        return OPERATORS[self.op](measured, self.value)
+        if self.change and isinstance(current, int | float):
+            current -= start
+        return compare(current, self.op, self.value)

@@ -179,7 +179,7 @@ def field_problems(
     error: ValidationError, path: str, model: type[BaseModel]
 ) -> list[tuple[str, str]]:
     """Pydantic's errors as (path, plain message), with suggestions for unknown fields."""
-    known = list(model.model_fields)
+    known = [field.alias or name for name, field in model.model_fields.items()]
     found = []
     for item in error.errors(include_url=False):
         where = path
