@@ -320,3 +320,15 @@ def test_clear_forgets_every_event_and_restarts_positions(store: EventStore) -> 
     assert store.head() == 0
     assert store.read_stream("s") == []
     assert [e.position for e in store.append("s", 0, [event()], meta("cmd-2"))] == [1]
+
+
+def test_folds_are_kept_replaced_and_cleared_with_the_events(store: EventStore) -> None:
+    with store.transaction() as conn:
+        assert store.stream_fold("product-mug", connection=conn) is None
+        store.keep_folds([("product-mug", 20, "a"), ("cart-bob", 30, "b")], connection=conn)
+    with store.transaction() as conn:
+        store.keep_folds([("product-mug", 21, "c")], connection=conn)
+        assert store.stream_fold("product-mug", connection=conn) == (21, "c")
+        assert store.stream_fold("cart-bob", connection=conn) == (30, "b")
+        store.clear(connection=conn)
+        assert store.stream_fold("cart-bob", connection=conn) is None

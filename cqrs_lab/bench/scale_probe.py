@@ -5,7 +5,9 @@ MODE is one of:
 - `catch-up`: open a lab whose read side is empty, so the projections catch up at open;
 - `rebuild`: rebuild every projection, one after the other;
 - `send`: send N restocks round the catalog's first products (the oldest, longest
-  streams); a store without products gets them first, untimed.
+  streams); a store without products gets them first, untimed;
+- `fold`: keep the folds of the long streams of a store filled without them (once, when
+  the store is built: `write/folds.py`).
 Prints `key value` lines: the seconds it took, events in the store, the peak memory.
 """
 
@@ -26,6 +28,9 @@ def main(argv: list[str]) -> None:
     from cqrs_lab.sim.clock import VirtualClock
 
     mode, db, *rest = argv
+    if mode == "fold":
+        _fold(db)
+        return
     began = time.perf_counter()
     lab = Lab.open(db, seed=1, clock=VirtualClock())
     opened = time.perf_counter() - began
@@ -56,6 +61,19 @@ def main(argv: list[str]) -> None:
     finally:
         lab.close()
     print(f"peak_rss_mb {peak_rss_mb():.3f}")
+
+
+def _fold(db: str) -> None:
+    from cqrs_lab.store.database import open_store
+    from cqrs_lab.write.folds import keep_every_fold
+
+    store = open_store(db)
+    try:
+        began = time.perf_counter()
+        print(f"folds {keep_every_fold(store)}")
+        print(f"seconds {time.perf_counter() - began:.6f}")
+    finally:
+        store.engine.dispose()
 
 
 if __name__ == "__main__":

@@ -45,10 +45,11 @@ from cqrs_lab.store.pg_unit import (
     begin_locked,
     begins_in_one_trip,
 )
-from cqrs_lab.store.records import EVENTS, STORE_TABLES
+from cqrs_lab.store.records import EVENTS, STORE_TABLES, STREAM_FOLDS
 from cqrs_lab.store.statements import (
     DRIVER_ERRORS,
     CoreSql,
+    Fold,
     Row,
     Sql,
     SqliteSql,
@@ -429,6 +430,16 @@ class EventStore:
         """The streams written at positions in (after, up_to]."""
         return self._read(connection, lambda sql: sql.streams_between(after, up_to))
 
+    def stream_fold(self, stream_id: str, *, connection: Connection) -> tuple[int, str] | None:
+        """The folded state kept for the stream (its version and text), if any."""
+        return self._read(connection, lambda sql: sql.fold(stream_id))
+
+    def keep_folds(self, folds: Sequence[Fold], *, connection: Connection) -> None:
+        """Keep these streams' folded states, in the caller's transaction (which appended
+        the events they fold)."""
+        if folds:
+            self._read(connection, lambda sql: sql.keep_folds(folds))
+
     def find_by_command_id(
         self, command_id: str, *, connection: Connection | None = None
     ) -> list[RecordedEvent]:
@@ -443,6 +454,7 @@ class EventStore:
         SQLite forgets its AUTOINCREMENT counter; PostgreSQL assigns head + 1 (and its
         unused serial sequence is restarted too)."""
         connection.execute(EVENTS.delete())
+        connection.execute(STREAM_FOLDS.delete())  # folds of streams that no longer exist
         if (unit := self._units.get(connection)) is not None:
             unit.head = 0
         name = connection.dialect.name

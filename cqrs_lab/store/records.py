@@ -54,6 +54,20 @@ class Credential(SQLModel, table=True):
     p: int = Field(nullable=False)
 
 
+class StreamFold(SQLModel, table=True):
+    """A stream's folded state as of `version`, kept by the write side (opaque text here).
+
+    A cache of a fold, never a fact: a load reads it and folds the events after `version`,
+    so a fold left behind by a writer that does not keep folds is still exact. Cleared with
+    the events."""
+
+    __tablename__ = "stream_folds"
+
+    stream_id: str = Field(primary_key=True, sa_type=Text)
+    version: int = Field(nullable=False)
+    state: str = Field(sa_type=Text, nullable=False)
+
+
 class LabMeta(SQLModel, table=True):
     """Key/value facts about the database itself: app name and schema version."""
 
@@ -71,4 +85,5 @@ READ_COLUMNS = (
 EVENTS = cast(Table, StoredEvent.__table__)
 CREDENTIALS = cast(Table, Credential.__table__)
 LAB_META = cast(Table, LabMeta.__table__)
-STORE_TABLES: tuple[Table, ...] = (LAB_META, EVENTS, CREDENTIALS)
+STREAM_FOLDS = cast(Table, StreamFold.__table__)
+STORE_TABLES: tuple[Table, ...] = (LAB_META, EVENTS, CREDENTIALS, STREAM_FOLDS)

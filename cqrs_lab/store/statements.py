@@ -13,14 +13,15 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
 
 from cqrs_lab.store.errors import ConcurrencyError, is_write_conflict
 from cqrs_lab.store.event_types import EventMetadata, RecordedEvent, StreamAppend
 from cqrs_lab.store.meta_format import stored_meta
 from cqrs_lab.store.pg_unit import Unit
-from cqrs_lab.store.records import EVENTS, READ_COLUMNS
+from cqrs_lab.store.records import EVENTS, READ_COLUMNS, STREAM_FOLDS
 
 Row = Sequence[Any]
 """position, stream_id, version, type, schema_version, data, meta, command_id, recorded_at:
@@ -61,6 +62,20 @@ _BY_COMMAND = (
     select(*_COLUMNS).where(_c.command_id == bindparam("command_id")).order_by(_c.position)
 )
 _HEAD = select(func.max(_c.position))
+_f = STREAM_FOLDS.c
+_FOLD = select(_f.version, _f.state).where(_f.stream_id == bindparam("stream_id"))
+_FOLDS_DELETE = delete(STREAM_FOLDS).where(_f.stream_id.in_(bindparam("ids", expanding=True)))
+_FOLDS_INSERT = insert(STREAM_FOLDS)
+_pg_upsert = postgresql.insert(STREAM_FOLDS)
+_FOLDS_UPSERT = {  # one statement (one round trip) where the dialect has ON CONFLICT
+    "postgresql": _pg_upsert.on_conflict_do_update(
+        index_elements=[_f.stream_id],
+        set_={"version": _pg_upsert.excluded.version, "state": _pg_upsert.excluded.state},
+    ),
+    "sqlite": sqlite.insert(STREAM_FOLDS).prefix_with("OR REPLACE"),
+}
+Fold = tuple[str, int, str]
+"""stream_id, version, state: a stream's folded state as the write side keeps it."""
 _INSERT = insert(EVENTS).returning(_c.position, sort_by_parameter_order=True)
 _INSERT_AT = insert(EVENTS)
 
@@ -190,6 +205,19 @@ class CoreSql:
     def streams_between(self, after: int, up_to: int) -> set[str]:
         return set(self.conn.execute(_STREAMS_BETWEEN, {"after": after, "up_to": up_to}).scalars())
 
+    def fold(self, stream_id: str) -> tuple[int, str] | None:
+        row = self.conn.execute(_FOLD, {"stream_id": stream_id}).first()
+        return None if row is None else (row[0], row[1])
+
+    def keep_folds(self, folds: Sequence[Fold]) -> None:
+        """Replace the folds of these streams (inside the writers' lock: no one races us)."""
+        rows = [{"stream_id": i, "version": version, "state": state} for i, version, state in folds]
+        upsert = _FOLDS_UPSERT.get(self.conn.dialect.name)
+        if upsert is None:
+            self.conn.execute(_FOLDS_DELETE, {"ids": [row["stream_id"] for row in rows]})
+            upsert = _FOLDS_INSERT
+        self.conn.execute(upsert, rows)
+
 
 _SELECT_SQL = f"SELECT {READ_COLUMNS} FROM events"
 _VERSION_SQL = "SELECT MAX(version) FROM events WHERE stream_id = ?"
@@ -202,6 +230,8 @@ _READ_ALL_SQL = f"{_SELECT_SQL} WHERE position > ? ORDER BY position LIMIT ?"
 _BY_COMMAND_SQL = f"{_SELECT_SQL} WHERE command_id = ? ORDER BY position"
 _HEAD_SQL = "SELECT MAX(position) FROM events"
 _STREAMS_BETWEEN_SQL = "SELECT DISTINCT stream_id FROM events WHERE position > ? AND position <= ?"
+_FOLD_SQL = "SELECT version, state FROM stream_folds WHERE stream_id = ?"
+_KEEP_FOLD_SQL = "INSERT OR REPLACE INTO stream_folds (stream_id, version, state) VALUES (?, ?, ?)"
 
 
 class SqliteSql:
@@ -236,6 +266,12 @@ class SqliteSql:
 
     def streams_between(self, after: int, up_to: int) -> set[str]:
         return {row[0] for row in self.db.execute(_STREAMS_BETWEEN_SQL, (after, up_to))}
+
+    def fold(self, stream_id: str) -> tuple[int, str] | None:
+        return self.db.execute(_FOLD_SQL, (stream_id,)).fetchone()  # type: ignore[no-any-return]
+
+    def keep_folds(self, folds: Sequence[Fold]) -> None:
+        self.db.executemany(_KEEP_FOLD_SQL, folds)
 
 
 Sql = CoreSql | SqliteSql

@@ -6,6 +6,9 @@ still seen: each unit first `sync`s the cache with the store's head (read under 
 writers' lock), and a stream written since the last sync has its tail read. While no one
 else writes, a cached state is current and costs no read at all.
 
+A stream the cache does not hold (a new process, say) starts from the fold the write side
+keeps in the store for long streams (`folds.py`), if there is one, instead of its first event.
+
 The cache is one `LoadStrategy` of three (`snapshots.py`): with `replay` or `snapshots`
 every load reads the store, from the first event or from the newest snapshot. Every load
 says how it went (`Loaded.report`), for the command's trace.
@@ -14,7 +17,6 @@ says how it went (`Loaded.report`), for the command's trace.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 from sqlalchemy.engine import Connection
 
@@ -22,7 +24,7 @@ from cqrs_lab.shop.decide import evolve
 from cqrs_lab.shop.events import event_from_data
 from cqrs_lab.shop.state import State, initial_state
 from cqrs_lab.store.event_store import EventStore
-from cqrs_lab.write.snapshots import LoadReport, LoadStrategy, SnapshotStore
+from cqrs_lab.write.snapshots import How, LoadReport, LoadStrategy, SnapshotStore, state_from_text
 
 SYNC_SCAN_LIMIT = 10_000
 """Beyond this many events written by others since the last sync, the cache is dropped
@@ -74,12 +76,15 @@ class AggregateCache:
             self.synced = max(self.synced, head)
 
     def load(self, stream_id: str, connection: Connection) -> Loaded:
-        how: Literal["cache", "replay", "snapshot"] = "replay"
+        how: How = "replay"
         state, version = initial_state(stream_id), 0
-        if self.strategy is LoadStrategy.CACHED and (cached := self.entries.get(stream_id)):
-            how, state, version = "cache", cached.state, cached.version
-            if self.synced is not None and stream_id not in self.unsynced:
-                return Loaded(state, version, LoadReport(stream_id, how, version, 0))
+        if self.strategy is LoadStrategy.CACHED:
+            if cached := self.entries.get(stream_id):
+                how, state, version = "cache", cached.state, cached.version
+                if self.synced is not None and stream_id not in self.unsynced:
+                    return Loaded(state, version, LoadReport(stream_id, how, version, 0))
+            elif fold := self.store.stream_fold(stream_id, connection=connection):
+                how, version, state = "stored", fold[0], state_from_text(fold[1])
         elif self.strategy is LoadStrategy.SNAPSHOTS:
             newest = self.snapshots.newest(stream_id, connection)
             if newest is not None:

@@ -27,6 +27,7 @@ from cqrs_lab.store.event_store import (
     StreamAppend,
 )
 from cqrs_lab.write.aggregates import AggregateCache, Loaded
+from cqrs_lab.write.folds import keep_folds
 from cqrs_lab.write.results import Accepted, CommandResult, Rejected
 from cqrs_lab.write.snapshots import LoadReport
 
@@ -95,10 +96,10 @@ class CommandHandler:
         try:
             with self.store.transaction() as connection:
                 self.aggregates.sync(connection)
-                recorded = self._record(connection, command, pending, loaded, correlation_id)
+                recorded, after = self._record(connection, command, pending, loaded, correlation_id)
         except ConcurrencyError as conflict:
             return Rejected(command, conflict)
-        self._remember(command, loaded, pending, recorded)
+        self._remember(command, loaded, after, recorded)
         return Accepted(command, tuple(recorded))
 
     def _handle_once(self, command: Command, correlation_id: str | None) -> CommandResult:
@@ -112,8 +113,8 @@ class CommandHandler:
                 pending, loaded = self._decide(command, connection)
             except DomainError as error:
                 return Rejected(command, error)
-            recorded = self._record(connection, command, pending, loaded, correlation_id)
-        self._remember(command, loaded, pending, recorded)
+            recorded, after = self._record(connection, command, pending, loaded, correlation_id)
+        self._remember(command, loaded, after, recorded)
         return Accepted(command, tuple(recorded))
 
     def _decide(
@@ -135,7 +136,9 @@ class CommandHandler:
         pending: list[Pending],
         loaded: dict[str, Loaded],
         correlation_id: str | None,
-    ) -> list[RecordedEvent]:
+    ) -> tuple[list[RecordedEvent], dict[str, Loaded]]:
+        """Append what was decided, with the hooks and the long streams' folds; return the
+        recorded events and every loaded stream's state after them."""
         by_stream: dict[str, list[NewEvent]] = {}
         for item in _by_stream(pending):
             new = NewEvent(item.event.type_name(), item.event.to_data(), item.event.schema_version)
@@ -153,23 +156,22 @@ class CommandHandler:
             recorded_at=self.now(),
         )
         recorded = self.store.append_many(appends, metadata, connection=connection)
+        after = _evolved(loaded, pending, recorded)
+        written = {e.stream_id: (after[e.stream_id].state, e.version) for e in recorded}
+        keep_folds(self.store, written, connection)
         for hook in self.hooks:
             hook(connection, command, recorded)
-        return recorded
+        return recorded, after
 
     def _remember(
         self,
         command: Command,
         loaded: dict[str, Loaded],
-        pending: list[Pending],
+        after: dict[str, Loaded],
         recorded: list[RecordedEvent],
     ) -> None:
         """Cache the new states once the transaction has committed, keep how they were
-        loaded, and save the snapshots that fell due.
-
-        The decided events are the recorded ones (same order), already as objects: no need
-        to parse back the data they were just turned into.
-        """
+        loaded, and save the snapshots that fell due."""
         self.loads[command.command_id] = tuple(
             item.report for item in loaded.values() if item.report is not None
         )
@@ -180,17 +182,29 @@ class CommandHandler:
             for stream_id, item in loaded.items()
             if item.report is not None and item.report.how == "snapshot"
         }
-        for item, event in zip(_by_stream(pending), recorded, strict=True):
-            before = loaded[event.stream_id]
-            loaded[event.stream_id] = Loaded(evolve(before.state, item.event), event.version)
-        for stream_id, state in loaded.items():
+        for stream_id, state in after.items():
             self.aggregates.remember(stream_id, state)
         if recorded:
             self.aggregates.advanced(max(event.position for event in recorded))
         if recorded and self.aggregates.snapshots.every is not None:
-            written = {event.stream_id: loaded[event.stream_id] for event in recorded}
+            written = {event.stream_id: after[event.stream_id] for event in recorded}
             with self.store.transaction() as connection:
                 self.aggregates.save_snapshots(snapshot_at, written, connection)
+
+
+def _evolved(
+    loaded: dict[str, Loaded], pending: list[Pending], recorded: list[RecordedEvent]
+) -> dict[str, Loaded]:
+    """Every loaded stream's state after the recorded events.
+
+    The decided events are the recorded ones (same order), already as objects: no need to
+    parse back the data they were just turned into.
+    """
+    after = dict(loaded)
+    for item, event in zip(_by_stream(pending), recorded, strict=True):
+        state = evolve(after[event.stream_id].state, item.event)
+        after[event.stream_id] = Loaded(state, event.version)
+    return after
 
 
 def _by_stream(pending: list[Pending]) -> list[Pending]:

@@ -52,7 +52,20 @@ _ADAPTERS: dict[str, TypeAdapter[State]] = {
     kind.__name__: TypeAdapter(kind) for kind in (User, Product, Cart, Order)
 }
 
-How = Literal["cache", "replay", "snapshot"]
+How = Literal["cache", "stored", "replay", "snapshot"]
+"""`stored`: a cache miss served by the fold the write side keeps in the store (`folds.py`)."""
+
+
+def state_to_text(state: State) -> str:
+    """A folded state as the snapshots and the stored folds keep it."""
+    kind = type(state).__name__
+    data = _ADAPTERS[kind].dump_python(state, mode="json")
+    return json.dumps({"kind": kind, "data": data}, separators=(",", ":"))
+
+
+def state_from_text(text: str) -> State:
+    stored = json.loads(text)
+    return cast(State, _ADAPTERS[stored["kind"]].validate_python(stored["data"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +85,8 @@ class LoadReport:
             return f"{self.stream_id} loaded from snapshot at v{self.start_version} + {events}"
         if self.how == "cache":
             return f"{self.stream_id} from the in-memory cache at v{self.start_version} + {events}"
+        if self.how == "stored":
+            return f"{self.stream_id} from its stored fold at v{self.start_version} + {events}"
         return f"{self.stream_id} replayed from the start: {events}"
 
     def to_json(self) -> dict[str, object]:
@@ -110,9 +125,7 @@ class SnapshotStore:
         ).first()
         if row is None:
             return None
-        stored = json.loads(row.state)
-        state = _ADAPTERS[stored["kind"]].validate_python(stored["data"])
-        return cast(State, state), int(row.version)
+        return state_from_text(row.state), int(row.version)
 
     def due(self, snapshot_at: int, version: int) -> bool:
         """Is a stream at `version`, whose newest snapshot is at `snapshot_at` (0: none),
@@ -123,9 +136,7 @@ class SnapshotStore:
         return every is not None and version - snapshot_at >= every
 
     def save(self, stream_id: str, state: State, version: int, connection: Connection) -> None:
-        kind = type(state).__name__
-        data = _ADAPTERS[kind].dump_python(state, mode="json")
-        text = json.dumps({"kind": kind, "data": data}, separators=(",", ":"))
+        text = state_to_text(state)
         connection.execute(_SNAPSHOTS.delete().where(_SNAPSHOTS.c.stream_id == stream_id))
         connection.execute(
             _SNAPSHOTS.insert(), {"stream_id": stream_id, "version": version, "state": text}
