@@ -1,23 +1,25 @@
 """The checkout sagas' table: load and save one checkout in the caller's transaction, and
-read them all (the `query checkouts` view and the services' picture)."""
+read them all (the `query checkouts` view and the services' picture). The statements a
+saga step runs are built once."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.engine import Connection, Engine
 
 from cqrs_lab.services import tables
 from cqrs_lab.services.saga import Checkout, State
 
 _COLUMNS = tables.checkouts.c
+_LOAD = select(tables.checkouts).where(_COLUMNS.order_id == bindparam("key"))
+_UPDATE = tables.checkouts.update().where(_COLUMNS.order_id == bindparam("key"))
+_INSERT = tables.checkouts.insert()
 
 
 def load(connection: Connection, order_id: str) -> Checkout | None:
-    row = connection.execute(
-        select(tables.checkouts).where(_COLUMNS.order_id == order_id)
-    ).first()
+    row = connection.execute(_LOAD, {"key": order_id}).first()
     return None if row is None else _checkout(row)
 
 
@@ -28,11 +30,9 @@ def save(connection: Connection, checkout: Checkout) -> None:
         "deadline": checkout.deadline,
         "refunded": checkout.refunded,
     }
-    updated = connection.execute(
-        tables.checkouts.update().where(_COLUMNS.order_id == checkout.order_id).values(values)
-    )
+    updated = connection.execute(_UPDATE, {"key": checkout.order_id, **values})
     if updated.rowcount == 0:
-        connection.execute(tables.checkouts.insert().values(order_id=checkout.order_id, **values))
+        connection.execute(_INSERT, {"order_id": checkout.order_id, **values})
 
 
 def every(engine: Engine) -> list[Checkout]:

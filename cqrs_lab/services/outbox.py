@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from cqrs_lab.services import tables
@@ -22,6 +22,14 @@ from cqrs_lab.services.journeys import Note
 from cqrs_lab.services.messages import IntegrationMessage
 
 Publish = Callable[[IntegrationMessage], None]
+_COLUMNS = tables.outbox.c
+_INSERT = tables.outbox.insert()
+_WAITING = select(tables.outbox).where(_COLUMNS.published.is_(False)).order_by(_COLUMNS.id)
+_PUBLISHED = (
+    update(tables.outbox)
+    .where(_COLUMNS.id.in_(bindparam("ids", expanding=True)))
+    .values(published=True)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +69,15 @@ class Outbox:
         if self.on:
             self.note(order_id, message.service, f"{message.type} recorded in the outbox")
             connection.execute(
-                tables.outbox.insert().values(
-                    service=message.service,
-                    message_id=message.message_id,
-                    type=message.type,
-                    destination=message.destination,
-                    data=message.data,
-                    published=False,
-                )
+                _INSERT,
+                {
+                    "service": message.service,
+                    "message_id": message.message_id,
+                    "type": message.type,
+                    "destination": message.destination,
+                    "data": message.data,
+                    "published": False,
+                },
             )
         else:
             self.note(order_id, message.service, f"{message.type} to publish after the commit")
@@ -82,12 +91,9 @@ class Outbox:
         self.dirty = False
         sent = self._publish_after_commit(publish)
         with self.engine.begin() as connection:
-            rows = connection.execute(
-                select(tables.outbox)
-                .where(tables.outbox.c.published.is_(False))
-                .order_by(tables.outbox.c.id)
-            ).all()
+            rows = connection.execute(_WAITING).all()
             crashed: set[str] = set()
+            published: list[int] = []
             for row in rows:
                 if row.service in self.crashes or row.service in crashed:
                     if row.service in self.crashes:
@@ -108,10 +114,10 @@ class Outbox:
                         row.message_id, row.type, row.service, row.destination, dict(row.data)
                     )
                 )
-                connection.execute(
-                    update(tables.outbox).where(tables.outbox.c.id == row.id).values(published=True)
-                )
-                sent += 1
+                published.append(row.id)
+            if published:
+                connection.execute(_PUBLISHED, {"ids": published})
+            sent += len(published)
         self.relayed += sent
         return sent
 

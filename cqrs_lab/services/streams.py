@@ -1,21 +1,29 @@
 """A service's own streams in its own table (`payment-o1` in `payment_events`): append,
-read one order's stream, count by type. Only the service that owns the table uses it."""
+read one order's stream, count by type. Only the service that owns the table uses it;
+the append's statements are built once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Insert, Select, Table, bindparam, func, select
 from sqlalchemy.engine import Connection, Engine
 
 
-@dataclass(frozen=True)
+@dataclass
 class OwnStreams:
     engine: Engine
     table: Table
     prefix: str
     """Streams are named PREFIX-ORDER (`payment-o1`)."""
+    _length: Select[tuple[int]] = field(init=False)
+    _insert: Insert = field(init=False)
+
+    def __post_init__(self) -> None:
+        column = self.table.c
+        self._length = select(func.count()).where(column.stream_id == bindparam("stream"))
+        self._insert = self.table.insert()
 
     def stream_id(self, order_id: str) -> str:
         return f"{self.prefix}-{order_id}"
@@ -24,16 +32,10 @@ class OwnStreams:
         self, connection: Connection, order_id: str, kind: str, data: dict[str, Any]
     ) -> None:
         """In the caller's transaction: one event at the end of the order's stream."""
-        column = self.table.c
         stream_id = self.stream_id(order_id)
-        version = connection.execute(
-            select(func.count()).where(column.stream_id == stream_id)
-        ).scalar_one()
-        connection.execute(
-            self.table.insert().values(
-                stream_id=stream_id, version=version + 1, type=kind, data=data
-            )
-        )
+        version = connection.execute(self._length, {"stream": stream_id}).scalar_one()
+        values = {"stream_id": stream_id, "version": version + 1, "type": kind, "data": data}
+        connection.execute(self._insert, values)
 
     def types(self, order_id: str) -> list[str]:
         """The event types on one order's stream, oldest first."""
