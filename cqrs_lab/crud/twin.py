@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import singledispatch
+from functools import cache, singledispatch
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -36,6 +36,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from cqrs_lab.crud.sqlite_driver import sqlite_driver
@@ -185,9 +186,7 @@ _SHIP = _Statement(
 class _Rows(Protocol):
     """Runs the twin's statements on one connection."""
 
-    def run(self, statement: _Statement, **params: Any) -> int:
-        """Execute once; the number of rows it changed."""
-        ...
+    def run(self, statement: _Statement, **params: Any) -> None: ...
 
     def run_many(self, statement: _Statement, rows: Sequence[dict[str, Any]]) -> None: ...
 
@@ -198,8 +197,8 @@ class _CoreRows:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def run(self, statement: _Statement, **params: Any) -> int:
-        return self.conn.execute(statement.core, params).rowcount
+    def run(self, statement: _Statement, **params: Any) -> None:
+        self.conn.execute(statement.core, params)
 
     def run_many(self, statement: _Statement, rows: Sequence[dict[str, Any]]) -> None:
         self.conn.execute(statement.core, list(rows))
@@ -213,19 +212,45 @@ class _SqliteRows:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
 
-    def run(self, statement: _Statement, **params: Any) -> int:
-        return self.db.execute(statement.sql, [params[name] for name in statement.names]).rowcount
+    def run(self, statement: _Statement, **params: Any) -> None:
+        self.db.execute(statement.sql, [params[name] for name in statement.names])
 
     def run_many(self, statement: _Statement, rows: Sequence[dict[str, Any]]) -> None:
         names = statement.names
         self.db.executemany(statement.sql, [[row[name] for name in names] for row in rows])
 
 
+class _PipelinedRows:
+    """psycopg in pipeline mode: each statement is sent without waiting for its answer, and
+    the pipeline's end reads them all, so a command's statements cost one round trip."""
+
+    __slots__ = ("cursor",)
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+
+    def run(self, statement: _Statement, **params: Any) -> None:
+        self.cursor.execute(_psycopg_sql(statement.sql), [params[n] for n in statement.names])
+
+    def run_many(self, statement: _Statement, rows: Sequence[dict[str, Any]]) -> None:
+        names = statement.names
+        self.cursor.executemany(
+            _psycopg_sql(statement.sql), [[row[name] for name in names] for row in rows]
+        )
+
+
+@cache
+def _psycopg_sql(sql: str) -> str:
+    """The twin's SQL with psycopg's placeholders (it has no literal ? or %)."""
+    return sql.replace("?", "%s")
+
+
 class CrudTwin:
     """The naive CRUD model of the shop, kept in the `crud_*` tables.
 
-    `raw_sqlite=False` keeps every statement on SQLAlchemy Core even on pysqlite (the path
-    other databases take; tests run both).
+    `raw_sqlite=False` keeps every statement on SQLAlchemy Core (tests run both paths).
+    With it on, pysqlite runs the SQL on SQLite's driver and psycopg sends a command's
+    statements in one pipeline (`_pipelined`); other drivers take Core either way.
     """
 
     def __init__(self, *, raw_sqlite: bool = True) -> None:
@@ -248,12 +273,35 @@ class CrudTwin:
         `recorded` are the events the command appended. None means the command was a
         re-send the store ignored, so the twin has nothing to do either.
         """
-        if recorded:
+        if not recorded:
+            return
+        if connection.dialect.driver == "psycopg" and self.raw_sqlite:
+            _pipelined(connection, command, recorded)
+        else:
             _apply(command, self._rows(connection), recorded)
 
     def _rows(self, connection: Connection) -> _Rows:
         driver = sqlite_driver(connection) if self.raw_sqlite else None
         return _CoreRows(connection) if driver is None else _SqliteRows(driver)
+
+
+def _pipelined(
+    connection: Connection, command: cmd.Command, recorded: Sequence[RecordedEvent]
+) -> None:
+    """The command's statements in one psycopg pipeline, in the caller's transaction; a
+    driver error comes out as SQLAlchemy's, as the store expects of every statement."""
+    driver: Any = connection.connection.driver_connection
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    cursor = driver.cursor()
+    try:
+        with driver.pipeline():
+            _apply(command, _PipelinedRows(cursor), recorded)
+    except dbapi_error as error:
+        raise DBAPIError.instance(
+            "CRUD twin", None, error, dbapi_error, dialect=connection.dialect
+        ) from error
+    finally:
+        cursor.close()
 
 
 @singledispatch
