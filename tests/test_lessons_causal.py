@@ -12,6 +12,7 @@ from cqrs_lab.lab import Lab
 from cqrs_lab.lessons import StepChecker, load_lessons, shipped_course
 from cqrs_lab.lessons.goals import GoalError, parse_goal
 from tests.lesson_helpers import SETUP, new_lab, run
+from tests.test_lessons_checker import act
 
 INLINE = {"path": "lanes.orders.mode", "op": "==", "value": "inline"}
 PLACED_INLINE = {"command_accepted": {"verb": "place-order", "while": INLINE}}
@@ -25,27 +26,19 @@ def lab() -> Iterator[Lab]:
     lab.close()
 
 
-def checked(lab: Lab, checker: StepChecker, script: str) -> bool:
-    """Run each line, checking after it as a lesson run does."""
-    for line in script.strip().splitlines():
-        run(lab, line)
-        checker.check()
-    return checker.met
-
-
 def test_an_order_placed_before_the_switch_does_not_count(lab: Lab) -> None:
     checker = StepChecker(lab, parse_goal(PLACED_INLINE))
-    assert not checked(lab, checker, "add-to-cart alice mug 1\nplace-order alice")
-    assert not checked(lab, checker, "mode orders inline\nquery orders alice")
-    assert checked(lab, checker, "add-to-cart alice mug 1\nplace-order alice")
+    assert not act(lab, checker, "add-to-cart alice mug 1\nplace-order alice")
+    assert not act(lab, checker, "mode orders inline\nquery orders alice")
+    assert act(lab, checker, "add-to-cart alice mug 1\nplace-order alice")
 
 
 def test_an_order_placed_while_inline_counts_after_switching_back(lab: Lab) -> None:
     goal = parse_goal({"command_accepted": {"verb": "place-order", "while": INLINE, "at_least": 2}})
     checker = StepChecker(lab, goal)
     script = "mode orders inline\nadd-to-cart alice mug 1\nplace-order alice\nmode orders async"
-    assert not checked(lab, checker, script + "\nadd-to-cart alice mug 1\nplace-order alice")
-    assert checked(lab, checker, "mode orders inline\nadd-to-cart alice mug 1\nplace-order alice")
+    assert not act(lab, checker, script + "\nadd-to-cart alice mug 1\nplace-order alice")
+    assert act(lab, checker, "mode orders inline\nadd-to-cart alice mug 1\nplace-order alice")
 
 
 def test_the_checklist_says_while_what(lab: Lab) -> None:
@@ -72,7 +65,7 @@ def test_lesson_5_checks_the_order_was_placed_while_inline(lab: Lab) -> None:
     step = lesson.steps[1]
     wrong = StepChecker(lab, step.goal)  # the right lines, in the wrong order
     order = "add-to-cart alice mug 1\nplace-order alice"
-    assert not checked(lab, wrong, f"{order}\nmode orders inline\nquery orders alice")
+    assert not act(lab, wrong, f"{order}\nmode orders inline\nquery orders alice")
     run(lab, "mode orders async\nsettle")
     right = StepChecker(lab, step.goal)
-    assert checked(lab, right, f"mode orders inline\n{order}\nquery orders alice")
+    assert act(lab, right, f"mode orders inline\n{order}\nquery orders alice")

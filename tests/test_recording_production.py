@@ -14,6 +14,7 @@ from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lab.recording import RecordingError, read, replay
 from cqrs_lab.lab.recording_production import production_json
+from cqrs_lab.lessons.goals.metric import LANE_FIELDS
 from tests.lab_helpers import SHOP_SETUP, new_lab, run
 
 PRODUCTION = """
@@ -42,19 +43,8 @@ upcasters off
 """One of each: a parked orders event (and one behind it), a skipped carts event, the sales
 lane stopped on an event, the catalog lane stalled with a retry coming, snapshots, a cache,
 replicas with a sticky route, a legacy event with the upcasters off."""
-LANE_FIELDS = (
-    "error_policy",
-    "checkpoint",
-    "lag_events",
-    "stalled",
-    "parked",
-    "parked_total",
-    "apply_failures",
-    "retries",
-    "skipped",
-    "replayed",
-    "discarded",
-)
+COMPARED = ("checkpoint", "lag_events", *LANE_FIELDS[LANE_FIELDS.index("error_policy") :])
+"""Each lane's position and what production's settings do to it (policy, stall, parked...)."""
 VIEWS = ("catalog", "sales", "cart alice", "orders alice", "orders carol")
 
 
@@ -76,7 +66,7 @@ def picture(lab: Lab) -> dict[str, Any]:
     """What the two labs must agree on: lanes, views as read, parked lists, the settings."""
     lanes = lab.report()["lanes"]
     return {
-        "lanes": {name: {key: lane[key] for key in LANE_FIELDS} for name, lane in lanes.items()},
+        "lanes": {name: {key: lane[key] for key in COMPARED} for name, lane in lanes.items()},
         "views": {view: lab.query(*view.split(), record=False).to_json()["rows"] for view in VIEWS},
         "parked": {
             name: [p.describe() for p in subscriber.guard.parked]

@@ -8,23 +8,13 @@ from pathlib import Path
 
 from cqrs_lab.lab.time_travel import Timeline
 from tests.lab_helpers import SHOP_SETUP, new_lab, run
-
-STALE = """
-register alice alice@example.com s3cret-pass
-add-product sku-1 "Blue mug" 12.50 10
-settle
-latency orders fixed:5s
-add-to-cart alice sku-1 2
-place-order alice
-settle
-"""
-"""OrderPlaced #4 travels the orders lane for 5 s: the read model is stale meanwhile."""
+from tests.test_rewind import STALE  # OrderPlaced #4 travels the orders lane for 5 s
 
 
 def test_a_stale_moment_thousands_of_events_ago_is_still_shown_stale() -> None:
     lab = new_lab()
     try:
-        run(lab, STALE + "restock sku-1 1\n" * 2_100 + "settle")  # far past the old 2,000
+        run(lab, STALE + "settle\n" + "restock sku-1 1\n" * 2_100 + "settle")  # past 2,000
         history = Timeline.of(lab).bus
         then = history.at(history.moment_of(4))
         orders = then.lane("orders")
