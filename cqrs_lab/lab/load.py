@@ -13,8 +13,9 @@ never acts as an existing user, and its queries are not recorded as the learner'
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,9 @@ import sqlalchemy as sa
 
 from cqrs_lab.crud.tables import USERS
 from cqrs_lab.lab.answers import QueryAnswer
+from cqrs_lab.lab.hash_ahead import HASHERS, HashAhead, Hashed
 from cqrs_lab.read.crud_queries import query_catalog
+from cqrs_lab.shop.commands import Command, RegisterUser
 from cqrs_lab.shop.workload import ReadQuery, Request, Workload
 from cqrs_lab.sim.arrivals import PoissonArrivals
 from cqrs_lab.sim.durations import format_duration
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
 
 FLUSH_EVERY = 1.0
 """Lab seconds between projection flushes during `run_load` (queries flush anyway)."""
+HASH_POLL = 0.005
+"""Lab seconds between two looks at the registrations being hashed ahead."""
 
 
 @dataclass
@@ -116,7 +121,10 @@ class LoadRun:
         duration: float,
         *,
         observer: LoadObserver | None = None,
+        passwords: HashAhead | None = None,
     ) -> None:
+        """`passwords`: registrations are sent once their hash, started as they arrive, is
+        ready (a screen's load; see `lab/hash_ahead.py`), instead of at once."""
         if not duration > 0:
             raise ValueError(f"the duration must be above zero, got {duration}")
         self.lab = lab
@@ -128,6 +136,8 @@ class LoadRun:
         self.workload.adopt(stock, names)
         self.arrivals = PoissonArrivals(lab.rng, rate, self.start, self.end)
         self.report = LoadReport(rate, duration, self.start)
+        self.passwords = passwords
+        self._hashing: deque[tuple[RegisterUser, Future[Hashed]]] = deque()
 
     @property
     def done(self) -> bool:
@@ -145,6 +155,7 @@ class LoadRun:
         """Send nothing more."""
         if not self.done:
             self.arrivals.stop()
+            self._hashing.clear()
             self.report.stopped = True
             self.report.ended_at = self.lab.clock.now()
         return self.report
@@ -159,12 +170,15 @@ class LoadRun:
         while (due := self.arrivals.peek()) is not None and due <= now:
             if (limit is not None and sent >= limit) or (until is not None and until()):
                 break
+            sent += self._send_hashed()
             self.observer.advance_to(self.lab, self.arrivals.pop())
             self._arrive()
             sent += 1
-        if self.arrivals.peek() is None and now >= self.end:
+        sent += self._send_hashed()
+        if self.arrivals.peek() is None and now >= self.end and not self._hashing:
             self.report.ended_at = now
-        self.lab.flush()
+        if sent or self.done:
+            self.lab.flush()
         return sent
 
     def due_in(self) -> float | None:
@@ -172,7 +186,10 @@ class LoadRun:
         if self.done:
             return None
         due = self.arrivals.peek()
-        return max(0.0, (self.end if due is None else due) - self.lab.clock.now())
+        wait = max(0.0, (self.end if due is None else due) - self.lab.clock.now())
+        if self._hashing:
+            return 0.0 if self._hashing[0][1].done() else min(wait, HASH_POLL)
+        return wait
 
     def run(self) -> LoadReport:
         """Play every remaining arrival now, moving lab time to each; end at the end time."""
@@ -196,6 +213,13 @@ class LoadRun:
         request = self.workload.next_request(now)
         report.arrivals += 1
         self.observer.arrived(lab, request)
+        if (
+            self.passwords is not None
+            and isinstance(request, RegisterUser)
+            and len(self._hashing) < HASHERS  # else hashed here: the workload waits for users
+        ):
+            self._hashing.append((request, self.passwords.prepare(request)))
+            return
         if isinstance(request, ReadQuery):
             # counted (the metrics strip), but not the learner's answer to the view
             answer = lab.query(request.view, request.username, shopper=True)
@@ -203,6 +227,18 @@ class LoadRun:
             report.stale[request.view] += answer.stale
             self.observer.queried(lab, request, answer)
             return
+        self._command(request, now)
+
+    def _send_hashed(self) -> int:
+        """Send the registrations whose hash is ready, in their order; how many."""
+        sent = 0
+        while self._hashing and self._hashing[0][1].done():
+            self._command(self._hashing.popleft()[0], self.lab.clock.now())
+            sent += 1
+        return sent
+
+    def _command(self, request: Command, now: float) -> None:
+        lab, report = self.lab, self.report
         result = lab.send(request, fresh=True)  # its id is new: drawn by the workload
         if isinstance(result, Accepted):
             report.accepted[request.verb] += 1

@@ -4,8 +4,9 @@ The worker sends each arrival when the lab clock reaches it (the load's own sche
 the screen's frames), holding the lab's `LabGuard` while it is in the lab and letting go
 between two requests as soon as the screen waits for it. Between arrivals it sleeps until
 the next one is due, or until the screen wakes it (the clock was resumed or moved on).
-Password hashing runs in the worker too: `hashlib.scrypt` lets go of the GIL, so the
-screen's thread keeps running meanwhile.
+Registrations' password hashes are made ahead on a small pool while the load runs
+(`lab/hash_ahead.py`: `hashlib.scrypt` lets go of the GIL, so neither the screen's thread nor
+the worker waits for them); the lab's own credentials are back once the load is over.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ class LoadThread:
         self._thread = threading.Thread(target=self._work, name="cqrs-lab-load", daemon=True)
 
     def start(self) -> None:
+        """Start sending. The caller holds the guard: the load's hashes stand in for the lab's
+        credentials from here on."""
+        assert self.guard.held(), "start a load holding the lab guard"
+        if self.run.passwords is not None:
+            self.run.lab.credentials = self.run.passwords
         self._thread.start()
 
     def wake(self) -> None:
@@ -56,7 +62,16 @@ class LoadThread:
         assert self.guard.held(), "stop a load holding the lab guard"
         self._stopping = True
         self.wake()
-        return self.run.stop()
+        report = self.run.stop()
+        self._own_credentials()
+        return report
+
+    def _own_credentials(self) -> None:
+        """The lab's credentials back (under the guard), once the load is over."""
+        passwords, lab = self.run.passwords, self.run.lab
+        if passwords is not None and lab.credentials is passwords:
+            lab.credentials = passwords.credentials
+            passwords.close()
 
     def _work(self) -> None:
         try:
@@ -67,6 +82,7 @@ class LoadThread:
                     continue
                 try:
                     if self._stopping or self.run.done:
+                        self._own_credentials()
                         return
                     self.run.poll(until=self._yield)
                     nap = self._nap()
@@ -78,6 +94,7 @@ class LoadThread:
             self.error = error
             with self.guard:
                 self.run.stop()
+                self._own_credentials()
         finally:
             with self._state:
                 self._over = True

@@ -17,6 +17,7 @@ from typing import ClassVar, Literal
 from cqrs_lab.lab import Lab, RebuildProgress
 from cqrs_lab.lab.errors import LabError
 from cqrs_lab.lab.guard import LabGuard
+from cqrs_lab.lab.hash_ahead import HashAhead
 from cqrs_lab.lab.load import LoadRun
 from cqrs_lab.lab.load_thread import LoadThread
 from cqrs_lab.lab.rebuilds import rebuilt
@@ -111,7 +112,7 @@ class LoadJob(Job):
     kind = "load"
 
     def __init__(self, lab: Lab, guard: LabGuard, rate: float, duration: float) -> None:
-        self.run = LoadRun(lab, rate, duration)
+        self.run = LoadRun(lab, rate, duration, passwords=HashAhead(lab.credentials))
         self.worker = LoadThread(self.run, guard)
         self.label = f"load {rate:g}/s for {format_duration(duration)} "
         self.note = f"{self.label.strip()}: running (ctrl+x, or x off the bar, stops it)"
