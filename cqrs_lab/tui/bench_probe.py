@@ -4,8 +4,10 @@
     first-frame lab DB         frame is drawn, then quit; the lab screen started as
                                `cqrs-lab --db DB` starts it (the lab opens after the first
                                frame) also prints when its first frame with the lab is drawn
-    frames lab DB SECONDS RATE the lab screen for SECONDS of wall time, with a Poisson load of
-                               RATE requests a second (0: idle); print frames and events
+    frames lab DB SECONDS RATE the lab screen with `load RATE/s for SECONDS` typed into its
+                               bar, a key typed every 0.1 s meanwhile: print frames drawn
+                               over SECONDS of wall time, events, each key's time to the
+                               screen (p50, p95) and the load's wall time
 
 Both apps run headless at 120x40. A headless driver writes nothing, so Textual skips
 turning each frame into terminal text; the probe does that work itself (the same call a
@@ -21,10 +23,11 @@ import time
 from typing import Any
 
 SIZE = (120, 40)
-POLL_HZ = 30.0
-PASSWORD_COST = 2**4
-"""The load registers a few users a second: at the real scrypt cost (2**14, ~50 ms each
-here) hashing alone would take a large share of the CPU the screen is measured on."""
+KEY_GAP = 0.1
+"""Wall seconds between two keys typed while a load runs (a quick typist)."""
+LOAD_PATIENCE = 3.0
+"""A load that has not ended after this many times its duration is stopped (and reported
+as slow as it was)."""
 
 
 def _count_frames(
@@ -83,13 +86,12 @@ def first_frame_bare() -> None:
     Bare().run(headless=True, size=SIZE)
 
 
-def _open_lab(db: str, password_cost: int | None = None) -> Any:
+def _open_lab(db: str) -> Any:
+    """The lab as the app opens it: on the wall clock, passwords at their real cost."""
     from cqrs_lab.lab import Lab
     from cqrs_lab.sim.clock import ScaledClock
 
-    if password_cost is None:
-        return Lab.open(db, clock=ScaledClock())
-    return Lab.open(db, clock=ScaledClock(), password_cost=password_cost)
+    return Lab.open(db, clock=ScaledClock())
 
 
 def first_frame_lab(db: str) -> None:
@@ -107,43 +109,97 @@ def first_frame_lab(db: str) -> None:
 
 
 def frames_under_load(db: str, seconds: float, rate: float) -> None:
+    """Type `load RATE/s for SECONDS` into the lab screen's bar, as a learner would (the
+    lab at its real password cost), then type a key every KEY_GAP seconds while it runs:
+    frames drawn, each key's time to the screen, and how long the load took in wall time."""
     from textual.app import App
     from textual.pilot import Pilot
 
-    from cqrs_lab.lab.load import LoadRun
     from cqrs_lab.tui.app import LabApp
+    from cqrs_lab.tui.runner import LoadJob
 
-    lab = _open_lab(db, PASSWORD_COST)
+    lab = _open_lab(db)
     frames: list[float] = []
-    _count_frames(App, frames)
+    keys = KeyEcho()
+    _count_frames(App, frames, each=keys.seen)
     app = LabApp(lab)
 
     async def measure(pilot: Pilot[None]) -> None:
         await pilot.pause()
         applied = sum(s.stats.applied for s in lab.subscribers.values())
-        head, arrivals = lab.head, 0
-        load = LoadRun(lab, rate, seconds + 1) if rate > 0 else None
-        if load is not None:
-            app.set_interval(1 / POLL_HZ, load.poll, name="bench-load")
+        head = lab.head
+        await pilot.press(*f"load {rate:.4g}/s for {seconds:g}s", "enter")
+        job = app.main.runner.jobs["load"]
+        assert isinstance(job, LoadJob)
         frames.clear()
         began = time.perf_counter()
-        await asyncio.sleep(seconds)
-        elapsed = time.perf_counter() - began
+        keys.start(app)
+        while (elapsed := time.perf_counter() - began) < seconds:
+            keys.press(app)
+            await asyncio.sleep(KEY_GAP)
         drawn = len(frames)
-        if load is not None:
-            arrivals = load.stop().arrivals
-        applied = sum(s.stats.applied for s in lab.subscribers.values()) - applied
+        appended, applied = lab.head - head, _applied(lab) - applied
+        while not job.run.done and time.perf_counter() - began < LOAD_PATIENCE * seconds:
+            await asyncio.sleep(0.01)
+        load_wall = time.perf_counter() - began
+        if not job.run.done:
+            await pilot.press("ctrl+x")
+        latencies = sorted(keys.latencies)
         print(f"seconds {elapsed:.6f}")
         print(f"frames {drawn}")
-        print(f"arrivals {arrivals}")
-        print(f"appended {lab.head - head}")
-        print(f"applied {applied}", flush=True)
+        print(f"arrivals {job.run.report.arrivals}")
+        print(f"load_wall {load_wall:.6f}")
+        print(f"appended {appended}")
+        print(f"applied {applied}")
+        print(f"keys {len(latencies)}")
+        print(f"key_p50 {_quantile(latencies, 0.5):.6f}")
+        print(f"key_p95 {_quantile(latencies, 0.95):.6f}", flush=True)
         app.exit()
 
     try:
         app.run(headless=True, size=SIZE, auto_pilot=measure)
     finally:
         lab.close()
+
+
+class KeyEcho:
+    """Keys sent to the app as its terminal driver sends them, and when each one's character
+    was first on a frame (in the command bar)."""
+
+    def __init__(self) -> None:
+        self.sent: list[float] = []
+        self.latencies: list[float] = []
+        self._shown_before = 0
+
+    def start(self, app: Any) -> None:
+        self._shown_before = len(app.bar.input.value)
+
+    def press(self, app: Any) -> None:
+        from textual import events
+
+        key = events.Key("k", "k")
+        key.set_sender(app)
+        self.sent.append(time.perf_counter())
+        app._driver.send_message(key)
+
+    def seen(self, app: Any) -> None:
+        """A frame is on the screen: the keys whose characters it shows are echoed."""
+        if not self.sent or not app.ready:
+            return
+        shown = len(app.bar.input.value) - self._shown_before
+        now = time.perf_counter()
+        while len(self.latencies) < min(shown, len(self.sent)):
+            self.latencies.append(now - self.sent[len(self.latencies)])
+
+
+def _applied(lab: Any) -> int:
+    return sum(s.stats.applied for s in lab.subscribers.values())
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main(argv: list[str]) -> None:
