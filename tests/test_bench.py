@@ -44,6 +44,7 @@ def test_quick_bench_measures_everything(quick: BenchReport) -> None:
     assert set(data["seconds"]) == {
         "store append",
         "send",
+        "send beside eventsourcing",
         "memory",
         "rebuild",
         "sales query",
@@ -72,7 +73,7 @@ def test_every_figure_has_a_baseline_and_the_targets_are_judged(quick: BenchRepo
     for figure in quick.figures:
         assert figure.baseline > 0 and figure.ratio == pytest.approx(figure.value / figure.baseline)
     targets = quick.to_json()["targets"]
-    assert len(targets) == (14 if PG_URL else 13)  # simulate on PostgreSQL: with a server
+    assert len(targets) == (15 if PG_URL else 14)  # simulate on PostgreSQL: with a server
     assert all(isinstance(t["met"], bool) for t in targets.values())
 
 

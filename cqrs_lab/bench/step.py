@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cqrs_lab.bench import (
+    eventsourcing_anchor,
     heapq_loop,
     memory,
     rebuild,
@@ -42,6 +43,7 @@ Measure = Callable[[Plan, Path, argparse.Namespace], list[Figure]]
 MEASUREMENTS: dict[str, Measure] = {
     "store append": lambda plan, folder, _: store_append.measure(plan, folder),
     "send": lambda plan, folder, options: send.measure(plan, folder, options.append_rate),
+    "send beside eventsourcing": lambda plan, folder, _: eventsourcing_anchor.measure(plan, folder),
     "memory": lambda plan, folder, _: memory.measure(
         plan, _history(folder, plan), _empty(folder / "empty.db")
     ),
