@@ -196,8 +196,9 @@ class LabScreen(BackgroundWork):
             self._show_status()
             if redraw.bus(snapshot):
                 self.bus.show(snapshot)
-            self.query_one(ServicesView).show(services_picture(self.lab))
-            self._fit_bus()
+            if redraw.services(now=views_now):
+                self.query_one(ServicesView).show(services_picture(self.lab))
+                self._fit_bus()
             if redraw.log(snapshot):
                 self.query_one(EventLog).show(snapshot.recent_events)
                 self._learn(snapshot)

@@ -9,6 +9,9 @@ from cqrs_lab.read.view_specs import VIEW_LANES
 
 VIEW_REFRESH_TICKS = 8
 """The view panel queries the database: at most every 8th tick (about 4 times a second)."""
+SERVICES_REFRESH_TICKS = 3
+"""The services' picture reads their tables: at most every 3rd tick (about 10 times a
+second, as often as the tenths of a second on its labels change)."""
 METRICS_SAMPLE_SECONDS = 0.25
 """Lab seconds between two lag samples of the metrics strip (also drawn on any change)."""
 
@@ -27,6 +30,7 @@ class Redraw:
         self._log: tuple[int, int] | None = None
         self._metrics: tuple[object, ...] | None = None
         self._metrics_at = float("-inf")
+        self._services_tick = -SERVICES_REFRESH_TICKS
         self.forget_views()
 
     def forget_views(self) -> None:
@@ -57,6 +61,13 @@ class Redraw:
         if key == self._metrics and snapshot.now - self._metrics_at < METRICS_SAMPLE_SECONDS:
             return False
         self._metrics, self._metrics_at = key, snapshot.now
+        return True
+
+    def services(self, *, now: bool) -> bool:
+        """The services' picture: when a line ran (`now`), else every few ticks."""
+        if not now and self.ticks - self._services_tick < SERVICES_REFRESH_TICKS:
+            return False
+        self._services_tick = self.ticks
         return True
 
     def views(self, snapshot: LabSnapshot, view: str, user: str, *, now: bool) -> bool:
