@@ -1,7 +1,8 @@
 """Presenter mode (`cqrs-lab --present`, or F10): for the back of a room. Only what the
 lesson is about, big and in high contrast: a caption of what just happened ("the order is in
 the CRUD twin; the read model is 1 event behind"), the read model's table beside its CRUD
-twin's, and the lane that feeds that read model. A line typed at the bottom runs on the lab
+twin's, the lane that feeds that read model, and (while services are on) the services as
+boxes with the lanes between them, two rows a lane. A line typed at the bottom runs on the lab
 as if typed in the command bar; F10 or Escape goes back to the whole lab screen.
 
 The lab screen stays below and keeps ticking the lab; this screen only draws it.
@@ -19,8 +20,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from cqrs_lab.lab.answers import QueryAnswer
+from cqrs_lab.lab.service_performers import services_picture
 from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_LANES
-from cqrs_lab.tui.widgets import BusView, ViewPanel
+from cqrs_lab.tui.widgets import BusView, ServicesView, ViewPanel
 from cqrs_lab.tui.widgets.view_panel import DIFFERS, ONLY_CRUD, ONLY_PROJECTION, Comparison
 
 if TYPE_CHECKING:
@@ -112,10 +114,12 @@ class PresenterScreen(Screen[None]):
         yield Static(id="present-caption")
         yield ViewPanel(id="present-view")
         yield BusView(id="present-lane")
+        yield ServicesView(id="present-services")
         yield Input(placeholder="a lab line   (F10 or Esc: the whole lab)", id="present-input")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one(ServicesView).compact = True  # the tables keep the room
         self.redraw()
         self.set_interval(1 / REFRESH_HZ, self.redraw, name="present-refresh")
 
@@ -132,6 +136,7 @@ class PresenterScreen(Screen[None]):
         user = (shown.user or None) if view in USER_VIEWS else None
         projection = lab.query(view, user, record=False)
         crud = lab.query(view, user, crud=True, record=False)
+        self.query_one(ServicesView).show(services_picture(lab))
         panel = self.query_one(ViewPanel)
         panel.show(projection, crud)
         assert panel.comparison is not None

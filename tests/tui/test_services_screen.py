@@ -21,6 +21,7 @@ from cqrs_lab.services.picture import (
     ServicesPicture,
 )
 from cqrs_lab.tui.app import LabApp
+from cqrs_lab.tui.presenter import PresenterScreen
 from cqrs_lab.tui.screenshot import demo_lab
 from cqrs_lab.tui.widgets.services_layout import BLOCK_ROWS, COMPACT_ROWS, hub_of, layout
 from cqrs_lab.tui.widgets.services_view import ServicesView
@@ -244,5 +245,29 @@ def test_the_services_screen(snap_compare, size: tuple[int, int]) -> None:
     lab = demo_lab()
     try:
         assert snap_compare(LabApp(lab), terminal_size=size, run_before=prepared(*SNAPSHOT))
+    finally:
+        lab.close()
+
+
+async def test_presenter_mode_shows_the_services_two_rows_a_lane(lab: Lab) -> None:
+    app = LabApp(lab, present=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(ServicesView)
+        assert isinstance(app.screen, PresenterScreen) and not view.display
+        for line in (*SHOP.strip().splitlines(), "place-order alice"):
+            app.main.run_line(line)
+        app.screen.redraw()
+        await pilot.pause()
+        assert view.display and view.compact
+        assert view.region.height == 2 * COMPACT_ROWS + 1
+        assert "●PaymentRequested o1 2.0s──▶" in lines(view)[0]
+
+
+def test_presenter_mode_with_services_at_100x30(snap_compare) -> None:
+    lab = demo_lab()
+    try:
+        app = LabApp(lab, present=True)
+        assert snap_compare(app, terminal_size=(100, 30), run_before=prepared(*SNAPSHOT))
     finally:
         lab.close()
