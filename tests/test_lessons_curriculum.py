@@ -39,6 +39,15 @@ def test_every_step_says_what_to_look_at_on_screen() -> None:
             assert places.search(step.text), f"{lesson.id} step {number} names nothing on screen"
 
 
+def test_every_step_has_a_hint_that_says_why_not_only_what_to_type() -> None:
+    """Issue 15.5: the first hint explains; the commands come after it (or in the text)."""
+    only_typing = re.compile(r"^(type\b|then\b)", re.I)
+    for lesson in SHIPPED.lessons:
+        for number, step in enumerate(lesson.steps, 1):
+            explained = [hint for hint in step.hints if not only_typing.match(hint.strip())]
+            assert explained, f"{lesson.id} step {number}: every hint only says what to type"
+
+
 def test_the_curriculum_uses_many_predicates() -> None:
     used = {p.key for lesson in SHIPPED.lessons for step in lesson.steps for p in leaves(step.goal)}
     assert {"event", "rejected", "lag", "caught_up", "stale_read", "duplicate_ignored"} <= used
