@@ -40,7 +40,7 @@ def test_every_step_says_what_to_look_at_on_screen() -> None:
 
 
 def test_every_step_has_a_hint_that_says_why_not_only_what_to_type() -> None:
-    """Issue 15.5: the first hint explains; the commands come after it (or in the text)."""
+    """Issue 15.5: a hint says why (or what to watch), not only the lines to type."""
     only_typing = re.compile(r"^(type\b|then\b)", re.I)
     for lesson in SHIPPED.lessons:
         for number, step in enumerate(lesson.steps, 1):
