@@ -24,6 +24,7 @@ from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.tui.widgets.format import (
     Run,
     clip,
+    delivery_marks,
     fit,
     runs_width,
     seconds_short,
@@ -441,13 +442,7 @@ def _train(members: list[Delivery[RecordedEvent]], time: str, room: int) -> tupl
 
 def _label(delivery: Delivery[RecordedEvent], full: bool) -> list[Run]:
     """The dot, the markers that say what kind of delivery this is, then what it carries."""
-    runs: list[Run] = [("●", "drop" if delivery.will_drop else "event")]
-    if delivery.kind == "duplicate":
-        runs.append(("²", "dup"))
-    elif delivery.kind == "redelivery":
-        runs.append(("↻", "redelivery"))
-    if delivery.will_drop:
-        runs.append(("✗", "drop"))
+    runs = delivery_marks(delivery.kind, delivery.will_drop, "event")
     event = delivery.event
     name = f"{short_type(event.type)}#{event.position}" if full else f"#{event.position}"
     runs.append((name, "label"))

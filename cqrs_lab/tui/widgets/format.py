@@ -116,6 +116,19 @@ def clip(runs: Iterable[Run], width: int, *, pad: bool = True) -> list[Run]:
     return out
 
 
+def delivery_marks(kind: str, will_drop: bool, dot_role: str) -> list[Run]:
+    """The dot of a delivery on a lane and the marks that say what kind it is: ² a
+    duplicate, ↻ a redelivery after a drop, ✗ one that will drop."""
+    runs: list[Run] = [("●", "drop" if will_drop else dot_role)]
+    if kind == "duplicate":
+        runs.append(("²", "dup"))
+    elif kind == "redelivery":
+        runs.append(("↻", "redelivery"))
+    if will_drop:
+        runs.append(("✗", "drop"))
+    return runs
+
+
 def short_stall(reason: str) -> str:
     """A stall's reason in few words: the event and why, then `stop` or when it is retried
     (`stalled on #4 OrderPlaced: poison event (on-error stop: …)` → `#4 OrderPlaced:

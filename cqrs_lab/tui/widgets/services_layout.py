@@ -20,7 +20,7 @@ from cqrs_lab.services.picture import (
     ServicePicture,
     ServicesPicture,
 )
-from cqrs_lab.tui.widgets.format import Run, clip, runs_width, seconds_short
+from cqrs_lab.tui.widgets.format import Run, clip, delivery_marks, runs_width, seconds_short
 
 BLOCK_ROWS = 4
 """Rows a lane takes: its settings, a track each way, its counters."""
@@ -293,13 +293,7 @@ def _track(messages: Iterable[MessagePicture], width: int, *, toward: str) -> li
 def _label(message: MessagePicture, *, full: bool) -> list[Run]:
     """●, what kind of delivery (² duplicate, ↻ after a drop, ✗ will drop), the message
     and its order, the time left."""
-    runs: list[Run] = [("●", "drop" if message.will_drop else "message")]
-    if message.kind == "duplicate":
-        runs.append(("²", "dup"))
-    elif message.kind == "redelivery":
-        runs.append(("↻", "redelivery"))
-    if message.will_drop:
-        runs.append(("✗", "drop"))
+    runs = delivery_marks(message.kind, message.will_drop, "message")
     name = message.type if full else _short(message.type).capitalize()
     runs.append((f"{name} {message.order_id}", "label"))
     runs.append((f" {seconds_short(message.remaining)}", "time"))

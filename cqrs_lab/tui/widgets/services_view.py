@@ -83,13 +83,10 @@ class ServicesView(Widget):
         return len(layout(self._picture, max(1, width), compact=self.compact))
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        if width != self._layout_width:
+        if self.size.width != self._layout_width:
             self._layout()
-        base = self.rich_style
-        if y >= len(self._rows):
-            return Strip.blank(width, base)
-        return to_strip(self._rows[y], width, self._style, base)
+        runs = self._rows[y] if y < len(self._rows) else []
+        return to_strip(runs, self.size.width, self._style, self.rich_style)
 
     def _layout(self) -> None:
         self._layout_width = self.size.width
