@@ -14,25 +14,12 @@ from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lessons import load_lessons, shipped_course, validate_lesson
 from cqrs_lab.lessons.goals.metric import check_metric_path, read_metric
 from cqrs_lab.lessons.goals.services_paths import COUNTS, OWN_DATA
-
-SHOP = (
-    "register alice alice@example.com s3cret-pass",
-    'add-product mug "Blue mug" 12.50 10',
-    "add-to-cart alice mug 1",
-)
+from tests.services_helpers import SHOP, a_lab, order_status, run
 
 
 @pytest.fixture
 def lab() -> Iterator[Lab]:
-    lab = Lab.open(":memory:", seed=7, password_cost=2)
-    yield lab
-    lab.close()
-
-
-def run(lab: Lab, *lines: str) -> None:
-    for line in lines:
-        outcome = execute(lab, line)
-        assert outcome.ok, outcome.message
+    yield from a_lab()
 
 
 def test_services_off_leave_the_report_as_it_was(lab: Lab) -> None:
@@ -43,7 +30,7 @@ def test_services_off_leave_the_report_as_it_was(lab: Lab) -> None:
 
 def test_a_shipped_checkout_and_a_declined_one_in_the_report(lab: Lab) -> None:
     run(lab, "services on", "payments faults dup=1", *SHOP, "place-order alice", "settle")
-    run(lab, "payments decline next", "add-to-cart alice mug 1", "place-order alice", "settle")
+    run(lab, "payments decline next", "add-to-cart alice sku-1 1", "place-order alice", "settle")
     report = lab.report()
     assert report["services"]["sagas"] == {"shipped": 1, "cancelled": 1}
     assert read_metric(report, "services.payments.PaymentAccepted") == 1
@@ -114,11 +101,6 @@ def lesson_lab(lesson_id: str) -> Iterator[tuple[Lab, Iterator[dict[str, Any]]]]
         lab.close()
 
 
-def status(lab: Lab, order_id: str) -> str:
-    rows = lab.query("orders", "alice").rows.as_dicts()
-    return next(str(row["status"]) for row in rows if row["order_id"] == order_id)
-
-
 @pytest.mark.parametrize("lesson_id", SERVICES_LESSONS)
 def test_each_services_lesson_validates_headless_and_at_a_learners_pace(lesson_id: str) -> None:
     lesson = COURSE[lesson_id]
@@ -134,9 +116,9 @@ def test_the_outbox_lesson_loses_a_paid_order_then_keeps_the_next() -> None:
         assert report["services"]["outbox"]["lost"] == 1
         assert report["services"]["payments"]["PaymentAccepted"] == 1
         report = next(steps)  # the saga gave up on it
-        assert report["services"]["timed_out"] == 1 and status(lab, "o1") == "cancelled"
+        assert report["services"]["timed_out"] == 1 and order_status(lab, "o1") == "cancelled"
         report = next(steps)  # with the outbox the crash loses nothing
-        assert report["services"]["outbox"]["lost"] == 1 and status(lab, "o2") == "shipped"
+        assert report["services"]["outbox"]["lost"] == 1 and order_status(lab, "o2") == "shipped"
 
 
 def test_the_idempotent_consumer_lesson_applies_every_duplicate_once() -> None:
@@ -162,11 +144,11 @@ def test_the_saga_lesson_ends_every_checkout_shipped_or_cancelled_with_stock_bac
 def test_the_paid_but_unpaid_lesson_shows_both_lags() -> None:
     with lesson_lab("24-paid-but-unpaid") as (lab, steps):
         report = next(steps)
-        assert report["metrics"]["events"]["OrderPaid"] == 1 and status(lab, "o1") == "placed"
+        assert report["metrics"]["events"]["OrderPaid"] == 1 and order_status(lab, "o1") == "placed"
         next(steps)
-        assert status(lab, "o1") == "shipped"
+        assert order_status(lab, "o1") == "shipped"
         report = next(steps)
         assert lab.query("orders", "alice").behind_events == 0  # caught up...
-        assert status(lab, "o2") == "placed"  # ...and unpaid
+        assert order_status(lab, "o2") == "placed"  # ...and unpaid
         assert report["services"]["payments"]["PaymentAccepted"] == 2
         assert report["services"]["sagas"]["paying"] == 1
