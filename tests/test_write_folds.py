@@ -15,7 +15,7 @@ from cqrs_lab.shop.decide import evolve
 from cqrs_lab.shop.events import event_from_data
 from cqrs_lab.shop.state import initial_state
 from cqrs_lab.store import EventMetadata, NewEvent, open_store
-from cqrs_lab.write.folds import FOLD_FROM, keep_every_fold
+from cqrs_lab.write.folds import FOLD_EVERY, keep_every_fold
 from cqrs_lab.write.snapshots import state_from_text
 from tests.backends import BACKENDS, database_for
 from tests.lab_helpers import SHOP_SETUP, new_lab, run
@@ -46,12 +46,12 @@ def replayed(lab: Lab, stream_id: str) -> object:
 def test_a_new_lab_starts_a_long_stream_from_its_fold(db: str) -> None:
     lab = new_lab(db=db)
     run(lab, SHOP_SETUP)
-    restock(lab, FOLD_FROM)  # product-mug at v21
+    restock(lab, FOLD_EVERY)  # product-mug at v17, its fold at v16
     lab.close()
     lab = new_lab(db=db)
     try:
-        assert "product-mug from its stored fold at v21 + 0 events" in restock(lab, 1)
-        assert "product-mug from the in-memory cache at v22 + 0 events" in restock(lab, 1)
+        assert f"product-mug from its stored fold at v{FOLD_EVERY} + 1 event" in restock(lab, 1)
+        assert "product-mug from the in-memory cache at v18 + 0 events" in restock(lab, 1)
         assert lab.handler.aggregates.entries["product-mug"].state == replayed(lab, "product-mug")
         assert lab.metrics.aggregate_loads["stored"] == 1
     finally:
@@ -73,7 +73,7 @@ def test_a_short_stream_keeps_no_fold(db: str) -> None:
 def test_a_fold_behind_its_stream_folds_the_events_after_it(db: str) -> None:
     lab = new_lab(db=db)
     run(lab, SHOP_SETUP)
-    restock(lab, FOLD_FROM)
+    restock(lab, FOLD_EVERY - 1)  # product-mug at v16, its fold too
     version = lab.store.stream_version("product-mug")
     lab.close()
     store = open_store(db)  # a writer that keeps no folds (an older lab, say)
@@ -95,10 +95,10 @@ def test_a_fold_behind_its_stream_folds_the_events_after_it(db: str) -> None:
 def test_replay_and_snapshots_do_not_read_the_folds(db: str) -> None:
     lab = new_lab(db=db)
     run(lab, SHOP_SETUP)
-    restock(lab, FOLD_FROM)
+    restock(lab, FOLD_EVERY)
     run(lab, "aggregates replay")
     try:
-        assert f"product-mug replayed from the start: {FOLD_FROM + 1} events" in restock(lab, 1)
+        assert f"product-mug replayed from the start: {FOLD_EVERY + 1} events" in restock(lab, 1)
     finally:
         lab.close()
 
@@ -106,7 +106,7 @@ def test_replay_and_snapshots_do_not_read_the_folds(db: str) -> None:
 def test_reset_forgets_the_folds_with_the_events(db: str) -> None:
     lab = new_lab(db=db)
     run(lab, SHOP_SETUP)
-    restock(lab, FOLD_FROM)
+    restock(lab, FOLD_EVERY)
     run(lab, "reset")
     run(lab, 'add-product mug "Blue mug" 1.00 3')
     lab.close()
@@ -130,7 +130,7 @@ def test_one_pass_keeps_every_long_streams_fold_as_a_replay_would(tmp_path: Path
                 if (version := store.stream_version(stream_id, connection=connection))
             ]:
                 fold = store.stream_fold(stream_id, connection=connection)
-                if version < FOLD_FROM:
+                if version < FOLD_EVERY:
                     assert fold is None, stream_id
                     continue
                 assert fold is not None and fold[0] == version, stream_id

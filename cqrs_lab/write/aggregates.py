@@ -77,7 +77,8 @@ class AggregateCache:
 
     def load(self, stream_id: str, connection: Connection) -> Loaded:
         how: How = "replay"
-        state, version = initial_state(stream_id), 0
+        state: State | None = None
+        version = 0
         if self.strategy is LoadStrategy.CACHED:
             if cached := self.entries.get(stream_id):
                 how, state, version = "cache", cached.state, cached.version
@@ -89,6 +90,8 @@ class AggregateCache:
             newest = self.snapshots.newest(stream_id, connection)
             if newest is not None:
                 (state, version), how = newest, "snapshot"
+        if state is None:
+            state = initial_state(stream_id)
         start, read = version, 0
         for recorded in self.store.read_stream(stream_id, version, connection=connection):
             state = evolve(state, event_from_data(recorded.type, recorded.data))

@@ -157,7 +157,10 @@ class CommandHandler:
         )
         recorded = self.store.append_many(appends, metadata, connection=connection)
         after = _evolved(loaded, pending, recorded)
-        written = {e.stream_id: (after[e.stream_id].state, e.version) for e in recorded}
+        written = {
+            e.stream_id: (after[e.stream_id].state, e.version, loaded[e.stream_id].version)
+            for e in recorded
+        }
         keep_folds(self.store, written, connection)
         for hook in self.hooks:
             hook(connection, command, recorded)

@@ -59,8 +59,8 @@ How = Literal["cache", "stored", "replay", "snapshot"]
 def state_to_text(state: State) -> str:
     """A folded state as the snapshots and the stored folds keep it."""
     kind = type(state).__name__
-    data = _ADAPTERS[kind].dump_python(state, mode="json")
-    return json.dumps({"kind": kind, "data": data}, separators=(",", ":"))
+    data = _ADAPTERS[kind].dump_json(state).decode()  # the kind is a class name: no escaping
+    return f'{{"kind":"{kind}","data":{data}}}'
 
 
 def state_from_text(text: str) -> State:
