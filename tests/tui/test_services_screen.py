@@ -22,6 +22,7 @@ from cqrs_lab.services.picture import (
 )
 from cqrs_lab.tui.app import LabApp
 from cqrs_lab.tui.presenter import PresenterScreen
+from cqrs_lab.tui.redraw import SERVICES_REFRESH_TICKS, Redraw
 from cqrs_lab.tui.screenshot import demo_lab
 from cqrs_lab.tui.widgets.services_layout import BLOCK_ROWS, COMPACT_ROWS, hub_of, layout
 from cqrs_lab.tui.widgets.services_view import ServicesView
@@ -271,3 +272,16 @@ def test_presenter_mode_with_services_at_100x30(snap_compare) -> None:
         assert snap_compare(app, terminal_size=(100, 30), run_before=prepared(*SNAPSHOT))
     finally:
         lab.close()
+
+
+def test_the_picture_is_built_every_few_frames_or_at_once_after_a_line() -> None:
+    redraw = Redraw()
+    built = []
+    for _ in range(3 * SERVICES_REFRESH_TICKS):
+        redraw.ticks += 1
+        built.append(redraw.services(now=False))
+    assert built.count(True) == 3 and built[0]
+    assert redraw.services(now=True)  # a line ran: the screen shows what it did at once
+    redraw.forget()  # another lab: drawn at the next frame
+    redraw.ticks += 1
+    assert redraw.services(now=False)
