@@ -182,3 +182,13 @@ class KeymapApp(App[None]):
     def single_keys(self) -> str:
         """The single keys the status line names ('space n - + ? :'), as the keymap sets."""
         return single_keys(self.BINDINGS, self.keymap, self.get_key_display)
+
+    def keys_for(self, action: str) -> str:
+        """The keys bound to `action` now, as the keymap sets them: 'F5, space' ('' if none)."""
+        return ", ".join(
+            key
+            for bindings in self._bindings.key_to_bindings.values()
+            for binding in bindings
+            if binding.action == action
+            for key in shown_keys(binding, self.keymap, self.get_key_display)
+        )

@@ -12,6 +12,7 @@ from textual.app import SystemCommand
 
 from cqrs_lab import script as sc
 from cqrs_lab.read.view_specs import DEFAULT_LATENCY
+from cqrs_lab.tui.keys import KeymapApp
 from cqrs_lab.tui.speeds import PALETTE_SPEEDS
 
 if TYPE_CHECKING:
@@ -20,13 +21,25 @@ if TYPE_CHECKING:
 LATENCY_PRESETS = ("zero", "fixed:2s", "exp:800ms", "uniform:100ms..2s", "lognormal:300ms,0.8")
 FAULT_PRESETS = ("none", "drop=0.2", "dup=0.2", "reorder=on", "drop=0.2 lost=on")
 OPEN_LESSON_ACTIONS = (
-    ("hint", "Lesson: next hint", "the step's next hint, one at a time (F2, h)"),
-    ("show_me", "Lesson: show me", "play the step's solution; the step counts as shown (F3)"),
-    ("next", "Lesson: next step", "go on to the next step (F4, ])"),
-    ("previous", "Lesson: previous step", "back to the step before ([)"),
+    ("hint", "Lesson: next hint", "the step's next hint, one at a time"),
+    ("show_me", "Lesson: show me", "play the step's solution; the step counts as shown"),
+    ("next", "Lesson: next step", "go on to the next step"),
+    ("previous", "Lesson: previous step", "back to the step before"),
     ("reset", "Lesson: start over…", "empty the lab and start again from step 1 (asks first)"),
     ("close", "Lesson: close", "hide the lesson panel; your progress is kept"),
 )
+"""What each does; the keys bound to it are added as the keymap sets them (`keyed`)."""
+
+
+def keyed(screen: LabScreen, text: str, action: str, when: str = "") -> str:
+    """`text`, with the keys that do `action` as the app's keymap binds them: 'stop the lab
+    clock (F5, space)'. `when`: while they do it ('when none is open')."""
+    app = screen.app
+    assert isinstance(app, KeymapApp)
+    keys = app.keys_for(action)
+    if not keys:
+        return text
+    return f"{text} ({keys} {when})" if when else f"{text} ({keys})"
 
 
 def lab_actions(screen: LabScreen) -> list[SystemCommand]:
@@ -35,12 +48,15 @@ def lab_actions(screen: LabScreen) -> list[SystemCommand]:
     def line(text: str) -> Callable[[], object]:
         return lambda: screen.run_line(text)
 
+    def lab(text: str, name: str) -> str:
+        return keyed(screen, text, f"lab('{name}')")
+
     actions = [
-        SystemCommand("Pause", "stop the lab clock (F5, space)", line("pause")),
-        SystemCommand("Resume", "start the lab clock again (F5, space)", line("resume")),
-        SystemCommand("Step", "deliver the next event in flight (F6, n)", line("step")),
-        SystemCommand("Slower", "halve the lab speed (F7, -)", screen.action_slower),
-        SystemCommand("Faster", "double the lab speed (F8, +)", screen.action_faster),
+        SystemCommand("Pause", lab("stop the lab clock", "toggle_pause"), line("pause")),
+        SystemCommand("Resume", lab("start the lab clock again", "toggle_pause"), line("resume")),
+        SystemCommand("Step", lab("deliver the next event in flight", "step"), line("step")),
+        SystemCommand("Slower", lab("halve the lab speed", "slower"), screen.action_slower),
+        SystemCommand("Faster", lab("double the lab speed", "faster"), screen.action_faster),
         SystemCommand("Settle", "run until nothing is in flight", line("settle")),
         *(
             SystemCommand(
@@ -50,25 +66,29 @@ def lab_actions(screen: LabScreen) -> list[SystemCommand]:
         ),
         SystemCommand("Reset the lab…", "forget every event (asks first)", line("reset")),
         SystemCommand(
-            "Help", "keys and the script language (F1, ?)", lambda: screen.app.run_action("help")
+            "Help",
+            keyed(screen, "keys and the script language", "help"),
+            lambda: screen.app.run_action("help"),
         ),
         SystemCommand(
-            "Forms", "show or hide the shop command forms (F2)", screen.action_toggle_forms
+            "Forms",
+            lab("show or hide the shop command forms", "toggle_forms"),
+            screen.action_toggle_forms,
         ),
-        SystemCommand("Command bar", "type a lab line (:)", screen.action_focus_bar),
+        SystemCommand("Command bar", lab("type a lab line", "focus_bar"), screen.action_focus_bar),
         SystemCommand(
             "Time travel…",
-            "the views as of an earlier event; fork the lab from there (F9, T)",
+            lab("the views as of an earlier event; fork the lab from there", "time_travel"),
             screen.action_time_travel,
         ),
         SystemCommand(
             "Trace an event…",
-            "command, events, deliveries and projection updates, with times (t)",
+            lab("command, events, deliveries and projection updates, with times", "trace"),
             screen.action_trace,
         ),
         SystemCommand(
             "Predict, then release…",
-            "hold the view's lane, predict what it will show, release and see (p)",
+            lab("hold the view's lane, predict what it will show, release and see", "predict"),
             screen.action_predict,
         ),
     ]
@@ -91,12 +111,18 @@ def lesson_actions(screen: LabScreen) -> list[SystemCommand]:
     panel = screen.lesson
     actions = [
         SystemCommand(
-            "Lessons…", "choose a lesson: new, started or done (F4 when none is open)", panel.choose
+            "Lessons…",
+            keyed(screen, "choose a lesson: new, started or done", "lessons", "when none is open"),
+            panel.choose,
         )
     ]
     if panel.is_open:
         actions += [
-            SystemCommand(title, text, lambda action=action: panel.act(action))  # type: ignore[misc]
+            SystemCommand(
+                title,
+                keyed(screen, text, f"lesson('{action}')"),
+                lambda action=action: panel.act(action),  # type: ignore[misc]
+            )
             for action, title, text in OPEN_LESSON_ACTIONS
         ]
     actions += [
@@ -116,12 +142,12 @@ def _lane_actions(
     actions = [
         SystemCommand(
             f"Rebuild {lane}",
-            "clear the projection and replay the store (r)",
+            keyed(screen, "clear the projection and replay the store", "lab('rebuild')"),
             lambda: screen.start_rebuild(lane),
         ),
         SystemCommand(
             f"Lane settings {lane}…",
-            "edit latency and faults (l)",
+            keyed(screen, "edit latency and faults", "lab('lane_settings')"),
             lambda: screen.open_lane_settings(lane),
         ),
         SystemCommand(

@@ -203,7 +203,11 @@ async def test_reset_asks_first(lab: Lab) -> None:
 async def test_the_palette_lists_lab_actions_and_runs_them(lab: Lab) -> None:
     app = LabApp(lab)
     async with app.run_test(size=SIZE) as pilot:
-        titles = {action.title for action in lab_actions(app.main)}
+        said = {action.title: action.help for action in lab_actions(app.main)}
+        titles = set(said)
+        assert said["Pause"] == "stop the lab clock (F5, space)"  # the keys as bound
+        assert said["Rebuild orders"] == "clear the projection and replay the store (r)"
+        assert said["Settle"] == "run until nothing is in flight"  # no key does it
         for title in (
             "Pause",
             "Resume",

@@ -12,6 +12,7 @@ from textual.widgets._footer import FooterKey
 from cqrs_lab.config import Config, load_config
 from cqrs_lab.lab import Lab
 from cqrs_lab.tui.app import LabApp
+from cqrs_lab.tui.palette import lab_actions
 from cqrs_lab.tui.screens import HelpScreen
 from tests.tui.test_app import SIZE, text_of
 
@@ -29,6 +30,8 @@ async def test_a_keymap_moves_pause_from_f5_to_f10(lab: Lab, tmp_path: Path) -> 
         await pilot.pause()
         footer = " ".join(text_of(key) for key in app.query(FooterKey))
         assert "F10 Pause" in footer and "F5 Pause" not in footer
+        said = {action.title: action.help for action in lab_actions(app.main)}
+        assert said["Pause"] == "stop the lab clock (F10, space)"  # the palette's hint too
         await pilot.press("f10")
         assert lab.paused
         await pilot.press("f5")
