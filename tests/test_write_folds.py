@@ -36,6 +36,14 @@ def restock(lab: Lab, times: int) -> str:
     return "\n".join(load.describe() for load in loads)
 
 
+def mug_restocked(db: str, times: int) -> Lab:
+    """A lab on `db` with the shop set up and mug restocked `times` times (at v1 + times)."""
+    lab = new_lab(db=db)
+    run(lab, SHOP_SETUP)
+    restock(lab, times)
+    return lab
+
+
 def replayed(lab: Lab, stream_id: str) -> object:
     state = initial_state(stream_id)
     for recorded in lab.store.read_stream(stream_id):
@@ -44,9 +52,7 @@ def replayed(lab: Lab, stream_id: str) -> object:
 
 
 def test_a_new_lab_starts_a_long_stream_from_its_fold(db: str) -> None:
-    lab = new_lab(db=db)
-    run(lab, SHOP_SETUP)
-    restock(lab, FOLD_EVERY)  # product-mug at v17, its fold at v16
+    lab = mug_restocked(db, FOLD_EVERY)  # product-mug at v17, its fold at v16
     lab.close()
     lab = new_lab(db=db)
     try:
@@ -59,9 +65,7 @@ def test_a_new_lab_starts_a_long_stream_from_its_fold(db: str) -> None:
 
 
 def test_a_short_stream_keeps_no_fold(db: str) -> None:
-    lab = new_lab(db=db)
-    run(lab, SHOP_SETUP)
-    restock(lab, 2)
+    lab = mug_restocked(db, 2)
     lab.close()
     lab = new_lab(db=db)
     try:
@@ -71,9 +75,7 @@ def test_a_short_stream_keeps_no_fold(db: str) -> None:
 
 
 def test_a_fold_behind_its_stream_folds_the_events_after_it(db: str) -> None:
-    lab = new_lab(db=db)
-    run(lab, SHOP_SETUP)
-    restock(lab, FOLD_EVERY - 1)  # product-mug at v16, its fold too
+    lab = mug_restocked(db, FOLD_EVERY - 1)  # product-mug at v16, its fold too
     version = lab.store.stream_version("product-mug")
     lab.close()
     store = open_store(db)  # a writer that keeps no folds (an older lab, say)
@@ -93,20 +95,18 @@ def test_a_fold_behind_its_stream_folds_the_events_after_it(db: str) -> None:
 
 
 def test_replay_and_snapshots_do_not_read_the_folds(db: str) -> None:
-    lab = new_lab(db=db)
-    run(lab, SHOP_SETUP)
-    restock(lab, FOLD_EVERY)
-    run(lab, "aggregates replay")
+    lab = mug_restocked(db, FOLD_EVERY)
     try:
+        run(lab, "aggregates replay")
         assert f"product-mug replayed from the start: {FOLD_EVERY + 1} events" in restock(lab, 1)
+        run(lab, "snapshots every 1000")  # none saved yet: from the first event too
+        assert f"product-mug replayed from the start: {FOLD_EVERY + 2} events" in restock(lab, 1)
     finally:
         lab.close()
 
 
 def test_reset_forgets_the_folds_with_the_events(db: str) -> None:
-    lab = new_lab(db=db)
-    run(lab, SHOP_SETUP)
-    restock(lab, FOLD_EVERY)
+    lab = mug_restocked(db, FOLD_EVERY)
     run(lab, "reset")
     run(lab, 'add-product mug "Blue mug" 1.00 3')
     lab.close()
