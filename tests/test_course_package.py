@@ -51,7 +51,7 @@ def test_the_course_is_the_package_data_of_cqrs_lab_course() -> None:
     course = shipped_course()
     assert str(course) == str(resources.files("cqrs_lab.course"))
     assert sorted(lesson.id for lesson in load_lessons([course]).lessons) == LESSON_IDS
-    assert len(LESSON_IDS) == 20
+    assert len(LESSON_IDS) == 24
     assert sorted(item.name for item in (course / "demos").iterdir()) == [
         f"{name}.lab" for name in DEMO_NAMES
     ]
