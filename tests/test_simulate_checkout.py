@@ -4,12 +4,17 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from cqrs_lab import cli
+from cqrs_lab.services import checkouts
+from cqrs_lab.shop.workload import SAGA_VERBS
 from cqrs_lab.simulate.checkout import render_checkouts, simulate_checkouts
 from cqrs_lab.simulate.runner import SimulationConfig
+from cqrs_lab.store.database import open_store
 
 
 def test_with_fixed_delays_every_shipped_checkout_takes_the_estimate() -> None:
@@ -36,6 +41,24 @@ def test_faults_on_the_lanes_take_the_measurement_above_the_estimate() -> None:
     text = render_checkouts(figures)
     assert "estimate for the happy path (the lanes' means): 3.000s" in text
     assert "measured mean of shipped / estimate:" in text
+
+
+def test_the_checkouts_cancelled_are_the_sagas_own(tmp_path: Path) -> None:
+    """The load leaves paying, shipping and cancelling to the saga: every cancelled order
+    was declined or timed out, none cancelled by the load."""
+    db = str(tmp_path / "checkouts.db")
+    lines = ("payments decline rate 0.2", "latency payments exp:6s", "faults payments reorder=on")
+    result, figures = simulate_checkouts(SimulationConfig(20, 60, seed=7, lines=lines, db=db))
+    assert not SAGA_VERBS & set(result.load.accepted)
+    store = open_store(db)
+    try:
+        steps = Counter(checkout.step for checkout in checkouts.every(store.engine))
+    finally:
+        store.engine.dispose()
+    declined, timed_out = steps["PaymentDeclined"], steps["TimedOut"]
+    assert declined > 0 and timed_out > 0 and "OrderCancelled" not in steps
+    assert figures.cancelled.count == declined + timed_out == result.events["OrderCancelled"]
+    assert figures.shipped.count == steps["Shipped"] == result.events["OrderShipped"]
 
 
 def test_the_command_line_adds_the_checkouts(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,7 +8,7 @@ import random
 from collections import Counter
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cqrs_lab.lab import Lab
@@ -16,7 +16,7 @@ from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lab.load import LoadRun, run_load
 from cqrs_lab.shop import commands as cmd
 from cqrs_lab.shop.errors import DomainError
-from cqrs_lab.shop.workload import ReadQuery, Request, Workload
+from cqrs_lab.shop.workload import SAGA_VERBS, ReadQuery, Request, Workload
 from cqrs_lab.shop.workload_model import Pool
 from cqrs_lab.sim.arrivals import PoissonArrivals
 from cqrs_lab.sim.clock import ScaledClock
@@ -35,13 +35,16 @@ EXPECTED_REFUSALS = {
 }
 
 
-def play(seed: int, requests: int, rate: float = 50.0) -> tuple[list[Request], Counter[str]]:
-    """Drive a workload against the pure shop; return the requests and the outcome counts."""
+def play(
+    seed: int, requests: int, rate: float = 50.0, saga_from: float = math.inf
+) -> tuple[list[Request], Counter[str]]:
+    """Drive a workload against the pure shop; return the requests and the outcome counts.
+    From the `saga_from`th request on, a checkout saga runs the orders (services on)."""
     rng = random.Random(seed)
-    workload = Workload(rng)
+    sent: list[Request] = []
+    workload = Workload(rng, saga=lambda: len(sent) >= saga_from)
     shop = MemoryShop()
     outcomes: Counter[str] = Counter()
-    sent: list[Request] = []
     arrivals = PoissonArrivals(rng, rate, 0.0, math.inf)
     for _ in range(requests):
         now = arrivals.pop()
@@ -97,6 +100,19 @@ def test_every_kind_of_command_is_sent() -> None:
     sent, _ = play(seed=2, requests=3_000)
     verbs = {request.verb for request in sent if isinstance(request, cmd.Command)}
     assert verbs == {spec.verb for spec in cmd.COMMAND_SPECS if spec.weight}
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32), saga_from=st.integers(0, 600))
+def test_while_a_saga_runs_the_orders_the_load_never_pays_ships_or_cancels(
+    seed: int, saga_from: int
+) -> None:
+    """From the `saga_from`th request on (services on), not even a mistake of the load's
+    pays, ships or cancels an order; places still come."""
+    sent, _ = play(seed, 1_200, saga_from=saga_from)
+    after = [r.verb for r in sent[saga_from:] if isinstance(r, cmd.Command)]
+    assert not SAGA_VERBS & set(after)
+    assert cmd.PlaceOrder.verb in after
 
 
 def test_queries_come_from_users_who_just_wrote() -> None:

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from cqrs_lab.crud.tables import USERS
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.hash_ahead import HASHERS, HashAhead, Hashed
+from cqrs_lab.lab.service_performers import services_of
 from cqrs_lab.read.crud_queries import query_catalog
 from cqrs_lab.shop.commands import Command, RegisterUser
 from cqrs_lab.shop.workload import ReadQuery, Request, Workload
@@ -131,7 +132,9 @@ class LoadRun:
         self.observer = observer or LoadObserver()
         self.start = lab.clock.now()
         self.end = self.start + duration
-        self.workload = Workload(lab.rng, new_order_id=lab.new_order_id)
+        self.workload = Workload(
+            lab.rng, new_order_id=lab.new_order_id, saga=lambda: services_of(lab) is not None
+        )
         stock, names = _existing(lab)
         self.workload.adopt(stock, names)
         self.arrivals = PoissonArrivals(lab.rng, rate, self.start, self.end)

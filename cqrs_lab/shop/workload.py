@@ -7,7 +7,9 @@ and their stock, carts, orders placed and paid. How often each command is sent i
 `weight` in the verb registry (`commands.py`), and a user who wrote reads the views its
 spec names. The model lets most commands keep the shop's rules, while a few are honest
 mistakes (paying twice, shipping an unpaid order, ...) and others lose a race (the last
-units went to another cart): legitimate rejections.
+units went to another cart): legitimate rejections. While a checkout saga runs the orders
+(`saga()` says so: services on), the load places orders but never pays, ships or cancels
+one: those are the saga's, so what the checkouts show is what the saga did.
 
 Queries mostly come from users who just wrote, asking for the view their write changes,
 so the run shows how often a user fails to read their own write. Everything random is
@@ -41,6 +43,8 @@ READ_DELAY = 1.0
 """Mean lab seconds between a write and the writer's read of it (exponential)."""
 READ_WINDOW = 10.0  # how far back a read-your-write query looks for its writer
 ADMIN_VIEWS = ("catalog", "sales")  # the shop's own screens, asked by the session
+SAGA_VERBS = frozenset({cmd.PayOrder.verb, cmd.ShipOrder.verb, cmd.CancelOrder.verb})
+"""What the checkout saga sends for an order: the load leaves them to it while it runs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +97,12 @@ class Workload:
         *,
         new_order_id: Callable[[], str] | None = None,
         mix: Mix = DEFAULT_MIX,
+        saga: Callable[[], bool] = lambda: False,
     ) -> None:
+        """`saga()`: whether a checkout saga pays, ships and cancels the orders now."""
         self.rng = rng
         self.mix = mix
+        self.saga = saga
         self.model = ShopModel()
         self._new_order_id = new_order_id or self._count_order_id
         self._orders_made = 0
@@ -138,6 +145,7 @@ class Workload:
     def _weights(self) -> list[float]:
         model = self.model
         users, products = len(model.users), len(model.products)
+        saga = self.saga()
         factor = {  # how much the shop as the model sees it allows (0: not now)
             cmd.RegisterUser.verb: 10 if users < MIN_USERS else 1,
             cmd.AddProduct.verb: 100 if products < MIN_PRODUCTS else 1,
@@ -148,9 +156,11 @@ class Workload:
             cmd.PayOrder.verb: bool(model.placed),
             cmd.CancelOrder.verb: bool(model.orders),
             cmd.ShipOrder.verb: bool(model.paid),
-            "mistake": bool(model.orders or users),
+            "mistake": bool(users or (model.orders and not saga)),
             "query": bool(users),
         }
+        if saga:
+            factor.update(dict.fromkeys(SAGA_VERBS, 0))
         return [self._mix_weights[kind] * factor[kind] for kind in self._kinds]
 
     def _command_id(self) -> str:
@@ -245,11 +255,12 @@ class Workload:
         """A command a real user sends by mistake, which the shop must refuse."""
         model, rng = self.model, self.rng
         options: list[Callable[[str], cmd.Command]] = []
-        if model.paid:  # paying twice
+        orders = not self.saga()  # else the saga's: it may have paid what the model calls placed
+        if orders and model.paid:  # paying twice
             options.append(
                 lambda cid: cmd.PayOrder(command_id=cid, order_id=model.paid.choice(rng))
             )
-        if model.placed:  # shipping before payment
+        if orders and model.placed:  # shipping before payment
             options.append(
                 lambda cid: cmd.ShipOrder(command_id=cid, order_id=model.placed.choice(rng))
             )
