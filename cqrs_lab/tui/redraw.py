@@ -9,6 +9,11 @@ from cqrs_lab.read.view_specs import VIEW_LANES
 
 VIEW_REFRESH_TICKS = 8
 """The view panel queries the database: at most every 8th tick (about 4 times a second)."""
+BUSY_IN_FLIGHT = 200
+"""Deliveries in flight above which the lab is busy (a load runs): its view panel, whose
+tables and layout then cost more than a frame, is redrawn at most every
+BUSY_VIEW_REFRESH_TICKS ticks (about once a second), leaving the frames to the rest."""
+BUSY_VIEW_REFRESH_TICKS = 30
 SERVICES_REFRESH_TICKS = 3
 """The services' picture reads their tables: at most every 3rd tick (about 10 times a
 second, as often as the tenths of a second on its labels change)."""
@@ -76,7 +81,9 @@ class Redraw:
         key = (view, user, snapshot.head, lane.checkpoint, behind, lane.stalled is None)
         if key == self._views:
             return False
-        if not now and self.ticks - self._view_tick < VIEW_REFRESH_TICKS:
+        busy = snapshot.in_flight > BUSY_IN_FLIGHT
+        every = BUSY_VIEW_REFRESH_TICKS if busy else VIEW_REFRESH_TICKS
+        if not now and self.ticks - self._view_tick < every:
             return False
         self._views, self._view_tick = key, self.ticks
         return True

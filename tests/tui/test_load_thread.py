@@ -1,6 +1,7 @@
 """A load on the lab screen runs in a worker thread: typing goes on while it sends, what it
 says when done matches the metrics strip, the Lab is never used by two threads at once, a
-failing load is one line on the screen, and registrations hashed ahead let their users in.
+failing load is one line on the screen, registrations hashed ahead let their users in, and a
+busy lab's view panel is redrawn less often.
 
 The lab clock runs on a fake wall the test moves (see test_background.py's `frame`).
 """
@@ -11,14 +12,18 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
+from itertools import pairwise
 from typing import Any
 
 import pytest
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.guard import LabGuard
+from cqrs_lab.lab.snapshot import LabSnapshot
 from cqrs_lab.shop.workload import PASSWORD
 from cqrs_lab.tui.app import LabApp
+from cqrs_lab.tui.redraw import BUSY_IN_FLIGHT, BUSY_VIEW_REFRESH_TICKS, VIEW_REFRESH_TICKS, Redraw
 from cqrs_lab.tui.runner import LoadJob
 from cqrs_lab.tui.widgets import MetricsStrip
 from tests.tui.conftest import FakeWall
@@ -160,3 +165,26 @@ async def test_a_loads_registrations_hashed_ahead_let_their_users_log_in(
         assert registered > 0 and users
         assert all(lab.login(user, PASSWORD) for user in users[:3])
         assert not lab.login(users[0], "not-the-password")
+
+
+def test_a_busy_lab_redraws_its_view_panel_about_once_a_second(lab: Lab) -> None:
+    """Hundreds of deliveries in flight (a load): the view panel's tables and layout would
+    cost more than a frame, so they wait BUSY_VIEW_REFRESH_TICKS ticks, not VIEW_REFRESH_TICKS."""
+    idle = lab.snapshot()
+    flying = tuple(range(BUSY_IN_FLIGHT + 1))  # only counted
+    busy = replace(idle, lanes=(replace(idle.lanes[0], in_flight=flying), *idle.lanes[1:]))
+
+    def redrawn_at(snapshot: LabSnapshot) -> list[int]:
+        redraw, drawn = Redraw(), []
+        for tick in range(2 * BUSY_VIEW_REFRESH_TICKS):
+            redraw.ticks = tick
+            moved = replace(snapshot, head=tick)  # something changed every tick
+            if redraw.views(moved, "catalog", "", now=False):
+                drawn.append(tick)
+        return drawn
+
+    def gaps(ticks: list[int]) -> set[int]:
+        return {later - earlier for earlier, later in pairwise(ticks)}
+
+    assert gaps(redrawn_at(idle)) == {VIEW_REFRESH_TICKS}
+    assert gaps(redrawn_at(busy)) == {BUSY_VIEW_REFRESH_TICKS}
