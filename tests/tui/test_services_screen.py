@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import pytest
 from textual.pilot import Pilot
@@ -285,3 +286,13 @@ def test_the_picture_is_built_every_few_frames_or_at_once_after_a_line() -> None
     redraw.forget()  # another lab: drawn at the next frame
     redraw.ticks += 1
     assert redraw.services(now=False)
+
+
+async def test_the_view_grows_when_the_sagas_need_a_row_of_their_own() -> None:
+    one_row = replace(TWO_LANES, sagas={"paying": 1})
+    async with shown(one_row, width=80) as screen:
+        assert screen.view.region.height == 2 * BLOCK_ROWS + 1
+        screen.view.show(TWO_LANES)  # four states: the sagas go on a second row
+        await screen.pilot.pause()
+        assert screen.view.region.height == 2 * BLOCK_ROWS + 2
+        assert screen.rows()[-1].startswith("sagas: awaiting payment 2")

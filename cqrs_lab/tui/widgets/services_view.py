@@ -69,11 +69,11 @@ class ServicesView(Widget):
         while services are on."""
         if picture == self._picture:
             return
-        resized = len(picture.lanes) != len(self._picture.lanes) or picture.on != self.display
+        drawn = len(self._rows)
         self._picture = picture
         self.display = picture.on
         self._layout()
-        self.refresh(layout=resized)
+        self.refresh(layout=len(self._rows) != drawn)  # a lane more, the sagas on a row
 
     def watch_compact(self) -> None:
         self._layout()
