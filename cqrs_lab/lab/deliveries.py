@@ -38,6 +38,8 @@ Effect = Literal[
     "waiting for a gap",
     "dropped, to be redelivered",
     "lost",
+    "parked",
+    "skipped",
 ]
 EFFECTS: tuple[Effect, ...] = get_args(Effect)
 KINDS: tuple[DeliveryKind, ...] = get_args(DeliveryKind)
@@ -229,8 +231,13 @@ class DeliveryLog:
             effect = "duplicate ignored"
         elif subscriber.holding:
             effect = "held at the door"
-        elif position <= subscriber.checkpoint:
+        elif position <= subscriber.checkpoint:  # passed: applied, unless the guard took it
+            guard = subscriber.guard
             effect = "applied"
+            if any(parked.event.position == position for parked in guard.parked):
+                effect = "parked"
+            elif position in guard.skipped:
+                effect = "skipped"
         else:
             effect = "waiting for a gap"
         log.add_delivery(delivery, self.clock.now(), pack(delivery.kind, outcome, effect))

@@ -88,3 +88,26 @@ async def test_a_trace_of_an_unknown_target_says_so(lab: Lab) -> None:
         chain = app.screen.query_one("#trace-chain", Static)
         assert str(chain.render()) == "✗ no event #42 (the head is #0)"
         assert describe_target("0123456789abcdef") == "command 01234567"
+
+
+async def test_a_parked_then_replayed_event_shows_both_times(lab: Lab, wall: FakeWall) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, *SHOP, "on-error orders park", "poison orders next")
+        await send(pilot, "place-order alice")  # OrderPlaced #4 is parked on the orders lane
+        wall.now = 1.0
+        await frames(pilot)
+        app.push_screen(TraceScreen(lab, 4))
+        await pilot.pause()
+        shown = chain_text(app)
+        assert "→ … not applied yet (parked)" in shown
+        assert "delivered at t=0.000s — parked" in shown
+        assert "parked at t=" in shown and "poison event: it cannot be applied" in shown
+        await pilot.press("escape")
+        wall.now = 3.0
+        await send(pilot, "poison orders off", "replay-parked orders")
+        app.push_screen(TraceScreen(lab, 4))
+        await pilot.pause()
+        shown = chain_text(app)
+        assert "✓ applied at t=3.000s (+3.000s), replayed from the parked messages" in shown
+        assert "parked at t=" in shown

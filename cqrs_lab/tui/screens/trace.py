@@ -93,8 +93,12 @@ def _lane_branch(branch: Tree, lane: LaneTrace, recorded: float) -> None:
         state = Text(STATUS_WORDS[lane.status])
         if lane.due_at is not None:
             state.append(f", due {at(lane.due_at)}")
+        if lane.why:
+            state.append(f" ({lane.why})")
     sent = f"sent {at(lane.sent_at)} → " if lane.sent_at is not None else ""
     node = branch.add(Text.assemble((f"{lane.lane:<8}", "bold"), " ", sent, state))
+    if (parked := lane.parked) is not None:
+        node.add(Text(f"parked at {at(parked.parked_at, recorded)}: {parked.reason}"))
     for delivery in lane.deliveries:
         node.add(Text(_delivery_text(delivery), style="dim"))
 
