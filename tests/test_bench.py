@@ -45,6 +45,7 @@ def test_quick_bench_measures_everything(quick: BenchReport) -> None:
         "store append",
         "send",
         "send beside eventsourcing",
+        "checkout saga",
         "memory",
         "rebuild",
         "sales query",

@@ -25,6 +25,7 @@ REQUIRED_KEYS = (
     "sqlite_append_per_s",
     "store_append_ratio",
     "send_per_s",
+    "saga_ratio_vs_single_service",
     "rebuild_events_per_s",
     "sales_query_speedup_100k",
     "snapshot_latency_ratio",

@@ -24,6 +24,7 @@ from cqrs_lab.bench import (
     memory,
     rebuild,
     rewind,
+    saga,
     sales_query,
     screen_load,
     send,
@@ -44,6 +45,7 @@ MEASUREMENTS: dict[str, Measure] = {
     "store append": lambda plan, folder, _: store_append.measure(plan, folder),
     "send": lambda plan, folder, options: send.measure(plan, folder, options.append_rate),
     "send beside eventsourcing": lambda plan, folder, _: eventsourcing_anchor.measure(plan, folder),
+    "checkout saga": lambda plan, folder, _: saga.measure(plan, folder),
     "memory": lambda plan, folder, _: memory.measure(
         plan, _history(folder, plan), _empty(folder / "empty.db")
     ),
