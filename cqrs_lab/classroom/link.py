@@ -138,6 +138,7 @@ class AttendeeLink:
         self._picture_at = 0.0
         self._applying = False
         self._lab: Lab | None = None
+        self._clashes_seen = (0, 0)  # the lab's conflicts and retries already published
 
     # -- what the lab tells -----------------------------------------------------------
 
@@ -147,6 +148,7 @@ class AttendeeLink:
             return
         self.detach()
         self._lab = lab
+        self._clashes_seen = (lab.metrics.concurrency_conflicts, lab.metrics.retries)
         lab.line_observers.append(self.line_ran)
 
     def detach(self) -> None:
@@ -155,10 +157,26 @@ class AttendeeLink:
         self._lab = None
 
     def line_ran(self, outcome: Outcome) -> None:
-        if outcome.ok or self._applying:
+        """Publish a rejected line, and a command that met another's version of a stream
+        (retried, then accepted or refused): in a shared shop the projector lists them."""
+        metrics = self._lab.metrics if self._lab is not None else None
+        clashed = (0, 0)
+        if metrics is not None:
+            now = (metrics.concurrency_conflicts, metrics.retries)
+            seen = self._clashes_seen  # a reset starts the counts again from 0
+            clashed = (max(0, now[0] - seen[0]), max(0, now[1] - seen[1]))
+            self._clashes_seen = now
+        if self._applying:
             return
-        data = {"line": outcome.line.strip(), "message": outcome.message}
-        self._pending.append((self.name, self.clock(), Kind.REJECTED, data))
+        data: dict[str, Any] = {"line": outcome.line.strip(), "message": outcome.message}
+        if outcome.kind == "command":
+            data |= {"command": True, "code": outcome.code}
+        if clashed[0]:
+            data |= {"conflicts": clashed[0], "retries": clashed[1]}
+        if not outcome.ok:
+            self._pending.append((self.name, self.clock(), Kind.REJECTED, data))
+        elif clashed[0]:
+            self._pending.append((self.name, self.clock(), Kind.CONFLICT, data))
 
     def notice(self, state: AttendeeState) -> bool:
         """Queue a state row if `state` is not what was published last."""

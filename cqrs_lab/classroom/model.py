@@ -24,6 +24,8 @@ REJECTION_WINDOW = 180.0
 GONE_AFTER = 20.0
 """Seconds without a heartbeat after which an attendee is shown as gone."""
 RECENT_REJECTIONS = 5
+CLASHES_KEPT = 50
+"""Refused and conflicting shop commands the room keeps for the projector."""
 """Rejected lines kept per attendee for the grid."""
 
 
@@ -33,6 +35,8 @@ class Kind(StrEnum):
     JOINED = "joined"
     STATE = "state"
     REJECTED = "rejected"
+    CONFLICT = "conflict"
+    """A command of theirs met another's newer version of a stream (a shared shop)."""
     LEFT = "left"
 
 
@@ -125,6 +129,21 @@ class Rejection:
 
 
 @dataclass(frozen=True, slots=True)
+class Clash:
+    """A shop command an attendee sent that met someone else's: refused (out of stock, say)
+    or in a version conflict it was retried after. The projector lists them."""
+
+    at: float
+    name: str
+    line: str
+    message: str
+    code: str | None = None
+    """The refusal's code (None: the command was accepted, after its retries)."""
+    conflicts: int = 0
+    retries: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class StepRecord:
     """One step of one attendee's lesson, for the records."""
 
@@ -199,6 +218,8 @@ class Room:
         self.last_id = 0
         self.missing: list[int] = []
         """Ids that never arrived (a hole in the log: must stay empty)."""
+        self.clashes: deque[Clash] = deque(maxlen=CLASHES_KEPT)
+        """The latest refused or conflicting shop commands, oldest first."""
 
     def fold(self, rows: Iterable[Activity]) -> list[Activity]:
         """Apply new rows (ids above `last_id`, in order); return those applied."""
@@ -226,6 +247,10 @@ class Room:
             self._leave_step(seat, row.at)
         elif row.kind is Kind.REJECTED:
             self._rejected(seat, row)
+            if row.data.get("command"):
+                self.clashes.append(_clash(row))
+        elif row.kind is Kind.CONFLICT:
+            self.clashes.append(_clash(row))
         elif row.kind is Kind.STATE:
             self._state(seat, AttendeeState.from_json(row.data), row.at)
 
@@ -321,6 +346,20 @@ class Filter(StrEnum):
     WORKING = "not done"
     DONE = "done"
     GONE = "gone"
+
+
+def _clash(row: Activity) -> Clash:
+    data = row.data
+    code = data.get("code")
+    return Clash(
+        row.at,
+        row.attendee,
+        str(data.get("line", "")),
+        str(data.get("message", "")),
+        None if code is None else str(code),
+        int(data.get("conflicts", 0)),
+        int(data.get("retries", 0)),
+    )
 
 
 def progress_of(seat: Seat, lesson: str | None) -> int:

@@ -8,7 +8,7 @@ activity rows) and redraws the grid; the picture of the attendee watched is read
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -24,7 +24,11 @@ from cqrs_lab.classroom.model import Filter, SortKey, arrange, clock_text, next_
 from cqrs_lab.store.errors import StoreError
 from cqrs_lab.tui.classroom.picture_view import PictureView
 from cqrs_lab.tui.classroom.room_grid import LEGEND, RoomGrid
+from cqrs_lab.tui.classroom.shop_view import SharedShopView
 from cqrs_lab.tui.screens.confirm import ConfirmScreen
+
+if TYPE_CHECKING:
+    from cqrs_lab.classroom.shop_watch import ShopWatch  # opens a lab: only when asked
 
 POLL_HZ = 4.0
 """Polls of the classroom a second: an attendee's change shows within a second."""
@@ -32,6 +36,7 @@ OPEN_LESSON = "lesson"
 """`lesson ID [STEP]` in the line for everyone opens that lesson on every attendee's lab."""
 SHOWN_REJECTIONS = 6
 """The selected attendee's latest rejected lines, shown under the grid."""
+NOT_SHARED = "Not a shared shop: each attendee has a shop of their own."
 
 
 class InstructorScreen(Screen[None]):
@@ -42,15 +47,26 @@ class InstructorScreen(Screen[None]):
         Binding("colon,e", "everyone", "Line to everyone", id="room-everyone"),
         Binding("p", "pause", "Pause/resume all", id="room-pause"),
         Binding("r", "reset", "Reset all", id="room-reset"),
+        Binding("b", "shop", "Shared shop", id="room-shop"),
         Binding("escape", "stop_watching", "Stop watching", id="room-unwatch"),
         Binding("q", "app.quit", "Quit", id="room-quit"),
     ]
 
-    def __init__(self, instructor: Instructor, *, poll_hz: float | None = POLL_HZ) -> None:
-        """`poll_hz=None`: poll once at start and then only when told (`poll`), for tests."""
+    def __init__(
+        self,
+        instructor: Instructor,
+        *,
+        poll_hz: float | None = POLL_HZ,
+        shop: Callable[[], ShopWatch] | None = None,
+    ) -> None:
+        """`poll_hz=None`: poll once at start and then only when told (`poll`), for tests.
+        `shop` opens the instructor's watch on a shared shop (None: not a shared shop)."""
         super().__init__()
         self.instructor = instructor
         self.poll_hz = poll_hz
+        self.open_shop = shop
+        self.shop: ShopWatch | None = None
+        self.showing_shop = False
         self.sort = SortKey.NAME
         self.only = Filter.ALL
         self.timer: Timer | None = None
@@ -59,6 +75,7 @@ class InstructorScreen(Screen[None]):
         yield Static(id="room-title", markup=False)
         yield RoomGrid(id="room-grid")
         yield Static(LEGEND, id="room-legend", markup=False)
+        yield SharedShopView(id="room-shop")
         with Horizontal(id="room-bottom"):
             yield Static(id="room-detail", markup=False)
             yield PictureView(id="room-picture")
@@ -73,6 +90,11 @@ class InstructorScreen(Screen[None]):
         self.poll()
         if self.poll_hz:
             self.timer = self.set_interval(1 / self.poll_hz, self.poll)
+
+    def on_unmount(self) -> None:
+        if self.shop is not None:
+            self.shop.close()
+            self.shop = None
 
     @property
     def grid(self) -> RoomGrid:
@@ -114,6 +136,31 @@ class InstructorScreen(Screen[None]):
             self._detail(now)
             at, data = picture if picture is not None else (now, None)
             self.query_one(PictureView).show(instructor.watching, data, max(0.0, now - at))
+            if self.showing_shop:
+                self._show_shop(now)
+
+    # -- the shared shop on the projector -------------------------------------------------
+
+    def action_shop(self) -> None:
+        """Show the shared shop instead of the room (and back)."""
+        self.showing_shop = not self.showing_shop
+        self.set_class(self.showing_shop, "-shop")
+        # The grid hides with the room: the view takes the focus, so keys stay the screen's.
+        (self.query_one(SharedShopView) if self.showing_shop else self.grid).focus()
+        self.poll()
+
+    def _show_shop(self, now: float) -> None:
+        view = self.query_one(SharedShopView)
+        clashes = list(self.instructor.room.clashes)
+        if self.open_shop is None:
+            view.show(None, clashes, now, NOT_SHARED)
+            return
+        try:
+            if self.shop is None:
+                self.shop = self.open_shop()
+            view.show(self.shop.picture(), clashes, now)
+        except StoreError as error:
+            view.show(None, clashes, now, f"the shared shop cannot be read: {error}")
 
     def _title(self, lesson: str | None, now: float) -> None:
         instructor = self.instructor

@@ -44,10 +44,11 @@ class PictureView(Widget):
         conflicts = picture.get("conflicts", 0)
         if conflicts:
             title.append(f"  {conflicts} conflicts", "bold red")
-        return Group(title, _lanes(picture), *_views(picture), _events(picture))
+        return Group(title, lanes_table(picture), *_views(picture), _events(picture))
 
 
-def _lanes(picture: Mapping[str, Any]) -> Table:
+def lanes_table(picture: Mapping[str, Any]) -> Table:
+    """Each lane of a picture: its events in flight on a track, its lag and latency."""
     table = Table(box=None, pad_edge=False, padding=(0, 1), header_style="bold", expand=True)
     table.add_column("lane", no_wrap=True)
     table.add_column("in flight", no_wrap=True, width=LANE_WIDTH + 1)
