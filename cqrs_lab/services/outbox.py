@@ -42,6 +42,11 @@ class Pending:
     destination: str
     data: dict[str, Any]
 
+    @property
+    def order_id(self) -> str:
+        """The order the message is about ('' for none): whose journey it belongs to."""
+        return str(self.data.get("order_id", ""))
+
 
 @dataclass
 class Outbox:
@@ -65,9 +70,8 @@ class Outbox:
 
     def record(self, connection: Connection, message: Pending) -> None:
         """Inside the service's transaction: the outbox row, or (off) a publish to come."""
-        order_id = str(message.data.get("order_id", ""))
         if self.on:
-            self.note(order_id, message.service, f"{message.type} recorded in the outbox")
+            self.note(message.order_id, message.service, f"{message.type} recorded in the outbox")
             connection.execute(
                 _INSERT,
                 {
@@ -80,7 +84,9 @@ class Outbox:
                 },
             )
         else:
-            self.note(order_id, message.service, f"{message.type} to publish after the commit")
+            self.note(
+                message.order_id, message.service, f"{message.type} to publish after the commit"
+            )
             self._after_commit.append(message)
         self.dirty = True
 
@@ -95,26 +101,19 @@ class Outbox:
             crashed: set[str] = set()
             published: list[int] = []
             for row in rows:
-                if row.service in self.crashes or row.service in crashed:
-                    if row.service in self.crashes:
-                        self.crashes.discard(row.service)
-                        crashed.add(row.service)
-                        self.notes.append(
-                            f"{row.service} crashed after commit: {row.type} ({row.message_id}) "
-                            "stays in the outbox for the relay to send on restart"
-                        )
-                        self.note(
-                            str(row.data.get("order_id", "")),
-                            row.service,
-                            f"crashed after commit: {row.type} stays in the outbox",
-                        )
-                    continue
-                publish(
-                    self._message(
-                        row.message_id, row.type, row.service, row.destination, dict(row.data)
-                    )
+                message = Pending(
+                    row.service, row.message_id, row.type, row.destination, dict(row.data)
                 )
-                published.append(row.id)
+                if message.service in self.crashes:
+                    crashed.add(message.service)
+                    self._crash(
+                        message,
+                        "stays in the outbox for the relay to send on restart",
+                        "stays in the outbox",
+                    )
+                if message.service not in crashed:
+                    publish(self._message(message))
+                    published.append(row.id)
             if published:
                 connection.execute(_PUBLISHED, {"ids": published})
             sent += len(published)
@@ -124,36 +123,32 @@ class Outbox:
     def _publish_after_commit(self, publish: Publish) -> int:
         sent = 0
         waiting, self._after_commit = self._after_commit, []
-        for item in waiting:
-            if item.service in self.crashes:
-                self.crashes.discard(item.service)
+        for message in waiting:
+            if message.service in self.crashes:
                 self.lost += 1
-                self.notes.append(
-                    f"{item.service} crashed after commit: {item.type} ({item.message_id}) "
-                    "was never published: lost"
-                )
-                self.note(
-                    str(item.data.get("order_id", "")),
-                    item.service,
-                    f"crashed after commit: {item.type} never published, lost",
-                )
-                continue
-            publish(
-                self._message(item.message_id, item.type, item.service, item.destination, item.data)
-            )
-            sent += 1
+                self._crash(message, "was never published: lost", "never published, lost")
+            else:
+                publish(self._message(message))
+                sent += 1
         return sent
+
+    def _crash(self, message: Pending, fate: str, in_short: str) -> None:
+        """The armed crash of `message`'s service goes off before the message is published:
+        said with its `fate` in the services' trace, `in_short` in its order's journey."""
+        self.crashes.discard(message.service)
+        crashed = f"crashed after commit: {message.type}"
+        self.notes.append(f"{message.service} {crashed} ({message.message_id}) {fate}")
+        self.note(message.order_id, message.service, f"{crashed} {in_short}")
 
     def send_again(self, message_ids: Collection[str]) -> None:
         """Rows the relay published whose messages never arrived (their lanes went with
         `services off`): the relay sends them again; the inboxes drop any duplicate."""
         if not message_ids:
             return
-        column = tables.outbox.c
         with self.engine.begin() as connection:
             connection.execute(
                 update(tables.outbox)
-                .where(column.message_id.in_(list(message_ids)))
+                .where(_COLUMNS.message_id.in_(list(message_ids)))
                 .values(published=False)
             )
         self.dirty = True
@@ -162,12 +157,17 @@ class Outbox:
         """Rows in the outbox the relay has not sent yet."""
         with self.engine.connect() as connection:
             rows = connection.execute(
-                select(tables.outbox.c.id).where(tables.outbox.c.published.is_(False))
+                select(_COLUMNS.id).where(_COLUMNS.published.is_(False))
             ).all()
         return len(rows)
 
-    def _message(
-        self, message_id: str, kind: str, source: str, destination: str, data: dict[str, Any]
-    ) -> IntegrationMessage:
+    def _message(self, message: Pending) -> IntegrationMessage:
         self._sequence += 1
-        return IntegrationMessage(self._sequence, message_id, kind, source, destination, data)
+        return IntegrationMessage(
+            self._sequence,
+            message.message_id,
+            message.type,
+            message.service,
+            message.destination,
+            message.data,
+        )
