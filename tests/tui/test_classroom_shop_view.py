@@ -141,6 +141,19 @@ async def test_the_projector_shows_the_clashes_with_who_sent_them(
         assert not screen.has_class("-shop") and pilot.app.query_one("#room-grid").display
 
 
+async def test_a_refused_line_with_a_password_is_shown_masked(
+    store: ClassroomStore, room: Classroom, clock: Clock, db: str, attendees: tuple[Attendee, ...]
+) -> None:
+    _, bob = attendees
+    bob.run("register alice alice@example.com hunter2-secret")  # alice is taken
+    async with app_on(store, room, clock, db).run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        clash = screen_of(pilot).instructor.room.clashes[-1]
+        assert (clash.name, clash.code) == ("bob", "username_taken")
+        assert clash.line.startswith("register alice alice@example.com *")
+        assert "hunter2" not in clash.line and "hunter2" not in shown(pilot)
+
+
 async def test_the_bus_carries_everyone_s_events_as_they_come(
     store: ClassroomStore, room: Classroom, clock: Clock, db: str, attendees: tuple[Attendee, ...]
 ) -> None:
