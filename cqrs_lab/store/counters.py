@@ -20,7 +20,7 @@ ORDER_STREAM_PREFIX = "order-"
 
 _MOVE = (
     update(LAB_META)
-    .where(LAB_META.c.key == bindparam("key"))
+    .where(LAB_META.c.key == bindparam("meta_key"))  # "key" is the column's own name
     .values(value=cast(cast(LAB_META.c.value, Integer) + bindparam("placed"), Text))
 )
 """Built once: a statement made per order cost SQLAlchemy more than the UPDATE itself."""
@@ -61,7 +61,7 @@ def count_orders_placed(connection: Connection, events: Sequence[RecordedEvent])
         driver = connection.connection.driver_connection
         moved = driver.execute(_MOVE_SQL, (placed, ORDERS_PLACED)).rowcount  # type: ignore[union-attr]
     else:
-        moved = connection.execute(_MOVE, {"placed": placed, "key": ORDERS_PLACED}).rowcount
+        moved = connection.execute(_MOVE, {"placed": placed, "meta_key": ORDERS_PLACED}).rowcount
     if moved == 0:  # never counted: count them all, these included
         orders_placed(connection)
 
