@@ -356,7 +356,7 @@ def test_every_lane_is_accepted() -> None:
         ("faults ordres drop=2", 8, "orders", "faults: unknown lane"),
         ("mode orders inlin", 13, "inline", "mode: unknown mode 'inlin'"),
         ("gaps orders catchup", 13, "catch-up", "gaps: unknown gap policy 'catchup'"),
-        ("step 0", 6, None, "step: N must be from 1 to 10000"),
+        ("step 0", 6, None, "step: N must be from 1 to 10,000"),
         ("step x", 6, None, "step: N: must be a whole number"),
         ("speed 100", 7, None, "speed: the factor must be from 0.05 to 20"),
         ("speed 0.01", 7, None, "speed: the factor must be from 0.05 to 20"),

@@ -80,6 +80,14 @@ def whole(args: Args, token: Token, field: str) -> int:
     return int(token.text)
 
 
+def whole_from(args: Args, token: Token, low: int, high: int) -> int:
+    """`token` as the whole number N of a line, from `low` to `high`."""
+    number = whole(args, token, "N")
+    if not low <= number <= high:
+        raise args.error(f"N must be from {low} to {high:,}", token)
+    return number
+
+
 def checked_lane(args: Args, token: Token) -> Lane:
     return cast(Lane, checked_choice(args, token, _LANE_CHOICES, "lane"))
 

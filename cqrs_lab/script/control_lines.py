@@ -38,6 +38,7 @@ from cqrs_lab.script.arguments import (
     checked_lane,
     checked_latency,
     whole,
+    whole_from,
 )
 from cqrs_lab.script.errors import shown
 from cqrs_lab.script.service_actions import ServiceLaneSetting
@@ -92,15 +93,17 @@ def capacity_line(args: Args) -> SetCapacity | ServiceLaneSetting:
 def _rate(args: Args, rate_token: Token) -> float | None:
     if rate_token.text.lower() in ("none", "off"):
         return None
-    match = _RATE.fullmatch(rate_token.text)
+    return _per_second(args, rate_token, "deliveries a second, like 5/s, or none")
+
+
+def _per_second(args: Args, token: Token, like: str) -> float:
+    """A rate written N/s, above 0 and at most MAX_LOAD_RATE; `like` says how to write it."""
+    match = _RATE.fullmatch(token.text)
     if match is None:
-        raise args.error(
-            f"{shown(rate_token.text)} is not a rate (deliveries a second, like 5/s, or none)",
-            rate_token,
-        )
+        raise args.error(f"{shown(token.text)} is not a rate ({like})", token)
     rate = float(match.group(1))
     if not 0 < rate <= MAX_LOAD_RATE:
-        raise args.error(f"the rate must be above 0/s and at most {MAX_LOAD_RATE:g}/s", rate_token)
+        raise args.error(f"the rate must be above 0/s and at most {MAX_LOAD_RATE:g}/s", token)
     return rate
 
 
@@ -121,10 +124,7 @@ def step_line(args: Args) -> Step:
     tokens = args.count(0, 1)
     if not tokens:
         return Step()
-    count = whole(args, tokens[0], "N")
-    if not 1 <= count <= MAX_STEPS:
-        raise args.error(f"N must be from 1 to {MAX_STEPS}", tokens[0])
-    return Step(count)
+    return Step(whole_from(args, tokens[0], 1, MAX_STEPS))
 
 
 def speed_line(args: Args) -> Speed:
@@ -147,15 +147,7 @@ def advance_line(args: Args) -> Advance:
 
 def load_line(args: Args) -> Load:
     rate_token, for_token, duration_token = args.count(3, 3)
-    match = _RATE.fullmatch(rate_token.text)
-    if match is None:
-        raise args.error(
-            f"{shown(rate_token.text)} is not a rate (write commands a second, like 20/s)",
-            rate_token,
-        )
-    rate = float(match.group(1))
-    if not 0 < rate <= MAX_LOAD_RATE:
-        raise args.error(f"the rate must be above 0/s and at most {MAX_LOAD_RATE:g}/s", rate_token)
+    rate = _per_second(args, rate_token, "write commands a second, like 20/s")
     if for_token.text.lower() != "for":
         raise args.error(f"expected 'for' here; usage: {args.usage}", for_token, "for")
     duration = checked_duration(args, duration_token.text, duration_token, "DURATION")

@@ -16,7 +16,7 @@ from cqrs_lab.script.arguments import (
     checked_choice,
     checked_duration,
     checked_lane,
-    whole,
+    whole_from,
 )
 from cqrs_lab.script.errors import shown
 from cqrs_lab.script.production_actions import (
@@ -66,10 +66,7 @@ def poison_line(args: Args) -> SetPoison:
     if word == "next":
         if not rest:
             return SetPoison(lane, "next")
-        fails = whole(args, rest[0], "N")
-        if not 1 <= fails <= MAX_POISON_FAILS:
-            raise args.error(f"N must be from 1 to {MAX_POISON_FAILS}", rest[0])
-        return SetPoison(lane, "next", fails=fails)
+        return SetPoison(lane, "next", fails=whole_from(args, rest[0], 1, MAX_POISON_FAILS))
     if rest:
         raise args.error(f"only 'next' takes a count; usage: {args.usage}", rest[0])
     if word == "off":
@@ -97,10 +94,7 @@ def snapshots_line(args: Args) -> SetSnapshots:
         raise args.error(
             f"write snapshots every N, or snapshots off; usage: {args.usage}", tokens[0]
         )
-    every = whole(args, tokens[1], "N")
-    if not 1 <= every <= MAX_SNAPSHOT_EVERY:
-        raise args.error(f"N must be from 1 to {MAX_SNAPSHOT_EVERY:,}", tokens[1])
-    return SetSnapshots(every)
+    return SetSnapshots(whole_from(args, tokens[1], 1, MAX_SNAPSHOT_EVERY))
 
 
 def aggregates_line(args: Args) -> SetAggregates:
@@ -130,10 +124,7 @@ def cache_line(args: Args) -> SetCache:
 def replicas_line(args: Args) -> SetReplicas:
     _, count = args.count(2, 2)
     view = _view(args)
-    number = whole(args, count, "N")
-    if not 0 <= number <= MAX_REPLICAS:
-        raise args.error(f"N must be from 0 to {MAX_REPLICAS}", count)
-    return SetReplicas(view, number)
+    return SetReplicas(view, whole_from(args, count, 0, MAX_REPLICAS))
 
 
 def route_line(args: Args) -> SetRoute:
