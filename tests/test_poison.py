@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lab.snapshot import LaneState
-from tests.lab_helpers import SHOP_SETUP, new_lab, run
+from tests.lab_helpers import SHOP_SETUP, new_lab, run, settled_shop
 
 ORDER = "add-to-cart alice mug 1\nplace-order alice"
 """Appends ItemAddedToCart #5, OrderPlaced #6, StockReserved #7, CartCheckedOut #8."""
@@ -20,10 +20,7 @@ ORDER = "add-to-cart alice mug 1\nplace-order alice"
 
 @pytest.fixture
 def lab() -> Iterator[Lab]:
-    lab = new_lab()
-    run(lab, SHOP_SETUP + "settle")
-    yield lab
-    lab.close()
+    yield from settled_shop()
 
 
 def lane(lab: Lab, name: str = "orders") -> LaneState:
@@ -200,24 +197,3 @@ def test_a_poisoned_lane_is_never_stalled_without_a_reason(policies: list[str]) 
         assert lane(lab).stalled is None and lane(lab).parked == 0
     finally:
         lab.close()
-
-
-@pytest.mark.parametrize(
-    ("line", "error"),
-    [
-        ("on-error orders explode", "unknown error policy 'explode'"),
-        ("on-error orders", "on-error"),
-        ("poison orders next 0", "N must be from 1 to 100"),
-        ("poison orders next 101", "N must be from 1 to 100"),
-        ("poison orders off 2", "only 'next' takes a count"),
-        ("poison orders Nope", "unknown poison (next, off or an event type) 'Nope'"),
-        ("parked nowhere", "unknown lane 'nowhere'"),
-        ("replay-parked", "replay-parked"),
-        ("discard-parked orders carts", "discard-parked"),
-    ],
-)
-def test_each_bad_line_gives_one_clear_error(lab: Lab, line: str, error: str) -> None:
-    outcome = execute(lab, line)
-    assert outcome.code == "parse_error"
-    assert error in outcome.message
-    assert outcome.message.count("\n") == 0

@@ -1,7 +1,7 @@
 """Issue 17's lines. Random mixes of them with the shop's (hypothesis): no line raises, a
 lane that is behind always says why, and once the poison is lifted and the parked events
 replayed, nothing is lost unless it was skipped or discarded on purpose. And each bad one
-gives one clear error (the poison lines' are in test_poison.py)."""
+gives one clear error."""
 
 from __future__ import annotations
 
@@ -79,6 +79,15 @@ def test_no_line_raises_and_no_lane_lags_silently(lines: list[str]) -> None:
 
 
 BAD_LINES = [
+    ("on-error orders explode", "unknown error policy 'explode'"),
+    ("on-error orders", "on-error"),
+    ("poison orders next 0", "N must be from 1 to 100"),
+    ("poison orders next 101", "N must be from 1 to 100"),
+    ("poison orders off 2", "only 'next' takes a count"),
+    ("poison orders Nope", "unknown poison (next, off or an event type) 'Nope'"),
+    ("parked nowhere", "unknown lane 'nowhere'"),
+    ("replay-parked", "replay-parked"),
+    ("discard-parked orders carts", "discard-parked"),
     ("snapshots every 0", "N must be from 1 to 1,000,000"),
     ("snapshots every 1000001", "N must be from 1 to 1,000,000"),
     ("snapshots 100", "write snapshots every N, or snapshots off"),
@@ -103,8 +112,8 @@ BAD_LINES = [
     ("legacy-register carol not-an-email", "'not-an-email' is not a valid email address"),
     ("legacy-register Carol carol@example.com", "username: must be 2-32 characters"),
 ]
-"""(line, what its error says): snapshots and aggregates, the query cache, replicas and
-routes, upcasting."""
+"""(line, what its error says): poison and its lane's error policy, parked events, snapshots
+and aggregates, the query cache, replicas and routes, upcasting."""
 
 
 @pytest.mark.parametrize(("line", "error"), BAD_LINES)
