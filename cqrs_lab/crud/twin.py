@@ -36,9 +36,9 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
+from cqrs_lab.crud.psycopg_driver import on_psycopg, psycopg_pipeline
 from cqrs_lab.crud.sqlite_driver import sqlite_driver
 from cqrs_lab.crud.tables import (
     CART_LINES,
@@ -275,7 +275,7 @@ class CrudTwin:
         """
         if not recorded:
             return
-        if connection.dialect.driver == "psycopg" and self.raw_sqlite:
+        if on_psycopg(connection) and self.raw_sqlite:
             _pipelined(connection, command, recorded)
         else:
             _apply(command, self._rows(connection), recorded)
@@ -288,20 +288,9 @@ class CrudTwin:
 def _pipelined(
     connection: Connection, command: cmd.Command, recorded: Sequence[RecordedEvent]
 ) -> None:
-    """The command's statements in one psycopg pipeline, in the caller's transaction; a
-    driver error comes out as SQLAlchemy's, as the store expects of every statement."""
-    driver: Any = connection.connection.driver_connection
-    dbapi_error = connection.dialect.loaded_dbapi.Error
-    cursor = driver.cursor()
-    try:
-        with driver.pipeline():
-            _apply(command, _PipelinedRows(cursor), recorded)
-    except dbapi_error as error:
-        raise DBAPIError.instance(
-            "CRUD twin", None, error, dbapi_error, dialect=connection.dialect
-        ) from error
-    finally:
-        cursor.close()
+    """The command's statements in one psycopg pipeline, in the caller's transaction."""
+    with psycopg_pipeline(connection) as cursor:
+        _apply(command, _PipelinedRows(cursor()), recorded)
 
 
 @singledispatch

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.engine import Connection
 
-from cqrs_lab.read.projection import Projection
+from cqrs_lab.read.projection import CheckpointMoved, Projection
 from cqrs_lab.store.errors import StoreError
 from cqrs_lab.store.event_store import EventStore
 
@@ -39,9 +39,10 @@ class Flushes:
         if not dirty or (self.problems and time.monotonic() < self._retry_at):
             return  # each try may wait out the database's busy timeout: not every frame
         try:
-            with self.store.transaction() as connection:
-                for projection in dirty:
-                    self.write(projection, connection)
+            try:
+                self._commit(dirty, pipelined=True)
+            except CheckpointMoved:  # another lab flushed: rolled back, written the careful way
+                self._commit(dirty, pipelined=False)
         except StoreError as error:  # a lock, a full disk, a lost connection: retried
             for projection in dirty:  # nothing was committed, and nothing is forgotten
                 self.problems[projection.name] = f"flush failed: {error}; retrying"
@@ -53,14 +54,22 @@ class Flushes:
             projection.committed()
             self.problems.pop(projection.name, None)
 
-    def write(self, projection: Projection, connection: Connection) -> None:
+    def _commit(self, dirty: list[Projection], *, pipelined: bool) -> None:
+        with self.store.transaction() as connection:
+            for projection in dirty:
+                self.write(projection, connection, pipelined=pipelined)
+
+    def write(
+        self, projection: Projection, connection: Connection, *, pipelined: bool = False
+    ) -> None:
         """Write, unless another process moved the shared checkpoint since we last did.
 
         Two labs on one database share the read tables. If the stored checkpoint is not the
         one we committed, our mirror is out of date: reload the rows the other lab wrote and
         re-apply our events after its checkpoint, so no event is applied twice or lost.
+        `pipelined`: the transaction is the flush's own (see `write_if_current`).
         """
-        if projection.dirty and projection.write_if_current(connection):
+        if projection.dirty and projection.write_if_current(connection, pipelined=pipelined):
             return  # the checkpoint was still ours: moved and written in one statement
         stored = projection.stored_checkpoint(connection)
         if stored != projection.committed_checkpoint:

@@ -109,12 +109,19 @@ class MirroredTable:
     def write(self, connection: Connection) -> None:
         """Write changed rows: delete the keys gone, insert or replace the rest. They stay
         marked changed until `committed()`."""
-        if not self._changed:
-            return
+        if self._changed:
+            table_writes(self.table).write(connection, *self._changes())
+
+    def send(self, cursor: Any) -> None:
+        """`write` on a psycopg cursor in pipeline mode."""
+        if self._changed:
+            table_writes(self.table).send(cursor, *self._changes())
+
+    def _changes(self) -> tuple[list[Row], list[Row]]:
+        """The changed keys gone (as key columns) and the changed rows kept."""
         rows, names = self.rows, self.key_columns
         gone = [dict(zip(names, key, strict=True)) for key in self._changed if key not in rows]
-        kept = [rows[key] for key in self._changed if key in rows]
-        table_writes(self.table).write(connection, gone, kept)
+        return gone, [rows[key] for key in self._changed if key in rows]
 
     def committed(self) -> None:
         """What `write` wrote is committed: nothing is changed any more."""

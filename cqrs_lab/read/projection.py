@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
+from cqrs_lab.crud.psycopg_driver import on_psycopg, psycopg_pipeline
 from cqrs_lab.crud.sqlite_driver import sqlite_driver
 from cqrs_lab.read.mirror import MirroredTable, Reader
 from cqrs_lab.read.views import ViewRows
@@ -37,6 +38,12 @@ _MOVE_CHECKPOINT = (
 _MOVE_CHECKPOINT_SQL = (
     "UPDATE projection_checkpoints SET position = ? WHERE name = ? AND position = ?"
 )
+_MOVE_CHECKPOINT_PG = _MOVE_CHECKPOINT_SQL.replace("?", "%s")
+
+
+class CheckpointMoved(Exception):
+    """A pipelined flush found the stored checkpoint moved by another process after it had
+    sent its rows: its transaction must roll back."""
 
 
 class Projection(ABC):
@@ -132,10 +139,24 @@ class Projection(ABC):
         connection.execute(table.delete().where(table.c.name == self.name))  # type: ignore[attr-defined]
         connection.execute(table.insert(), {"name": self.name, "position": self.checkpoint})  # type: ignore[attr-defined]
 
-    def write_if_current(self, connection: Connection) -> bool:
+    def write_if_current(self, connection: Connection, *, pipelined: bool = False) -> bool:
         """Move the stored checkpoint to ours and write the changed rows, if it is still the
-        one we committed (no other process flushed since); else write nothing: False."""
+        one we committed (no other process flushed since); else write nothing: False.
+
+        `pipelined` (for a transaction of the flush's own): on psycopg the rows go out in
+        the same round trip as the checkpoint's UPDATE, and a checkpoint found moved raises
+        `CheckpointMoved`: the caller rolls back what was written and flushes again."""
         new, name, committed = self.checkpoint, self.name, self.committed_checkpoint
+        if pipelined and on_psycopg(connection):
+            with psycopg_pipeline(connection) as cursor:
+                checkpoint = cursor()
+                checkpoint.execute(_MOVE_CHECKPOINT_PG, (new, name, committed))
+                rows = cursor()
+                for mirror in self.mirrors.values():
+                    mirror.send(rows)
+            if checkpoint.rowcount != 1:
+                raise CheckpointMoved(name)
+            return True
         driver = sqlite_driver(connection)
         if driver is not None:  # once a flush: SQLAlchemy's work would cost more than SQLite's
             moved = driver.execute(_MOVE_CHECKPOINT_SQL, (new, name, committed)).rowcount

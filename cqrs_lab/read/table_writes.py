@@ -8,6 +8,7 @@ On pysqlite the same SQL runs on SQLite's own driver (`crud/sqlite_driver.py`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +34,13 @@ class TableWrites:
     delete: sa.Delete
     delete_sql: str
     upsert_sql: str
+
+    def send(self, cursor: Any, gone: Sequence[Row], rows: Sequence[Row]) -> None:
+        """The same on a psycopg cursor in pipeline mode (`crud/psycopg_driver.py`)."""
+        if gone:
+            cursor.executemany(_psycopg(self.delete_sql), gone)
+        if rows:
+            cursor.executemany(_psycopg(self.upsert_sql), rows)
 
     def write(self, connection: Connection, gone: Sequence[Row], rows: Sequence[Row]) -> None:
         """Delete the rows whose keys are `gone` (each a dict of the key columns), then
@@ -78,6 +86,12 @@ def table_writes(table: sa.Table) -> TableWrites:
         f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
         f" ON CONFLICT ({conflict}) {on_conflict}",
     )
+
+
+@cache
+def _psycopg(sql: str) -> str:
+    """Named marks as psycopg writes them (`:name` -> `%(name)s`)."""
+    return re.sub(r":(\w+)", r"%(\1)s", sql)
 
 
 @cache

@@ -1,0 +1,37 @@
+"""psycopg's own connection under a SQLAlchemy connection, in pipeline mode.
+
+On PostgreSQL every statement is a round trip. Statements whose answers can wait (the CRUD
+twin's writes for a command, a flush's rows and its checkpoint) are sent on psycopg's
+connection in pipeline mode, inside the caller's transaction, and all answered when the
+block ends: one round trip for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+
+
+def on_psycopg(connection: Connection) -> bool:
+    return connection.dialect.driver == "psycopg"
+
+
+@contextmanager
+def psycopg_pipeline(connection: Connection) -> Iterator[Callable[[], Any]]:
+    """A pipeline on the psycopg connection under `connection`; yields a function that makes
+    cursors on it (a cursor's `rowcount` is its last statement's once the block has ended).
+    A driver error comes out as SQLAlchemy's DBAPIError, as the store expects of every
+    statement."""
+    driver: Any = connection.connection.driver_connection
+    error_type = connection.dialect.loaded_dbapi.Error
+    try:
+        with driver.pipeline():
+            yield driver.cursor
+    except error_type as error:
+        raise DBAPIError.instance(
+            "a pipelined unit", None, error, error_type, dialect=connection.dialect
+        ) from error
