@@ -107,6 +107,11 @@ def _at(
             SENDS / bare_send["seconds"],
             Target(0.9, at_least=True, on_ratio=True),
             {f"scale_send_{size}_per_s": "value", f"scale_send_{size}_ratio": "ratio"},
+            note=(
+                f"CPU {sent['cpu_seconds']:.2f} s against {bare_send['cpu_seconds']:.2f} s"
+                f" ({bare_send['cpu_seconds'] / sent['cpu_seconds']:.2f}x)"
+            ),
+            extra={f"scale_send_{size}_cpu_ratio": bare_send["cpu_seconds"] / sent["cpu_seconds"]},
         ),
     ]
 
