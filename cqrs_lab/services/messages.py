@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,11 @@ WAKE_UPS = frozenset({TIMEOUT, WAKE})
 """A service's own wake-ups, never on the wire: the picture leaves them out."""
 
 
+def order_of(data: Mapping[str, Any]) -> str:
+    """The order a message or an event is about ('' for none): whose journey it is part of."""
+    return str(data.get("order_id", ""))
+
+
 def lane_between(source: str, destination: str) -> str:
     """The lane a message from `source` to `destination` travels on."""
     ends = {source, destination}
@@ -53,4 +59,4 @@ class IntegrationMessage:
 
     @property
     def order_id(self) -> str:
-        return str(self.data.get("order_id", ""))
+        return order_of(self.data)

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from cqrs_lab.services import checkouts, inbox, saga
 from cqrs_lab.services.journeys import Note
-from cqrs_lab.services.messages import TIMEOUT, IntegrationMessage
+from cqrs_lab.services.messages import TIMEOUT, IntegrationMessage, order_of
 from cqrs_lab.services.outbox import Outbox, Pending
 from cqrs_lab.shop.commands import CancelOrder, Command, PayOrder, ShipOrder
 from cqrs_lab.store.event_store import RecordedEvent
@@ -87,7 +87,7 @@ class Orders:
             self._commit(connection, step)
             return
         for event in events:
-            order_id = str(event.data.get("order_id", ""))
+            order_id = order_of(event.data)
             if event.type == "OrderPlaced":
                 checkout, send = saga.start(order_id, self.now())
                 data = {

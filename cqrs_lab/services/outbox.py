@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from cqrs_lab.services import tables
 from cqrs_lab.services.journeys import Note
-from cqrs_lab.services.messages import IntegrationMessage
+from cqrs_lab.services.messages import IntegrationMessage, order_of
 
 Publish = Callable[[IntegrationMessage], None]
 _COLUMNS = tables.outbox.c
@@ -44,8 +44,7 @@ class Pending:
 
     @property
     def order_id(self) -> str:
-        """The order the message is about ('' for none): whose journey it belongs to."""
-        return str(self.data.get("order_id", ""))
+        return order_of(self.data)
 
 
 @dataclass
