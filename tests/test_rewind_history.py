@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cqrs_lab.lab.deliveries import DeliveryLog
 from cqrs_lab.lab.time_travel import Timeline
 from tests.lab_helpers import SHOP_SETUP, new_lab, run
 from tests.test_rewind import STALE  # OrderPlaced #4 travels the orders lane for 5 s
@@ -69,5 +70,24 @@ def test_each_lane_is_shown_with_its_settings_as_they_were_then() -> None:
         assert later["sales"][4] == 5
         live = {lane.name: lane for lane in lab.snapshot().lanes}
         assert later["orders"][1:3] == (live["orders"].latency, live["orders"].faults)
+    finally:
+        lab.close()
+
+
+def test_past_its_limit_the_log_forgets_the_oldest_and_says_where_it_starts() -> None:
+    lab = new_lab()
+    try:
+        lab.bus.remove_observer(lab.deliveries.observe)
+        lab.deliveries = DeliveryLog(lab.clock, lab.subscribers, limit=20)
+        lab.bus.add_observer(lab.deliveries.observe)
+        run(lab, SHOP_SETUP + "settle\n" + "restock mug 1\nadvance 1s\n" * 30 + "settle")
+        first = lab.deliveries.first
+        assert first is not None and 5 < first < lab.head
+        assert lab.deliveries.applied(5, "catalog") is None  # forgotten, not guessed
+        assert lab.deliveries.applied(lab.head, "catalog") is not None
+        history = Timeline.of(lab).bus
+        assert history.record_from == first
+        assert not history.at(history.moment_of(first - 1)).recorded
+        assert history.at(history.moment_of(first)).recorded
     finally:
         lab.close()

@@ -7,10 +7,12 @@ notice when a projection's checkpoint passes an event, and `changed` when a lane
 change (`lab/lanes.py`). `cqrs_lab.lab.trace` puts it together into a causation trace,
 `cqrs_lab.lab.rewind` into the bus as it was at any time.
 
-The log keeps the whole session, compactly: per lane, flat arrays of numbers (about 25
-bytes an event sent down the lane, 27 a delivery), not an object each. Its record starts
-with the first event the lab itself sent or applied (`first`): events stored before the
-lab opened were caught up from the store, at times nobody noted.
+The log keeps the session, compactly: per lane, flat arrays of numbers (about 25 bytes an
+event sent down the lane, 33 a delivery), not an object each, up to `limit` positions a
+lane (a few hours of a busy lab: at most some tens of MB); past that the oldest tenth is
+forgotten, every lane at once. Its record starts at `first`: events stored before the lab
+opened were caught up from the store at times nobody noted, and forgotten ones have no
+times any more either.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ HOWS = ("delivered", "released from the door", "once the gap was filled", "read 
 _HOW_AFTER = {"applied": 0, "held at the door": 1, "waiting for a gap": 2}
 """The last delivery's effect -> how the event was applied (any other: read from the store)."""
 _NONE = math.nan
+DEFAULT_LIMIT = 100_000
+"""Positions a lane's record holds before its oldest tenth is forgotten."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +134,18 @@ class _LaneLog:
         self.how.insert(i, -1)
         return i
 
+    def forget_before(self, cutoff: int) -> None:
+        """Drop every position below `cutoff`, and its deliveries."""
+        i = bisect_left(self.positions, cutoff)
+        for column in (self.positions, self.sent, self.applied, self.how):
+            del column[:i]
+        kept = [d for d, position in enumerate(self.d_position) if position >= cutoff]
+        for name in ("d_position", "d_sent", "d_due", "d_at", "d_code"):
+            column = getattr(self, name)
+            setattr(self, name, array(column.typecode, (column[d] for d in kept)))
+        while self.waiting and self.waiting[0] < cutoff:
+            self.last_effect.pop(self.waiting.popleft(), None)
+
     def deliveries(self, position: int | None = None) -> Iterator[int]:
         """Indices of the deliveries (of `position`, or all), in the order they fell due."""
         if position is None:
@@ -170,16 +186,23 @@ class _LaneLog:
 class DeliveryLog:
     """Deliveries and applications per lane, for the whole session."""
 
-    def __init__(self, clock: Clock, subscribers: Mapping[str, Subscriber]) -> None:
+    def __init__(
+        self, clock: Clock, subscribers: Mapping[str, Subscriber], limit: int = DEFAULT_LIMIT
+    ) -> None:
         self.clock = clock
         self.subscribers = subscribers
+        self.limit = limit
         self._lanes: dict[str, _LaneLog] = {name: _LaneLog() for name in subscribers}
+        self._forgotten = 0
+        """Every position up to this one was forgotten (0: none)."""
 
     @property
     def first(self) -> int | None:
         """The first position the record holds (None: none yet)."""
         firsts = [lane.positions[0] for lane in self._lanes.values() if lane.positions]
-        return min(firsts, default=None)
+        if not firsts:
+            return self._forgotten + 1 if self._forgotten else None
+        return max(min(firsts), self._forgotten + 1)
 
     def sent(self, lane: str, events: Iterable[RecordedEvent]) -> None:
         """The lab published these events down `lane`."""
@@ -189,6 +212,16 @@ class DeliveryLog:
             if math.isnan(log.sent[i]):
                 log.sent[i] = now
                 log.waiting.append(event.position)
+        self._bound(log)
+
+    def _bound(self, log: _LaneLog) -> None:
+        """Past `limit` positions, forget every lane's oldest tenth: the record starts later."""
+        if len(log.positions) <= self.limit:
+            return
+        cutoff = log.positions[len(log.positions) // 10]
+        self._forgotten = max(self._forgotten, cutoff - 1)
+        for each in self._lanes.values():
+            each.forget_before(cutoff)
 
     def changed(self, lane: str, before: LaneSetting, after: LaneSetting) -> None:
         """`lane`'s settings changed from `before` to `after`, now."""
@@ -202,6 +235,7 @@ class DeliveryLog:
             if subscriber.handles(event):
                 i = log.slot(event.position)
                 log.applied[i], log.how[i] = now, len(HOWS)
+        self._bound(log)
 
     def observe(self, delivery: Delivery[RecordedEvent], outcome: BusOutcome) -> None:
         """A bus observer: one delivery fell due (the subscriber has already had it)."""
@@ -299,6 +333,7 @@ class DeliveryLog:
     def clear(self) -> None:
         """Forget everything (the lab was reset: positions start again from 1)."""
         self._lanes = {name: _LaneLog() for name in self._lanes}
+        self._forgotten = 0
 
     def _lane(self, lane: str) -> _LaneLog:
         return self._lanes.setdefault(lane, _LaneLog())
