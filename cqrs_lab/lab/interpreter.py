@@ -20,7 +20,7 @@ from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.audit import audit
 from cqrs_lab.lab.errors import LabError, NothingNamed
 from cqrs_lab.lab.load import run_load
-from cqrs_lab.lab.outcome import Outcome
+from cqrs_lab.lab.outcome import Outcome, control
 from cqrs_lab.lab.production import PERFORMERS
 from cqrs_lab.lab.rebuilds import rebuilt
 from cqrs_lab.lab.recording_format import is_recording
@@ -136,10 +136,6 @@ def _perform(action: Any, lab: Lab, line: str) -> Outcome:
 
 for _kind, _performer in (PERFORMERS | SERVICE_PERFORMERS).items():  # poison, services, ...
     _perform.register(_kind)(_performer)
-
-
-def _control(line: str, message: str, **data: Any) -> Outcome:
-    return Outcome(line, True, "control", message, data)
 
 
 @_perform.register(sc.Send)
@@ -265,7 +261,7 @@ def _value(key: str, value: Any) -> Any:
 @_perform.register(sc.SetLatency)
 def _latency(action: sc.SetLatency, lab: Lab, line: str) -> Outcome:
     lab.set_latency(action.lane, action.model)
-    return _control(
+    return control(
         line, f"latency {action.lane}: {action.model} (mean {format_duration(action.model.mean)})"
     )
 
@@ -274,38 +270,38 @@ def _latency(action: sc.SetLatency, lab: Lab, line: str) -> Outcome:
 def _faults(action: sc.SetFaults, lab: Lab, line: str) -> Outcome:
     lab.set_faults(action.lane, lambda current: parse_faults(action.tokens, current))
     shown = ", ".join(f"{name}: {lab.faults[name]}" for name in lab.lanes_named(action.lane))
-    return _control(line, f"faults {shown}")
+    return control(line, f"faults {shown}")
 
 
 @_perform.register(sc.SetCapacity)
 def _capacity(action: sc.SetCapacity, lab: Lab, line: str) -> Outcome:
     lab.set_capacity(action.lane, action.rate)
     limit = "no limit" if action.rate is None else f"{action.rate:g} events a second"
-    return _control(line, f"capacity {action.lane}: {limit}")
+    return control(line, f"capacity {action.lane}: {limit}")
 
 
 @_perform.register(sc.SetMode)
 def _mode(action: sc.SetMode, lab: Lab, line: str) -> Outcome:
     lab.set_mode(action.lane, Mode(action.mode))
-    return _control(line, f"mode {action.lane}: {action.mode}")
+    return control(line, f"mode {action.lane}: {action.mode}")
 
 
 @_perform.register(sc.SetGaps)
 def _gaps(action: sc.SetGaps, lab: Lab, line: str) -> Outcome:
     lab.set_gap_policy(action.lane, GapPolicy(action.policy))
-    return _control(line, f"gaps {action.lane}: {action.policy}")
+    return control(line, f"gaps {action.lane}: {action.policy}")
 
 
 @_perform.register(sc.Pause)
 def _pause(action: sc.Pause, lab: Lab, line: str) -> Outcome:
     lab.pause()
-    return _control(line, "paused: lab time stands still (step delivers one event)")
+    return control(line, "paused: lab time stands still (step delivers one event)")
 
 
 @_perform.register(sc.Resume)
 def _resume(action: sc.Resume, lab: Lab, line: str) -> Outcome:
     lab.resume()
-    return _control(line, "resumed")
+    return control(line, "resumed")
 
 
 @_perform.register(sc.Step)
@@ -321,10 +317,10 @@ def _step(action: sc.Step, lab: Lab, line: str) -> Outcome:
     finally:
         lab.bus.remove_observer(observe)
     if not done:
-        return _control(line, "step: nothing in flight", delivered=0)
+        return control(line, "step: nothing in flight", delivered=0)
     what = "; ".join(seen[:STEP_SHOWN]) + ("; …" if len(seen) > STEP_SHOWN else "")
     message = f"step: delivered {done}: {what} (t={lab.clock.now():.3f}s)"
-    return _control(line, message, delivered=done)
+    return control(line, message, delivered=done)
 
 
 STEP_SHOWN = 3
@@ -342,13 +338,13 @@ def describe_delivery(delivery: Delivery[RecordedEvent], outcome: BusOutcome) ->
 @_perform.register(sc.Speed)
 def _speed(action: sc.Speed, lab: Lab, line: str) -> Outcome:
     lab.set_speed(action.factor)
-    return _control(line, f"speed x{action.factor:g}")
+    return control(line, f"speed x{action.factor:g}")
 
 
 @_perform.register(sc.Advance)
 def _advance(action: sc.Advance, lab: Lab, line: str) -> Outcome:
     delivered = lab.advance(action.seconds)
-    return _control(
+    return control(
         line,
         f"advanced {format_duration(action.seconds)} to t={lab.clock.now():.3f}s: "
         f"{delivered} deliveries",
@@ -365,7 +361,7 @@ def _check(action: sc.Check, lab: Lab, line: str) -> Outcome:
     if report.ok:
         lab.metrics.checks_passed += 1
         message = f"check: {report.head} events; store, projections and CRUD twin agree"
-        return Outcome(line, True, "control", message, data)
+        return control(line, message, **data)
     lab.metrics.checks_failed += 1
     message = f"check: {len(findings)} difference(s): " + "; ".join(findings)
     return Outcome(line, False, "error", message, data, "check_failed")
@@ -375,7 +371,7 @@ def _check(action: sc.Check, lab: Lab, line: str) -> Outcome:
 def _settle(action: sc.Settle, lab: Lab, line: str) -> Outcome:
     delivered = lab.settle()
     deliveries = "1 delivery" if delivered == 1 else f"{delivered} deliveries"
-    return _control(line, f"settled at t={lab.clock.now():.3f}s: {deliveries}")
+    return control(line, f"settled at t={lab.clock.now():.3f}s: {deliveries}")
 
 
 @_perform.register(sc.Rebuild)
@@ -383,25 +379,25 @@ def _rebuild(action: sc.Rebuild, lab: Lab, line: str) -> Outcome:
     names = lab.lanes_named(action.lane)
     counts = {name: lab.rebuild(name) for name in names}
     shown = ", ".join(rebuilt(lab, name, count) for name, count in counts.items())
-    return _control(line, f"rebuilt {shown}", rebuilt=counts)
+    return control(line, f"rebuilt {shown}", rebuilt=counts)
 
 
 @_perform.register(sc.Load)
 def _load(action: sc.Load, lab: Lab, line: str) -> Outcome:
     report = run_load(lab, action.rate, action.duration)
-    return _control(line, report.summary(), **report.to_json())
+    return control(line, report.summary(), **report.to_json())
 
 
 @_perform.register(sc.Reset)
 def _reset(action: sc.Reset, lab: Lab, line: str) -> Outcome:
     lab.reset()
-    return _control(line, "reset: the lab is empty again")
+    return control(line, "reset: the lab is empty again")
 
 
 @_perform.register(sc.Seed)
 def _seed(action: sc.Seed, lab: Lab, line: str) -> Outcome:
     lab.reseed(action.value)
-    return _control(line, f"seed {action.value}")
+    return control(line, f"seed {action.value}")
 
 
 @_perform.register(sc.Say)
@@ -418,13 +414,13 @@ def _wait_key(action: sc.WaitKey, lab: Lab, line: str) -> Outcome:
 def _export(action: sc.Export, lab: Lab, line: str) -> Outcome:
     target = lab.exports.target(action.path, may_replace=is_recording)
     count = recording.export(lab, target)
-    return _control(line, f"exported {count} events to {target}", path=str(target))
+    return control(line, f"exported {count} events to {target}", path=str(target))
 
 
 @_perform.register(sc.Hold)
 def _hold(action: sc.Hold, lab: Lab, line: str) -> Outcome:
     lab.hold(action.lane)
-    return _control(
+    return control(
         line, f"holding deliveries to {action.lane}: release {action.lane} lets them in"
     )
 
@@ -437,7 +433,7 @@ def _release(action: sc.Release, lab: Lab, line: str) -> Outcome:
     if verdicts:
         message += "; " + "; ".join(verdict.describe() for verdict in verdicts)
     right = [verdict.right for verdict in verdicts]
-    return _control(line, message, released=released, predictions_right=right)
+    return control(line, message, released=released, predictions_right=right)
 
 
 @_perform.register(Predict)
@@ -445,7 +441,7 @@ def _predict(action: Predict, lab: Lab, line: str) -> Outcome:
     prediction = lab.predictions.predict(
         lab, action.view, action.username, action.read, action.crud
     )
-    return _control(
+    return control(
         line,
         f"predicted {prediction.describe()}: release {prediction.lane} to see who is right",
     )
@@ -457,12 +453,12 @@ def _trace(action: sc.ShowTrace, lab: Lab, line: str) -> Outcome:
         chain = trace(lab, action.target)
     except TraceNotFound as error:
         return Outcome(line, False, "error", str(error), {}, "not_found")
-    return _control(line, describe_trace(chain), **trace_json(chain))
+    return control(line, describe_trace(chain), **trace_json(chain))
 
 
 @_perform.register(sc.Help)
 def _help(action: sc.Help, lab: Lab, line: str) -> Outcome:
     topic = action.topic
     if topic and topic in sc.USAGE:
-        return _control(line, sc.USAGE[topic])
-    return _control(line, "commands: " + ", ".join(sc.COMMAND_WORDS) + " (help WORD for one)")
+        return control(line, sc.USAGE[topic])
+    return control(line, "commands: " + ", ".join(sc.COMMAND_WORDS) + " (help WORD for one)")

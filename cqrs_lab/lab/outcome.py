@@ -33,3 +33,8 @@ class Outcome:
             payload["code"] = self.code
         payload.update(self.data)
         return payload
+
+
+def control(line: str, message: str, **data: Any) -> Outcome:
+    """The outcome of a control line that did what `message` says."""
+    return Outcome(line, True, "control", message, data)

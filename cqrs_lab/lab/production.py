@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cqrs_lab.lab.outcome import Outcome
+from cqrs_lab.lab.outcome import Outcome, control
 from cqrs_lab.lab.service_performers import reset_services
 from cqrs_lab.read.cache import CachePolicy
 from cqrs_lab.read.poison import ErrorPolicy
@@ -36,16 +36,12 @@ _POLICY_SAYS = {
 }
 
 
-def _control(line: str, message: str, **data: Any) -> Outcome:
-    return Outcome(line, True, "control", message, data)
-
-
 def on_error(action: pa.SetErrorPolicy, lab: Lab, line: str) -> Outcome:
     policy = ErrorPolicy(action.policy)
     for name in lab.lanes_named(action.lane):
         lab.subscribers[name].set_error_policy(policy)
     lab.flush()
-    return _control(line, f"on-error {action.lane}: {policy} ({_POLICY_SAYS[policy]})")
+    return control(line, f"on-error {action.lane}: {policy} ({_POLICY_SAYS[policy]})")
 
 
 def poison(action: pa.SetPoison, lab: Lab, line: str) -> Outcome:
@@ -61,7 +57,7 @@ def poison(action: pa.SetPoison, lab: Lab, line: str) -> Outcome:
             subscriber.lift_poison()
     lab.flush()
     shown = "; ".join(f"{name}: {lab.subscribers[name].guard.poison.describe()}" for name in names)
-    return _control(line, f"poison {shown}")
+    return control(line, f"poison {shown}")
 
 
 def parked(action: pa.Parked, lab: Lab, line: str) -> Outcome:
@@ -82,16 +78,16 @@ def parked(action: pa.Parked, lab: Lab, line: str) -> Outcome:
             listed = "; ".join(p.describe() for p in guard.parked) or "none"
             parts.append(f"{name}: {len(guard.parked)} parked: {listed}")
     lab.flush()
-    return _control(line, " | ".join(parts), **{action.verb: counts})
+    return control(line, " | ".join(parts), **{action.verb: counts})
 
 
 def snapshots(action: pa.SetSnapshots, lab: Lab, line: str) -> Outcome:
     aggregates = lab.handler.aggregates
     if action.every is None:
         aggregates.set_strategy(LoadStrategy.CACHED)
-        return _control(line, "snapshots off: aggregates load from the in-memory cache again")
+        return control(line, "snapshots off: aggregates load from the in-memory cache again")
     aggregates.set_strategy(LoadStrategy.SNAPSHOTS, action.every)
-    return _control(
+    return control(
         line,
         f"snapshots every {action.every} versions: a command loads each aggregate from its "
         "newest snapshot plus the events after it (no in-memory cache); trace shows how",
@@ -104,7 +100,7 @@ def aggregates(action: pa.SetAggregates, lab: Lab, line: str) -> Outcome:
         "cached": "folded states are kept in memory; a load reads only newer events",
         "replay": "every command folds each stream it reads from its first event",
     }
-    return _control(line, f"aggregates {action.strategy}: {says[action.strategy]}")
+    return control(line, f"aggregates {action.strategy}: {says[action.strategy]}")
 
 
 def cache(action: pa.SetCache, lab: Lab, line: str) -> Outcome:
@@ -115,31 +111,31 @@ def cache(action: pa.SetCache, lab: Lab, line: str) -> Outcome:
         "ttl": f"answers are kept {format_duration(action.ttl)}, whatever happens meanwhile",
         "invalidate": "answers are kept until the next event reaches their source",
     }
-    return _control(line, f"cache {action.view}: {policy} ({says[action.kind]})")
+    return control(line, f"cache {action.view}: {policy} ({says[action.kind]})")
 
 
 def replicas(action: pa.SetReplicas, lab: Lab, line: str) -> Outcome:
     made = lab.reads.set_replicas(action.view, action.count)
     if not made:
-        return _control(line, f"replicas {action.view}: none (queries read the view itself)")
+        return control(line, f"replicas {action.view}: none (queries read the view itself)")
     route = lab.reads.replicas.routes[action.view]
     listed = ", ".join(f"{replica.name} (lag {replica.lag})" for replica in made)
-    return _control(line, f"replicas {action.view}: {listed}; route {route}")
+    return control(line, f"replicas {action.view}: {listed}; route {route}")
 
 
 def route(action: pa.SetRoute, lab: Lab, line: str) -> Outcome:
     lab.reads.replicas.routes[action.view] = Route(action.route)
     count = len(lab.reads.replicas.of(action.view))
     note = "" if count else f" (no replicas yet: replicas {action.view} 2)"
-    return _control(line, f"route {action.view}: {action.route}{note}")
+    return control(line, f"route {action.view}: {action.route}{note}")
 
 
 def upcasters(action: pa.SetUpcasters, lab: Lab, line: str) -> Outcome:
     lab.store.upcasters = dict(UPCASTERS) if action.on else {}
     lab.handler.aggregates.forget_states()  # folded through the old setting: read again
     if action.on:
-        return _control(line, "upcasters on: old event shapes are read as the current one")
-    return _control(line, "upcasters off: every event is read exactly as it was stored")
+        return control(line, "upcasters on: old event shapes are read as the current one")
+    return control(line, "upcasters off: every event is read exactly as it was stored")
 
 
 def legacy_register(action: pa.LegacyRegister, lab: Lab, line: str) -> Outcome:

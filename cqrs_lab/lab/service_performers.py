@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from cqrs_lab.lab.errors import LabError
-from cqrs_lab.lab.outcome import Outcome
+from cqrs_lab.lab.outcome import Outcome, control
 from cqrs_lab.script import service_actions as sa
 from cqrs_lab.services import tables
 from cqrs_lab.services.messages import LANE, SHIPPING_LANE
@@ -48,10 +48,6 @@ def _running(lab: Lab) -> Services:
     return services
 
 
-def _control(line: str, message: str, **data: Any) -> Outcome:
-    return Outcome(line, True, "control", message, data)
-
-
 def switch(action: sa.SetServices, lab: Lab, line: str) -> Outcome:
     if action.on:
         if services_of(lab) is None:
@@ -59,14 +55,14 @@ def switch(action: sa.SetServices, lab: Lab, line: str) -> Outcome:
             services.attach()
             _ATTACHED[lab] = services
             lab.line_observers.append(_observer(lab))
-        return _control(
+        return control(
             line,
             "services on: placing an order starts a checkout saga: it asks Payments for the "
             f"money (the {LANE} lane), then Shipping for the parcel (the {SHIPPING_LANE} lane), "
             "through the outbox; a decline or no answer in 30 s cancels the order",
         )
     turn_off(lab)
-    return _control(line, "services off: one shop again")
+    return control(line, "services off: one shop again")
 
 
 def turn_off(lab: Lab) -> None:
@@ -108,7 +104,7 @@ def status(action: sa.ServicesStatus, lab: Lab, line: str) -> Outcome:
         "lost": services.outbox.lost,
         "duplicates": {member.name: member.duplicates for member in services.members()},
     }
-    return _control(line, f"services: {services.describe()} | {said}", **data)
+    return control(line, f"services: {services.describe()} | {said}", **data)
 
 
 def outbox(action: sa.SetOutbox, lab: Lab, line: str) -> Outcome:
@@ -116,8 +112,8 @@ def outbox(action: sa.SetOutbox, lab: Lab, line: str) -> Outcome:
     services.relay()  # what the old setting recorded goes first
     services.outbox.on = action.on
     if action.on:
-        return _control(line, "outbox on: messages commit with their service's writes")
-    return _control(line, "outbox off: messages are published after the commit")
+        return control(line, "outbox on: messages commit with their service's writes")
+    return control(line, "outbox off: messages are published after the commit")
 
 
 def crash(action: sa.Crash, lab: Lab, line: str) -> Outcome:
@@ -128,16 +124,16 @@ def crash(action: sa.Crash, lab: Lab, line: str) -> Outcome:
         if services.outbox.on
         else "its message, not yet published, will be lost"
     )
-    return _control(line, f"crash {action.service} after-commit armed: {what}")
+    return control(line, f"crash {action.service} after-commit armed: {what}")
 
 
 def decline(action: sa.DeclinePayments, lab: Lab, line: str) -> Outcome:
     services = _running(lab)
     if action.rate is None:
         services.payments.decline_next = True
-        return _control(line, "payments will decline the next payment")
+        return control(line, "payments will decline the next payment")
     services.payments.decline_rate = action.rate
-    return _control(line, f"payments declines each payment with probability {action.rate:g}")
+    return control(line, f"payments declines each payment with probability {action.rate:g}")
 
 
 def lane_setting(action: sa.ServiceLaneSetting, lab: Lab, line: str) -> Outcome:
@@ -145,13 +141,13 @@ def lane_setting(action: sa.ServiceLaneSetting, lab: Lab, line: str) -> Outcome:
     lane = action.lane
     if action.kind == "latency" and action.model is not None:
         services.set_latency(lane, action.model)
-        return _control(line, f"latency {lane}: {action.model}")
+        return control(line, f"latency {lane}: {action.model}")
     if action.kind == "faults":
         services.set_faults(lane, parse_faults(action.tokens, services.faults[lane]))
-        return _control(line, f"faults {lane}: {services.faults[lane]}")
+        return control(line, f"faults {lane}: {services.faults[lane]}")
     lab.bus.set_capacity(lane, action.rate)
     limit = "no limit" if action.rate is None else f"{action.rate:g} events a second"
-    return _control(line, f"capacity {lane}: {limit}")
+    return control(line, f"capacity {lane}: {limit}")
 
 
 def query_checkouts(action: sa.QueryCheckouts, lab: Lab, line: str) -> Outcome:
@@ -175,7 +171,7 @@ def query_checkouts(action: sa.QueryCheckouts, lab: Lab, line: str) -> Outcome:
         for checkout in found
     ]
     shown = "; ".join(_checkout_words(row, now) for row in rows) or "no checkouts yet"
-    return _control(line, f"checkouts: {shown}", rows=rows)
+    return control(line, f"checkouts: {shown}", rows=rows)
 
 
 def _checkout_words(row: dict[str, Any], now: float) -> str:
