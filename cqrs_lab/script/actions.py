@@ -1,6 +1,6 @@
 """What a lab line asks for: a shop command, a query, or a control of the lab.
 
-Actions are plain immutable values; the Lab carries them out. Parsing has already
+Actions are plain immutable values (`@action`); the Lab carries them out. Parsing has already
 validated every field, so the Lab only resolves what depends on its state (`last`).
 """
 
@@ -12,6 +12,7 @@ from typing import Any, Literal, TypeAlias
 
 from pydantic import SecretStr
 
+from cqrs_lab.script.action_values import action
 from cqrs_lab.script.names import Lane, View
 from cqrs_lab.script.production_actions import ProductionAction
 from cqrs_lab.script.service_actions import ServiceAction
@@ -30,7 +31,7 @@ Mode: TypeAlias = Literal["inline", "async"]
 GapPolicy: TypeAlias = Literal["wait", "catch-up"]
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Send:
     """A shop command, validated. `place-order USER` without an id has no `order_id` field:
     the Lab makes one up. An `order_id` equal to ORDER_LAST is for the Lab to resolve."""
@@ -53,13 +54,13 @@ class Send:
         return build(self.command_type, **{**self.fields, **overrides})
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Login:
     username: str
     password: SecretStr
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Query:
     """Read a view; `crud` reads the CRUD twin; `wait` waits for the asker's own writes
     (for at most `timeout` lab seconds, or the Lab's default when None)."""
@@ -71,13 +72,13 @@ class Query:
     timeout: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class SetLatency:
     lane: Lane
     model: LatencyModel
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class SetFaults:
     """Fault tokens, already checked with `parse_faults`; apply them in order."""
 
@@ -85,7 +86,7 @@ class SetFaults:
     tokens: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class SetCapacity:
     """A lane's consumer handles at most `rate` deliveries a second (None: no limit)."""
 
@@ -93,59 +94,59 @@ class SetCapacity:
     rate: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class SetMode:
     lane: Lane
     mode: Mode
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class SetGaps:
     lane: Lane
     policy: GapPolicy
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Pause:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Resume:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Step:
     count: int = 1
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Speed:
     factor: float
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Advance:
     seconds: float
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Settle:
     """Run until nothing is in flight."""
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Check:
     """Audit the lab's database: the store, each projection, the CRUD twin."""
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Rebuild:
     lane: Lane
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Load:
     """A Poisson workload: `rate` commands per lab second for `duration` lab seconds."""
 
@@ -153,32 +154,32 @@ class Load:
     duration: float
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Reset:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Seed:
     value: int
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Say:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class WaitKey:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Export:
     path: str
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Race:
     """Two shop commands decided against the same state, appended one after the other:
     the second meets a concurrency conflict."""
@@ -187,17 +188,17 @@ class Race:
     second: Send
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Hold:
     lane: Lane
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Release:
     lane: Lane
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class ShowTrace:
     """The causation trace of the event at a position (an int) or of a command id, or the
     start of one (a str)."""
@@ -205,7 +206,7 @@ class ShowTrace:
     target: int | str
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Help:
     topic: str | None = None
 
@@ -232,7 +233,7 @@ class Expectation:
         return f"{verb} {self.value}"
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Predict:
     """A prediction of what a query will show once its held lane is released: in the read
     model (`read`) and in the CRUD twin (`crud`)."""

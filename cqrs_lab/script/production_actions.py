@@ -4,9 +4,9 @@ routes, and events written in an old shape (for upcasting)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
+from cqrs_lab.script.action_values import action
 from cqrs_lab.script.names import Lane, View
 
 ErrorPolicyWord: TypeAlias = Literal["retry", "park", "skip", "stop"]
@@ -14,7 +14,7 @@ RouteWord: TypeAlias = Literal["random", "sticky", "at-least-my-position"]
 ParkedVerb: TypeAlias = Literal["list", "replay", "discard"]
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class SetErrorPolicy:
     """`on-error LANE retry|park|skip|stop`."""
 
@@ -22,7 +22,7 @@ class SetErrorPolicy:
     policy: ErrorPolicyWord
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class SetPoison:
     """`poison LANE next [N]` (the next event fails N times; None: until lifted), `poison
     LANE TYPE` (a projection bug: every event of TYPE fails) or `poison LANE off`."""
@@ -33,7 +33,7 @@ class SetPoison:
     event_type: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Parked:
     """`parked LANE` lists a lane's parked events; `replay-parked LANE` applies them again;
     `discard-parked LANE` throws them away."""
@@ -42,21 +42,21 @@ class Parked:
     verb: ParkedVerb
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class SetSnapshots:
     """`snapshots every N` (N: versions between snapshots) or `snapshots off` (None)."""
 
     every: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class SetAggregates:
     """`aggregates cached|replay`: how the write side loads an aggregate without snapshots."""
 
     strategy: Literal["cached", "replay"]
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class SetCache:
     """`cache VIEW ttl:DURATION | invalidate | off`."""
 
@@ -65,7 +65,7 @@ class SetCache:
     ttl: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class SetReplicas:
     """`replicas VIEW N`: N read replicas of a view (0 removes them)."""
 
@@ -73,7 +73,7 @@ class SetReplicas:
     count: int
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class SetRoute:
     """`route VIEW random|sticky|at-least-my-position`."""
 
@@ -81,14 +81,14 @@ class SetRoute:
     route: RouteWord
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class SetUpcasters:
     """`upcasters on|off`: read old event shapes through the upcasters, or as stored."""
 
     on: bool
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class LegacyRegister:
     """`legacy-register USER EMAIL`: a UserRegistered in its version-1 shape (the user's
     handle under `name`), as the shop's first release wrote it."""

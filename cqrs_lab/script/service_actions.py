@@ -3,9 +3,9 @@ commit and publish, Payments' answers, the lanes between services and the checko
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
+from cqrs_lab.script.action_values import action
 from cqrs_lab.sim.latency import LatencyModel
 
 ServiceWord: TypeAlias = Literal["orders", "payments", "shipping"]
@@ -15,40 +15,40 @@ SERVICE_LANES: tuple[ServiceLane, ...] = ("payments", "shipping")
 `capacity` name them like the views' lanes while services are on."""
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class SetServices:
     """`services on|off`: Orders, Payments and Shipping as services with their own data."""
 
     on: bool
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class ServicesStatus:
     """`services status`: the outbox, the relay, the inboxes and the last deliveries."""
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class SetOutbox:
     """`outbox on|off`: integration messages through the outbox, or published after commit."""
 
     on: bool
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class Crash:
     """`crash SERVICE after-commit`: the service's next publish dies after its commit."""
 
     service: ServiceWord
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class DeclinePayments:
     """`payments decline next` (rate None) or `payments decline rate P` (seeded)."""
 
     rate: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class ServiceLaneSetting:
     """`latency|faults|capacity LANE ...` for a lane between services."""
 
@@ -59,7 +59,7 @@ class ServiceLaneSetting:
     rate: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@action
 class QueryCheckouts:
     """`query checkouts` (every checkout saga) or `query checkout ORDER` (one)."""
 
