@@ -296,3 +296,13 @@ async def test_the_view_grows_when_the_sagas_need_a_row_of_their_own() -> None:
         await screen.pilot.pause()
         assert screen.view.region.height == 2 * BLOCK_ROWS + 2
         assert screen.rows()[-1].startswith("sagas: awaiting payment 2")
+
+
+def test_in_a_narrow_column_every_box_still_says_what_its_inbox_skipped() -> None:
+    """80 columns with a lesson open leave the services 40."""
+    rows = ["".join(text for text, _ in row) for row in layout(TWO_LANES, 40, compact=True)]
+    assert all(len(row) == 40 for row in rows)
+    assert rows[1].rstrip().endswith(" 1 dup…")  # Payments: the skipped count first
+    assert rows[3].rstrip().endswith(" 0 dup…")  # Shipping
+    assert rows[3].startswith(" 0 dup ")  # Orders' inbox, in the fewest words
+    assert rows[2].startswith(" cancelle… ") and "……" not in "".join(rows)  # cut once

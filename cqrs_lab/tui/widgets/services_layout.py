@@ -122,9 +122,12 @@ def _box(
         return [[(" " * width, "")] for _ in range(height)]
     inner = width - 4 if not compact else width - 2
     title = _title(service, inner, restarts.get(service.name))
-    if compact and height <= 2:  # its data, then what its inbox skipped, on one line
+    if compact and height <= 2:  # its data and what its inbox skipped, on one line
         skipped: list[Run] = [(f"{service.duplicates} dup", _dup_role(service))]
-        (line,) = _flow([*_counters(service, empty=[]), skipped], inner, 1)
+        items = [*_counters(service, empty=[]), skipped]
+        if runs_width(_joined(items, COMMA)) > inner:  # too narrow: the skipped count first
+            items = [skipped, *items[:-1]]
+        (line,) = _flow(items, inner, 1)
         return [_shaded(title, inner), _shaded(line, inner)][:height]
     inbox = _inbox(service, inner)
     body = _flow(_counters(service), inner, max(0, height - (3 if not compact else 2)))
@@ -178,13 +181,16 @@ def _dup_role(service: ServicePicture) -> str:
 
 
 def _inbox(service: ServicePicture, width: int) -> list[Run]:
-    """What the service consumed, and what its inbox skipped as already handled."""
+    """What the service consumed, and what its inbox skipped as already handled; in a
+    narrow box only the skipped count, which the lessons are about."""
     got: list[Run] = [("got ", "muted"), (str(service.handled), "value"), SEPARATOR]
     role = _dup_role(service)
-    skipped = f"{service.duplicates} dup skipped"
-    if runs_width(got) + len(skipped) > width:
-        skipped = f"{service.duplicates} dup"
-    return [*got, (skipped, role)]
+    long: Run = (f"{service.duplicates} dup skipped", role)
+    short: Run = (f"{service.duplicates} dup", role)
+    for said in ([*got, long], [*got, short], [long]):
+        if runs_width(said) <= width:
+            return said
+    return [short]
 
 
 def _flow(items: Sequence[list[Run]], width: int, lines: int) -> list[list[Run]]:
@@ -202,7 +208,10 @@ def _flow(items: Sequence[list[Run]], width: int, lines: int) -> list[list[Run]]
     if len(out) > lines:
         out = out[:lines]
         if out:
-            out[-1] = [*clip(out[-1], max(0, width - 1), pad=False), ("…", "muted")]
+            last = clip(out[-1], max(0, width - 1), pad=False)
+            if not (last and last[-1][0].endswith("…")):  # not cut mid-word already
+                last.append(("…", "muted"))
+            out[-1] = last
     return out + [[] for _ in range(lines - len(out))]
 
 
