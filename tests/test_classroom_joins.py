@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
+from cqrs_lab import cli
 from cqrs_lab.classroom.seat import take_seat
 from cqrs_lab.classroom.storage import ClassroomStore
 from cqrs_lab.lab import Lab
@@ -49,12 +50,13 @@ def _join_and_open(db: str, code: str, name: str, start: Any, results: Any) -> N
         results.put((name, f"{type(error).__name__}: {error}"))
 
 
-def test_forty_attendees_join_a_shared_shop_at_once(db: str) -> None:
-    """Forked processes, released together: every join and every lab open succeeds, on a
-    database whose lab tables the first of them creates."""
-    store = ClassroomStore.open(db)
-    code = store.start(shared_shop=True).code
-    store.close()
+def test_forty_attendees_join_a_shared_shop_at_once(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Forked processes, released together, once `classroom start --shared-shop` opened the
+    classroom (and made the shop's tables): every join and every lab open succeeds."""
+    assert cli.main(["classroom", "start", "--shared-shop", "--db", db]) == 0
+    code = capsys.readouterr().out.strip()
     context = multiprocessing.get_context("fork")
     start, results = context.Barrier(JOINERS), context.Queue()
     names = [f"attendee{n:02}" for n in range(JOINERS)]

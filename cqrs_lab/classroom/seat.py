@@ -43,6 +43,14 @@ def lab_database(classroom: Classroom, classroom_db: str | None, name: str) -> s
     return classroom_db if classroom.shared_shop else own_lab_file(classroom.code, name)
 
 
+def prepare_shop(db: str | None) -> None:
+    """Make a shared shop's tables (its read models', its count of orders) as the classroom
+    opens: a room joining at once then opens its labs without one writers' lock taken."""
+    from cqrs_lab.lab import Lab
+
+    Lab.open(db).close()
+
+
 def take_seat(
     store: ClassroomStore,
     classroom_db: str | None,

@@ -84,8 +84,12 @@ def find(store: ClassroomStore, code: str) -> Classroom:
 
 
 def start(args: argparse.Namespace) -> int:
+    from cqrs_lab.classroom.seat import prepare_shop
+
     with opened_store(args) as store:
         classroom = store.start(title=args.title, shared_shop=args.shared_shop)
+    if classroom.shared_shop:
+        prepare_shop(chosen_db(args, load_config().db))
     print(classroom.code)
     return 0
 
