@@ -308,7 +308,8 @@ class LabScreen(BackgroundWork):
 
     def _execute(self, parsed: ParsedLine) -> Outcome:
         try:
-            return interpreter.execute(self.lab, parsed)  # an open lesson checks its goal
+            with self.guard:  # a reset confirmed in a dialog comes here too
+                return interpreter.execute(self.lab, parsed)  # an open lesson checks its goal
         except Exception as error:  # the Lab should not raise for input; if it does, say so
             message = f"the lab failed on this line: {type(error).__name__}: {error}"
             return Outcome(parsed.shown, False, "error", message, {}, type(error).__name__)
@@ -358,7 +359,8 @@ class LabScreen(BackgroundWork):
         self.refresh_screen()
 
     def on_event_log_event_selected(self, message: EventLog.EventSelected) -> None:
-        event = find_event(self.lab, message.position)
+        with self.guard:
+            event = find_event(self.lab, message.position)
         if event is not None:
             self.bar.show_note(describe_event(event) + "   (t: its causation trace)")
 
