@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cqrs_lab.script import ScriptError, parse_line
+from cqrs_lab.script import ScriptError, SetCapacity, SetFaults, SetLatency, parse_line
 from cqrs_lab.script.service_actions import (
     SERVICE_LANES,
     DeclinePayments,
@@ -17,6 +17,8 @@ from cqrs_lab.script.service_actions import (
 )
 from cqrs_lab.services.messages import LANE_ENDS
 
+SETTINGS = {"latency": SetLatency, "faults": SetFaults, "capacity": SetCapacity}
+"""The setting each lane line gives, for a view's lane and a lane between services alike."""
 WORDS = ("services", "outbox", "crash", "payments", "query checkout", "query checkouts")
 TAIL = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
 
@@ -50,7 +52,8 @@ def test_a_lane_between_services_takes_the_lane_lines(lane: str, verb: str, tail
         action = parse_line(f"{verb} {lane} {tail}")
     except ScriptError:
         return
-    assert isinstance(action, ServiceLaneSetting) and (action.lane, action.kind) == (lane, verb)
+    assert isinstance(action, ServiceLaneSetting) and action.setting.lane == lane
+    assert isinstance(action.setting, SETTINGS[verb])
 
 
 @given(st.from_regex(r"o[1-9][0-9]{0,5}", fullmatch=True))

@@ -16,6 +16,7 @@ from weakref import WeakKeyDictionary
 from cqrs_lab.lab.errors import LabError
 from cqrs_lab.lab.outcome import Outcome, control
 from cqrs_lab.script import service_actions as sa
+from cqrs_lab.script.actions import SetCapacity, SetFaults, SetLatency
 from cqrs_lab.services import tables
 from cqrs_lab.services.messages import LANE, SHIPPING_LANE
 from cqrs_lab.services.picture import ServicesPicture, picture
@@ -138,16 +139,17 @@ def decline(action: sa.DeclinePayments, lab: Lab, line: str) -> Outcome:
 
 def lane_setting(action: sa.ServiceLaneSetting, lab: Lab, line: str) -> Outcome:
     services = _running(lab)
-    lane = action.lane
-    if action.kind == "latency" and action.model is not None:
-        services.set_latency(lane, action.model)
-        return control(line, f"latency {lane}: {action.model}")
-    if action.kind == "faults":
-        services.set_faults(lane, parse_faults(action.tokens, services.faults[lane]))
-        return control(line, f"faults {lane}: {services.faults[lane]}")
-    lab.bus.set_capacity(lane, action.rate)
-    limit = "no limit" if action.rate is None else f"{action.rate:g} events a second"
-    return control(line, f"capacity {lane}: {limit}")
+    match action.setting:
+        case SetLatency(lane, model):
+            services.set_latency(lane, model)
+            return control(line, f"latency {lane}: {model}")
+        case SetFaults(lane, tokens):
+            services.set_faults(lane, parse_faults(tokens, services.faults[lane]))
+            return control(line, f"faults {lane}: {services.faults[lane]}")
+        case SetCapacity(lane, rate):
+            lab.bus.set_capacity(lane, rate)
+            limit = "no limit" if rate is None else f"{rate:g} events a second"
+            return control(line, f"capacity {lane}: {limit}")
 
 
 def query_checkouts(action: sa.QueryCheckouts, lab: Lab, line: str) -> Outcome:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import cast
+from typing import TypeVar, cast
 
 from cqrs_lab.script.actions import (
     GAP_POLICIES,
@@ -64,30 +64,34 @@ _TRACE_POSITION = re.compile(rf"#([0-9]+)|([0-9]{{1,{ID_PREFIX - 1}}})")
 _TRACE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
+_Setting = TypeVar("_Setting", SetLatency, SetFaults, SetCapacity)
+
+
 def latency_line(args: Args) -> SetLatency | ServiceLaneSetting:
     lane_token, spec = args.count(2, 2)
-    service = service_lane(lane_token)
-    if service is not None:
-        return ServiceLaneSetting(service, "latency", model=checked_latency(args, spec))
-    lane = checked_lane(args, lane_token)
-    return SetLatency(lane, checked_latency(args, spec))
+    return _on_lane(args, lane_token, lambda lane: SetLatency(lane, checked_latency(args, spec)))
 
 
 def faults_line(args: Args) -> SetFaults | ServiceLaneSetting:
     lane_token, *tokens = args.count(2, None)
-    service = service_lane(lane_token)
-    if service is not None:
-        return ServiceLaneSetting(service, "faults", tokens=checked_fault_tokens(args, tokens))
-    lane = checked_lane(args, lane_token)
-    return SetFaults(lane, checked_fault_tokens(args, tokens))
+    return _on_lane(
+        args, lane_token, lambda lane: SetFaults(lane, checked_fault_tokens(args, tokens))
+    )
 
 
 def capacity_line(args: Args) -> SetCapacity | ServiceLaneSetting:
     lane_token, rate_token = args.count(2, 2)
-    service = service_lane(lane_token)
-    if service is not None:
-        return ServiceLaneSetting(service, "capacity", rate=_rate(args, rate_token))
-    return SetCapacity(checked_lane(args, lane_token), _rate(args, rate_token))
+    return _on_lane(args, lane_token, lambda lane: SetCapacity(lane, _rate(args, rate_token)))
+
+
+def _on_lane(
+    args: Args, token: Token, setting: Callable[[Lane], _Setting]
+) -> _Setting | ServiceLaneSetting:
+    """`setting` on the lane `token` names: a view's lane, or a lane between services."""
+    service = service_lane(token)
+    if service is None:
+        return setting(checked_lane(args, token))
+    return ServiceLaneSetting(setting(service))
 
 
 def _rate(args: Args, rate_token: Token) -> float | None:

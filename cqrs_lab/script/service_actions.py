@@ -3,10 +3,12 @@ commit and publish, Payments' answers, the lanes between services and the checko
 
 from __future__ import annotations
 
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from cqrs_lab.script.action_values import action
-from cqrs_lab.sim.latency import LatencyModel
+
+if TYPE_CHECKING:
+    from cqrs_lab.script.actions import SetCapacity, SetFaults, SetLatency
 
 ServiceWord: TypeAlias = Literal["orders", "payments", "shipping"]
 ServiceLane: TypeAlias = Literal["payments", "shipping"]
@@ -50,13 +52,10 @@ class DeclinePayments:
 
 @action
 class ServiceLaneSetting:
-    """`latency|faults|capacity LANE ...` for a lane between services."""
+    """`latency|faults|capacity LANE ...` for a lane between services: the same setting as
+    for a view's lane (its `lane` one of SERVICE_LANES), which the services apply."""
 
-    lane: ServiceLane
-    kind: Literal["latency", "faults", "capacity"]
-    model: LatencyModel | None = None
-    tokens: tuple[str, ...] = ()
-    rate: float | None = None
+    setting: SetLatency | SetFaults | SetCapacity
 
 
 @action

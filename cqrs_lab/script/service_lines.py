@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import cast
 
+from cqrs_lab.script.actions import SetFaults, SetLatency
 from cqrs_lab.script.arguments import (
     Args,
     LineCommand,
@@ -62,9 +63,9 @@ def payments_line(args: Args) -> DeclinePayments | ServiceLaneSetting:
     kind = checked_choice(args, what, _PAYMENTS, "payments setting")
     if kind == "latency":  # the first slice's words for `latency payments SPEC`
         (spec,) = args.count(2, 2)[1:]
-        return ServiceLaneSetting("payments", "latency", model=checked_latency(args, spec))
+        return ServiceLaneSetting(SetLatency("payments", checked_latency(args, spec)))
     if kind == "faults":  # ... and for `faults payments TOKEN...`
-        return ServiceLaneSetting("payments", "faults", tokens=checked_fault_tokens(args, rest))
+        return ServiceLaneSetting(SetFaults("payments", checked_fault_tokens(args, rest)))
     if len(rest) > 2:
         raise args.error(f"too many words; usage: {args.usage}", rest[2])
     when = checked_choice(args, rest[0], _DECLINE_WHEN, "decline setting")
