@@ -254,7 +254,8 @@ def test_a_locked_database_says_who_to_ask(
         release(holder)
 
     out, err = capsys.readouterr()  # it opens without the writers' lock; the write waits
-    assert (status, err) == (0, "")
+    assert status == 2  # the line was refused, so the script did not all reach the store
+    assert err == "cqrs-lab run: 1 line(s) not saved: the database refused them (see above)\n"
     assert out.splitlines()[0] == (
         f"The lab database {db} is locked: another process kept it busy for more "
         "than 0.1 s. Close the other program using it, or use --db to pick another file."

@@ -49,15 +49,20 @@ def main(args: argparse.Namespace) -> int:
 
 def _run(lab: Lab, text: str, args: argparse.Namespace) -> int:
     """Every line's result, then the report: as text, or one JSON object a line. A damaged
-    database stops the run there (exit 2): nothing more is written to it."""
+    database stops the run there (exit 2): nothing more is written to it. A line the
+    database could not take (locked, disk full, server gone) is refused and the run goes
+    on, but it ends with exit 2 all the same: the script did not all reach the store."""
     from cqrs_lab.lab.interpreter import execute
     from cqrs_lab.store.errors import CorruptDatabase
 
+    unsaved = 0
     for number, line in enumerate(text.splitlines(), start=1):
         outcome = execute(lab, line, number)
         if outcome.code == CorruptDatabase.__name__:
             print(f"cqrs-lab run: line {number}: {outcome.message}", file=sys.stderr)
             return 2
+        if outcome.code in _database_failures():
+            unsaved += 1
         if args.json and (outcome.message or line.strip()):
             print(_json({"line_no": number, **outcome.to_json()}, args.timings))
         elif outcome.message:
@@ -65,11 +70,29 @@ def _run(lab: Lab, text: str, args: argparse.Namespace) -> int:
     report = lab.report()
     if args.json:
         print(_json({"kind": "report", **report}, args.timings))
-        return 0
-    print(report_text(report))
-    if args.timings:
-        print(timings_text(report))
+    else:
+        print(report_text(report))
+        if args.timings:
+            print(timings_text(report))
+    if unsaved:
+        print(f"cqrs-lab run: {unsaved} line(s) not saved: the database refused them "
+              "(see above)", file=sys.stderr)
+        return 2
     return 0
+
+
+def _database_failures() -> frozenset[str]:
+    """The codes of the store's DatabaseError classes, PostgreSQL's included."""
+    from cqrs_lab.store import pg_errors  # noqa: F401  (registers the server's classes)
+    from cqrs_lab.store.errors import DatabaseError
+
+    found: set[str] = set()
+    pending = [DatabaseError]
+    while pending:
+        kind = pending.pop()
+        found.add(kind.__name__)
+        pending.extend(kind.__subclasses__())
+    return frozenset(found)
 
 
 def _json(data: dict[str, Any], timings: bool) -> str:
