@@ -55,13 +55,7 @@ class TableWrites:
         if gone:
             connection.execute(self.delete, [{f"k_{k}": row[k] for k in self.keys} for row in gone])
         if rows:
-            upsert = _upsert(self.table, connection.dialect.name)
-            if upsert is None:  # no upsert known here: delete them first, then insert
-                keyed = [{f"k_{k}": row[k] for k in self.keys} for row in rows]
-                connection.execute(self.delete, keyed)
-                connection.execute(self.table.insert(), list(rows))
-            else:
-                connection.execute(upsert, list(rows))
+            connection.execute(_upsert(self.table, connection.dialect.name), list(rows))
 
 
 @cache
@@ -95,11 +89,10 @@ def _psycopg(sql: str) -> str:
 
 
 @cache
-def _upsert(table: sa.Table, dialect: str) -> sa.Insert | None:
-    make = _UPSERTS.get(dialect)
-    if make is None:
-        return None
-    statement = make(table)
+def _upsert(table: sa.Table, dialect: str) -> sa.Insert:
+    """INSERT ... ON CONFLICT DO UPDATE (DO NOTHING for a table of keys only), as SQLite's
+    and PostgreSQL's dialects write it: the two databases the store runs on."""
+    statement = _UPSERTS[dialect](table)
     keys = [column.name for column in table.primary_key.columns]
     others = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
     if not others:
