@@ -92,6 +92,16 @@ def checked_lane(args: Args, token: Token) -> Lane:
     return cast(Lane, checked_choice(args, token, _LANE_CHOICES, "lane"))
 
 
+def lane_line(action: Callable[[Lane], Action]) -> Callable[[Args], Action]:
+    """The handler of a line `WORD LANE`: `action` on the lane it names."""
+
+    def handler(args: Args) -> Action:
+        (lane,) = args.count(1, 1)
+        return action(checked_lane(args, lane))
+
+    return handler
+
+
 def checked_latency(args: Args, spec: Token) -> LatencyModel:
     """The latency model `spec` names (`latency LANE SPEC`)."""
     try:

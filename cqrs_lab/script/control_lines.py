@@ -186,14 +186,6 @@ def export_line(args: Args) -> Export:
     return Export(token.text)
 
 
-def lane_line(action: Callable[[Lane], Action]) -> Callable[[Args], Action]:
-    def handler(args: Args) -> Action:
-        (lane,) = args.count(1, 1)
-        return action(checked_lane(args, lane))
-
-    return handler
-
-
 def trace_line(args: Args) -> ShowTrace:
     (token,) = args.count(1, 1)
     try:

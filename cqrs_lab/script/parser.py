@@ -27,7 +27,14 @@ from cqrs_lab.script.actions import (
     Settle,
     WaitKey,
 )
-from cqrs_lab.script.arguments import Args, LineCommand, close_word, is_separator, sides_of
+from cqrs_lab.script.arguments import (
+    Args,
+    LineCommand,
+    close_word,
+    is_separator,
+    lane_line,
+    sides_of,
+)
 from cqrs_lab.script.control_lines import (
     ID_PREFIX,
     MAX_SPEED,
@@ -38,7 +45,6 @@ from cqrs_lab.script.control_lines import (
     faults_line,
     gaps_line,
     help_line,
-    lane_line,
     latency_line,
     load_line,
     mode_line,

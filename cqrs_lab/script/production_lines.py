@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from functools import partial
 from typing import cast
 
 from cqrs_lab.read.replicas import MAX_REPLICAS
@@ -16,6 +16,7 @@ from cqrs_lab.script.arguments import (
     checked_choice,
     checked_duration,
     checked_lane,
+    lane_line,
     whole_from,
 )
 from cqrs_lab.script.errors import shown
@@ -78,14 +79,6 @@ def poison_line(args: Args) -> SetPoison:
     raise AssertionError("unreachable")
 
 
-def parked_line(verb: ParkedVerb) -> Callable[[Args], Parked]:
-    def handler(args: Args) -> Parked:
-        (lane,) = args.count(1, 1)
-        return Parked(checked_lane(args, lane), verb)
-
-    return handler
-
-
 def snapshots_line(args: Args) -> SetSnapshots:
     tokens = args.count(1, 2)
     if tokens[0].text.lower() == "off" and len(tokens) == 1:
@@ -145,6 +138,16 @@ def legacy_register_line(args: Args) -> LegacyRegister:
     return LegacyRegister(checked_username(args, user), email.text)
 
 
+_PARKED_LINES: dict[str, tuple[ParkedVerb, str]] = {
+    "parked": ("list", "List a lane's parked events (its dead-letter queue)."),
+    "replay-parked": ("replay", "Apply a lane's parked events again, oldest first."),
+    "discard-parked": (
+        "discard",
+        "Throw a lane's parked events away (its projection never has them).",
+    ),
+}
+"""The words for a lane's parked events and what each does with them."""
+
 PRODUCTION_COMMANDS: dict[str, LineCommand] = {
     "on-error": LineCommand(
         "on-error LANE retry|park|skip|stop",
@@ -160,24 +163,12 @@ PRODUCTION_COMMANDS: dict[str, LineCommand] = {
         poison_line,
         completion=("lane",),
     ),
-    "parked": LineCommand(
-        "parked LANE",
-        "List a lane's parked events (its dead-letter queue).",
-        parked_line("list"),
-        completion=("lane",),
-    ),
-    "replay-parked": LineCommand(
-        "replay-parked LANE",
-        "Apply a lane's parked events again, oldest first.",
-        parked_line("replay"),
-        completion=("lane",),
-    ),
-    "discard-parked": LineCommand(
-        "discard-parked LANE",
-        "Throw a lane's parked events away (its projection never has them).",
-        parked_line("discard"),
-        completion=("lane",),
-    ),
+    **{
+        word: LineCommand(
+            f"{word} LANE", says, lane_line(partial(Parked, verb=verb)), completion=("lane",)
+        )
+        for word, (verb, says) in _PARKED_LINES.items()
+    },
     "snapshots": LineCommand(
         "snapshots every N | off",
         "Save an aggregate snapshot every N versions of a stream; commands load the newest "
