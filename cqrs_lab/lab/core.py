@@ -212,12 +212,14 @@ class Lab:
         timeout: float | None = None,
         record: bool = True,
         shopper: bool = False,
+        page: int = 1,
     ) -> QueryAnswer:
         """Answer a query from its projection (or the CRUD twin), with its freshness.
 
         `record=False` is for the screen's own refreshes: they are not the learner's
         queries, so they count neither as queries nor as stale reads. `shopper=True` is a
         load's query: counted, but not the learner's last answer (lessons check those).
+        `page`: the catalog's page (every view answers a bounded page; see `catalog_page.py`).
         """
         lane = VIEW_LANES[view]
         self.poll_store()
@@ -232,7 +234,7 @@ class Lab:
         if not crud:
             self.flush(subscriber.projection)
         began = time.perf_counter()
-        read = self.reads.read(self, view, username, crud, target, record)
+        read = self.reads.read(self, view, username, crud, target, record, page)
         rows, checkpoint = read.rows, read.position
         head = self.head  # read by poll_store just now: once per query
         cpu_seconds = time.perf_counter() - began

@@ -26,6 +26,7 @@ from cqrs_lab.lab.rebuilds import rebuilt
 from cqrs_lab.lab.recording_format import is_recording
 from cqrs_lab.lab.service_performers import SERVICE_PERFORMERS
 from cqrs_lab.lab.trace import TraceNotFound, describe_trace, trace, trace_json
+from cqrs_lab.read import catalog_page
 from cqrs_lab.read.subscriber import GapPolicy, Mode
 from cqrs_lab.script.actions import Predict
 from cqrs_lab.shop.commands import Command
@@ -204,7 +205,12 @@ def _login(action: sc.Login, lab: Lab, line: str) -> Outcome:
 @_perform.register(sc.Query)
 def _query(action: sc.Query, lab: Lab, line: str) -> Outcome:
     answer = lab.query(
-        action.view, action.username, crud=action.crud, wait=action.wait, timeout=action.timeout
+        action.view,
+        action.username,
+        crud=action.crud,
+        wait=action.wait,
+        timeout=action.timeout,
+        page=action.page,
     )
     unknown = bool(action.username) and not lab.store.stream_version(
         user_stream(action.username or "")
@@ -230,6 +236,9 @@ def describe_answer(answer: QueryAnswer, *, unknown_user: bool = False) -> str:
     rows = "; ".join(_row_text(answer.view, row) for row in answer.rows.as_dicts()) or none
     summary = ", ".join(f"{_key(k)}={_value(k, v)}" for k, v in answer.rows.summary)
     text = f"{answer.view}{who} [{' | '.join(flags)}]: {rows}"
+    if answer.view == "catalog":
+        note = catalog_page.more(answer.rows, answer.source == "crud")
+        return f"{text} ({note})" if note else text
     return f"{text} ({summary})" if summary else text
 
 

@@ -263,6 +263,6 @@ def run_load(
 def _existing(lab: Lab) -> tuple[dict[str, int], list[str]]:
     """The shop's products with their stock, and its user names (from the CRUD twin)."""
     with lab.store.engine.connect() as connection:
-        catalog = query_catalog(connection).as_dicts()
+        catalog = query_catalog(connection, page=None).as_dicts()
         users = list(connection.execute(sa.select(USERS.c.username)).scalars())
     return {row["sku"]: row["available"] for row in catalog}, users

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from cqrs_lab.lab.defaults import SESSION, WAIT_TIMEOUT
 from cqrs_lab.lab.sessions import Read, SessionChecker
-from cqrs_lab.read import crud_queries
+from cqrs_lab.read import catalog, crud_queries
 from cqrs_lab.read.cache import QueryCache
 from cqrs_lab.read.registry import PROJECTION_TYPES
 from cqrs_lab.read.replicas import ReadLog, Replica, ReplicaSet, Route, make_replicas
@@ -49,15 +49,18 @@ def saved_position(subscriber: Subscriber, head: int) -> int:
 
 
 def _rows(
-    lab: Lab, connection: Connection, view: str, username: str | None, crud: bool
+    lab: Lab, connection: Connection, view: str, username: str | None, crud: bool, page: int
 ) -> ViewRows:
-    """The rows of `view` from its projection's tables, or from the CRUD twin's."""
+    """The rows of `view` from its projection's tables, or from the CRUD twin's (`page`:
+    the catalog's)."""
+    if view == "catalog":
+        query = crud_queries.query_catalog if crud else catalog.query_page
+        return query(connection, page=page)
     if crud:
         if view in ("cart", "orders"):
             reader = crud_queries.query_cart if view == "cart" else crud_queries.query_orders
             return reader(connection, username or "")
-        reader_all = crud_queries.query_catalog if view == "catalog" else crud_queries.query_sales
-        return reader_all(connection)
+        return crud_queries.query_sales(connection)
     return lab.projections[VIEW_LANES[view]].query(connection, username)
 
 
@@ -74,23 +77,31 @@ class ReadPath:
         return replicas
 
     def read(
-        self, lab: Lab, view: str, username: str | None, crud: bool, target: int, record: bool
+        self,
+        lab: Lab,
+        view: str,
+        username: str | None,
+        crud: bool,
+        target: int,
+        record: bool,
+        page: int = 1,
     ) -> RowsRead:
         """The rows of one query, wherever they come from. `record`: the learner's or a
         load's query, counted and checked; a screen refresh (not recorded) reads the view's
         own tables, so it neither fills the cache nor draws from the replicas' RNG (a
-        seeded run routes the same whatever the frame rate)."""
+        seeded run routes the same whatever the frame rate). A replica answers the first
+        page of the catalog; a later page is read from the view's own tables."""
         lane = VIEW_LANES[view]
         subscriber = lab.subscribers[lane]
         now = lab.clock.now()
         stall = None if crud else subscriber.guard.stall
         stalled = stall.describe(now) if stall else None
         if not record:
-            rows, position = self._own_rows(lab, view, username, crud)
+            rows, position = self._own_rows(lab, view, username, crud, page)
             return RowsRead(rows, position, stalled=stalled)
         source = "crud" if crud else "projection"
         own = lab.head if crud else saved_position(subscriber, lab.head)
-        key = (view, username, source)
+        key = (view, username, source, page)
         hit = self.cache.lookup(key, now, own)
         if hit is not None:
             lab.metrics.cache_hits[view] += 1
@@ -99,24 +110,26 @@ class ReadPath:
             read = RowsRead(cached.rows, cached.checkpoint, "", hit.age, hit.stale, stalled)
             return self._checked(lab, read, view, username, "the cache", target)
         replica = None
-        if not crud and self.replicas.of(view):
+        if not crud and page == 1 and self.replicas.of(view):
             replica = self._route(lab, view, username, subscriber, target)
         if replica is not None:
             rows, position, served_by = replica.query(username), replica.position, replica.name
             self.replicas.counted(replica)
             lab.metrics.replica_reads[replica.name] += 1
         else:
-            (rows, position), served_by = self._own_rows(lab, view, username, crud), ""
+            (rows, position), served_by = self._own_rows(lab, view, username, crud, page), ""
         self.cache.keep(key, rows, position, now)
         read = RowsRead(rows, position, served_by, None, False, stalled)
         where = served_by or ("the CRUD twin" if crud else f"the {lane} projection")
         return self._checked(lab, read, view, username, where, target)
 
     @staticmethod
-    def _own_rows(lab: Lab, view: str, username: str | None, crud: bool) -> tuple[ViewRows, int]:
+    def _own_rows(
+        lab: Lab, view: str, username: str | None, crud: bool, page: int
+    ) -> tuple[ViewRows, int]:
         """The view's own tables (or the CRUD twin's), and the position they reflect."""
         with lab.store.reading() as connection:
-            rows = _rows(lab, connection, view, username, crud)
+            rows = _rows(lab, connection, view, username, crud, page)
         subscriber = lab.subscribers[VIEW_LANES[view]]
         return rows, lab.head if crud else saved_position(subscriber, lab.head)
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from cqrs_lab.read.views import ViewRows
 
-Key = tuple[str, str | None, str]
-"""(view, username, source): a cached answer's key."""
+Key = tuple[str, str | None, str, int]
+"""(view, username, source, page): a cached answer's key."""
 
 
 @dataclass(frozen=True, slots=True)

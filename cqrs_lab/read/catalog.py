@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
+from cqrs_lab.read.catalog_page import read_page
 from cqrs_lab.read.projection import Projection
 from cqrs_lab.read.views import CATALOG_COLUMNS, ViewRows
 from cqrs_lab.shop import events as ev
@@ -26,7 +27,7 @@ class CatalogProduct(SQLModel, table=True):
 
 
 _PRODUCTS = cast(sa.Table, CatalogProduct.__table__)
-_QUERY = sa.select(*(_PRODUCTS.c[name] for name in CATALOG_COLUMNS)).order_by(_PRODUCTS.c.sku)
+_COLUMNS = tuple(_PRODUCTS.c[name] for name in CATALOG_COLUMNS)
 
 
 class CatalogProjection(Projection):
@@ -66,5 +67,9 @@ class CatalogProjection(Projection):
         products.put(row)
 
     def query(self, connection: Connection, username: str | None = None) -> ViewRows:
-        rows = connection.execute(_QUERY).all()
-        return ViewRows(CATALOG_COLUMNS, tuple(map(tuple, rows)))
+        return query_page(connection, 1)
+
+
+def query_page(connection: Connection, page: int) -> ViewRows:
+    """Page `page` of the catalog from this projection's table (see `catalog_page.py`)."""
+    return read_page(connection, _PRODUCTS, _COLUMNS, page)

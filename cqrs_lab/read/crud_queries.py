@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 
 from cqrs_lab.crud.tables import CART_LINES, ORDER_LINES, ORDERS, PRODUCTS
+from cqrs_lab.read.catalog_page import read_page
 from cqrs_lab.read.views import (
     CART_COLUMNS,
     CATALOG_COLUMNS,
@@ -46,7 +47,7 @@ def _big(expression: ColumnElement[Any]) -> ColumnElement[int]:
 _p, _cl, _o, _ol = PRODUCTS.c, CART_LINES.c, ORDERS.c, ORDER_LINES.c
 _line_total = _big(_ol.quantity) * _ol.unit_price_cents
 
-_CATALOG = select(_p.sku, _p.name, _p.price_cents, _p.stock.label("available")).order_by(_p.sku)
+_CATALOG = (_p.sku, _p.name, _p.price_cents, _p.stock.label("available"))
 
 _CART = (
     select(
@@ -92,9 +93,15 @@ def _rows(result: Result[Any]) -> tuple[tuple[Any, ...], ...]:
     return tuple(tuple(row) for row in result)
 
 
-def query_catalog(connection: Connection, username: str | None = None) -> ViewRows:
-    """Every product with what is available now, by sku."""
-    return ViewRows(CATALOG_COLUMNS, _rows(connection.execute(_CATALOG)))
+def query_catalog(
+    connection: Connection, username: str | None = None, page: int | None = 1
+) -> ViewRows:
+    """Products with what is available now, by sku: page `page` (see `catalog_page.py`),
+    or every product (None: what a load's shoppers choose from)."""
+    if page is None:
+        every = select(*_CATALOG).order_by(_p.sku)
+        return ViewRows(CATALOG_COLUMNS, _rows(connection.execute(every)))
+    return read_page(connection, PRODUCTS, _CATALOG, page)
 
 
 def query_cart(connection: Connection, username: str | None = None) -> ViewRows:

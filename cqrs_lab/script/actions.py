@@ -70,6 +70,8 @@ class Query:
     crud: bool = False
     wait: bool = False
     timeout: float | None = None
+    page: int = 1
+    """The catalog's page (`query catalog page 2`); other views have one page."""
 
 
 @action

@@ -189,8 +189,9 @@ _COMMANDS: dict[str, LineCommand] = {
         completion=("user",),
     ),
     "query": LineCommand(
-        "query VIEW [USER] [--crud] [--wait [TIMEOUT]]",
-        "Read catalog, cart USER, orders USER or sales; --crud reads the CRUD twin, "
+        "query VIEW [USER] [page N] [--crud] [--wait [TIMEOUT]]",
+        "Read catalog, cart USER, orders USER or sales; the catalog 50 products a page "
+        "(page N for more); --crud reads the CRUD twin, "
         "--wait waits until the view has your own writes.",
         query_line,
     ),

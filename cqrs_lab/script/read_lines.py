@@ -6,6 +6,7 @@ from typing import cast
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from cqrs_lab.read.catalog_page import MAX_PAGE
 from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_WORDS
 from cqrs_lab.script.actions import (
     Expectation,
@@ -35,6 +36,8 @@ _QUERY_OPTIONS = ("--crud", "--wait")
 _PREDICT_SIDES = ("read", "crud")
 _EXPECTATION_KINDS = ("has", "no")
 MAX_PREDICTED_ROWS = 100_000
+_PAGE_USAGE = "[page N] "
+_CATALOG_USAGE = f"query catalog {_PAGE_USAGE}[--crud] [--wait [TIMEOUT]]"
 
 
 class _UserArg(BaseModel):
@@ -90,6 +93,7 @@ def query_line(args: Args) -> Query | QueryCheckouts:
             timeout_token = rest.pop(0)
             timeout = checked_duration(args, timeout_token.text, timeout_token, "--wait timeout")
     usage = f"usage: query {view} USER [--crud] [--wait [TIMEOUT]]"
+    page = 1
     if view in _USER_VIEWS:
         if not positional:
             raise ScriptError(f"query {view}: missing USER; {usage}", args.end)
@@ -97,14 +101,34 @@ def query_line(args: Args) -> Query | QueryCheckouts:
             raise ScriptError(f"query {view}: too many arguments; {usage}", positional[1].column)
         username: str | None = checked_username(args, positional[0])
     else:
+        if view == "catalog":
+            page, positional = _page(args, positional)
         if positional:
             raise ScriptError(
                 f"query {view} takes no USER (it is the same for everyone); "
-                f"usage: query {view} [--crud] [--wait [TIMEOUT]]",
+                f"usage: query {view} {_PAGE_USAGE if view == 'catalog' else ''}"
+                "[--crud] [--wait [TIMEOUT]]",
                 positional[0].column,
             )
         username = None
-    return Query(view, username, crud, wait, timeout)
+    return Query(view, username, crud, wait, timeout, page)
+
+
+def _page(args: Args, positional: list[Token]) -> tuple[int, list[Token]]:
+    """`page N` among a catalog query's words: the page, and the words left."""
+    for i, token in enumerate(positional):
+        if token.quoted or token.text.lower() != "page":
+            continue
+        if i + 1 == len(positional):
+            raise ScriptError(f"query catalog: page needs N; usage: {_CATALOG_USAGE}", args.end)
+        number = positional[i + 1]
+        if not WHOLE.fullmatch(number.text) or not 1 <= int(number.text) <= MAX_PAGE:
+            raise args.error(
+                f"page: N must be a whole number from 1 to {MAX_PAGE:,}, got {shown(number.text)}",
+                number,
+            )
+        return int(number.text), positional[:i] + positional[i + 2 :]
+    return 1, positional
 
 
 def predict_line(args: Args) -> Predict:

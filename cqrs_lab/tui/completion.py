@@ -142,7 +142,10 @@ def _query_candidates(arguments: Sequence[str], vocabulary: Vocabulary) -> Seque
         return vocabulary.words("view")
     if len(arguments) == 1 and arguments[0].lower() in USER_VIEW_WORDS:
         return vocabulary.words("user")
-    return tuple(option for option in QUERY_OPTIONS if option not in arguments)
+    if arguments[-1].lower() == "page":
+        return ()
+    paging = ("page",) if arguments[0].lower() == "catalog" else ()
+    return tuple(option for option in (*paging, *QUERY_OPTIONS) if option not in arguments)
 
 
 class LineSuggester(Suggester):
