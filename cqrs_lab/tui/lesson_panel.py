@@ -5,6 +5,9 @@ The panel owns the `LessonRun` of the open lesson. The app routes every lab line
 `execute` (so the run checks the goal after it) and calls `follow` once a frame (goals such
 as "lag of at least 5 s" hold between deliveries, so they are checked on every tick too).
 "Show me" posts its lines as `CommandBar.Submitted`, the path a typed line takes.
+
+A lesson opened at its start shows its introduction first, as a page of its own (F4 goes on
+to step 1, Back from step 1 comes back to it), so step 1's text has the panel to itself.
 """
 
 from __future__ import annotations
@@ -26,11 +29,11 @@ from cqrs_lab.lessons import (
     LessonStatus,
     LoadResult,
     Progress,
-    StepMark,
     load_course,
 )
 from cqrs_lab.script import mask_secrets
 from cqrs_lab.tui.command_bar import CommandBar
+from cqrs_lab.tui.lesson_lines import checklist_content, shape, state_line, steps_line
 from cqrs_lab.tui.screens.confirm import ConfirmScreen
 from cqrs_lab.tui.screens.lessons import LessonsScreen
 
@@ -65,9 +68,6 @@ LESSON_KEY_HELP = {
     "lessons": "choose a lesson (while none is open)",
 }
 
-MARK_WORDS = {StepMark.SOLVED: "solved", StepMark.SHOWN: "shown", None: "to do"}
-
-
 class LessonPanel(Vertical):
     """Hidden until a lesson opens (`open`, `request_open`, or the lesson list)."""
 
@@ -93,6 +93,8 @@ class LessonPanel(Vertical):
         self.lab = lab
         self.show_me_seconds = show_me_seconds
         self.run: LessonRun | None = None
+        self.intro_page = False
+        """Whether the panel shows the lesson's introduction rather than step 1."""
         self.hints: list[str] = []
         self.note = ""
         self.played: list[str] = []
@@ -188,12 +190,14 @@ class LessonPanel(Vertical):
             self.app.notify(f"could not open the lesson: {error}", severity="error")
             return
         self.run = run
+        self.intro_page = step == 0 and bool(lesson.intro)
         failed = [outcome for outcome in outcomes if not outcome.ok]
         notes = [progress.notice or ""]
         if failed:
             notes.append(f"the lesson's setup failed: {failed[0].line}: {failed[0].message}")
         elif step:
-            notes.append(f"Resumed at step {step + 1}: the lab replayed the steps before it.")
+            before = "step 1" if step == 1 else f"steps 1-{step}"
+            notes.append(f"Resumed at step {step + 1}: {before} replayed.")
         self.add_class("-open")
         self.screen.add_class("-lesson-open")
         self.app.refresh_bindings()
@@ -221,13 +225,16 @@ class LessonPanel(Vertical):
             return
         self._frames += 1
         run.check()
+        if self.intro_page and run.solved:
+            self.next_step()  # step 1 solved while its text was folded: show the tick
+            return
         status = run.checker.status()
         if status == self._status and run.solved == self._solved:
             return
         if (
             run.solved == self._solved
             and self._status is not None
-            and _shape(status) == _shape(self._status)
+            and shape(status) == shape(self._status)
             and self._frames - self._drawn_at < READING_FRAMES
         ):
             return  # only a measured number moved: redraw it now and then
@@ -240,6 +247,8 @@ class LessonPanel(Vertical):
         buttons and palette call this)."""
         if self.run is None:
             return
+        if self.intro_page and action in ("hint", "show_me"):
+            self.next_step()  # a hint or the solution is about step 1: show its text
         {
             "hint": self.next_hint,
             "show_me": self.show_me,
@@ -292,6 +301,10 @@ class LessonPanel(Vertical):
         run = self.run
         if run is None:
             return
+        if self.intro_page:
+            self.intro_page = False
+            self._step_changed()
+            return
         if run.is_last:
             following = self._next_lesson()
             if run.solved and following is not None:
@@ -308,6 +321,9 @@ class LessonPanel(Vertical):
         if self.run is None:
             return
         if self.run.previous_step():
+            self._step_changed()
+        elif self.run.lesson.intro and not self.intro_page:
+            self.intro_page = True
             self._step_changed()
         else:
             self._draw_help("This is the first step.")
@@ -370,9 +386,11 @@ class LessonPanel(Vertical):
             return
         lesson, step = run.lesson, run.step
         self.query_one("#lesson-title", Static).update(f"Lesson {lesson.order} · {lesson.title}")
-        text = f"**Step {run.step_index + 1}: {step.title}**\n\n{step.text}"
-        if run.step_index == 0 and lesson.intro:
-            text = f"{lesson.intro}\n\n{text}"  # the lesson's introduction comes first
+        if self.intro_page:
+            text = f"{lesson.intro}\n\n*F4: step 1 of {len(lesson.steps)}, {step.title}.*"
+        else:
+            text = f"**Step {run.step_index + 1}: {step.title}**\n\n{step.text}"
+        self.set_class(self.intro_page, "-intro")  # the goal is step 1's: shown with it
         self._show_text(text)
         self._draw_steps()
         self._status = None
@@ -399,7 +417,7 @@ class LessonPanel(Vertical):
         run = self.run
         if run is None:
             return
-        self.query_one("#lesson-steps", Static).update(steps_line(run))
+        self.query_one("#lesson-steps", Static).update(steps_line(run, self.intro_page))
 
     def _draw_goal(self, status: GoalStatus | None, solved: bool) -> None:
         run = self.run
@@ -447,53 +465,3 @@ class LessonPanel(Vertical):
         help_.display = bool(parts)
 
 
-def _shape(status: GoalStatus) -> tuple[tuple[int, str, bool, bool], ...]:
-    """A checklist without its measured readings."""
-    return tuple((depth, s.description, s.met, s.watching) for depth, s in status.checklist())
-
-
-def checklist_content(status: GoalStatus) -> Content:
-    """The goal as a checklist: ☑ done / ☐ to do, in words as well as marks."""
-    lines: list[Content] = []
-    for depth, line in status.checklist():
-        indent = "  " * depth
-        if line.met:
-            mark, word, style = "☑", "done", "$text-success"
-        elif line.watching:
-            mark, word, style = "☐", "to do", ""
-        else:
-            mark, word, style = "☐", "after the ones above", "$foreground-muted"
-        reading = f" (now: {line.reading})" if line.reading and not line.met else ""
-        lines.append(
-            Content.assemble(
-                indent,
-                (f"{mark} {word}: ", f"bold {style}".strip()),
-                (f"{line.description}{reading}", style),
-            )
-        )
-    return Content("\n").join(lines)
-
-
-def state_line(run: LessonRun, solved: bool, following: Lesson | None) -> str:
-    """What to do next, in words."""
-    if not solved:
-        return "Lines tick as the lab shows them."
-    how = "✓ Goal met with show me (counts as shown)." if run.shown else "✓ Solved!"
-    if not run.is_last:
-        return f"{how} F4: on to step {run.step_index + 2}."
-    if following is not None:
-        return f"{how} Lesson complete. F4: the next lesson, {following.title}."
-    return f"{how} Lesson complete: that was the last lesson."
-
-
-def steps_line(run: LessonRun) -> Content:
-    """Every step of the lesson in words (solved, shown, to do), the current one marked."""
-    lesson, progress = run.lesson, run.progress
-    marks = []
-    for index in range(len(lesson.steps)):
-        mark = progress.mark(lesson.id, index) if progress else None
-        text = f"{index + 1} {MARK_WORDS[mark]}"
-        current = index == run.step_index
-        marks.append(Content.styled(f"▸{text}", "bold underline") if current else Content(text))
-    heading = Content.styled(f"Step {run.step_index + 1} of {len(lesson.steps)}: ", "bold")
-    return Content.assemble(heading, Content(" · ").join(marks))

@@ -79,7 +79,10 @@ async def test_typing_a_solution_ticks_the_goal_advances_and_survives_a_restart(
         panel = app.lesson
         assert panel.is_open and panel.display
         assert "Eventual consistency and stale reads" in shown(app, "#lesson-title")
-        assert "Read right after you write" in panel.text
+        assert panel.intro_page and "Introduction, then 3 steps" in shown(app, "#lesson-steps")
+        assert "F4: step 1 of 3, Read right after you write" in panel.text
+        await pilot.press("f4")  # the introduction is a page of its own: F4 goes to step 1
+        assert "**Step 1: Read right after you write**" in panel.text
         assert "☐ to do: get a stale read from orders" in shown(app, "#lesson-checklist")
 
         await type_line(pilot, "place-order alice")
@@ -174,6 +177,8 @@ async def test_hints_come_one_at_a_time_from_f2_or_h(lab: Lab) -> None:
         assert "Hint" not in shown(app, "#lesson-help")
         await pilot.press("left_square_bracket")
         assert app.lesson.run is not None and app.lesson.run.step_index == 0
+        await pilot.press("left_square_bracket")  # before step 1: the introduction again
+        assert app.lesson.intro_page
 
 
 async def test_show_me_plays_the_solution_line_by_line_and_counts_as_shown(lab: Lab) -> None:
@@ -230,7 +235,7 @@ async def test_start_over_asks_then_forgets_the_lesson_and_empties_the_lab(lab: 
         await pilot.pause()
         assert app.lesson.run is not None and app.lesson.run.step_index == 0
         assert lab.store.head() == 3  # only the setup's events
-        assert "▸1 to do" in shown(app, "#lesson-steps")
+        assert "Introduction, then 3 steps: 1 to do" in shown(app, "#lesson-steps")
         assert Progress.load().mark(LESSON, 0) is None
 
 
