@@ -21,6 +21,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from cqrs_lab.lab.answers import QueryAnswer
+from cqrs_lab.read.catalog_page import more
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.tui.widgets.format import cell, column_title, seconds_short, short_stall
 
@@ -180,11 +181,11 @@ class ViewPanel(Widget):
         arrangement = self.arrangement(self.size.width)
         left = Group(
             self._projection_header(projection),
-            *self._body(projection.rows, comparison.projection, arrangement.short_titles),
+            *self._body(projection, comparison.projection, arrangement.short_titles),
         )
         right = Group(
             self._crud_header(crud),
-            *self._body(crud.rows, comparison.crud, arrangement.short_titles),
+            *self._body(crud, comparison.crud, arrangement.short_titles),
         )
         sides = Table.grid(expand=True, padding=(0, GAP))
         if arrangement.stacked:
@@ -287,7 +288,11 @@ class ViewPanel(Widget):
             table.add_row(*texts, style=differs if mark != SAME else None)
         return table
 
-    def _body(self, rows: ViewRows, side: Side, short_titles: bool) -> list[RenderableType]:
+    def _body(self, answer: QueryAnswer, side: Side, short_titles: bool) -> list[RenderableType]:
+        """One side's table, its totals and, for a catalog longer than a page, how much of it
+        the page shows (the lab reads the first page only: a 1,650-product catalog is 50
+        rows to fetch and lay out per frame, not 1,650)."""
+        rows = answer.rows
         table = self._table(rows, side, short_titles)
         parts: list[RenderableType] = [table]
         if not rows.rows:
@@ -301,6 +306,9 @@ class ViewPanel(Widget):
                 else:
                     summary.append(f"  {mark} {text}", self._style("differs"))
             parts.append(summary)
+        note = more(rows, answer.source == "crud") if answer.view == "catalog" else None
+        if note:
+            parts.append(Text(f"  {note}", style=self._style("muted")))
         return parts
 
     def _verdict(self, comparison: Comparison, behind: bool) -> Text:
