@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
-from cqrs_lab.read.catalog_page import read_page
+from cqrs_lab.read.catalog_page import CatalogPages
 from cqrs_lab.read.projection import Projection
 from cqrs_lab.read.views import CATALOG_COLUMNS, ViewRows
 from cqrs_lab.shop import events as ev
@@ -27,7 +27,7 @@ class CatalogProduct(SQLModel, table=True):
 
 
 _PRODUCTS = cast(sa.Table, CatalogProduct.__table__)
-_COLUMNS = tuple(_PRODUCTS.c[name] for name in CATALOG_COLUMNS)
+_PAGES = CatalogPages(_PRODUCTS, tuple(_PRODUCTS.c[name] for name in CATALOG_COLUMNS))
 
 
 class CatalogProjection(Projection):
@@ -72,4 +72,4 @@ class CatalogProjection(Projection):
 
 def query_page(connection: Connection, page: int) -> ViewRows:
     """Page `page` of the catalog from this projection's table (see `catalog_page.py`)."""
-    return read_page(connection, _PRODUCTS, _COLUMNS, page)
+    return _PAGES.read(connection, page)

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 
 from cqrs_lab.crud.tables import CART_LINES, ORDER_LINES, ORDERS, PRODUCTS
-from cqrs_lab.read.catalog_page import read_page
+from cqrs_lab.read.catalog_page import CatalogPages
 from cqrs_lab.read.views import (
     CART_COLUMNS,
     CATALOG_COLUMNS,
@@ -48,6 +48,8 @@ _p, _cl, _o, _ol = PRODUCTS.c, CART_LINES.c, ORDERS.c, ORDER_LINES.c
 _line_total = _big(_ol.quantity) * _ol.unit_price_cents
 
 _CATALOG = (_p.sku, _p.name, _p.price_cents, _p.stock.label("available"))
+_CATALOG_PAGES = CatalogPages(PRODUCTS, _CATALOG)
+_EVERY_PRODUCT = select(*_CATALOG).order_by(_p.sku)
 
 _CART = (
     select(
@@ -99,9 +101,8 @@ def query_catalog(
     """Products with what is available now, by sku: page `page` (see `catalog_page.py`),
     or every product (None: what a load's shoppers choose from)."""
     if page is None:
-        every = select(*_CATALOG).order_by(_p.sku)
-        return ViewRows(CATALOG_COLUMNS, _rows(connection.execute(every)))
-    return read_page(connection, PRODUCTS, _CATALOG, page)
+        return ViewRows(CATALOG_COLUMNS, _rows(connection.execute(_EVERY_PRODUCT)))
+    return _CATALOG_PAGES.read(connection, page)
 
 
 def query_cart(connection: Connection, username: str | None = None) -> ViewRows:
