@@ -36,10 +36,8 @@ def checklist_content(status: GoalStatus) -> Content:
     return Content("\n").join(lines)
 
 
-def state_line(run: LessonRun, solved: bool, following: Lesson | None) -> str:
-    """What to do next, in words."""
-    if not solved:
-        return "Lines tick as the lab shows them."
+def state_line(run: LessonRun, following: Lesson | None) -> str:
+    """What to do next once the goal is met, in words."""
     how = "✓ Goal met with show me (counts as shown)." if run.shown else "✓ Solved!"
     if not run.is_last:
         return f"{how} F4: on to step {run.step_index + 2}."
@@ -58,7 +56,6 @@ def steps_line(run: LessonRun, intro: bool = False) -> Content:
         text = f"{index + 1} {MARK_WORDS[mark]}"
         current = index == run.step_index and not intro
         marks.append(Content.styled(f"▸{text}", "bold underline") if current else Content(text))
-    n = len(lesson.steps)
-    where = f"Introduction, then {n} steps" if intro else f"Step {run.step_index + 1} of {n}"
+    where = f"Introduction, then {len(lesson.steps)} steps" if intro else "Steps"
     heading = Content.styled(f"{where}: ", "bold")
     return Content.assemble(heading, Content(" · ").join(marks))

@@ -385,7 +385,7 @@ class LessonPanel(Vertical):
         if run is None:
             return
         lesson, step = run.lesson, run.step
-        self.query_one("#lesson-title", Static).update(f"Lesson {lesson.order} · {lesson.title}")
+        self.query_one("#lesson-title", Static).update(f"{lesson.order}. {lesson.title}")
         if self.intro_page:
             text = f"{lesson.intro}\n\n*F4: step 1 of {len(lesson.steps)}, {step.title}.*"
         else:
@@ -427,8 +427,8 @@ class LessonPanel(Vertical):
         checklist = self.query_one("#lesson-checklist", Static)
         checklist.update(checklist_content(status) if status else Content(""))
         state = self.query_one("#lesson-state", Static)
-        state.update(state_line(run, solved, self._next_lesson()))
-        state.set_class(solved, "-solved")
+        state.update(state_line(run, self._next_lesson()) if solved else "")
+        state.display = solved  # until then the goal's title says it is checked live
         self.query_one("#lesson-next", Button).label = (
             "Next lesson F4" if run.is_last and solved else "Next F4"
         )
