@@ -323,6 +323,22 @@ async def test_help_lists_keys_and_the_language(lab: Lab) -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
+async def test_g_in_help_shows_the_glossary(lab: Lab) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        body = app.screen.query_one("#help-body")
+        glossary = app.screen.query_one("#help-glossary", Static)
+        assert not body.region.overlaps(glossary.region)  # below the keys and the language
+        await pilot.press("g")
+        await pilot.pause()
+        assert body.scroll_y > 0
+        assert body.region.contains_point(glossary.region.offset)
+        title, *rows = text_of(glossary).splitlines()  # its top is on screen now
+        assert title.startswith("Glossary: the lab's words beside the industry's")
+        assert any("checkpoint" in row and "tracking token (Axon)" in row for row in rows)
+
+
 async def test_a_keymap_moves_a_key(lab: Lab) -> None:
     app = LabApp(lab)
     async with app.run_test(size=SIZE) as pilot:

@@ -1,4 +1,5 @@
-"""The help screen: the keys (as currently bound) and the whole lab script language."""
+"""The help screen: the keys (as currently bound), the whole lab script language, and the
+glossary (the lab's words beside the industry's, from the course's GLOSSARY.md)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from cqrs_lab import script as sc
+from cqrs_lab.lessons.glossary import Term, shipped_glossary
 
 INTRO = (
     "Type lab lines in the command bar (it has focus at start). Commands go to the shop; "
@@ -22,10 +24,14 @@ INTRO = (
 
 
 class HelpScreen(ModalScreen[None]):
-    """Keys and the script language; Escape, q or F1 close it."""
+    """Keys, the script language and the glossary; g jumps to the glossary; Escape or q
+    close it."""
 
     AUTO_FOCUS = "#help-body"
-    BINDINGS = [Binding("escape,q", "close", "Close", id="help-close")]
+    BINDINGS = [
+        Binding("escape,q", "close", "Close", id="help-close"),
+        Binding("g", "glossary", "Glossary", id="help-glossary"),
+    ]
 
     def __init__(self, keys: Sequence[tuple[str, str]]) -> None:
         super().__init__(classes="dialog")
@@ -33,11 +39,16 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box", classes="dialog-box"):
-            yield Static("CQRS Lab — help   (Escape closes)", id="help-title", markup=False)
+            yield Static(
+                "CQRS Lab — help   (g: glossary, Escape closes)", id="help-title", markup=False
+            )
             with VerticalScroll(id="help-body"):
                 yield Static(Text(INTRO), classes="help-section")
                 yield Static(self._keys_table(), classes="help-section")
                 yield Static(_language_table(), classes="help-section")
+                yield Static(
+                    _glossary_table(shipped_glossary()), id="help-glossary", classes="help-section"
+                )
 
     def _keys_table(self) -> Table:
         table = Table(title="Keys", title_justify="left", box=None, expand=True)
@@ -49,6 +60,9 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_glossary(self) -> None:
+        self.query_one("#help-glossary").scroll_visible(top=True, animate=False)
 
 
 def _language_table() -> Table:
@@ -64,3 +78,26 @@ def _language_table() -> Table:
         usage, _, description = sc.USAGE[word].partition("\n")
         table.add_row(usage, description)
     return table
+
+
+def _glossary_table(terms: Sequence[Term]) -> Table:
+    table = Table(
+        title="Glossary: the lab's words beside the industry's (lessons/GLOSSARY.md)",
+        title_justify="left",
+        box=None,
+        expand=True,
+    )
+    table.add_column("the lab says", style="bold")
+    table.add_column("the industry says")
+    table.add_column("what it is")
+    for term in terms:
+        table.add_row(_with_code(term.lab), _with_code(term.industry), _with_code(term.meaning))
+    return table
+
+
+def _with_code(cell: str) -> Text:
+    """A glossary cell with its `code spans` set apart (bold) and their backticks gone."""
+    text = Text()
+    for index, part in enumerate(cell.split("`")):
+        text.append(part, style="bold" if index % 2 else "")
+    return text
