@@ -446,7 +446,9 @@ class LabScreen(BackgroundWork):
         self.app.push_screen(TraceScreen(self.lab, position, self.guard))
 
     def action_predict(self) -> None:
-        self.app.push_screen(PredictScreen(self.lab, self.run_line, self.view, self.view_user))
+        self.app.push_screen(
+            PredictScreen(self.lab, self.run_line, self.view, self.view_user, self.guard)
+        )
 
     def open_lane_settings(self, lane: str) -> None:
         settings = LaneSettingsScreen(

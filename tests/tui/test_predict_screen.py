@@ -3,11 +3,14 @@ learner answers; Release lets the delivery in and shows who was right."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.guard import LabGuard
 from cqrs_lab.script.actions import Expectation
 from cqrs_lab.tui.app import LabApp
 from cqrs_lab.tui.screens.predict import PredictScreen, expectation
@@ -156,3 +159,33 @@ async def test_another_view_holds_its_own_lane(lab: Lab) -> None:
 )
 def test_answers_become_expectations(kind: str, text: str, found: object) -> None:
     assert expectation(kind, text) == found  # type: ignore[arg-type]
+
+
+class WatchedSubscribers(dict[str, Any]):
+    """A lab's subscribers that note, at each look-up, whether `guard` was held."""
+
+    def __init__(self, subscribers: dict[str, Any], guard: LabGuard) -> None:
+        super().__init__(subscribers)
+        self.guard = guard
+        self.held: list[bool] = []
+
+    def __getitem__(self, lane: str) -> Any:
+        self.held.append(self.guard.held())
+        return super().__getitem__(lane)
+
+
+async def test_the_screen_reads_the_lane_under_the_lab_screens_guard(
+    lab: Lab, wall: FakeWall
+) -> None:
+    """A load's worker thread may be sending: the door and the hold are read under the
+    guard the lab screen shares with it, never beside it."""
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_with_an_order_at_the_door(pilot, wall)
+        assert screen.guard is app.main.guard
+        watched = WatchedSubscribers(lab.subscribers, screen.guard)
+        lab.subscribers = watched
+        screen._show_door()  # as its timer does
+        screen._hold()
+        await press_button(pilot, "#predict-release")
+        assert watched.held and all(watched.held)

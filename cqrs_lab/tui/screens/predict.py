@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from cqrs_lab import script as sc
 from cqrs_lab.lab import Lab, Outcome
+from cqrs_lab.lab.guard import LabGuard
 from cqrs_lab.lab.prediction import Verdict, shows
 from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_LANES, VIEW_NAMES
 from cqrs_lab.script.actions import Expectation, ExpectationKind
@@ -86,11 +87,14 @@ class PredictScreen(ModalScreen[None]):
         run_line: Callable[[str], Outcome | None],
         view: str = "orders",
         user: str = "",
+        guard: LabGuard | None = None,
     ) -> None:
         super().__init__(classes="dialog")
         self.lab = lab
         self.run_line = run_line
         """Runs a lab line as the command bar does (None: it did not run now)."""
+        self.guard = guard or LabGuard()
+        """Held while the screen reads the lab (a load's worker thread may be sending)."""
         self.view = view
         self.user = user
         self.predicted = False
@@ -158,13 +162,16 @@ class PredictScreen(ModalScreen[None]):
         self.predicted = False
 
     def _hold(self) -> None:
-        if not self.lab.subscribers[self.lane].holding:
+        with self.guard:
+            holding = self.lab.subscribers[self.lane].holding
+        if not holding:
             self.run_line(f"hold {self.lane}")
 
     def _show_door(self) -> None:
-        subscriber = self.lab.subscribers[self.lane]
-        waiting = subscriber.at_door
-        if not subscriber.holding:
+        with self.guard:
+            subscriber = self.lab.subscribers[self.lane]
+            holding, waiting = subscriber.holding, list(subscriber.at_door)
+        if not holding:
             text = f"The {self.lane} lane is not held: predict holds it again."
         elif waiting:
             listed = ", ".join(f"{e.type} #{e.position}" for e in waiting[:4])
@@ -237,7 +244,8 @@ class PredictScreen(ModalScreen[None]):
         outcome = self.run_line(f"release {self.lane}")
         self.predicted = False
         self._show_door()
-        verdicts = self.lab.predictions.last_judged
+        with self.guard:
+            verdicts = list(self.lab.predictions.last_judged)
         if verdicts:
             self._result(verdict_text(verdicts[-1]))
         elif outcome is not None:
