@@ -44,14 +44,20 @@ async def ticked(pilot: Pilot[None]) -> None:
     await pilot.pause(0.1)
 
 
+async def joined(pilot: Pilot[None]) -> AttendeeApp:
+    """The attendee's app once its first ticks have seated it in the classroom."""
+    await ticked(pilot)
+    app = pilot.app
+    assert isinstance(app, AttendeeApp)
+    return app
+
+
 async def test_what_the_attendee_does_reaches_the_instructor(
     store: ClassroomStore, classroom: Classroom, lab: Lab
 ) -> None:
     instructor = Instructor(store, classroom)
     async with attendee(store, classroom, lab).run_test(size=SIZE) as pilot:
-        await ticked(pilot)
-        app = pilot.app
-        assert isinstance(app, AttendeeApp)
+        app = await joined(pilot)
         app.main.submit("plce-order ada")
         await ticked(pilot)
         instructor.poll()
@@ -68,9 +74,7 @@ async def test_broadcasts_land_on_the_lab_with_a_caption(
 ) -> None:
     instructor = Instructor(store, classroom)
     async with attendee(store, classroom, lab).run_test(size=SIZE) as pilot:
-        await ticked(pilot)
-        app = pilot.app
-        assert isinstance(app, AttendeeApp)
+        app = await joined(pilot)
         caption = app.main.query_one(Caption)
         assert instructor.everyone("latency all zero") is None
         await ticked(pilot)
@@ -96,9 +100,7 @@ async def test_a_latecomer_opens_the_lesson_the_instructor_opened(
     lesson = load_course().loaded.lessons[0]
     Instructor(store, classroom).open_lesson(lesson, 1)
     async with attendee(store, classroom, lab).run_test(size=SIZE) as pilot:
-        await ticked(pilot)
-        app = pilot.app
-        assert isinstance(app, AttendeeApp)
+        app = await joined(pilot)
         run = app.main.lesson.run
         assert run is not None and (run.lesson.id, run.step_index) == (lesson.id, 1)
         caption = app.main.query_one(Caption)

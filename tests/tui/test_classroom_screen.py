@@ -65,6 +65,22 @@ def kinds(store: ClassroomStore, code: str) -> list[tuple[str, str | None]]:
     return [(b.kind, b.target) for b in store.broadcasts_after(code)]
 
 
+async def room_line(pilot: Pilot[None]) -> Input:
+    """':' on the instructor's screen: the line to everyone, with the focus."""
+    screen = screen_of(pilot)
+    await pilot.press("colon")
+    line = screen.query_one("#room-line", Input)
+    assert screen.focused is line
+    return line
+
+
+async def to_everyone(pilot: Pilot[None], line: Input, text: str) -> str:
+    """Send `text` on the line to everyone; what the status line says then."""
+    line.value = text
+    await pilot.press("enter")
+    return str(screen_of(pilot).query_one("#room-status").render())
+
+
 async def test_the_grid_shows_the_room(
     store: ClassroomStore, classroom: Classroom, clock: Clock
 ) -> None:
@@ -142,19 +158,12 @@ async def test_a_line_to_everyone(
 ) -> None:
     async with app_on(store, classroom, clock).run_test(size=SIZE) as pilot:
         screen = screen_of(pilot)
-        await pilot.press("colon")
-        line = screen.query_one("#room-line", Input)
-        assert screen.focused is line
-        line.value = "register {name} x@example.com s3cret-pass"
-        await pilot.press("enter")
-        status = str(screen.query_one("#room-status").render())
+        line = await room_line(pilot)
+        status = await to_everyone(pilot, line, "register {name} x@example.com s3cret-pass")
         assert status.startswith("not sent: a line with a password is never sent")
         assert kinds(store, classroom.code) == []
-        line.value = "latency orders fixed:5s"
-        await pilot.press("enter")
-        assert str(screen.query_one("#room-status").render()) == (
-            "sent to everyone: latency orders fixed:5s"
-        )
+        status = await to_everyone(pilot, line, "latency orders fixed:5s")
+        assert status == "sent to everyone: latency orders fixed:5s"
         (sent,) = store.broadcasts_after(classroom.code)
         assert (sent.kind, sent.data) == (BroadcastKind.LINE, {"line": "latency orders fixed:5s"})
         await pilot.press("escape")
@@ -198,20 +207,16 @@ async def test_a_lesson_opened_for_everyone(
 ) -> None:
     async with app_on(store, classroom, clock).run_test(size=SIZE) as pilot:
         screen = screen_of(pilot)
-        await pilot.press("colon")
-        line = screen.query_one("#room-line", Input)
+        line = await room_line(pilot)
         for wrong, said in (
             ("lesson 99", "not sent: no lesson '99': the lessons are 01-"),
             ("lesson 0", "not sent: more than one lesson starts with '0'"),
             ("lesson 03 9", "not sent: 03-projections has steps 1 to 3"),
             ("lesson", "not sent: usage: lesson ID [STEP], e.g. lesson L03 2"),
         ):
-            line.value = wrong
-            await pilot.press("enter")
-            assert str(screen.query_one("#room-status").render()).startswith(said)
+            assert (await to_everyone(pilot, line, wrong)).startswith(said)
         assert kinds(store, classroom.code) == []
-        line.value = "lesson 03 2"
-        await pilot.press("enter")
+        await to_everyone(pilot, line, "lesson 03 2")
         (sent,) = store.broadcasts_after(classroom.code)
         assert (sent.kind, sent.data["lesson"], sent.data["step"]) == (
             BroadcastKind.LESSON,

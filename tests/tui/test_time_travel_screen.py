@@ -41,6 +41,20 @@ def travel(app: LabApp) -> TimeTravelScreen:
     return screen
 
 
+async def travelling(pilot: Pilot[None]) -> TimeTravelScreen:
+    """F9, and the time-travel screen once its timeline is read."""
+    await pilot.press("f9")
+    await workers_done(pilot)
+    return travel(app_of(pilot))
+
+
+async def stale_read_then_caught_up(pilot: Pilot[None], wall: FakeWall) -> None:
+    """The stale read of STALE, then 6 s on the wall: the order has reached its view."""
+    await send(pilot, *STALE)
+    wall.now += 6
+    await frames(pilot)
+
+
 def position_line(screen: TimeTravelScreen) -> str:
     return str(screen.query_one("#travel-position", Static).render())
 
@@ -67,9 +81,7 @@ async def test_rewinding_to_a_stale_read_shows_it_stale_with_its_event_in_flight
         await frames(pilot)
         assert lab.snapshot().lane("orders").lag_events == 0
 
-        await pilot.press("f9")
-        await workers_done(pilot)
-        screen = travel(app)
+        screen = await travelling(pilot)
         assert "caught up" in orders_lane(screen)  # now: the lane has caught up
         await pilot.press("left")  # the happening before: #4 on its way to the orders projection
         await workers_done(pilot)
@@ -99,12 +111,8 @@ async def test_rewinding_to_a_stale_read_shows_it_stale_with_its_event_in_flight
 async def test_a_short_screen_shows_the_lane_in_question_only(lab: Lab, wall: FakeWall) -> None:
     app = LabApp(lab)
     async with app.run_test(size=(80, 24)) as pilot:
-        await send(pilot, *STALE)
-        wall.now += 6
-        await frames(pilot)
-        await pilot.press("f9")
-        await workers_done(pilot)
-        screen = travel(app)
+        await stale_read_then_caught_up(pilot, wall)
+        screen = await travelling(pilot)
         screen.select_view("orders", "alice")
         screen.go_to_event(4)
         await workers_done(pilot)
@@ -127,12 +135,8 @@ def test_a_picture_of_the_stale_moment(
     async def run_before(pilot: Pilot[None]) -> None:
         for input_widget in pilot.app.query(Input):
             input_widget.cursor_blink = False
-        await send(pilot, *STALE)
-        wall.now += 6
-        await frames(pilot)
-        await pilot.press("f9")
-        await workers_done(pilot)
-        screen = travel(app_of(pilot))
+        await stale_read_then_caught_up(pilot, wall)
+        screen = await travelling(pilot)
         for input_widget in screen.query(Input):
             input_widget.cursor_blink = False
         screen.select_view("orders", "alice")
@@ -145,12 +149,8 @@ def test_a_picture_of_the_stale_moment(
 async def test_playing_forward_at_a_speed(lab: Lab, wall: FakeWall) -> None:
     app = LabApp(lab)
     async with app.run_test(size=SIZE) as pilot:
-        await send(pilot, *STALE)
-        wall.now += 6
-        await frames(pilot)
-        await pilot.press("f9")
-        await workers_done(pilot)
-        screen = travel(app)
+        await stale_read_then_caught_up(pilot, wall)
+        screen = await travelling(pilot)
         screen.wall = wall  # playing follows this wall: only the test moves it
         screen.go_to_event(4)
         await pilot.press("plus", "plus")  # x1 -> x2 -> x5
@@ -179,9 +179,7 @@ async def test_scrub_back_to_the_older_answer_then_fork_and_send_on_the_fork(
         await frames(pilot)
         assert "paid" in text_of(app.query_one(ViewPanel))
 
-        await pilot.press("f9")
-        await workers_done(pilot)
-        screen = travel(app)
+        screen = await travelling(pilot)
         panel = screen.query_one(ViewPanel)
         assert screen.moment.head == 7
         assert "head #7 of #7" in position_line(screen)
@@ -219,9 +217,7 @@ async def test_fork_at_an_earlier_moment(lab: Lab, wall: FakeWall) -> None:
         wall.now += 1
         await send(pilot, *ORDER)
         await frames(pilot)
-        await pilot.press("f9")
-        await workers_done(pilot)
-        screen = travel(app)
+        screen = await travelling(pilot)
         screen.go_to_event(3)  # the cart, a second before the order
         await workers_done(pilot)
         assert screen.moment.head == 3
