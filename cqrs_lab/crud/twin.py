@@ -52,6 +52,7 @@ from cqrs_lab.shop import commands as cmd
 from cqrs_lab.shop import events as ev
 from cqrs_lab.shop.state import OrderStatus
 from cqrs_lab.store.event_store import RecordedEvent
+from cqrs_lab.store.pg_unit import at_commit
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,9 +289,15 @@ class CrudTwin:
 def _pipelined(
     connection: Connection, command: cmd.Command, recorded: Sequence[RecordedEvent]
 ) -> None:
-    """The command's statements in one psycopg pipeline, in the caller's transaction."""
-    with psycopg_pipeline(connection) as cursor:
-        _apply(command, _PipelinedRows(cursor()), recorded)
+    """The command's statements in one psycopg pipeline, in the caller's transaction: the
+    pipeline of its COMMIT when the store's unit sends one (their answers are not read)."""
+
+    def send(cursor: Any) -> None:
+        _apply(command, _PipelinedRows(cursor), recorded)
+
+    if not at_commit(connection, send):
+        with psycopg_pipeline(connection) as cursor:
+            send(cursor())
 
 
 @singledispatch

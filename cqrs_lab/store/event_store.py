@@ -44,6 +44,8 @@ from cqrs_lab.store.pg_unit import (
     Unit,
     begin_locked,
     begins_in_one_trip,
+    commit,
+    end_unit,
 )
 from cqrs_lab.store.records import EVENTS, STORE_TABLES, STREAM_FOLDS
 from cqrs_lab.store.statements import (
@@ -176,12 +178,12 @@ class EventStore:
                     conn, kept = self._kept.fresh(), False
             try:
                 yield conn
-                transaction.commit()
+                commit(conn, transaction)
             except BaseException:
                 conn.close()
                 raise
             finally:
-                self._units.pop(conn, None)
+                end_unit(conn, self._units)
             self._kept.checkin(conn)
         except DRIVER_ERRORS as error:
             self._raise_translated(error)

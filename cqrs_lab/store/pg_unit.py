@@ -6,14 +6,19 @@ with the lock and the head in the same simple query (psycopg runs a parameterles
 several statements in one go); in READ COMMITTED each statement takes its own snapshot, so
 the head is read after the lock is granted. SQLAlchemy's own transaction on the connection
 then ends it: the driver sends COMMIT or ROLLBACK because the server says one is open.
+
+Statements whose answers nobody reads (the CRUD twin's writes) can wait for the COMMIT
+(`at_commit`): `commit` sends them and the COMMIT in one pipeline, one round trip for all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, RootTransaction
+from sqlalchemy.exc import DBAPIError
 
 from cqrs_lab.store.pg_errors import ServerUnavailable, translate_pg
 from cqrs_lab.store.records import READ_COLUMNS
@@ -23,15 +28,22 @@ LOCK_SQL = f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"
 _BEGIN_LOCKED = f"BEGIN; {LOCK_SQL}"
 _BEGIN_LOCKED_HEAD = f"{_BEGIN_LOCKED}; SELECT MAX(position) FROM events"
 _BY_COMMAND = f"SELECT {READ_COLUMNS} FROM events WHERE command_id = {{}} ORDER BY position"
+_AT_COMMIT = "cqrs_lab_at_commit"  # in `Connection.info`: what waits for the unit's COMMIT
+Send = Callable[[Any], None]
+"""Sends statements on a psycopg cursor in pipeline mode (their answers are not read)."""
 
 
 @dataclass(slots=True)
 class Unit:
     """What a locked unit knows: the head, exact while it holds the lock (None: not read),
-    and the events of a command id read with the BEGIN (taken once, before any append)."""
+    the events of a command id read with the BEGIN (taken once, before any append), and a
+    stream's events read with its fold (stream id -> version after, rows; taken once)."""
 
     head: int | None = None
     by_command: dict[str, list[Any]] = field(default_factory=dict)
+    after_fold: dict[str, tuple[int, list[Any]]] = field(default_factory=dict)
+    info: dict[Any, Any] = field(default_factory=dict)
+    """The connection's `info`, where `at_commit` finds what waits (it outlives a close)."""
 
 
 class BeginFailed(Exception):
@@ -65,7 +77,8 @@ def begin_locked(
     try:
         if not head:
             cursor.execute(_BEGIN_LOCKED)
-            return Unit()
+            conn.info[_AT_COMMIT] = []
+            return Unit(info=conn.info)
         query = _BEGIN_LOCKED_HEAD
         if command_id is not None:
             from psycopg import sql  # only here: psycopg is the postgres extra
@@ -75,10 +88,11 @@ def begin_locked(
         cursor.nextset()
         cursor.nextset()
         row = cursor.fetchone()
-        unit = Unit(head=(row[0] or 0) if row else 0)
+        unit = Unit(head=(row[0] or 0) if row else 0, info=conn.info)
         if command_id is not None:
             cursor.nextset()
             unit.by_command[command_id] = cursor.fetchall()
+        conn.info[_AT_COMMIT] = []
         return unit
     except conn.dialect.loaded_dbapi.Error as error:
         lost = conn.dialect.is_disconnect(error, dbapi, cursor)
@@ -87,3 +101,41 @@ def begin_locked(
         raise BeginFailed(translated or error, lost) from error
     finally:
         cursor.close()
+
+
+def at_commit(conn: Connection, send: Send) -> bool:
+    """Have `send` run in the pipeline of the COMMIT of the locked unit `conn` is in; False
+    when it is in none that commits so (then run the statements now). An error in them
+    comes out of the unit's end, which rolls everything back."""
+    waiting: list[Send] | None = conn.info.get(_AT_COMMIT)
+    if waiting is None:
+        return False
+    waiting.append(send)
+    return True
+
+
+def commit(conn: Connection, transaction: RootTransaction) -> None:
+    """Commit the unit: what waits for it and the COMMIT in one round trip, if anything
+    waits (the transaction's own commit then finds nothing open and sends nothing)."""
+    waiting: list[Send] | None = conn.info.pop(_AT_COMMIT, None)
+    if waiting:
+        driver: Any = conn.connection.driver_connection
+        error_type = conn.dialect.loaded_dbapi.Error
+        try:
+            with driver.pipeline():
+                cursor = driver.cursor()
+                for send in waiting:
+                    send(cursor)
+                cursor.execute("COMMIT")
+        except error_type as error:
+            raise DBAPIError.instance(
+                "COMMIT", None, error, error_type, dialect=conn.dialect
+            ) from error
+    transaction.commit()
+
+
+def end_unit(conn: Connection, units: dict[Connection, Unit]) -> None:
+    """The unit is over, committed or not: it is no longer in `units`, and nothing waits
+    for a COMMIT any more."""
+    if (unit := units.pop(conn, None)) is not None:
+        unit.info.pop(_AT_COMMIT, None)
