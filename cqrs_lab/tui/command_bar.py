@@ -12,7 +12,9 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Input, Static
 
 from cqrs_lab import script as sc
@@ -80,6 +82,11 @@ class CommandInput(Input):
     Tab never moves focus away from the bar: a learner typing on would otherwise send
     keys to another widget. Escape leaves the bar.
     """
+
+    virtual_size = Reactive(Size(0, 0), layout=False)
+    """The typed line's width, to scroll within the bar. Input's own asks for a layout of
+    the whole screen at every key that changes it; the bar's size never depends on it (its
+    height is fixed, its width the screen's), so here a key repaints the bar alone."""
 
     BINDINGS = [
         Binding("up", "history_previous", "Previous line", show=False),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from textual import events
+from textual.message import Message
+from textual.messages import Layout
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.tui.app import LabApp
@@ -42,3 +44,20 @@ async def test_a_failed_line_comes_back_to_be_fixed(lab: Lab) -> None:
         await pilot.pause()
         assert app.query_one(CommandInput).value == "restock mgu 2"
         assert lab.store.head() == 0
+
+
+async def test_a_key_typed_repaints_the_bar_without_laying_out_the_screen(lab: Lab) -> None:
+    """A line wider than the bar still scrolls to its cursor, and no key asked for a layout."""
+    posted: list[Message] = []
+    app = LabApp(lab)
+    async with app.run_test(size=(120, 40), message_hook=posted.append) as pilot:
+        await pilot.pause()
+        bar = app.query_one(CommandInput)
+        posted.clear()
+        line = "query orders " + "x" * 150
+        await pilot.press(*line)
+        await pilot.pause()
+        assert bar.value == line
+        assert bar.virtual_size.width == len(line) + 1
+        assert bar.scroll_offset.x == bar.max_scroll_x > 0
+        assert not [m for m in posted if isinstance(m, Layout) and m.widget is bar]
