@@ -34,6 +34,8 @@ def measure(plan: Plan, folder: Path, url: str | None) -> list[Figure]:
     pg_s: list[float] = []
     for run in range(runs):
         file = folder / f"simulate-{run}.db"
+        for suffix in ("", "-wal", "-shm"):  # a folder used before: the run starts afresh
+            file.with_name(file.name + suffix).unlink(missing_ok=True)
         seconds, on_sqlite = _timed(str(file), duration)
         sqlite_s.append(seconds)
         with _scratch_database(url) as database:
