@@ -76,47 +76,56 @@ classrooms = Table(
     Column("shared_shop", Boolean, nullable=False, default=False),
 )
 
-attendees = Table(
+
+def _per_attendee(name: str, *columns: Column[Any]) -> Table:
+    """A table of one row per attendee of a classroom, keyed by its code and their name."""
+    return Table(
+        name,
+        metadata,
+        Column("code", String(16), primary_key=True),
+        Column("name", String(64), primary_key=True),
+        *columns,
+    )
+
+
+attendees = _per_attendee(
     "classroom_attendees",
-    metadata,
-    Column("code", String(16), primary_key=True),
-    Column("name", String(64), primary_key=True),
     Column("joined_at", Float, nullable=False),
     Column("last_seen", Float, nullable=False),
     Column("left_at", Float, nullable=True),
 )
 
-activity = Table(
+
+def _numbered(name: str, *columns: Column[Any]) -> Table:
+    """A table of append-only rows numbered `seq` 1, 2, 3... per classroom, with `columns`
+    of its own between the number and what the row says (its `kind` and JSON `data`)."""
+    return Table(
+        name,
+        metadata,
+        Column("id", _Id, primary_key=True, autoincrement=True),
+        Column("code", String(16), nullable=False),
+        Column("seq", _Id, nullable=False),
+        *columns,
+        Column("kind", String(16), nullable=False),
+        Column("data", Text, nullable=False),
+        Index(f"{name}_seq", "code", "seq", unique=True),
+    )
+
+
+activity = _numbered(
     "classroom_activity",
-    metadata,
-    Column("id", _Id, primary_key=True, autoincrement=True),
-    Column("code", String(16), nullable=False),
-    Column("seq", _Id, nullable=False),
     Column("attendee", String(64), nullable=False),
     Column("at", Float, nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("data", Text, nullable=False),
-    Index("classroom_activity_seq", "code", "seq", unique=True),
 )
 
-broadcasts = Table(
+broadcasts = _numbered(
     "classroom_broadcasts",
-    metadata,
-    Column("id", _Id, primary_key=True, autoincrement=True),
-    Column("code", String(16), nullable=False),
-    Column("seq", _Id, nullable=False),
     Column("at", Float, nullable=False),
     Column("target", String(64), nullable=True),
-    Column("kind", String(16), nullable=False),
-    Column("data", Text, nullable=False),
-    Index("classroom_broadcasts_seq", "code", "seq", unique=True),
 )
 
-pictures = Table(
+pictures = _per_attendee(
     "classroom_pictures",
-    metadata,
-    Column("code", String(16), primary_key=True),
-    Column("name", String(64), primary_key=True),
     Column("at", Float, nullable=False),
     Column("data", Text, nullable=False),
 )
@@ -128,6 +137,8 @@ class JoinRefused(StoreError):
 
 @dataclass(frozen=True, slots=True)
 class Classroom:
+    """One row of `classrooms`."""
+
     code: str
     title: str
     opened_at: float
@@ -141,6 +152,8 @@ class Classroom:
 
 @dataclass(frozen=True, slots=True)
 class Broadcast:
+    """One row of `classroom_broadcasts`: to everyone, or to `target` only."""
+
     seq: int
     at: float
     kind: str
@@ -150,6 +163,8 @@ class Broadcast:
 
 @dataclass(frozen=True, slots=True)
 class AttendeeRow:
+    """One row of `classroom_attendees`."""
+
     name: str
     joined_at: float
     last_seen: float
@@ -349,7 +364,7 @@ class ClassroomStore:
         code: str,
         rows: Sequence[tuple[str, float, Kind, Mapping[str, Any]]],
     ) -> list[int]:
-        last = conn.scalar(select(func.max(activity.c.seq)).where(activity.c.code == code)) or 0
+        last = _last(conn, activity, code)
         numbers = list(range(last + 1, last + 1 + len(rows)))
         conn.execute(
             insert(activity),
@@ -360,7 +375,7 @@ class ClassroomStore:
                     "attendee": name,
                     "at": at,
                     "kind": str(kind),
-                    "data": json.dumps(dict(data), separators=(",", ":")),
+                    "data": _json(data),
                 }
                 for seq, (name, at, kind, data) in zip(numbers, rows, strict=True)
             ],
@@ -386,7 +401,7 @@ class ClassroomStore:
     def last_activity(self, code: str) -> int:
         """The number of the classroom's last activity row (0: none yet)."""
         with self._reading("read the classroom's activity") as conn:
-            return conn.scalar(select(func.max(activity.c.seq)).where(activity.c.code == code)) or 0
+            return _last(conn, activity, code)
 
     def all_activity(self, code: str) -> Iterator[Activity]:
         after = 0
@@ -423,8 +438,7 @@ class ClassroomStore:
     ) -> int:
         """Send something to every attendee (or to `target` only); its number."""
         with self._writing("broadcast") as conn:
-            last = conn.scalar(select(func.max(broadcasts.c.seq)).where(broadcasts.c.code == code))
-            seq = (last or 0) + 1
+            seq = _last(conn, broadcasts, code) + 1
             conn.execute(
                 insert(broadcasts).values(
                     code=code,
@@ -432,7 +446,7 @@ class ClassroomStore:
                     at=self.clock(),
                     target=target,
                     kind=kind,
-                    data=json.dumps(dict(data or {}), separators=(",", ":")),
+                    data=_json(data or {}),
                 )
             )
         return seq
@@ -448,15 +462,12 @@ class ClassroomStore:
 
     def last_broadcast(self, code: str) -> int:
         with self._reading("read the broadcasts") as conn:
-            return (
-                conn.scalar(select(func.max(broadcasts.c.seq)).where(broadcasts.c.code == code))
-                or 0
-            )
+            return _last(conn, broadcasts, code)
 
     # -- pictures ---------------------------------------------------------------------
 
     def put_picture(self, code: str, name: str, picture: Mapping[str, Any]) -> None:
-        data = json.dumps(dict(picture), separators=(",", ":"))
+        data = _json(picture)
         now = self.clock()
         key = and_(pictures.c.code == code, pictures.c.name == name)
         with self._failures("publish the lab picture"), self.engine.begin() as conn:
@@ -472,6 +483,16 @@ class ClassroomStore:
                 )
             ).first()
         return None if row is None else (row.at, json.loads(row.data))
+
+
+def _last(conn: Connection, table: Table, code: str) -> int:
+    """The number of the classroom's last row in a `_numbered` table (0: none yet)."""
+    return conn.scalar(select(func.max(table.c.seq)).where(table.c.code == code)) or 0
+
+
+def _json(data: Mapping[str, Any]) -> str:
+    """What a row's `data` column holds: compact JSON."""
+    return json.dumps(dict(data), separators=(",", ":"))
 
 
 def closed_refusal(code: str, exists: bool) -> str:

@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from cqrs_lab.classroom import storage
+from cqrs_lab.classroom.instructor import Instructor
 from cqrs_lab.classroom.link import AttendeeLink, BroadcastKind
 from cqrs_lab.classroom.model import AttendeeState, Filter, Kind, SortKey
 from cqrs_lab.classroom.storage import Classroom, ClassroomStore
@@ -46,7 +47,7 @@ def classroom(store: ClassroomStore, clock: Clock, monkeypatch: pytest.MonkeyPat
 
 
 def app_on(store: ClassroomStore, classroom: Classroom, clock: Clock) -> InstructorApp:
-    return InstructorApp(store, classroom, clock=clock, poll_hz=None)
+    return InstructorApp(InstructorScreen(Instructor(store, classroom, clock=clock), poll_hz=None))
 
 
 def screen_of(pilot: Pilot[None]) -> InstructorScreen:
@@ -98,7 +99,7 @@ async def test_the_grid_shows_the_room(
 async def test_an_attendees_change_shows_at_the_next_poll(
     store: ClassroomStore, classroom: Classroom, clock: Clock
 ) -> None:
-    app = InstructorApp(store, classroom, clock=clock, poll_hz=20)
+    app = InstructorApp(InstructorScreen(Instructor(store, classroom, clock=clock), poll_hz=20))
     async with app.run_test(size=SIZE) as pilot:
         screen = screen_of(pilot)
         solved = AttendeeState("L03", 4, 1, {0: "solved"})
