@@ -1,13 +1,5 @@
-"""The classroom's tables, beside the labs' on the same database (SQLite file or server).
-
-- `classrooms`: one row a classroom (its code, whether it is open, shared shop or not);
-- `classroom_attendees`: one row per name in a classroom, with its last heartbeat;
-- `classroom_activity`: append-only rows (joined, state, rejected, left), numbered `seq`
-  1, 2, 3... per classroom without a hole, so the instructor polls `seq > last` and sees
-  every row once, in order;
-- `classroom_broadcasts`: what the instructor sends to everyone (or to one attendee), the
-  same way;
-- `classroom_pictures`: the lab picture of an attendee the instructor watches (one row each).
+"""The classroom's store: its tables (`classroom/tables.py`) on one engine, a short
+transaction a method.
 
 Writers are serialised, as the event store's are (`BEGIN IMMEDIATE` on SQLite, an advisory
 lock of the classroom's own on PostgreSQL), and number their rows inside the lock: a row that
@@ -26,29 +18,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    Connection,
-    Engine,
-    Float,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    and_,
-    func,
-    insert,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Connection, Engine, and_, insert, select, text, update
 from sqlalchemy import exc as sa_exc
 
 from cqrs_lab.classroom.model import Activity, AttendeeState, Kind
+from cqrs_lab.classroom.tables import (
+    activity,
+    attendees,
+    broadcasts,
+    classrooms,
+    last_seq,
+    metadata,
+    pictures,
+)
 from cqrs_lab.store.errors import DatabaseError, StoreError, translate
 from cqrs_lab.store.event_store import BEGIN_MODE_OPTION, BUSY_TIMEOUT_OPTION
 from cqrs_lab.store.schema import missing_tables, prepare
@@ -60,75 +42,6 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 """An attendee's name: it names their lab's file too."""
 HEARTBEAT_FRESH = 15.0
 """A name whose lab beat within this many seconds is taken; an older one may be rejoined."""
-
-metadata = MetaData()
-
-# BigInteger ids, INTEGER on SQLite, where only that is the rowid.
-_Id = BigInteger().with_variant(Integer(), "sqlite")
-
-classrooms = Table(
-    "classrooms",
-    metadata,
-    Column("code", String(16), primary_key=True),
-    Column("title", String(200), nullable=False, default=""),
-    Column("opened_at", Float, nullable=False),
-    Column("closed_at", Float, nullable=True),
-    Column("shared_shop", Boolean, nullable=False, default=False),
-)
-
-
-def _per_attendee(name: str, *columns: Column[Any]) -> Table:
-    """A table of one row per attendee of a classroom, keyed by its code and their name."""
-    return Table(
-        name,
-        metadata,
-        Column("code", String(16), primary_key=True),
-        Column("name", String(64), primary_key=True),
-        *columns,
-    )
-
-
-attendees = _per_attendee(
-    "classroom_attendees",
-    Column("joined_at", Float, nullable=False),
-    Column("last_seen", Float, nullable=False),
-    Column("left_at", Float, nullable=True),
-)
-
-
-def _numbered(name: str, *columns: Column[Any]) -> Table:
-    """A table of append-only rows numbered `seq` 1, 2, 3... per classroom, with `columns`
-    of its own between the number and what the row says (its `kind` and JSON `data`)."""
-    return Table(
-        name,
-        metadata,
-        Column("id", _Id, primary_key=True, autoincrement=True),
-        Column("code", String(16), nullable=False),
-        Column("seq", _Id, nullable=False),
-        *columns,
-        Column("kind", String(16), nullable=False),
-        Column("data", Text, nullable=False),
-        Index(f"{name}_seq", "code", "seq", unique=True),
-    )
-
-
-activity = _numbered(
-    "classroom_activity",
-    Column("attendee", String(64), nullable=False),
-    Column("at", Float, nullable=False),
-)
-
-broadcasts = _numbered(
-    "classroom_broadcasts",
-    Column("at", Float, nullable=False),
-    Column("target", String(64), nullable=True),
-)
-
-pictures = _per_attendee(
-    "classroom_pictures",
-    Column("at", Float, nullable=False),
-    Column("data", Text, nullable=False),
-)
 
 
 class JoinRefused(StoreError):
@@ -364,7 +277,7 @@ class ClassroomStore:
         code: str,
         rows: Sequence[tuple[str, float, Kind, Mapping[str, Any]]],
     ) -> list[int]:
-        last = _last(conn, activity, code)
+        last = last_seq(conn, activity, code)
         numbers = list(range(last + 1, last + 1 + len(rows)))
         conn.execute(
             insert(activity),
@@ -401,7 +314,7 @@ class ClassroomStore:
     def last_activity(self, code: str) -> int:
         """The number of the classroom's last activity row (0: none yet)."""
         with self._reading("read the classroom's activity") as conn:
-            return _last(conn, activity, code)
+            return last_seq(conn, activity, code)
 
     def all_activity(self, code: str) -> Iterator[Activity]:
         after = 0
@@ -438,7 +351,7 @@ class ClassroomStore:
     ) -> int:
         """Send something to every attendee (or to `target` only); its number."""
         with self._writing("broadcast") as conn:
-            seq = _last(conn, broadcasts, code) + 1
+            seq = last_seq(conn, broadcasts, code) + 1
             conn.execute(
                 insert(broadcasts).values(
                     code=code,
@@ -462,7 +375,7 @@ class ClassroomStore:
 
     def last_broadcast(self, code: str) -> int:
         with self._reading("read the broadcasts") as conn:
-            return _last(conn, broadcasts, code)
+            return last_seq(conn, broadcasts, code)
 
     # -- pictures ---------------------------------------------------------------------
 
@@ -483,11 +396,6 @@ class ClassroomStore:
                 )
             ).first()
         return None if row is None else (row.at, json.loads(row.data))
-
-
-def _last(conn: Connection, table: Table, code: str) -> int:
-    """The number of the classroom's last row in a `_numbered` table (0: none yet)."""
-    return conn.scalar(select(func.max(table.c.seq)).where(table.c.code == code)) or 0
 
 
 def _json(data: Mapping[str, Any]) -> str:
