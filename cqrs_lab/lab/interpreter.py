@@ -307,11 +307,11 @@ def _plain(method: str, said: str) -> Callable[[sc.Action, Lab, str], Outcome]:
     """How a line without arguments is performed: call the lab's `method`, say `said`."""
     call = methodcaller(method)
 
-    def perform(action: sc.Action, lab: Lab, line: str) -> Outcome:
+    def performer(action: sc.Action, lab: Lab, line: str) -> Outcome:
         call(lab)
         return control(line, said)
 
-    return perform
+    return performer
 
 
 for _kind, _method, _said in (
