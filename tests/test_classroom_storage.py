@@ -20,7 +20,6 @@ from cqrs_lab.classroom.storage import (
     JoinRefused,
     new_code,
 )
-from tests.backends import BACKENDS, database_for
 
 
 class Clock:
@@ -29,11 +28,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from database_for(request.param, tmp_path)
 
 
 @pytest.fixture
