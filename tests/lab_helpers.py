@@ -13,6 +13,16 @@ register bob bob@example.com bob-secret-1
 add-product mug "Blue mug" 12.50 10
 add-product tea "Green tea" 4.00 50
 """
+ORDER_MOVES = (
+    "remove-from-cart alice mug",
+    "place-order alice",
+    "place-order bob",
+    "pay last",
+    "cancel last",
+    "ship last",
+)
+"""Lines that take SHOP_SETUP's carts and orders on (or are refused), for property tests to
+draw from."""
 
 
 def new_lab(seed: int = 1, db: str = ":memory:") -> Lab:
