@@ -20,14 +20,7 @@ from cqrs_lab.classroom.storage import (
     JoinRefused,
     new_code,
 )
-
-
-class Clock:
-    def __init__(self, now: float = 1_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from tests.classroom_helpers import Clock
 
 
 @pytest.fixture
