@@ -29,13 +29,17 @@ def new_lab(seed: int = 1, db: str = ":memory:") -> Lab:
     return Lab.open(db, seed=seed, password_cost=2**4)
 
 
-def settled_shop() -> Iterator[Lab]:
-    """A lab with SHOP_SETUP run and settled, closed after the test: `yield from` it in a
-    fixture."""
+def lab_after(script: str) -> Iterator[Lab]:
+    """A lab that has run `script`, closed after the test: `yield from` it in a fixture."""
     lab = new_lab()
-    run(lab, SHOP_SETUP + "settle")
+    run(lab, script)
     yield lab
     lab.close()
+
+
+def settled_shop() -> Iterator[Lab]:
+    """A lab with SHOP_SETUP run and settled (see `lab_after`)."""
+    yield from lab_after(SHOP_SETUP + "settle")
 
 
 def run(lab: Lab, script: str) -> list[Outcome]:

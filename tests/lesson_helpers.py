@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cqrs_lab.lab import Lab
-from cqrs_lab.lab.interpreter import execute
-
 SETUP = """
 seed 1
 register alice alice@example.com s3cret-pass
@@ -41,13 +38,3 @@ def write_lesson(folder: Path, lesson_id: str = "01-test", **parts: str) -> Path
     path = folder / f"{lesson_id}.md"
     path.write_text(lesson_text(lesson_id, **parts), "utf-8")
     return path
-
-
-def new_lab(seed: int = 1) -> Lab:
-    return Lab.open(":memory:", seed=seed, password_cost=2**4)
-
-
-def run(lab: Lab, script: str) -> None:
-    for line in script.strip().splitlines():
-        outcome = execute(lab, line)
-        assert outcome.code != "parse_error", outcome.message
