@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 SETUP = """
@@ -11,18 +12,24 @@ add-product mug "Blue mug" 12.50 10
 settle
 """
 
-STEP = '''
-[[steps]]
-title = "Place it"
-text = "Place an order."
-hints = ["add-to-cart, then place-order"]
-solution = """
-add-to-cart alice mug 1
-place-order alice
-"""
-[steps.goal]
-event = { type = "OrderPlaced" }
-'''
+
+def step(title: str, text: str, hints: Sequence[str], solution: str, goal: str) -> str:
+    """One `[[steps]]` table of a lesson file: `solution` is its lines, `goal` the TOML
+    under `[steps.goal]`."""
+    quoted = ", ".join(f'"{hint}"' for hint in hints)
+    return (
+        f'\n[[steps]]\ntitle = "{title}"\ntext = "{text}"\nhints = [{quoted}]\n'
+        f'solution = """\n{solution}"""\n[steps.goal]\n{goal}'
+    )
+
+
+STEP = step(
+    "Place it",
+    "Place an order.",
+    ["add-to-cart, then place-order"],
+    "add-to-cart alice mug 1\nplace-order alice\n",
+    'event = { type = "OrderPlaced" }\n',
+)
 
 
 def lesson_text(
