@@ -41,6 +41,8 @@ SAMPLES = 10
 
 @dataclass(frozen=True, slots=True)
 class Scrub:
+    """What `measure` timed on one log (seconds), and the log's size."""
+
     events: int
     moments: int
     timeline_s: float

@@ -39,6 +39,7 @@ from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.tui.screens.confirm import ConfirmScreen
 from cqrs_lab.tui.screens.scrubber import Scrubber
 from cqrs_lab.tui.widgets import BusView, EventLog, ViewPanel
+from cqrs_lab.tui.widgets.choice import word_choice
 
 if TYPE_CHECKING:
     from cqrs_lab.lab import Lab
@@ -59,8 +60,10 @@ class Fork:
 
     lab: Lab
     note: str
+    """Said under the command bar as the live lab switches to the fork."""
     view: str
     user: str
+    """The view (and user) the screen showed: the lab screen goes on showing them."""
     position: int
     """The event the fork branched at."""
 
@@ -124,13 +127,7 @@ class TimeTravelScreen(Screen[Fork | None]):
             with Vertical(id="travel-views"):
                 with Horizontal(id="travel-picker"):
                     yield Label("view", id="travel-view-label")
-                    yield Select(
-                        [(view, view) for view in VIEW_NAMES],
-                        value=self.view,
-                        allow_blank=False,
-                        compact=True,
-                        id="travel-view",
-                    )
+                    yield word_choice(VIEW_NAMES, self.view, id="travel-view")
                     yield Input(
                         self.user, placeholder="user (cart, orders)", compact=True, id="travel-user"
                     )

@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, Select
 
 from cqrs_lab.read.view_specs import VIEW_NAMES
 from cqrs_lab.tui.completion import Vocabulary, WordSuggester
+from cqrs_lab.tui.widgets.choice import word_choice
 
 
 class ViewPicker(Horizontal):
@@ -28,13 +29,7 @@ class ViewPicker(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("view", id="view-label")
-        yield Select(
-            [(view, view) for view in VIEW_NAMES],
-            value=self.view,
-            allow_blank=False,
-            compact=True,
-            id="view-select",
-        )
+        yield word_choice(VIEW_NAMES, self.view, id="view-select")
         yield Input(
             placeholder="user (cart, orders)",
             compact=True,
