@@ -45,13 +45,18 @@ class Scrub:
 
     events: int
     moments: int
+    """Appends and deliveries: where the rewind can rest."""
     timeline_s: float
+    """Reading the timeline once (`Timeline.of`)."""
     replay_s: float
+    """Today's replay of one position, as of the head (`Timeline.as_of`)."""
     commands: int
     replay_all_s: float
     """Today's scrub, resting on every command once (estimated from `SAMPLES` of them)."""
     back_s: float
+    """The rewind over every moment, from the last to the first."""
     forward_s: float
+    """And back to the last, playing forward."""
     slowest_step_s: float
 
     @property
