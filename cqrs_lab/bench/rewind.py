@@ -20,7 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from cqrs_lab.bench.harness import Figure, Plan, Target
+from cqrs_lab.bench.harness import Figure, Plan, ratio_figure
 from cqrs_lab.lab.core import Lab
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lab.rewind_views import ViewsThen
@@ -145,18 +145,14 @@ def measure(events: int = 3_000, user: str = "alice") -> Scrub:
 def figures(plan: Plan) -> list[Figure]:
     scrub = measure(1_000 if plan.quick else 3_000)
     return [
-        Figure(
+        ratio_figure(
             "rewind, one scrub step",
             scrub.step_s * 1000,
             "ms",
             "today's replay of one position",
             scrub.replay_s * 1000,
-            Target(1, at_least=False, on_ratio=True),
-            {
-                "rewind_step_ms": "value",
-                "rewind_replay_ms": "baseline",
-                "rewind_step_ratio": "ratio",
-            },
+            at_most=1,
+            keys=("rewind_step_ms", "rewind_replay_ms", "rewind_step_ratio"),
             note=(
                 f"{scrub.events:,} events, {scrub.steps:,} steps back then forward; the whole"
                 f" scrub {scrub.scrub_s:.2f} s against {scrub.replay_all_s:.1f} s resting once"
