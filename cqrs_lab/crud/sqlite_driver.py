@@ -11,6 +11,8 @@ import sqlite3
 
 from sqlalchemy import Connection
 
+from cqrs_lab.store.sqlite_unit import in_driver_unit
+
 
 def sqlite_driver(connection: Connection) -> sqlite3.Connection | None:
     """The pysqlite connection under `connection`, in its transaction; None on any other
@@ -18,6 +20,6 @@ def sqlite_driver(connection: Connection) -> sqlite3.Connection | None:
     dialect = connection.dialect
     if dialect.name != "sqlite" or dialect.driver != "pysqlite":
         return None
-    if not connection.in_transaction():
+    if not (connection.in_transaction() or in_driver_unit(connection)):
         connection.begin()  # what SQLAlchemy's autobegin would do; DB-API statements bypass it
     return connection.connection.driver_connection  # type: ignore[return-value]

@@ -37,6 +37,7 @@ from cqrs_lab.store.event_store import (
 )
 from cqrs_lab.store.records import LAB_META, STORE_TABLES
 from cqrs_lab.store.schema import prepare
+from cqrs_lab.store.sqlite_unit import in_driver_unit
 from cqrs_lab.store.upcasters import UPCASTERS
 
 APP_NAME = "cqrs-lab"
@@ -127,6 +128,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, *, wal: bool) -> Non
             cursor.close()
 
     def on_begin(connection: Any) -> None:
+        if in_driver_unit(connection):  # the store's unit sent BEGIN IMMEDIATE already
+            return
         mode = connection.get_execution_options().get(BEGIN_MODE_OPTION, "DEFERRED")
         if mode not in _BEGIN_MODES:
             raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")

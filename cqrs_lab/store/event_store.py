@@ -11,7 +11,6 @@ until it ends.
 
 from __future__ import annotations
 
-import sqlite3
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -48,6 +47,7 @@ from cqrs_lab.store.pg_unit import (
     end_unit,
 )
 from cqrs_lab.store.records import EVENTS, STORE_TABLES, STREAM_FOLDS
+from cqrs_lab.store.sqlite_unit import SqliteUnits, in_driver_unit
 from cqrs_lab.store.statements import (
     DRIVER_ERRORS,
     CoreSql,
@@ -66,6 +66,7 @@ BEGIN_MODE_OPTION = "cqrs_lab_begin"
 #: Engine execution option holding the busy timeout, for error messages.
 BUSY_TIMEOUT_OPTION = "cqrs_lab_busy_timeout_ms"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+_AUTOINCREMENT_SQL = "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"
 
 
 class EventStore:
@@ -93,6 +94,7 @@ class EventStore:
             self._kept = KeptConnection(engine.execution_options(isolation_level="AUTOCOMMIT"))
         else:
             self._kept = KeptConnection(self._immediate)
+        self._sqlite = SqliteUnits(self._kept, self._raise_translated)
         if self._pysqlite or self.serialised:
             kept = weakref.ref(self._kept)
 
@@ -129,7 +131,8 @@ class EventStore:
 
         On SQLite it begins IMMEDIATE, so concurrent writers queue on the busy timeout
         instead of failing when a read transaction tries to become a write one. On pysqlite
-        the connection is the store's kept one (see `KeptConnection`). On PostgreSQL it
+        the connection is the store's kept one (see `KeptConnection`), begun and committed
+        on its driver (`sqlite_unit`). On PostgreSQL it
         takes the writers' advisory lock (`APPEND_LOCK_KEY`), which does the same: one
         writing transaction at a time, so positions commit in order and without holes;
         there the connection is the kept one too, begun in one round trip (`pg_unit`).
@@ -139,17 +142,16 @@ class EventStore:
             with self._serialised_unit(command_id) as conn, self._open_unit(conn):
                 yield conn
             return
+        if self._pysqlite:
+            with self._sqlite.unit() as conn, self._open_unit(conn):
+                yield conn
+            return
         try:
-            conn = self._kept.checkout() if self._pysqlite else self._immediate.connect()
+            conn = self._immediate.connect()
             try:
                 with conn.begin(), self._open_unit(conn):
                     yield conn
-            except BaseException:
-                conn.close()
-                raise
-            if self._pysqlite:
-                self._kept.checkin(conn)
-            else:
+            finally:
                 conn.close()
         except DRIVER_ERRORS as error:
             self._raise_translated(error)
@@ -349,7 +351,7 @@ class EventStore:
             raise ValueError(f"append_many got the same stream twice: {streams}")
         if connection is not None:
             with self._translated():
-                if not connection.in_transaction():
+                if not (connection.in_transaction() or in_driver_unit(connection)):
                     # What SQLAlchemy's autobegin would do; our DB-API statements bypass it.
                     connection.begin()
                 if self.serialised and connection not in self._units:
@@ -358,36 +360,7 @@ class EventStore:
         if not self._pysqlite:
             with self.transaction() as conn:
                 return append_rows(self._sql(conn), appends, metadata)
-        return self._append_on_pysqlite(appends, metadata)
-
-    def _append_on_pysqlite(
-        self, appends: Sequence[StreamAppend], metadata: EventMetadata
-    ) -> list[RecordedEvent]:
-        """A unit of the store's own, on the DB-API connection under the kept Connection.
-
-        No SQLAlchemy transaction, no context managers: for a one-event command that
-        bookkeeping would cost as much as SQLite's own work.
-        """
-        conn: Connection | None = None
-        try:
-            conn = self._kept.checkout()
-            db: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                recorded = append_rows(SqliteSql(db), appends, metadata)
-                db.commit()
-            except BaseException:
-                if db.in_transaction:
-                    db.rollback()
-                raise
-        except BaseException as error:
-            if conn is not None:
-                conn.close()
-            if isinstance(error, DRIVER_ERRORS):
-                self._raise_translated(error)
-            raise
-        self._kept.checkin(conn)
-        return recorded
+        return self._sqlite.append(appends, metadata)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -453,7 +426,8 @@ class EventStore:
 
     def clear(self, *, connection: Connection) -> None:
         """Delete every event (a lab reset). Positions start again from 1 on every backend:
-        SQLite forgets its AUTOINCREMENT counter; PostgreSQL assigns head + 1 (and its
+        SQLite numbers from the highest rowid (and forgets the AUTOINCREMENT counter of a
+        file made before `StoredEvent` dropped it); PostgreSQL assigns head + 1 (and its
         unused serial sequence is restarted too)."""
         connection.execute(EVENTS.delete())
         connection.execute(STREAM_FOLDS.delete())  # folds of streams that no longer exist
@@ -461,7 +435,8 @@ class EventStore:
             unit.head = 0
         name = connection.dialect.name
         if name == "sqlite":
-            connection.exec_driver_sql("DELETE FROM sqlite_sequence WHERE name = 'events'")
+            if connection.exec_driver_sql(_AUTOINCREMENT_SQL).first():
+                connection.exec_driver_sql("DELETE FROM sqlite_sequence WHERE name = 'events'")
         elif name == "postgresql":
             connection.exec_driver_sql(
                 "SELECT setval(s, 1, false) FROM pg_get_serial_sequence('events', 'position') s"

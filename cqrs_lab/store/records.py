@@ -16,9 +16,13 @@ POSITION_TYPE = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class StoredEvent(SQLModel, table=True):
-    """One event row. `position` is global, 64-bit, and never reused (AUTOINCREMENT on
-    SQLite; on PostgreSQL the store assigns head + 1 under its append lock, so positions
-    are gap-free and commit in order: see docs/architecture.md).
+    """One event row. `position` is global, 64-bit, and never reused: on SQLite it is the
+    rowid, one above the highest (events are never deleted, but all at once by a reset);
+    on PostgreSQL the store assigns head + 1 under its append lock, so positions are
+    gap-free and commit in order (see docs/architecture.md). Not AUTOINCREMENT on SQLite:
+    that would write its `sqlite_sequence` row too, a page more in every commit, for a
+    guarantee (no reuse after deleting the last rows) an append-only table does not need.
+    Files made before keep their AUTOINCREMENT, read and written the same.
 
     UNIQUE(stream_id, version) is the last line of defence against two writers; its index
     also serves every per-stream lookup, so `stream_id` needs no index of its own.
@@ -27,7 +31,6 @@ class StoredEvent(SQLModel, table=True):
     __tablename__ = "events"
     __table_args__ = (
         UniqueConstraint("stream_id", "version", name="uq_events_stream_version"),
-        {"sqlite_autoincrement": True},
     )
 
     position: int | None = Field(default=None, primary_key=True, sa_type=POSITION_TYPE)
