@@ -11,15 +11,17 @@ import sqlite3
 
 from sqlalchemy import Connection
 
-from cqrs_lab.store.sqlite_unit import in_driver_unit
+from cqrs_lab.store.sqlite_unit import unit_driver
 
 
 def sqlite_driver(connection: Connection) -> sqlite3.Connection | None:
     """The pysqlite connection under `connection`, in its transaction; None on any other
     database or driver."""
+    if (driver := unit_driver(connection)) is not None:  # the store's unit, begun on it
+        return driver
     dialect = connection.dialect
     if dialect.name != "sqlite" or dialect.driver != "pysqlite":
         return None
-    if not (connection.in_transaction() or in_driver_unit(connection)):
+    if not connection.in_transaction():
         connection.begin()  # what SQLAlchemy's autobegin would do; DB-API statements bypass it
     return connection.connection.driver_connection  # type: ignore[return-value]

@@ -29,10 +29,13 @@ if TYPE_CHECKING:
 def send(lab: Lab, command: Command, correlation_id: str | None, fresh: bool) -> CommandResult:
     """Handle one command; publish what it recorded to the bus (see `Lab.send`)."""
     started = time.perf_counter()
-    with _inline_rolled_back_on_failure(lab):
+    try:  # as `_inline_rolled_back_on_failure`, without a context manager's cost a command
         result = lab.handler.handle(command, correlation_id=correlation_id)
         while (again := _retry(lab, result, fresh)) is not None:
             result = lab.handler.handle(again, correlation_id=correlation_id)
+    except StoreError:
+        _inline_rolled_back(lab)
+        raise
     lab.metrics.command_cpu.add(time.perf_counter() - started)
     account(lab, result)
     return result
@@ -85,11 +88,16 @@ def _inline_rolled_back_on_failure(lab: Lab) -> Iterator[None]:
     try:
         yield
     except StoreError:
-        inline = [s.projection for s in lab.subscribers.values() if s.mode is Mode.INLINE]
-        if inline:
-            with contextlib.suppress(StoreError, sa_exc.DBAPIError):
-                open_projections(lab.store, inline)
+        _inline_rolled_back(lab)
         raise
+
+
+def _inline_rolled_back(lab: Lab) -> None:
+    """Put the inline projections back to what is stored."""
+    inline = [s.projection for s in lab.subscribers.values() if s.mode is Mode.INLINE]
+    if inline:
+        with contextlib.suppress(StoreError, sa_exc.DBAPIError):
+            open_projections(lab.store, inline)
 
 
 def _retry(lab: Lab, result: CommandResult, fresh: bool) -> Command | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, RowMapping, Select, event
@@ -47,7 +47,7 @@ from cqrs_lab.store.pg_unit import (
     end_unit,
 )
 from cqrs_lab.store.records import EVENTS, STORE_TABLES, STREAM_FOLDS
-from cqrs_lab.store.sqlite_unit import SqliteUnits, in_driver_unit
+from cqrs_lab.store.sqlite_unit import SqliteUnits, in_driver_unit, unit_driver
 from cqrs_lab.store.statements import (
     DRIVER_ERRORS,
     CoreSql,
@@ -125,8 +125,7 @@ class EventStore:
         PostgreSQL its events are read with the BEGIN, in the same round trip."""
         self._look_up = command_id
 
-    @contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self) -> AbstractContextManager[Connection]:
         """One atomic unit: commits when the block ends, rolls back when it raises.
 
         On SQLite it begins IMMEDIATE, so concurrent writers queue on the busy timeout
@@ -137,13 +136,13 @@ class EventStore:
         writing transaction at a time, so positions commit in order and without holes;
         there the connection is the kept one too, begun in one round trip (`pg_unit`).
         """
+        return self._sqlite.unit() if self._pysqlite else self._transaction()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
         if self.serialised:
             command_id, self._look_up = self._look_up, None
             with self._serialised_unit(command_id) as conn, self._open_unit(conn):
-                yield conn
-            return
-        if self._pysqlite:
-            with self._sqlite.unit() as conn, self._open_unit(conn):
                 yield conn
             return
         try:
@@ -226,7 +225,7 @@ class EventStore:
 
     def _sql(self, conn: Connection) -> Sql:
         if self._pysqlite:
-            return SqliteSql(conn.connection.driver_connection)
+            return SqliteSql(unit_driver(conn) or conn.connection.driver_connection)
         return CoreSql(conn, explicit=self.serialised, unit=self._units.get(conn))
 
     def _read(self, connection: Connection | None, read: Callable[[Sql], _T]) -> _T:
@@ -283,9 +282,10 @@ class EventStore:
     def read_rows(self, statement: Select[Any]) -> Sequence[RowMapping]:
         """The rows of a SELECT: in the unit open now if there is one (its own writes seen,
         and on an in-memory database the only connection there is), else as `reading`."""
-        if self._unit is not None:
+        unit = self._unit if self._unit is not None else self._sqlite.open
+        if unit is not None:
             with self._translated():
-                return self._unit.execute(statement).mappings().all()
+                return unit.execute(statement).mappings().all()
         with self.reading() as conn:
             return conn.execute(statement).mappings().all()
 
@@ -350,13 +350,16 @@ class EventStore:
         if len(set(streams)) != len(streams):
             raise ValueError(f"append_many got the same stream twice: {streams}")
         if connection is not None:
-            with self._translated():
+            try:  # not `_translated()`: a context manager here costs a tenth of the append
                 if not (connection.in_transaction() or in_driver_unit(connection)):
                     # What SQLAlchemy's autobegin would do; our DB-API statements bypass it.
                     connection.begin()
                 if self.serialised and connection not in self._units:
                     connection.exec_driver_sql(LOCK_SQL)  # not taken by `transaction()`
                 return append_rows(self._sql(connection), appends, metadata)
+            except DRIVER_ERRORS as error:
+                self._raise_translated(error)
+                raise
         if not self._pysqlite:
             with self.transaction() as conn:
                 return append_rows(self._sql(conn), appends, metadata)

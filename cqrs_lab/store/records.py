@@ -29,9 +29,7 @@ class StoredEvent(SQLModel, table=True):
     """
 
     __tablename__ = "events"
-    __table_args__ = (
-        UniqueConstraint("stream_id", "version", name="uq_events_stream_version"),
-    )
+    __table_args__ = (UniqueConstraint("stream_id", "version", name="uq_events_stream_version"),)
 
     position: int | None = Field(default=None, primary_key=True, sa_type=POSITION_TYPE)
     stream_id: str = Field(sa_type=Text, nullable=False)

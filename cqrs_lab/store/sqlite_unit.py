@@ -5,14 +5,16 @@ begin hook, the transaction objects) costs about as much as the work inside it, 
 store begins and ends its SQLite units on the DB-API connection under its kept Connection.
 The unit still hands out that Connection: Core statements run in it join the transaction
 already open (the begin hook sends no BEGIN for a connection in `DRIVER_UNITS`), and the
-unit then ends through SQLAlchemy, so its bookkeeping stays right.
+unit then ends through SQLAlchemy, so its bookkeeping stays right. The driver is looked up
+once a unit (`DRIVER_UNITS`): each statement of a command would otherwise walk from the
+Connection to it through two properties.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 
 from sqlalchemy import Connection
 
@@ -20,13 +22,19 @@ from cqrs_lab.store.connections import KeptConnection
 from cqrs_lab.store.event_types import EventMetadata, RecordedEvent, StreamAppend
 from cqrs_lab.store.statements import DRIVER_ERRORS, SqliteSql, append_rows
 
-DRIVER_UNITS: set[Connection] = set()
-"""Connections whose transaction a unit began on the driver (the begin hook skips them)."""
+DRIVER_UNITS: dict[Connection, sqlite3.Connection] = {}
+"""Connections whose transaction a unit began on the driver (the begin hook skips them),
+and that driver."""
 
 
 def in_driver_unit(connection: Connection) -> bool:
     """Whether `connection` is in a unit begun on the driver: it needs no BEGIN."""
     return connection in DRIVER_UNITS
+
+
+def unit_driver(connection: Connection) -> sqlite3.Connection | None:
+    """The driver connection of the unit `connection` is in, if a unit began it."""
+    return DRIVER_UNITS.get(connection)
 
 
 class SqliteUnits:
@@ -36,67 +44,93 @@ class SqliteUnits:
     read-only, full or damaged (and returns for any other).
     """
 
-    __slots__ = ("_kept", "_translate")
+    __slots__ = ("_kept", "_translate", "open")
 
     def __init__(self, kept: KeptConnection, translate: Callable[[BaseException], None]) -> None:
         self._kept = kept
         self._translate = translate
+        self.open: Connection | None = None
+        """The connection of the unit open now (the innermost), if any."""
 
-    @contextmanager
-    def unit(self) -> Iterator[Connection]:
+    def unit(self) -> AbstractContextManager[Connection]:
         """BEGIN IMMEDIATE on the driver; COMMIT when the block ends, ROLLBACK if it raises.
 
         A unit that fails closes its connection instead of keeping it (`KeptConnection`).
         """
-        conn = self._begin()
-        db: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
-        DRIVER_UNITS.add(conn)
-        try:
-            yield conn
-            if conn.in_transaction():  # Core joined the unit: end it through SQLAlchemy
-                conn.commit()
-            else:
-                db.commit()
-        except BaseException as error:
-            DRIVER_UNITS.discard(conn)
-            _abandon(conn, db)
-            if isinstance(error, DRIVER_ERRORS):
-                self._translate(error)
-            raise
-        DRIVER_UNITS.discard(conn)
-        self._kept.checkin(conn)
+        return _Unit(self)
 
     def append(
         self, appends: Sequence[StreamAppend], metadata: EventMetadata
     ) -> list[RecordedEvent]:
         """`append_rows` in a unit of its own, without a context manager: for a one-event
         command even that would cost a tenth of SQLite's own work."""
-        conn = self._begin()
-        db: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
+        conn, db = self._begin()
         try:
             recorded = append_rows(SqliteSql(db), appends, metadata)
             db.commit()
         except BaseException as error:
-            _abandon(conn, db)
-            if isinstance(error, DRIVER_ERRORS):
-                self._translate(error)
+            self._fail(conn, db, error)
             raise
         self._kept.checkin(conn)
         return recorded
 
-    def _begin(self) -> Connection:
-        """The kept connection (or a fresh one), with the write lock taken."""
+    def _fail(self, conn: Connection, db: sqlite3.Connection, error: BaseException) -> None:
+        """Roll the unit back and close its connection; raise the store's own error for a
+        driver error it explains (else return: the caller re-raises `error`)."""
+        _abandon(conn, db)
+        if isinstance(error, DRIVER_ERRORS):
+            self._translate(error)
+
+    def _begin(self) -> tuple[Connection, sqlite3.Connection]:
+        """The kept connection (or a fresh one) and its driver, with the write lock taken."""
         conn: Connection | None = None
         try:
             conn = self._kept.checkout()
-            conn.connection.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+            db: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
+            db.execute("BEGIN IMMEDIATE")
         except BaseException as error:
             if conn is not None:
                 conn.close()
             if isinstance(error, DRIVER_ERRORS):
                 self._translate(error)
             raise
+        return conn, db
+
+
+class _Unit:
+    """One unit (a class, not a generator: this runs once a command, and a generator's
+    context manager costs twice as much)."""
+
+    __slots__ = ("_conn", "_db", "_outer", "_units")
+
+    def __init__(self, units: SqliteUnits) -> None:
+        self._units = units
+
+    def __enter__(self) -> Connection:
+        units = self._units
+        conn, db = self._conn, self._db = units._begin()
+        DRIVER_UNITS[conn] = db
+        self._outer, units.open = units.open, conn
         return conn
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _tb: object
+    ) -> None:
+        units, conn, db = self._units, self._conn, self._db
+        units.open = self._outer
+        del DRIVER_UNITS[conn]  # ending it sends no BEGIN
+        if error is not None:
+            units._fail(conn, db, error)
+            return
+        try:
+            if conn.in_transaction():  # Core joined the unit: end it through SQLAlchemy
+                conn.commit()
+            else:
+                db.commit()
+        except BaseException as failed:
+            units._fail(conn, db, failed)
+            raise
+        units._kept.checkin(conn)
 
 
 def _abandon(conn: Connection, db: sqlite3.Connection) -> None:

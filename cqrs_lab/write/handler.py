@@ -175,24 +175,27 @@ class CommandHandler:
     ) -> None:
         """Cache the new states once the transaction has committed, keep how they were
         loaded, and save the snapshots that fell due."""
-        self.loads[command.command_id] = tuple(
+        loads = self.loads
+        loads[command.command_id] = tuple(
             item.report for item in loaded.values() if item.report is not None
         )
-        while len(self.loads) > LOADS_KEPT:
-            self.loads.popitem(last=False)
-        snapshot_at = {  # the version of each stream's newest snapshot (0: none)
-            stream_id: item.report.start_version
-            for stream_id, item in loaded.items()
-            if item.report is not None and item.report.how == "snapshot"
-        }
+        if len(loads) > LOADS_KEPT:
+            loads.popitem(last=False)
+        aggregates = self.aggregates
         for stream_id, state in after.items():
-            self.aggregates.remember(stream_id, state)
-        if recorded:
-            self.aggregates.advanced(max(event.position for event in recorded))
-        if recorded and self.aggregates.snapshots.every is not None:
+            aggregates.remember(stream_id, state)
+        if not recorded:
+            return
+        aggregates.advanced(recorded[-1].position)  # positions rise in append order
+        if aggregates.snapshots.every is not None:
+            snapshot_at = {  # the version of each stream's newest snapshot (0: none)
+                stream_id: item.report.start_version
+                for stream_id, item in loaded.items()
+                if item.report is not None and item.report.how == "snapshot"
+            }
             written = {event.stream_id: after[event.stream_id] for event in recorded}
             with self.store.transaction() as connection:
-                self.aggregates.save_snapshots(snapshot_at, written, connection)
+                aggregates.save_snapshots(snapshot_at, written, connection)
 
 
 def _evolved(
@@ -213,6 +216,8 @@ def _evolved(
 def _by_stream(pending: list[Pending]) -> list[Pending]:
     """The decided events in the order `append_many` records them: stream by stream, in
     the order each stream first appears, each stream's events in decided order."""
+    if len(pending) < 2:  # most commands decide one event
+        return pending
     order: dict[str, int] = {}
     for item in pending:
         order.setdefault(item.stream_id, len(order))
