@@ -47,7 +47,7 @@ from cqrs_lab.store.pg_unit import (
     end_unit,
 )
 from cqrs_lab.store.records import EVENTS, STORE_TABLES, STREAM_FOLDS
-from cqrs_lab.store.sqlite_unit import SqliteUnits, in_driver_unit, unit_driver
+from cqrs_lab.store.sqlite_unit import DRIVER_UNITS, SqliteUnits, in_driver_unit
 from cqrs_lab.store.statements import (
     DRIVER_ERRORS,
     CoreSql,
@@ -225,7 +225,7 @@ class EventStore:
 
     def _sql(self, conn: Connection) -> Sql:
         if self._pysqlite:
-            return SqliteSql(unit_driver(conn) or conn.connection.driver_connection)
+            return DRIVER_UNITS.get(conn) or SqliteSql(conn.connection.driver_connection)
         return CoreSql(conn, explicit=self.serialised, unit=self._units.get(conn))
 
     def _read(self, connection: Connection | None, read: Callable[[Sql], _T]) -> _T:

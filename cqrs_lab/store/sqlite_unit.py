@@ -22,9 +22,9 @@ from cqrs_lab.store.connections import KeptConnection
 from cqrs_lab.store.event_types import EventMetadata, RecordedEvent, StreamAppend
 from cqrs_lab.store.statements import DRIVER_ERRORS, SqliteSql, append_rows
 
-DRIVER_UNITS: dict[Connection, sqlite3.Connection] = {}
+DRIVER_UNITS: dict[Connection, SqliteSql] = {}
 """Connections whose transaction a unit began on the driver (the begin hook skips them),
-and that driver."""
+and the store's statements on that driver."""
 
 
 def in_driver_unit(connection: Connection) -> bool:
@@ -34,7 +34,8 @@ def in_driver_unit(connection: Connection) -> bool:
 
 def unit_driver(connection: Connection) -> sqlite3.Connection | None:
     """The driver connection of the unit `connection` is in, if a unit began it."""
-    return DRIVER_UNITS.get(connection)
+    sql = DRIVER_UNITS.get(connection)
+    return None if sql is None else sql.db
 
 
 class SqliteUnits:
@@ -109,7 +110,7 @@ class _Unit:
     def __enter__(self) -> Connection:
         units = self._units
         conn, db = self._conn, self._db = units._begin()
-        DRIVER_UNITS[conn] = db
+        DRIVER_UNITS[conn] = SqliteSql(db)
         self._outer, units.open = units.open, conn
         return conn
 
