@@ -53,6 +53,7 @@ from cqrs_lab.shop import events as ev
 from cqrs_lab.shop.state import OrderStatus
 from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.store.pg_unit import at_commit
+from cqrs_lab.store.sqlite_unit import unit_driver
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +277,9 @@ class CrudTwin:
         """
         if not recorded:
             return
-        if on_psycopg(connection) and self.raw_sqlite:
+        if self.raw_sqlite and (driver := unit_driver(connection)) is not None:
+            _apply(command, _SqliteRows(driver), recorded)  # the store's SQLite unit
+        elif on_psycopg(connection) and self.raw_sqlite:
             _pipelined(connection, command, recorded)
         else:
             _apply(command, self._rows(connection), recorded)

@@ -21,16 +21,19 @@ _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 def stored_meta(metadata: EventMetadata) -> str:
     """The `meta` column for `metadata`: what the command_id and recorded_at columns do not say."""
-    command_id = metadata.command_id
-    extra = {
-        key: value
-        for key, value in (
-            ("correlation_id", metadata.correlation_id),
-            ("causation_id", metadata.causation_id),
-        )
-        if value != command_id
-    }
-    return _dumps(extra) if extra else ""
+    command_id, correlation_id, causation_id = (
+        metadata.command_id,
+        metadata.correlation_id,
+        metadata.causation_id,
+    )
+    if correlation_id == command_id and causation_id == command_id:
+        return ""  # a command of its own: the common case, with nothing to encode
+    extra = {}
+    if correlation_id != command_id:
+        extra["correlation_id"] = correlation_id
+    if causation_id != command_id:
+        extra["causation_id"] = causation_id
+    return _dumps(extra)
 
 
 def read_meta(command_id: str, recorded_at: float, meta: str) -> EventMetadata:
