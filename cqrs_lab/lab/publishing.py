@@ -22,30 +22,31 @@ if TYPE_CHECKING:
 
 def account(lab: Lab, result: CommandResult) -> None:
     """Count a command's result; publish the events it recorded."""
-    verb = type(result.command).verb
-    lab.metrics.concurrency_conflicts += result.conflicts
-    lab.metrics.retries += result.retries
+    metrics = lab.metrics
+    metrics.concurrency_conflicts += result.conflicts
+    metrics.retries += result.retries
     if isinstance(result, Rejected):
-        lab.metrics.rejected[result.code] += 1
+        metrics.rejected[result.code] += 1
         lab.order_ids.give_back(result.command)
         return
-    lab.metrics.accepted[verb] += 1
+    metrics.accepted[type(result.command).verb] += 1
     if result.duplicate:
         return
-    lab.metrics.count_loads(lab.handler.loads.get(result.command.command_id, ()))
+    metrics.count_loads(lab.handler.loads.get(result.command.command_id, ()))
     events = result.events
     pick_up(lab, events[0].position - 1)  # another process's events written before ours
+    counts, recent, last_write = metrics.events, lab.recent, lab.last_write
     for event in events:
-        lab.metrics.events[event.type] += 1
-        lab.recent.appendleft(event)
+        counts[event.type] += 1
+        recent.appendleft(event)
         username = event.data.get("username")
         if isinstance(username, str):
-            lab.last_write[username] = event.position
+            last_write[username] = event.position
         if event.type == "OrderPlaced":
             lab.last_order_id = str(event.data["order_id"])
-    lab.last_write[SESSION] = events[-1].position
+    last_write[SESSION] = events[-1].position
     lab.head = max(lab.head, events[-1].position)
-    lab.metrics.command_lab.add(write_seconds(lab, events))
+    metrics.command_lab.add(write_seconds(lab, events))
     publish(lab, events)
 
 

@@ -45,13 +45,15 @@ class SqliteUnits:
     read-only, full or damaged (and returns for any other).
     """
 
-    __slots__ = ("_kept", "_translate", "open")
+    __slots__ = ("_kept", "_last", "_translate", "open")
 
     def __init__(self, kept: KeptConnection, translate: Callable[[BaseException], None]) -> None:
         self._kept = kept
         self._translate = translate
         self.open: Connection | None = None
         """The connection of the unit open now (the innermost), if any."""
+        self._last: tuple[Connection, sqlite3.Connection] | None = None
+        """The last connection a unit began on, and its driver."""
 
     def unit(self) -> AbstractContextManager[Connection]:
         """BEGIN IMMEDIATE on the driver; COMMIT when the block ends, ROLLBACK if it raises.
@@ -87,7 +89,12 @@ class SqliteUnits:
         conn: Connection | None = None
         try:
             conn = self._kept.checkout()
-            db: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
+            last = self._last
+            if last is not None and last[0] is conn:  # the kept one again: driver known
+                db = last[1]
+            else:
+                db = conn.connection.driver_connection  # type: ignore[assignment]
+                self._last = (conn, db)
             db.execute("BEGIN IMMEDIATE")
         except BaseException as error:
             if conn is not None:
