@@ -7,13 +7,15 @@ several statements in one go); in READ COMMITTED each statement takes its own sn
 the head is read after the lock is granted. SQLAlchemy's own transaction on the connection
 then ends it: the driver sends COMMIT or ROLLBACK because the server says one is open.
 
-Statements whose answers nobody reads (the CRUD twin's writes) can wait for the COMMIT
-(`at_commit`): `commit` sends them and the COMMIT in one pipeline, one round trip for all.
+Statements whose answers nobody reads (the CRUD twin's writes, the order count, a
+registration's password hash) can wait for the COMMIT (`at_commit`): `commit`
+sends them and the COMMIT in one pipeline, one round trip for all. The store's own short
+statements run on psycopg's cursor (`run`), without SQLAlchemy's work per statement.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +103,22 @@ def begin_locked(
         raise BeginFailed(translated or error, lost) from error
     finally:
         cursor.close()
+
+
+def run(conn: Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:
+    """`sql` on psycopg's own cursor under `conn` (returned, its answer read): SQLAlchemy's
+    compile cache, result object and events cost more client time than a short indexed
+    statement takes on the server. A driver error goes through SQLAlchemy's own handling
+    (its private `_handle_dbapi_exception`, which its commit uses too), as if it had run
+    the statement: a lost connection is invalidated, and the engine's `handle_error` hook
+    (`pg_errors`) translates the error."""
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor()
+    try:
+        cursor.execute(sql, params)
+    except conn.dialect.loaded_dbapi.Error as error:
+        conn._handle_dbapi_exception(error, sql, params, cursor, None)
+    return cursor
 
 
 def at_commit(conn: Connection, send: Send) -> bool:

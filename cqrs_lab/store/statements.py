@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from cqrs_lab.store.errors import ConcurrencyError, is_write_conflict
 from cqrs_lab.store.event_types import EventMetadata, RecordedEvent, StreamAppend
 from cqrs_lab.store.meta_format import stored_meta
-from cqrs_lab.store.pg_unit import Unit
+from cqrs_lab.store.pg_unit import Unit, run
 from cqrs_lab.store.records import EVENTS, READ_COLUMNS, STREAM_FOLDS
 
 Row = Sequence[Any]
@@ -124,10 +124,11 @@ class CoreSql:
 
     `explicit`: positions are assigned here as head + 1 (PostgreSQL, under the writers'
     lock), not by the database, so a rolled-back append leaves no hole. `unit`: the locked
-    unit the connection is in, whose head is read once and then kept up to date.
+    unit the connection is in, whose head is read once and then kept up to date. On
+    psycopg the statements of every command and query run on its own cursor (`pg_unit.run`).
     """
 
-    __slots__ = ("conn", "explicit", "unit")
+    __slots__ = ("conn", "explicit", "psycopg", "unit")
 
     def __init__(
         self, conn: Connection, *, explicit: bool = False, unit: Unit | None = None
@@ -135,6 +136,7 @@ class CoreSql:
         self.conn = conn
         self.explicit = explicit
         self.unit = unit
+        self.psycopg = conn.dialect.driver == "psycopg"
 
     def version(self, stream_id: str) -> int:
         return self.conn.execute(_STREAM_VERSION, {"stream_id": stream_id}).scalar() or 0
@@ -176,9 +178,7 @@ class CoreSql:
         for stream_id, version in expected.items():
             params.append(stream_id)
             params.append(version)
-        inserted = self.conn.exec_driver_sql(
-            _checked_insert_sql(len(rows), len(expected)), tuple(params)
-        ).rowcount
+        inserted = run(self.conn, _checked_insert_sql(len(rows), len(expected)), params).rowcount
         if inserted != len(rows):
             return None
         self._inserted(positions)
@@ -211,7 +211,10 @@ class CoreSql:
         unit = self.unit
         if unit is not None and unit.head is not None:
             return unit.head
-        head: int = self.conn.execute(_HEAD).scalar() or 0
+        if self.psycopg:
+            head: int = run(self.conn, _HEAD_SQL).fetchone()[0] or 0
+        else:
+            head = self.conn.execute(_HEAD).scalar() or 0
         if unit is not None:
             unit.head = head
         return head
@@ -225,7 +228,7 @@ class CoreSql:
         if self.unit is None or not self.checks_on_insert:
             row = self.conn.execute(_FOLD, {"stream_id": stream_id}).first()
             return None if row is None else (row[0], row[1])
-        rows = self.conn.exec_driver_sql(_FOLD_AND_AFTER_SQL, {"s": stream_id}).all()
+        rows = run(self.conn, _FOLD_AND_AFTER_SQL, {"s": stream_id}).fetchall()
         version, state = rows[0][0], rows[0][1]
         events = [row[2:] for row in rows if row[2] is not None]
         self.unit.after_fold[stream_id] = (version or 0, events)
