@@ -7,6 +7,15 @@ several statements in one go); in READ COMMITTED each statement takes its own sn
 the head is read after the lock is granted. SQLAlchemy's own transaction on the connection
 then ends it: the driver sends COMMIT or ROLLBACK because the server says one is open.
 
+A command's events can wait for its COMMIT too. The handler decides a command in the unit
+that looked its id up with the BEGIN, under the lock, on versions read (or synced) under
+it: the version check is a last line of defence there, not a race to lose. So the unit's
+checked INSERT goes out first in the COMMIT's pipeline (`DeferredInsert`), made to fail
+when a version does not follow (a NULL version, which NOT NULL refuses; UNIQUE(stream_id,
+version) refuses the rest): the whole transaction is then rolled back and `commit` raises
+the ConcurrencyError the handler retries on. A read of events in the unit sends the
+INSERT first (`send_deferred`), so the unit still reads its own writes.
+
 Statements whose answers nobody reads (the CRUD twin's writes, the order count, a
 registration's password hash) can wait for the COMMIT (`at_commit`): `commit`
 sends them and the COMMIT in one pipeline, one round trip for all. The store's own short
@@ -20,8 +29,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, RootTransaction
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from cqrs_lab.store.errors import ConcurrencyError
 from cqrs_lab.store.pg_errors import ServerUnavailable, translate_pg
 from cqrs_lab.store.records import READ_COLUMNS
 
@@ -46,6 +56,8 @@ class Unit:
     after_fold: dict[str, tuple[int, list[Any]]] = field(default_factory=dict)
     info: dict[Any, Any] = field(default_factory=dict)
     """The connection's `info`, where `at_commit` finds what waits (it outlives a close)."""
+    decides: bool = False
+    """Begun for a command (its id looked up with the BEGIN): its INSERT can wait."""
 
 
 class BeginFailed(Exception):
@@ -92,6 +104,7 @@ def begin_locked(
         row = cursor.fetchone()
         unit = Unit(head=(row[0] or 0) if row else 0, info=conn.info)
         if command_id is not None:
+            unit.decides = True
             cursor.nextset()
             unit.by_command[command_id] = cursor.fetchall()
         conn.info[_AT_COMMIT] = []
@@ -121,6 +134,47 @@ def run(conn: Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] | 
     return cursor
 
 
+@dataclass(frozen=True, slots=True)
+class DeferredInsert:
+    """A checked INSERT of events sent with the COMMIT: `sql` fails (NOT NULL or UNIQUE on
+    `events`) unless every stream of `expected` (stream id -> version) is at its version."""
+
+    sql: str
+    params: tuple[Any, ...]
+    expected: dict[str, int]
+
+    def __call__(self, cursor: Any) -> None:
+        cursor.execute(self.sql, self.params)
+
+    def conflict(self, error: BaseException) -> ConcurrencyError | None:
+        """The conflict `error` (the driver's) means, if it is this INSERT refused."""
+        diag = getattr(error, "diag", None)
+        if diag is None or diag.table_name != "events":
+            return None
+        if not (
+            diag.constraint_name == "uq_events_stream_version"
+            or (getattr(error, "sqlstate", None) == "23502" and diag.column_name == "version")
+        ):
+            return None
+        detail = diag.message_detail or ""  # "Key (stream_id, version)=(cart-bob, 3) ..."
+        first = next(iter(self.expected))
+        stream_id = next((i for i in self.expected if f"=({i}, " in detail), first)
+        return ConcurrencyError(stream_id, self.expected[stream_id], None)
+
+
+def send_deferred(conn: Connection) -> None:
+    """Send the unit's waiting INSERTs now, before a read that must see them."""
+    waiting: list[Send] = conn.info.get(_AT_COMMIT) or []
+    for send in [send for send in waiting if isinstance(send, DeferredInsert)]:
+        waiting.remove(send)
+        try:
+            run(conn, send.sql, send.params)
+        except IntegrityError as error:
+            if (conflict := send.conflict(error.orig)) is not None:
+                raise conflict from error
+            raise
+
+
 def at_commit(conn: Connection, send: Send) -> bool:
     """Have `send` run in the pipeline of the COMMIT of the locked unit `conn` is in; False
     when it is in none that commits so (then run the statements now). An error in them
@@ -146,6 +200,9 @@ def commit(conn: Connection, transaction: RootTransaction) -> None:
                     send(cursor)
                 cursor.execute("COMMIT")
         except error_type as error:
+            for send in waiting:
+                if isinstance(send, DeferredInsert) and (conflict := send.conflict(error)):
+                    raise conflict from error
             raise DBAPIError.instance(
                 "COMMIT", None, error, error_type, dialect=conn.dialect
             ) from error
