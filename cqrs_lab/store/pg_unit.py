@@ -7,6 +7,11 @@ several statements in one go); in READ COMMITTED each statement takes its own sn
 the head is read after the lock is granted. SQLAlchemy's own transaction on the connection
 then ends it: the driver sends COMMIT or ROLLBACK because the server says one is open.
 
+A unit begun for no command (a flush, say) has nothing to read with its BEGIN: the BEGIN
+and the lock wait for its first statement (`begin_pending`) and go in the same round trip
+(a flush's pipeline, the head read in a pipeline with them, the COMMIT's pipeline); before
+a statement of SQLAlchemy's they go as one simple query of their own, as before.
+
 A command's events can wait for its COMMIT too. The handler decides a command in the unit
 that looked its id up with the BEGIN, under the lock, on versions read (or synced) under
 it: the version check is a last line of defence there, not a race to lose. So the unit's
@@ -28,7 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, RootTransaction
+from sqlalchemy import Connection, Engine, RootTransaction, event
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from cqrs_lab.store.errors import ConcurrencyError
@@ -41,6 +46,7 @@ _BEGIN_LOCKED = f"BEGIN; {LOCK_SQL}"
 _BEGIN_LOCKED_HEAD = f"{_BEGIN_LOCKED}; SELECT MAX(position) FROM events"
 _BY_COMMAND = f"SELECT {READ_COLUMNS} FROM events WHERE command_id = {{}} ORDER BY position"
 _AT_COMMIT = "cqrs_lab_at_commit"  # in `Connection.info`: what waits for the unit's COMMIT
+_PENDING = "cqrs_lab_begin_pending"  # in `Connection.info`: the unit's BEGIN is not sent yet
 Send = Callable[[Any], None]
 """Sends statements on a psycopg cursor in pipeline mode (their answers are not read)."""
 
@@ -89,6 +95,10 @@ def begin_locked(
     driver: Any = conn.connection.driver_connection
     cursor = driver.cursor()
     try:
+        if command_id is None:  # nothing to read with it: sent with the first statement
+            conn.info[_AT_COMMIT] = []
+            conn.info[_PENDING] = True
+            return Unit(info=conn.info)
         if not head:
             cursor.execute(_BEGIN_LOCKED)
             conn.info[_AT_COMMIT] = []
@@ -118,6 +128,25 @@ def begin_locked(
         cursor.close()
 
 
+def begin_pending(conn: Connection, cursor: Any) -> None:
+    """Send the unit's BEGIN and the writers' lock on `cursor` (in pipeline mode) first, if
+    they still wait."""
+    if conn.info.pop(_PENDING, False):
+        cursor.execute("BEGIN")
+        cursor.execute(LOCK_SQL)
+
+
+def install(engine: Engine) -> None:
+    """Before a statement of SQLAlchemy's in a unit whose BEGIN waits: send it, with the
+    lock, as one simple query (a driver error there is handled as the statement's)."""
+
+    def before(conn: Connection, cursor: Any, *_: Any) -> None:
+        if conn.info.pop(_PENDING, False):
+            cursor.connection.cursor().execute(_BEGIN_LOCKED)
+
+    event.listen(engine, "before_cursor_execute", before)
+
+
 def run(conn: Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:
     """`sql` on psycopg's own cursor under `conn` (returned, its answer read): SQLAlchemy's
     compile cache, result object and events cost more client time than a short indexed
@@ -128,7 +157,12 @@ def run(conn: Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] | 
     driver: Any = conn.connection.driver_connection
     cursor = driver.cursor()
     try:
-        cursor.execute(sql, params)
+        if conn.info.get(_PENDING):
+            with driver.pipeline():
+                begin_pending(conn, driver.cursor())
+                cursor.execute(sql, params)
+        else:
+            cursor.execute(sql, params)
     except conn.dialect.loaded_dbapi.Error as error:
         conn._handle_dbapi_exception(error, sql, params, cursor, None)
     return cursor
@@ -196,6 +230,7 @@ def commit(conn: Connection, transaction: RootTransaction) -> None:
         try:
             with driver.pipeline():
                 cursor = driver.cursor()
+                begin_pending(conn, cursor)
                 for send in waiting:
                     send(cursor)
                 cursor.execute("COMMIT")
@@ -214,3 +249,4 @@ def end_unit(conn: Connection, units: dict[Connection, Unit]) -> None:
     for a COMMIT any more."""
     if (unit := units.pop(conn, None)) is not None:
         unit.info.pop(_AT_COMMIT, None)
+        unit.info.pop(_PENDING, None)

@@ -1,9 +1,12 @@
-"""PostgreSQL: what a unit sends with its COMMIT, in one pipeline (`store/pg_unit.py`).
+"""PostgreSQL: what a unit sends with its first statement and with its COMMIT
+(`store/pg_unit.py`).
 
-A command's checked INSERT waits for the COMMIT in the unit that looked the command up;
-a version that does not follow then rolls the whole unit back and comes out as the
-ConcurrencyError the handler retries on. The order count and a registration's hash go with
-the COMMIT too. Skipped without $CQRS_LAB_TEST_DB (see tests/backends.py).
+A unit begun for no command sends its BEGIN and the writers' lock with its first statement
+(a flush: in its pipeline). A command's checked INSERT waits for the COMMIT in the unit
+that looked the command up; a version that does not follow then rolls the whole unit back
+and comes out as the ConcurrencyError the handler retries on. The order count and a
+registration's hash go with the COMMIT too. Skipped without $CQRS_LAB_TEST_DB (see
+tests/backends.py).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import create_engine, delete, select, text
+from sqlalchemy.engine import make_url
 
 from cqrs_lab.store import ConcurrencyError, EventMetadata, EventStore, NewEvent, open_store
 from cqrs_lab.store.counters import (
@@ -21,8 +25,10 @@ from cqrs_lab.store.counters import (
     stored_orders_placed,
 )
 from cqrs_lab.store.credentials import Credentials
+from cqrs_lab.store.pg_unit import APPEND_LOCK_KEY
 from cqrs_lab.store.records import LAB_META
 from tests.backends import fresh_postgres_database
+from tests.lab_helpers import execute, new_lab
 
 
 def meta(command_id: str) -> EventMetadata:
@@ -38,6 +44,58 @@ def store() -> Iterator[EventStore]:
     yield opened
     opened.engine.dispose()
     next(databases, None)  # drops it
+
+
+def lock_free(store: EventStore) -> bool:
+    """Whether another session could take the writers' lock now (it gives it back)."""
+    with store.engine.connect() as other:
+        taken = other.execute(text(f"SELECT pg_try_advisory_lock({APPEND_LOCK_KEY})")).scalar()
+        if taken:
+            other.execute(text(f"SELECT pg_advisory_unlock({APPEND_LOCK_KEY})"))
+        other.rollback()
+    return bool(taken)
+
+
+@pytest.mark.parametrize("first", ["store read", "SQLAlchemy statement"])
+def test_a_unit_for_no_command_takes_the_lock_with_its_first_statement(
+    store: EventStore, first: str
+) -> None:
+    with store.transaction() as conn:
+        assert lock_free(store)  # nothing sent yet: nothing held
+        if first == "store read":
+            assert store.head(connection=conn) == 0
+        else:
+            assert conn.execute(select(LAB_META.c.key)).all() is not None
+        assert not lock_free(store)
+    assert lock_free(store)
+
+
+def test_a_flush_on_a_connection_cut_since_is_made_on_a_fresh_one() -> None:
+    databases = fresh_postgres_database()
+    db = next(databases)
+    lab = new_lab(db=db)
+    admin = create_engine(make_url(db), isolation_level="AUTOCOMMIT")
+    try:
+        assert execute(lab, 'add-product tea "Green tea" 3.00 30').ok
+        lab.bus.run_until_idle()  # delivered, not flushed: the projections wait for it
+        assert any(projection.dirty for projection in lab.projections.values())
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        lab.flush()
+        assert lab.flush_problems == {}
+        assert lab.flushing.error is None
+        with lab.store.reading() as conn:
+            stored = conn.execute(text("SELECT position FROM projection_checkpoints")).scalars()
+            assert set(stored) == {lab.head}
+    finally:
+        lab.close()
+        admin.dispose()
+        next(databases, None)
 
 
 def restock(store: EventStore, command_id: str, expected: int) -> None:
