@@ -89,8 +89,9 @@ def begin_locked(
     lock_timeout_ms: int,
     command_id: str | None = None,
 ) -> Unit:
-    """BEGIN and take the writers' lock; if the events table exists, read the head too, and
-    the events of `command_id` (quoted by the driver: this query takes no parameters)."""
+    """For a command: BEGIN and take the writers' lock; if the events table exists, read
+    the head too, and the events of `command_id` (quoted by the driver: this query takes no
+    parameters). For none: send nothing yet (`begin_pending` sends them, first thing)."""
     dbapi = conn.connection.dbapi_connection
     driver: Any = conn.connection.driver_connection
     cursor = driver.cursor()
