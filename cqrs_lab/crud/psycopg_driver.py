@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError
+
+from cqrs_lab.store.pg_unit import begin_pending
 
 
 def on_psycopg(connection: Connection) -> bool:
@@ -24,14 +25,15 @@ def on_psycopg(connection: Connection) -> bool:
 def psycopg_pipeline(connection: Connection) -> Iterator[Callable[[], Any]]:
     """A pipeline on the psycopg connection under `connection`; yields a function that makes
     cursors on it (a cursor's `rowcount` is its last statement's once the block has ended).
-    A driver error comes out as SQLAlchemy's DBAPIError, as the store expects of every
-    statement."""
+    A driver error goes through SQLAlchemy's handling as a statement's would (a lost
+    connection is invalidated; the engine's `handle_error` hook translates it, else it is
+    SQLAlchemy's DBAPIError), as the store expects of every statement. The unit's BEGIN
+    may go in the pipeline (`pg_unit.begin_pending`)."""
     driver: Any = connection.connection.driver_connection
     error_type = connection.dialect.loaded_dbapi.Error
     try:
         with driver.pipeline():
+            begin_pending(connection, driver.cursor())  # a unit's BEGIN goes in it too
             yield driver.cursor
     except error_type as error:
-        raise DBAPIError.instance(
-            "a pipelined unit", None, error, error_type, dialect=connection.dialect
-        ) from error
+        connection._handle_dbapi_exception(error, "a pipelined unit", None, None, None)

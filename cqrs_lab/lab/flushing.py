@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from cqrs_lab.read.projection import CheckpointMoved, Projection
 from cqrs_lab.store.errors import StoreError
 from cqrs_lab.store.event_store import EventStore
+from cqrs_lab.store.pg_errors import ServerUnavailable
 
 FLUSH_RETRY_SECONDS = 1.0
 """Wall seconds between two tries of a flush that failed (a lock may take seconds to go)."""
@@ -40,7 +41,7 @@ class Flushes:
             return  # each try may wait out the database's busy timeout: not every frame
         try:
             try:
-                self._commit(dirty, pipelined=True)
+                self._pipelined(dirty)
             except CheckpointMoved:  # another lab flushed: rolled back, written the careful way
                 self._commit(dirty, pipelined=False)
         except StoreError as error:  # a lock, a full disk, a lost connection: retried
@@ -53,6 +54,16 @@ class Flushes:
         for projection in dirty:
             projection.committed()
             self.problems.pop(projection.name, None)
+
+    def _pipelined(self, dirty: list[Projection]) -> None:
+        """The flush in a transaction of its own, begun in its first pipeline (PostgreSQL:
+        `pg_unit.begin_pending`): a kept connection found dead there is replaced once, as
+        at any unit's BEGIN (the next unit takes a fresh one from the pool). Once more is
+        safe even after a lost COMMIT: the checkpoint's guard then says it moved."""
+        try:
+            self._commit(dirty, pipelined=True)
+        except ServerUnavailable:
+            self._commit(dirty, pipelined=True)
 
     def _commit(self, dirty: list[Projection], *, pipelined: bool) -> None:
         with self.store.transaction() as connection:

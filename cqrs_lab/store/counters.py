@@ -3,15 +3,18 @@
 A lab numbers the orders it places o1, o2, ... by the orders accepted so far. Counting the
 order streams at every open costs more the longer the history; the count stored here costs
 one row. A database written before the count existed is counted once, on first use.
+In a PostgreSQL unit the count moves with the unit's COMMIT, in its pipeline (`at_commit`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, Integer, Text, bindparam, cast, func, insert, select, update
 
 from cqrs_lab.store.event_types import RecordedEvent
+from cqrs_lab.store.pg_unit import at_commit
 from cqrs_lab.store.records import EVENTS, LAB_META
 
 ORDERS_PLACED = "orders_placed"
@@ -25,6 +28,14 @@ _MOVE = (
 )
 """Built once: a statement made per order cost SQLAlchemy more than the UPDATE itself."""
 _MOVE_SQL = "UPDATE lab_meta SET value = CAST(CAST(value AS INTEGER) + ? AS TEXT) WHERE key = ?"
+_MOVE_PG_SQL = _MOVE_SQL.replace("?", "%s")
+_COUNT_IF_MISSING_PG_SQL = (
+    "INSERT INTO lab_meta (key, value) SELECT %(key)s, counted.n FROM (SELECT"
+    " CAST(COUNT(DISTINCT stream_id) AS TEXT) AS n FROM events WHERE stream_id LIKE %(like)s)"
+    " AS counted WHERE NOT EXISTS (SELECT 1 FROM lab_meta WHERE key = %(key)s)"
+)
+"""The first count, when there was none to move (the unit's own events included: they
+were inserted before it); a one-time filter, so no scan once the count is stored."""
 
 
 def stored_orders_placed(connection: Connection) -> int | None:
@@ -56,6 +67,8 @@ def count_orders_placed(connection: Connection, events: Sequence[RecordedEvent])
     placed = sum(1 for event in events if event.type == ORDER_PLACED_TYPE)
     if not placed:
         return
+    if at_commit(connection, lambda cursor: _move_pg(cursor, placed)):
+        return
     dialect = connection.dialect
     if dialect.name == "sqlite" and dialect.driver == "pysqlite":  # as the store's appends do
         driver = connection.connection.driver_connection
@@ -64,6 +77,13 @@ def count_orders_placed(connection: Connection, events: Sequence[RecordedEvent])
         moved = connection.execute(_MOVE, {"placed": placed, "meta_key": ORDERS_PLACED}).rowcount
     if moved == 0:  # never counted: count them all, these included
         orders_placed(connection)
+
+
+def _move_pg(cursor: Any, placed: int) -> None:
+    """The count moved, or made if missing, sent in a pipeline (no answer read)."""
+    cursor.execute(_MOVE_PG_SQL, (placed, ORDERS_PLACED))
+    like = ORDER_STREAM_PREFIX + "%"  # the prefix holds no LIKE wildcard
+    cursor.execute(_COUNT_IF_MISSING_PG_SQL, {"key": ORDERS_PLACED, "like": like})
 
 
 def set_orders_placed(connection: Connection, count: int) -> None:

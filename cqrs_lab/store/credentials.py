@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 from cqrs_lab.store.event_store import BEGIN_MODE_OPTION
+from cqrs_lab.store.pg_unit import at_commit
 from cqrs_lab.store.records import CREDENTIALS
 
 DEFAULT_COST_N = 2**14
@@ -34,6 +35,13 @@ _SELECT = select(_c.salt, _c.password_hash, _c.n, _c.r, _c.p).where(
 )
 _UPDATE = update(CREDENTIALS).where(_c.username == bindparam("user"))
 _HIGHEST_COST = select(func.max(_c.n))
+_UPSERT_PG_SQL = (
+    "INSERT INTO credentials (username, salt, password_hash, n, r, p)"
+    " VALUES (%(username)s, %(salt)s, %(password_hash)s, %(n)s, %(r)s, %(p)s)"
+    " ON CONFLICT (username) DO UPDATE SET salt = EXCLUDED.salt,"
+    " password_hash = EXCLUDED.password_hash, n = EXCLUDED.n, r = EXCLUDED.r, p = EXCLUDED.p"
+)
+"""A registration's hash on PostgreSQL: sent with the unit's COMMIT (no answer needed)."""
 
 
 def _random_salt() -> bytes:
@@ -74,6 +82,10 @@ class Credentials:
             "r": self.r,
             "p": self.p,
         }
+        if connection is not None and at_commit(
+            connection, lambda cursor: cursor.execute(_UPSERT_PG_SQL, {"username": username, **row})
+        ):
+            return
         with self._connection(connection, write=True) as conn:
             changed = conn.execute(_UPDATE.values(**row), {"user": username}).rowcount
             if not changed:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
 from cqrs_lab.environment import DATA_DIR_ENV
-from cqrs_lab.store import pg_errors
+from cqrs_lab.store import pg_errors, pg_unit
 from cqrs_lab.store.errors import (
     CorruptDatabase,
     DatabaseError,
@@ -93,6 +93,7 @@ def make_engine(db: str | None = None, *, busy_timeout_ms: int = DEFAULT_BUSY_TI
         _configure_sqlite(engine, busy_timeout_ms, wal=sqlite_file(engine) is not None)
     elif engine.dialect.name == "postgresql":
         pg_errors.install(engine, describe_location(engine), busy_timeout_ms)
+        pg_unit.install(engine)
     return engine
 
 

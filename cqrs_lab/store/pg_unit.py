@@ -7,19 +7,36 @@ several statements in one go); in READ COMMITTED each statement takes its own sn
 the head is read after the lock is granted. SQLAlchemy's own transaction on the connection
 then ends it: the driver sends COMMIT or ROLLBACK because the server says one is open.
 
-Statements whose answers nobody reads (the CRUD twin's writes) can wait for the COMMIT
-(`at_commit`): `commit` sends them and the COMMIT in one pipeline, one round trip for all.
+A unit begun for no command (a flush, say) has nothing to read with its BEGIN: the BEGIN
+and the lock wait for its first statement (`begin_pending`) and go in the same round trip
+(a flush's pipeline, the head read in a pipeline with them, the COMMIT's pipeline); before
+a statement of SQLAlchemy's they go as one simple query of their own, as before.
+
+A command's events can wait for its COMMIT too. The handler decides a command in the unit
+that looked its id up with the BEGIN, under the lock, on versions read (or synced) under
+it: the version check is a last line of defence there, not a race to lose. So the unit's
+checked INSERT goes out first in the COMMIT's pipeline (`DeferredInsert`), made to fail
+when a version does not follow (a NULL version, which NOT NULL refuses; UNIQUE(stream_id,
+version) refuses the rest): the whole transaction is then rolled back and `commit` raises
+the ConcurrencyError the handler retries on. A read of events in the unit sends the
+INSERT first (`send_deferred`), so the unit still reads its own writes.
+
+Statements whose answers nobody reads (the CRUD twin's writes, the order count, a
+registration's password hash) can wait for the COMMIT (`at_commit`): `commit`
+sends them and the COMMIT in one pipeline, one round trip for all. The store's own short
+statements run on psycopg's cursor (`run`), without SQLAlchemy's work per statement.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, RootTransaction
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Connection, Engine, RootTransaction, event
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from cqrs_lab.store.errors import ConcurrencyError
 from cqrs_lab.store.pg_errors import ServerUnavailable, translate_pg
 from cqrs_lab.store.records import READ_COLUMNS
 
@@ -29,6 +46,7 @@ _BEGIN_LOCKED = f"BEGIN; {LOCK_SQL}"
 _BEGIN_LOCKED_HEAD = f"{_BEGIN_LOCKED}; SELECT MAX(position) FROM events"
 _BY_COMMAND = f"SELECT {READ_COLUMNS} FROM events WHERE command_id = {{}} ORDER BY position"
 _AT_COMMIT = "cqrs_lab_at_commit"  # in `Connection.info`: what waits for the unit's COMMIT
+_PENDING = "cqrs_lab_begin_pending"  # in `Connection.info`: the unit's BEGIN is not sent yet
 Send = Callable[[Any], None]
 """Sends statements on a psycopg cursor in pipeline mode (their answers are not read)."""
 
@@ -44,6 +62,8 @@ class Unit:
     after_fold: dict[str, tuple[int, list[Any]]] = field(default_factory=dict)
     info: dict[Any, Any] = field(default_factory=dict)
     """The connection's `info`, where `at_commit` finds what waits (it outlives a close)."""
+    decides: bool = False
+    """Begun for a command (its id looked up with the BEGIN): its INSERT can wait."""
 
 
 class BeginFailed(Exception):
@@ -69,12 +89,17 @@ def begin_locked(
     lock_timeout_ms: int,
     command_id: str | None = None,
 ) -> Unit:
-    """BEGIN and take the writers' lock; if the events table exists, read the head too, and
-    the events of `command_id` (quoted by the driver: this query takes no parameters)."""
+    """For a command: BEGIN and take the writers' lock; if the events table exists, read
+    the head too, and the events of `command_id` (quoted by the driver: this query takes no
+    parameters). For none: send nothing yet (`begin_pending` sends them, first thing)."""
     dbapi = conn.connection.dbapi_connection
     driver: Any = conn.connection.driver_connection
     cursor = driver.cursor()
     try:
+        if command_id is None:  # nothing to read with it: sent with the first statement
+            conn.info[_AT_COMMIT] = []
+            conn.info[_PENDING] = True
+            return Unit(info=conn.info)
         if not head:
             cursor.execute(_BEGIN_LOCKED)
             conn.info[_AT_COMMIT] = []
@@ -90,6 +115,7 @@ def begin_locked(
         row = cursor.fetchone()
         unit = Unit(head=(row[0] or 0) if row else 0, info=conn.info)
         if command_id is not None:
+            unit.decides = True
             cursor.nextset()
             unit.by_command[command_id] = cursor.fetchall()
         conn.info[_AT_COMMIT] = []
@@ -101,6 +127,87 @@ def begin_locked(
         raise BeginFailed(translated or error, lost) from error
     finally:
         cursor.close()
+
+
+def begin_pending(conn: Connection, cursor: Any) -> None:
+    """Send the unit's BEGIN and the writers' lock on `cursor` (in pipeline mode) first, if
+    they still wait."""
+    if conn.info.pop(_PENDING, False):
+        cursor.execute("BEGIN")
+        cursor.execute(LOCK_SQL)
+
+
+def install(engine: Engine) -> None:
+    """Before a statement of SQLAlchemy's in a unit whose BEGIN waits: send it, with the
+    lock, as one simple query (a driver error there is handled as the statement's)."""
+
+    def before(conn: Connection, cursor: Any, *_: Any) -> None:
+        if conn.info.pop(_PENDING, False):
+            cursor.connection.cursor().execute(_BEGIN_LOCKED)
+
+    event.listen(engine, "before_cursor_execute", before)
+
+
+def run(conn: Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:
+    """`sql` on psycopg's own cursor under `conn` (returned, its answer read): SQLAlchemy's
+    compile cache, result object and events cost more client time than a short indexed
+    statement takes on the server. A driver error goes through SQLAlchemy's own handling
+    (its private `_handle_dbapi_exception`, which its commit uses too), as if it had run
+    the statement: a lost connection is invalidated, and the engine's `handle_error` hook
+    (`pg_errors`) translates the error."""
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor()
+    try:
+        if conn.info.get(_PENDING):
+            with driver.pipeline():
+                begin_pending(conn, driver.cursor())
+                cursor.execute(sql, params)
+        else:
+            cursor.execute(sql, params)
+    except conn.dialect.loaded_dbapi.Error as error:
+        conn._handle_dbapi_exception(error, sql, params, cursor, None)
+    return cursor
+
+
+@dataclass(frozen=True, slots=True)
+class DeferredInsert:
+    """A checked INSERT of events sent with the COMMIT: `sql` fails (NOT NULL or UNIQUE on
+    `events`) unless every stream of `expected` (stream id -> version) is at its version."""
+
+    sql: str
+    params: tuple[Any, ...]
+    expected: dict[str, int]
+
+    def __call__(self, cursor: Any) -> None:
+        cursor.execute(self.sql, self.params)
+
+    def conflict(self, error: BaseException) -> ConcurrencyError | None:
+        """The conflict `error` (the driver's) means, if it is this INSERT refused."""
+        diag = getattr(error, "diag", None)
+        if diag is None or diag.table_name != "events":
+            return None
+        if not (
+            diag.constraint_name == "uq_events_stream_version"
+            or (getattr(error, "sqlstate", None) == "23502" and diag.column_name == "version")
+        ):
+            return None
+        detail = diag.message_detail or ""  # "Key (stream_id, version)=(cart-bob, 3) ..."
+        first = next(iter(self.expected))
+        stream_id = next((i for i in self.expected if f"=({i}, " in detail), first)
+        return ConcurrencyError(stream_id, self.expected[stream_id], None)
+
+
+def send_deferred(conn: Connection) -> None:
+    """Send the unit's waiting INSERTs now, before a read that must see them."""
+    waiting: list[Send] = conn.info.get(_AT_COMMIT) or []
+    for send in [send for send in waiting if isinstance(send, DeferredInsert)]:
+        waiting.remove(send)
+        try:
+            run(conn, send.sql, send.params)
+        except IntegrityError as error:
+            if (conflict := send.conflict(error.orig)) is not None:
+                raise conflict from error
+            raise
 
 
 def at_commit(conn: Connection, send: Send) -> bool:
@@ -124,10 +231,14 @@ def commit(conn: Connection, transaction: RootTransaction) -> None:
         try:
             with driver.pipeline():
                 cursor = driver.cursor()
+                begin_pending(conn, cursor)
                 for send in waiting:
                     send(cursor)
                 cursor.execute("COMMIT")
         except error_type as error:
+            for send in waiting:
+                if isinstance(send, DeferredInsert) and (conflict := send.conflict(error)):
+                    raise conflict from error
             raise DBAPIError.instance(
                 "COMMIT", None, error, error_type, dialect=conn.dialect
             ) from error
@@ -139,3 +250,4 @@ def end_unit(conn: Connection, units: dict[Connection, Unit]) -> None:
     for a COMMIT any more."""
     if (unit := units.pop(conn, None)) is not None:
         unit.info.pop(_AT_COMMIT, None)
+        unit.info.pop(_PENDING, None)

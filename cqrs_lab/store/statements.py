@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from cqrs_lab.store.errors import ConcurrencyError, is_write_conflict
 from cqrs_lab.store.event_types import EventMetadata, RecordedEvent, StreamAppend
 from cqrs_lab.store.meta_format import stored_meta
-from cqrs_lab.store.pg_unit import Unit
+from cqrs_lab.store.pg_unit import DeferredInsert, Unit, at_commit, run, send_deferred
 from cqrs_lab.store.records import EVENTS, READ_COLUMNS, STREAM_FOLDS
 
 Row = Sequence[Any]
@@ -95,17 +95,28 @@ _ROW_MARKS = "(" + ", ".join(f"%s::{type_}" for type_ in _ROW_TYPES) + ")"
 
 
 @functools.cache
-def _checked_insert_sql(rows: int, streams: int) -> str:
+def _checked_insert_sql(rows: int, streams: int, *, refuse: bool = False) -> str:
     """The INSERT of `rows` rows that writes nothing unless each of `streams` (stream id,
-    expected version) pairs holds; each shape is one SQL text, prepared by the driver."""
+    expected version) pairs holds; each shape is one SQL text, prepared by the driver.
+    `refuse`: it fails instead (NULL versions, which NOT NULL refuses), so that in a
+    pipeline the statements after it and the COMMIT are not applied either."""
     values = ", ".join([_ROW_MARKS] * rows)
     checks = ", ".join(["(%s::text, %s::integer)"] * streams)
-    return (
+    insert = (
         "INSERT INTO events (position, stream_id, version, type, schema_version, data, meta,"
-        f" command_id, recorded_at) SELECT * FROM (VALUES {values}) AS r"
-        f" WHERE NOT EXISTS (SELECT 1 FROM (VALUES {checks}) AS e (stream_id, expected)"
+        " command_id, recorded_at)"
+    )
+    mismatch = (
+        f"SELECT 1 FROM (VALUES {checks}) AS e (stream_id, expected)"
         " WHERE COALESCE((SELECT MAX(v.version) FROM events v WHERE v.stream_id = e.stream_id),"
-        " 0) <> e.expected)"
+        " 0) <> e.expected"
+    )
+    if not refuse:
+        return f"{insert} SELECT * FROM (VALUES {values}) AS r WHERE NOT EXISTS ({mismatch})"
+    return (
+        f"{insert} SELECT r.p, r.s, CASE WHEN c.ok THEN r.v END, r.t, r.sv, r.d, r.m, r.c, r.at"
+        f" FROM (VALUES {values}) AS r (p, s, v, t, sv, d, m, c, at)"
+        f" CROSS JOIN (SELECT NOT EXISTS ({mismatch}) AS ok) AS c"
     )
 
 
@@ -124,10 +135,11 @@ class CoreSql:
 
     `explicit`: positions are assigned here as head + 1 (PostgreSQL, under the writers'
     lock), not by the database, so a rolled-back append leaves no hole. `unit`: the locked
-    unit the connection is in, whose head is read once and then kept up to date.
+    unit the connection is in, whose head is read once and then kept up to date. On
+    psycopg the statements of every command and query run on its own cursor (`pg_unit.run`).
     """
 
-    __slots__ = ("conn", "explicit", "unit")
+    __slots__ = ("conn", "explicit", "psycopg", "unit")
 
     def __init__(
         self, conn: Connection, *, explicit: bool = False, unit: Unit | None = None
@@ -135,13 +147,21 @@ class CoreSql:
         self.conn = conn
         self.explicit = explicit
         self.unit = unit
+        self.psycopg = conn.dialect.driver == "psycopg"
+
+    def _own_writes_sent(self) -> None:
+        """Before a read of events in a unit that decides: its waiting INSERT goes first."""
+        if self.unit is not None and self.unit.decides:
+            send_deferred(self.conn)
 
     def version(self, stream_id: str) -> int:
+        self._own_writes_sent()
         return self.conn.execute(_STREAM_VERSION, {"stream_id": stream_id}).scalar() or 0
 
     def versions(self, stream_ids: list[str]) -> dict[str, int]:
         if len(stream_ids) == 1:
             return {stream_ids[0]: self.version(stream_ids[0])}
+        self._own_writes_sent()
         found = dict(self.conn.execute(_STREAM_VERSIONS, {"stream_ids": stream_ids}).all())
         return {stream_id: found.get(stream_id) or 0 for stream_id in stream_ids}
 
@@ -166,7 +186,8 @@ class CoreSql:
         the insert in one statement, one round trip. None (nothing written) if one is not.
 
         Exact only under the writers' lock, which the unit holds: no one else appends
-        between the check and the insert.
+        between the check and the insert. In a unit that decides a command the INSERT
+        waits for the COMMIT (`pg_unit.DeferredInsert`): the positions are returned now.
         """
         positions = self._next_positions(len(rows))
         params: list[Any] = []
@@ -176,9 +197,12 @@ class CoreSql:
         for stream_id, version in expected.items():
             params.append(stream_id)
             params.append(version)
-        inserted = self.conn.exec_driver_sql(
-            _checked_insert_sql(len(rows), len(expected)), tuple(params)
-        ).rowcount
+        if self.unit is not None and self.unit.decides:
+            sql = _checked_insert_sql(len(rows), len(expected), refuse=True)
+            if at_commit(self.conn, DeferredInsert(sql, tuple(params), dict(expected))):
+                self._inserted(positions)
+                return positions
+        inserted = run(self.conn, _checked_insert_sql(len(rows), len(expected)), params).rowcount
         if inserted != len(rows):
             return None
         self._inserted(positions)
@@ -195,37 +219,45 @@ class CoreSql:
             self.unit.after_fold.clear()
 
     def read_stream(self, stream_id: str, after: int) -> Iterable[Row]:
+        self._own_writes_sent()
         read = None if self.unit is None else self.unit.after_fold.pop(stream_id, None)
         if read is not None and read[0] == after:
             return read[1]
         return self.conn.execute(_READ_STREAM, {"stream_id": stream_id, "after": after})
 
     def read_all(self, after: int, limit: int | None) -> Iterable[Row]:
+        self._own_writes_sent()
         statement = _READ_ALL if limit is None else _READ_ALL.limit(limit)
         return self.conn.execute(statement, {"after": after})
 
     def by_command(self, command_id: str) -> Iterable[Row]:
+        self._own_writes_sent()
         return self.conn.execute(_BY_COMMAND, {"command_id": command_id})
 
     def head(self) -> int:
         unit = self.unit
         if unit is not None and unit.head is not None:
             return unit.head
-        head: int = self.conn.execute(_HEAD).scalar() or 0
+        if self.psycopg:
+            head: int = run(self.conn, _HEAD_SQL).fetchone()[0] or 0
+        else:
+            head = self.conn.execute(_HEAD).scalar() or 0
         if unit is not None:
             unit.head = head
         return head
 
     def streams_between(self, after: int, up_to: int) -> set[str]:
+        self._own_writes_sent()
         return set(self.conn.execute(_STREAMS_BETWEEN, {"after": after, "up_to": up_to}).scalars())
 
     def fold(self, stream_id: str) -> tuple[int, str] | None:
         """In a locked unit on psycopg, the events after the fold come with it, kept for
         the `read_stream` that follows (a load's second read) until the unit appends."""
+        self._own_writes_sent()
         if self.unit is None or not self.checks_on_insert:
             row = self.conn.execute(_FOLD, {"stream_id": stream_id}).first()
             return None if row is None else (row[0], row[1])
-        rows = self.conn.exec_driver_sql(_FOLD_AND_AFTER_SQL, {"s": stream_id}).all()
+        rows = run(self.conn, _FOLD_AND_AFTER_SQL, {"s": stream_id}).fetchall()
         version, state = rows[0][0], rows[0][1]
         events = [row[2:] for row in rows if row[2] is not None]
         self.unit.after_fold[stream_id] = (version or 0, events)
