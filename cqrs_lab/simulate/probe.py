@@ -162,7 +162,7 @@ class SimulationProbe(LoadObserver):
             if name not in self.lanes:  # a lane between services (`simulate/checkout.py`)
                 continue
             meter, subscriber = self.lanes[name], lab.subscribers[name]
-            duplicated = lab.bus.stats(name).duplicated
+            duplicated = lab.bus.duplicated(name)
             routed = sum(1 for event in events if subscriber.handles(event))
             added = routed + duplicated - meter.duplicates_seen
             meter.duplicates_seen = duplicated
