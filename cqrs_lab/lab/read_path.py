@@ -40,9 +40,9 @@ class RowsRead:
     violations: tuple[str, ...] = ()
 
 
-def private_tables(store: EventStore) -> bool:
-    """Whether no other lab can write the store's read tables: an in-memory SQLite database
-    (`make_engine`'s ':memory:', one connection for this process alone)."""
+def private_store(store: EventStore) -> bool:
+    """Whether no other lab can append to the store or write its read tables: an in-memory
+    SQLite database (`make_engine`'s ':memory:', one connection for this process alone)."""
     url = store.engine.url
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
@@ -65,7 +65,7 @@ def _rows(
 
 class ReadPath:
     def __init__(self, seed: int, *, private: bool = False) -> None:
-        """`private`: no other lab writes the read tables (`private_tables`), so a
+        """`private`: no other lab writes the store (`private_store`), so a
         projection whose mirrors hold every row answers from them (`from_memory`)."""
         self.cache = QueryCache()
         self.replicas = ReplicaSet(seed)
