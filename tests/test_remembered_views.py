@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from sqlalchemy.engine import Connection
 
 from cqrs_lab.lab.answers import QueryAnswer
@@ -25,7 +24,7 @@ from cqrs_lab.shop import commands as cmd
 from cqrs_lab.shop.workload import ReadQuery
 
 from .lab_helpers import SHOP_SETUP, new_lab, run
-from .test_projections import USERS, Shop, answer, apply_all, commands, new_engine, play, prepared
+from .test_projections import USERS, Shop, answer, apply_all, new_engine, played, prepared
 
 
 def remembered(projection: Projection) -> ViewRows | tuple[ViewRows, ...]:
@@ -44,13 +43,12 @@ def read(projection: Projection, connection: Connection) -> ViewRows | tuple[Vie
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(script=st.lists(commands, min_size=10, max_size=80), data=st.data())
+@given(played=played())
 def test_a_projection_remembers_what_its_tables_answer_once_flushed(
-    script: list[tuple[str, str, str, int]], data: st.DataObject
+    played: tuple[Shop, list[int]],
 ) -> None:
-    shop = play(script)
+    shop, cuts = played  # looked at, and flushed, at each cut
     events = shop.recorded
-    cuts = sorted(data.draw(st.sets(st.integers(0, len(events)), max_size=5), label="look at"))
     engine = new_engine()
     projections = [prepared(projection, engine) for projection in create_projections().values()]
     start = 0
