@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cqrs_lab.bench.harness import Figure, Plan, Target, parse_pairs, run_probe
+from cqrs_lab.bench.harness import Figure, Plan, Target, parse_pairs, ratio_figure, run_probe
 from cqrs_lab.lab.core import Lab
 from cqrs_lab.lab.load import run_load
 from cqrs_lab.sim.clock import VirtualClock
@@ -38,14 +38,14 @@ def measure(plan: Plan, folder: Path) -> list[Figure]:
     absorbed = heavy["appended"] / heavy["seconds"]
     delivered = full["arrivals"] / full["load_wall"]
     return [
-        Figure(
+        ratio_figure(
             "lab screen under a load of about 500 events/s",
             heavy["frames"] / heavy["seconds"],
             "frames/s",
             "the same screen under a light load (about 5 events/s)",
             light["frames"] / light["seconds"],
-            Target(0.8, at_least=True, on_ratio=True),
-            {"tui_fps_at_500": "value", "tui_fps_light": "baseline", "tui_fps_ratio": "ratio"},
+            at_least=0.8,
+            keys=("tui_fps_at_500", "tui_fps_light", "tui_fps_ratio"),
             note=(
                 f"{absorbed:,.0f} events/s appended, {heavy['applied'] / heavy['seconds']:,.0f}"
                 f"/s applied by the projections over {heavy['seconds']:.1f} s; light load: "
@@ -76,18 +76,14 @@ def measure(plan: Plan, folder: Path) -> list[Figure]:
                 "tui_key_p95_ms_light": 1000 * light["key_p95"],
             },
         ),
-        Figure(
+        ratio_figure(
             f"`load {FULL_RATE:g}/s` on the screen: requests delivered a second",
             delivered,
             "requests/s",
             "the rate asked",
             FULL_RATE,
-            Target(0.9, at_least=True, on_ratio=True),
-            {
-                "tui_load_delivered_per_s": "value",
-                "tui_load_asked_per_s": "baseline",
-                "tui_load_delivered_ratio": "ratio",
-            },
+            at_least=0.9,
+            keys=("tui_load_delivered_per_s", "tui_load_asked_per_s", "tui_load_delivered_ratio"),
             note=(
                 f"{full['arrivals']:,.0f} requests of {seconds:g} s of load in "
                 f"{full['load_wall']:.1f} s of wall time"
