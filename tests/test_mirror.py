@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
-from cqrs_lab.read.mirror import MirroredTable
+from cqrs_lab.read.mirror import MirroredTable, Reader
 
 METADATA = sa.MetaData()
 TABLE = sa.Table(
@@ -42,22 +42,48 @@ def engine() -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-@settings(max_examples=150, deadline=None)
-@given(seeded=st.dictionaries(st.integers(0, 30), st.integers(0, 9)), steps=operations)
-def test_a_mirror_reading_on_demand_answers_as_one_holding_every_row(
-    engine: sa.Engine, seeded: dict[int, int], steps: list[tuple[str, int, int]]
-) -> None:
+Reads = list[sa.Select]  # type: ignore[type-arg]
+
+
+def seeded_table(engine: sa.Engine, seeded: dict[int, int]) -> Reads:
+    """The table holding `seeded`, and the list `reader` notes each SELECT in."""
     with engine.begin() as connection:
         connection.execute(TABLE.delete())
         if seeded:
             connection.execute(TABLE.insert(), [{"key": k, "value": v} for k, v in seeded.items()])
+    return []
 
+
+def reader(engine: sa.Engine, reads: Reads) -> Reader:
     def read(statement: sa.Select) -> list[sa.RowMapping]:  # type: ignore[type-arg]
+        reads.append(statement)
         with engine.connect() as connection:
             return list(connection.execute(statement).mappings().all())
 
+    return read
+
+
+def commit(engine: sa.Engine, mirror: MirroredTable) -> None:
+    with engine.begin() as connection:
+        mirror.write(connection)
+    mirror.committed()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seeded=st.dictionaries(st.integers(0, 30), st.integers(0, 9)),
+    steps=operations,
+    indexed=st.booleans(),
+)
+def test_a_mirror_reading_on_demand_answers_as_one_holding_every_row(
+    engine: sa.Engine, seeded: dict[int, int], steps: list[tuple[str, int, int]], indexed: bool
+) -> None:
+    """Whether it starts whole (on a table without rows) or not, and whether it keeps its
+    rows grouped by `value` or scans them, `get` and `where` answer as the model does."""
     lazy = MirroredTable(TABLE, keep=4)  # a tiny memory: rows are forgotten all the time
-    lazy.attach(read)
+    if indexed:
+        lazy.index_by("value")
+    lazy.attach(reader(engine, seeded_table(engine, seeded)), empty=not seeded)
     model = dict(seeded)
     for operation, key, value in steps:
         if operation == "put":
@@ -69,16 +95,32 @@ def test_a_mirror_reading_on_demand_answers_as_one_holding_every_row(
         elif operation == "get":
             row = lazy.get(key)
             assert (None if row is None else row["value"]) == model.get(key)
+            wanted = key % 10
+            found = {row["key"] for row in lazy.where("value", wanted)}
+            assert found == {k for k, v in model.items() if v == wanted}
         else:
-            with engine.begin() as connection:
-                lazy.write(connection)
-            lazy.committed()
-    with engine.begin() as connection:
-        lazy.write(connection)
-    lazy.committed()
+            commit(engine, lazy)
+    commit(engine, lazy)
     with engine.connect() as connection:
         stored = dict(connection.execute(sa.select(TABLE.c.key, TABLE.c.value)).all())
     assert stored == model
+
+
+def test_a_mirror_of_a_table_never_written_holds_it_whole_until_it_holds_too_many(
+    engine: sa.Engine,
+) -> None:
+    reads = seeded_table(engine, {})
+    mirror = MirroredTable(TABLE, keep=10)
+    mirror.attach(reader(engine, reads), empty=True)
+    for key in range(10):
+        mirror.put({"key": key, "value": 1})
+    commit(engine, mirror)
+    assert mirror.complete and mirror.get(99) is None and not reads  # whole: nothing read
+    for key in range(10, 15):
+        mirror.put({"key": key, "value": 2})
+    commit(engine, mirror)
+    assert not mirror.complete and len(mirror.rows) <= 10  # past its memory: on demand
+    assert mirror.get(0) == {"key": 0, "value": 1} and len(reads) == 1  # forgotten: read back
 
 
 def test_a_mirror_keeps_every_changed_row_past_its_memory(engine: sa.Engine) -> None:
@@ -87,10 +129,8 @@ def test_a_mirror_keeps_every_changed_row_past_its_memory(engine: sa.Engine) -> 
     for key in range(100):
         lazy.put({"key": key, "value": 1})
     assert len(lazy.rows) == 100  # nothing written yet: nothing may be forgotten
-    with engine.begin() as connection:
-        connection.execute(TABLE.delete())
-        lazy.write(connection)
-    lazy.committed()
+    seeded_table(engine, {})
+    commit(engine, lazy)
     assert len(lazy.rows) <= 10
 
 

@@ -450,14 +450,21 @@ def observed(got: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@st.composite
+def played(draw: st.DrawFn) -> tuple[Shop, list[int]]:
+    """A shop that ran a drawn script (`play`), and up to five cuts in its events, sorted."""
+    shop = play(draw(st.lists(commands, min_size=20, max_size=80), label="script"))
+    cuts = draw(st.sets(st.integers(0, len(shop.recorded)), max_size=5), label="cut at")
+    return shop, sorted(cuts)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(script=st.lists(commands, min_size=20, max_size=80), data=st.data())
+@given(played=played(), data=st.data())
 def test_incremental_apply_equals_rebuild(
-    script: list[tuple[str, str, str, int]], data: st.DataObject
+    played: tuple[Shop, list[int]], data: st.DataObject
 ) -> None:
-    shop = play(script)
+    shop, cuts = played  # flushed at each cut
     events = shop.recorded
-    cuts = sorted(data.draw(st.sets(st.integers(0, len(events)), max_size=5), label="flush at"))
     reload_after = data.draw(st.lists(st.booleans(), min_size=len(cuts), max_size=len(cuts)))
 
     rebuild_engine = new_engine()

@@ -32,7 +32,7 @@ from cqrs_lab.lab.metrics import LabMetrics
 from cqrs_lab.lab.order_ids import OrderIds
 from cqrs_lab.lab.outcome import Outcome
 from cqrs_lab.lab.prediction import Predictions
-from cqrs_lab.lab.read_path import ReadPath
+from cqrs_lab.lab.read_path import ReadPath, private_store
 from cqrs_lab.lab.read_tables import create_read_tables, open_projections
 from cqrs_lab.lab.rebuilds import RebuildProgress, rebuild_steps
 from cqrs_lab.lab.snapshot import LabSnapshot
@@ -101,7 +101,7 @@ class Lab:
             name: Subscriber(projection, self._read_range, now=self.clock.now)
             for name, projection in self.projections.items()
         }
-        self.reads = ReadPath(self.seed)
+        self.reads = ReadPath(self.seed, private=private_store(store))
         """The query cache, the replicas and their routes, the session-guarantee checker."""
         self.latencies: dict[str, LatencyModel] = {
             name: parse_latency(DEFAULT_LATENCY[name]) for name in LANES
@@ -222,7 +222,8 @@ class Lab:
         `page`: the catalog's page (every view answers a bounded page; see `catalog_page.py`).
         """
         lane = VIEW_LANES[view]
-        self.poll_store()
+        if not self.reads.private:  # else nobody else appends: the head is this lab's
+            self.poll_store()
         target = self.last_write.get(username or SESSION, 0)
         subscriber = self.subscribers[lane]
         waited, timed_out = 0.0, False
@@ -231,12 +232,14 @@ class Lab:
             timed_out = not self.wait_for(subscriber, target, timeout or WAIT_TIMEOUT)
             waited = self.clock.now() - started
             self.metrics.query_wait.add(waited)
-        if not crud:
+        if not crud and self.reads.from_memory(self, subscriber):
+            self.deliveries.sweep()  # what a flush does besides writing: its rows are held
+        elif not crud:
             self.flush(subscriber.projection)
         began = time.perf_counter()
         read = self.reads.read(self, view, username, crud, target, record, page)
         rows, checkpoint = read.rows, read.position
-        head = self.head  # read by poll_store just now: once per query
+        head = self.head  # read by poll_store just now (if at all): once per query
         cpu_seconds = time.perf_counter() - began
         stale = checkpoint < target
         if record:
@@ -286,7 +289,11 @@ class Lab:
         return max(0.0, self.clock.now() - self._recorded_at(oldest))
 
     def _recorded_at(self, position: int) -> float:
-        for event in reversed(self.recent):  # oldest first: the wanted one is usually old
+        recent = self.recent  # newest first, one event a position unless others wrote
+        at = recent[0].position - position if recent else -1
+        if 0 <= at < len(recent) and recent[at].position == position:
+            return recent[at].metadata.recorded_at
+        for event in reversed(recent):  # oldest first: the wanted one is usually old
             if event.position == position:
                 return event.metadata.recorded_at
         found = self.store.read_all(after=position - 1, limit=1)

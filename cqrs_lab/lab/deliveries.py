@@ -336,7 +336,10 @@ class DeliveryLog:
         self._forgotten = 0
 
     def _lane(self, lane: str) -> _LaneLog:
-        return self._lanes.setdefault(lane, _LaneLog())
+        log = self._lanes.get(lane)
+        if log is None:
+            log = self._lanes[lane] = _LaneLog()
+        return log
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from cqrs_lab.read.replicas import ReadLog, Replica, ReplicaSet, Route, make_rep
 from cqrs_lab.read.subscriber import Subscriber
 from cqrs_lab.read.view_specs import VIEW_LANES
 from cqrs_lab.read.views import ViewRows
+from cqrs_lab.store.event_store import EventStore
 
 if TYPE_CHECKING:
     from cqrs_lab.lab.core import Lab
@@ -39,13 +40,11 @@ class RowsRead:
     violations: tuple[str, ...] = ()
 
 
-def saved_position(subscriber: Subscriber, head: int) -> int:
-    """The position the projection's tables reflect: what it applied, unless a flush
-    failed, and then only what is committed (the tables are what a query reads)."""
-    projection = subscriber.projection
-    if projection.dirty:
-        return projection.committed_checkpoint
-    return subscriber.position(head)
+def private_store(store: EventStore) -> bool:
+    """Whether no other lab can append to the store or write its read tables: an in-memory
+    SQLite database (`make_engine`'s ':memory:', one connection for this process alone)."""
+    url = store.engine.url
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
 def _rows(
@@ -65,10 +64,33 @@ def _rows(
 
 
 class ReadPath:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, *, private: bool = False) -> None:
+        """`private`: no other lab writes the store (`private_store`), so a
+        projection whose mirrors hold every row answers from them (`from_memory`)."""
         self.cache = QueryCache()
         self.replicas = ReplicaSet(seed)
         self.sessions = SessionChecker()
+        self.private = private
+
+    def from_memory(self, lab: Lab, subscriber: Subscriber) -> bool:
+        """Whether the view's rows are read from its projection's mirrors, not its tables:
+        on private tables, mirrors that hold every row are the tables plus what is not
+        flushed yet, so the answer is the one a flush and a read would give (one that
+        failed to flush is read from its tables, as committed)."""
+        projection = subscriber.projection
+        return (
+            self.private
+            and projection.holds_every_row
+            and projection.name not in lab.flush_problems
+        )
+
+    def saved_position(self, lab: Lab, subscriber: Subscriber) -> int:
+        """The position the rows a query reads reflect: what the projection applied, unless
+        they are read from its tables and a flush failed, then only what is committed."""
+        projection = subscriber.projection
+        if projection.dirty and not self.from_memory(lab, subscriber):
+            return projection.committed_checkpoint
+        return subscriber.position(lab.head)
 
     def set_replicas(self, view: str, count: int) -> list[Replica]:
         lane = VIEW_LANES[view]
@@ -100,7 +122,7 @@ class ReadPath:
             rows, position = self._own_rows(lab, view, username, crud, page)
             return RowsRead(rows, position, stalled=stalled)
         source = "crud" if crud else "projection"
-        own = lab.head if crud else saved_position(subscriber, lab.head)
+        own = lab.head if crud else self.saved_position(lab, subscriber)
         key = (view, username, source, page)
         hit = self.cache.lookup(key, now, own)
         if hit is not None:
@@ -123,15 +145,17 @@ class ReadPath:
         where = served_by or ("the CRUD twin" if crud else f"the {lane} projection")
         return self._checked(lab, read, view, username, where, target)
 
-    @staticmethod
     def _own_rows(
-        lab: Lab, view: str, username: str | None, crud: bool, page: int
+        self, lab: Lab, view: str, username: str | None, crud: bool, page: int
     ) -> tuple[ViewRows, int]:
-        """The view's own tables (or the CRUD twin's), and the position they reflect."""
+        """The view's own tables or mirrors (or the CRUD twin's tables), and the position
+        they reflect."""
+        subscriber = lab.subscribers[VIEW_LANES[view]]
+        if not crud and self.from_memory(lab, subscriber):
+            return subscriber.projection.remembered(username, page), subscriber.position(lab.head)
         with lab.store.reading() as connection:
             rows = _rows(lab, connection, view, username, crud, page)
-        subscriber = lab.subscribers[VIEW_LANES[view]]
-        return rows, lab.head if crud else saved_position(subscriber, lab.head)
+        return rows, lab.head if crud else self.saved_position(lab, subscriber)
 
     def _route(
         self, lab: Lab, view: str, username: str | None, subscriber: Subscriber, target: int
@@ -142,10 +166,10 @@ class ReadPath:
         replicas = self.replicas.of(view)
         required = max(target, self.sessions.position_seen(session, view, username))
         at_least = self.replicas.routes.get(view) is Route.AT_LEAST_MY_POSITION
-        if at_least and saved_position(subscriber, lab.head) < required:
+        if at_least and self.saved_position(lab, subscriber) < required:
             lab.wait_for(subscriber, required, WAIT_TIMEOUT)  # replicas are never ahead of it
             lab.flush(subscriber.projection)  # what it applied meanwhile, in its tables
-        cap = saved_position(subscriber, lab.head)
+        cap = self.saved_position(lab, subscriber)
         for replica in replicas:
             replica.sync(lab.clock.now(), cap, self._read_log(lab), self.replicas.rng)
         eligible = [replica for replica in replicas if replica.position >= required]

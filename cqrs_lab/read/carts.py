@@ -7,7 +7,7 @@ and on `open` filled user by user from the table as users are met.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -143,13 +143,22 @@ class CartsProjection(Projection):
         super().clear(connection)
         self._skus = {}
 
+    def remembered(self, username: str | None = None, page: int = 1) -> ViewRows:
+        user = username or ""
+        found = (self._lines.get(user, sku) for sku in sorted(self._skus.get(user, ())))
+        rows = tuple(tuple(line[name] for name in CART_COLUMNS) for line in found if line)
+        total = self._totals.get(user)
+        summary = (0, 0) if total is None else (total["total_cents"], total["items"])
+        return _cart(rows, summary)
+
     def query(self, connection: Connection, username: str | None = None) -> ViewRows:
         params = {"username": username or ""}
         rows = connection.execute(_QUERY_LINES, params).all()
         total = connection.execute(_QUERY_TOTAL, params).first()
-        total_cents, items = (0, 0) if total is None else total
-        return ViewRows(
-            CART_COLUMNS,
-            tuple(map(tuple, rows)),
-            (("total_cents", total_cents), ("items", items)),
-        )
+        return _cart(tuple(map(tuple, rows)), (0, 0) if total is None else tuple(total))
+
+
+def _cart(lines: tuple[tuple[Any, ...], ...], total: tuple[Any, ...]) -> ViewRows:
+    """A cart's view: its lines by sku, and its (total_cents, items)."""
+    total_cents, items = total
+    return ViewRows(CART_COLUMNS, lines, (("total_cents", total_cents), ("items", items)))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
-from cqrs_lab.read.catalog_page import CatalogPages
+from cqrs_lab.read.catalog_page import PAGE_ROWS, CatalogPages, paged
 from cqrs_lab.read.projection import Projection
 from cqrs_lab.read.views import CATALOG_COLUMNS, ViewRows
 from cqrs_lab.shop import events as ev
@@ -27,6 +28,7 @@ class CatalogProduct(SQLModel, table=True):
 
 
 _PRODUCTS = cast(sa.Table, CatalogProduct.__table__)
+_BY_SKU = itemgetter("sku")
 _PAGES = CatalogPages(_PRODUCTS, tuple(_PRODUCTS.c[name] for name in CATALOG_COLUMNS))
 
 
@@ -68,6 +70,13 @@ class CatalogProjection(Projection):
 
     def query(self, connection: Connection, username: str | None = None) -> ViewRows:
         return query_page(connection, 1)
+
+    def remembered(self, username: str | None = None, page: int = 1) -> ViewRows:
+        ordered = sorted(self._products.rows.values(), key=_BY_SKU)
+        start = (page - 1) * PAGE_ROWS
+        shown = ordered[start : start + PAGE_ROWS]
+        rows = tuple(tuple(row[name] for name in CATALOG_COLUMNS) for row in shown)
+        return paged(rows, page, lambda: len(ordered))
 
 
 def query_page(connection: Connection, page: int) -> ViewRows:

@@ -8,6 +8,7 @@ reads 50 rows instead of all of them, and says how to read on (`more`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,13 +40,19 @@ class CatalogPages:
         hold them all (a full first page, or a later one)."""
         found = connection.execute(self._page, {"skip": (page - 1) * PAGE_ROWS})
         rows = tuple(tuple(row) for row in found)
-        if page == 1 and len(rows) < PAGE_ROWS:
-            return ViewRows(CATALOG_COLUMNS, rows)
-        total = connection.execute(self._count).scalar_one()
-        if page == 1 and total <= PAGE_ROWS:
-            return ViewRows(CATALOG_COLUMNS, rows)
-        summary = (("products", total), ("page", page), ("pages", -(-total // PAGE_ROWS)))
-        return ViewRows(CATALOG_COLUMNS, rows, summary)
+        return paged(rows, page, lambda: connection.execute(self._count).scalar_one())
+
+
+def paged(rows: tuple[tuple[Any, ...], ...], page: int, count: Callable[[], int]) -> ViewRows:
+    """Page `page`'s `rows`, with the summary when the page does not hold every product
+    (`count()`: how many there are, asked only then)."""
+    if page == 1 and len(rows) < PAGE_ROWS:
+        return ViewRows(CATALOG_COLUMNS, rows)
+    total = count()
+    if page == 1 and total <= PAGE_ROWS:
+        return ViewRows(CATALOG_COLUMNS, rows)
+    summary = (("products", total), ("page", page), ("pages", -(-total // PAGE_ROWS)))
+    return ViewRows(CATALOG_COLUMNS, rows, summary)
 
 
 def more(rows: ViewRows, crud: bool) -> str | None:

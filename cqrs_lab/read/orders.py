@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import cast
+from operator import itemgetter
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -36,6 +37,7 @@ _QUERY = (
     .where(_ORDERS.c.username == sa.bindparam("username"))
     .order_by(_ORDERS.c.placed_at, _ORDERS.c.order_id)
 )
+_PLACED = itemgetter("placed_at", "order_id")
 
 _STATUS_AFTER: dict[type[ev.Event], str] = {
     ev.OrderPaid: OrderStatus.PAID.value,
@@ -52,6 +54,7 @@ class OrdersProjection(Projection):
     def __init__(self) -> None:
         super().__init__()
         self._orders = self.mirror(OrderByUser)
+        self._orders.index_by("username")
 
     def handle(self, event: ev.Event, recorded: RecordedEvent) -> None:
         orders = self._orders
@@ -74,4 +77,13 @@ class OrdersProjection(Projection):
 
     def query(self, connection: Connection, username: str | None = None) -> ViewRows:
         rows = connection.execute(_QUERY, {"username": username or ""}).all()
-        return ViewRows(ORDERS_COLUMNS, tuple(map(tuple, rows)), (("count", len(rows)),))
+        return _orders(tuple(map(tuple, rows)))
+
+    def remembered(self, username: str | None = None, page: int = 1) -> ViewRows:
+        found = sorted(self._orders.where("username", username or ""), key=_PLACED)
+        return _orders(tuple(tuple(row[name] for name in ORDERS_COLUMNS) for row in found))
+
+
+def _orders(rows: tuple[tuple[Any, ...], ...]) -> ViewRows:
+    """A user's orders, by when they were placed, and how many."""
+    return ViewRows(ORDERS_COLUMNS, rows, (("count", len(rows)),))

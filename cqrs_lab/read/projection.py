@@ -108,10 +108,22 @@ class Projection(ABC):
 
     def open(self, connection: Connection, reader: Reader) -> None:
         """Start from the stored checkpoint and read rows only as events need them: opening
-        costs the same however long the history behind the tables."""
-        for mirror in self.mirrors.values():
-            mirror.attach(reader)
+        costs the same however long the history behind the tables. Tables that have never
+        been written (no checkpoint, no row) are held whole from the start."""
         self.checkpoint = self.committed_checkpoint = self.stored_checkpoint(connection)
+        for mirror in self.mirrors.values():
+            empty = self.checkpoint == 0 and _empty(connection, mirror.table)
+            mirror.attach(reader, empty=empty)
+
+    @property
+    def holds_every_row(self) -> bool:
+        """Whether its mirrors hold every row of its tables (and `remembered` answers)."""
+        return all(mirror.complete for mirror in self.mirrors.values())
+
+    @abstractmethod
+    def remembered(self, username: str | None = None, page: int = 1) -> ViewRows:
+        """Its view (`page`: the catalog's) from the rows its mirrors hold, the same as
+        `query` reads once it flushed; only while it `holds_every_row`."""
 
     def stored_checkpoint(self, connection: Connection) -> int:
         """The checkpoint as committed in the database (another process may have moved it)."""
@@ -181,3 +193,7 @@ class Projection(ABC):
         table = ProjectionCheckpoint.__table__
         connection.execute(table.delete().where(table.c.name == self.name))  # type: ignore[attr-defined]
         self.checkpoint = self.committed_checkpoint = 0
+
+
+def _empty(connection: Connection, table: sa.Table) -> bool:
+    return connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is None

@@ -8,7 +8,8 @@ a refund, since every order total is positive.
 
 from __future__ import annotations
 
-from typing import cast
+import heapq
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -103,7 +104,23 @@ class SalesProjection(Projection):
 
     def query(self, connection: Connection, username: str | None = None) -> ViewRows:
         totals = connection.execute(_QUERY_TOTALS).first()
-        values = (0,) * len(SALES_SUMMARY_KEYS) if totals is None else tuple(totals)
         top = connection.execute(_QUERY_TOP).all()
-        summary = tuple(zip(SALES_SUMMARY_KEYS, values, strict=True))
-        return ViewRows(SALES_COLUMNS, tuple(map(tuple, top)), summary)
+        return _dashboard(None if totals is None else tuple(totals), tuple(map(tuple, top)))
+
+    def remembered(self, username: str | None = None, page: int = 1) -> ViewRows:
+        held = self._totals.get(_TOTALS_ID)
+        totals = None if held is None else tuple(held[key] for key in SALES_SUMMARY_KEYS)
+        selling = (row for row in self._products if row["units"] > 0)
+        top = heapq.nsmallest(TOP_PRODUCTS, selling, key=_top_order)
+        return _dashboard(totals, tuple(tuple(row[name] for name in SALES_COLUMNS) for row in top))
+
+
+def _top_order(row: dict[str, Any]) -> tuple[int, str]:
+    """The order of the top products: most units first, then by sku."""
+    return -row["units"], row["sku"]
+
+
+def _dashboard(totals: tuple[Any, ...] | None, top: tuple[tuple[Any, ...], ...]) -> ViewRows:
+    """The dashboard: the top products' rows, the totals (zeros before any order) as summary."""
+    values = (0,) * len(SALES_SUMMARY_KEYS) if totals is None else totals
+    return ViewRows(SALES_COLUMNS, top, tuple(zip(SALES_SUMMARY_KEYS, values, strict=True)))

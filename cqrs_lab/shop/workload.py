@@ -45,6 +45,21 @@ READ_WINDOW = 10.0  # how far back a read-your-write query looks for its writer
 ADMIN_VIEWS = ("catalog", "sales")  # the shop's own screens, asked by the session
 SAGA_VERBS = frozenset({cmd.PayOrder.verb, cmd.ShipOrder.verb, cmd.CancelOrder.verb})
 """What the checkout saga sends for an order: the load leaves them to it while it runs."""
+_FACTOR_KINDS = (
+    cmd.RegisterUser.verb,
+    cmd.AddProduct.verb,
+    cmd.Restock.verb,
+    cmd.AddToCart.verb,
+    cmd.RemoveFromCart.verb,
+    cmd.PlaceOrder.verb,
+    cmd.PayOrder.verb,
+    cmd.CancelOrder.verb,
+    cmd.ShipOrder.verb,
+    "mistake",
+    "query",
+)
+"""Every kind of request the workload builds, in the order `Workload._weights` allows them."""
+_SAGA_SLOTS = tuple(slot for slot, kind in enumerate(_FACTOR_KINDS) if kind in SAGA_VERBS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +141,10 @@ class Workload:
         unknown = [kind for kind in self._kinds if kind not in self._builders]
         if unknown:
             raise ValueError(f"the workload cannot send {', '.join(unknown)} (no builder)")
+        self._weighted = [
+            (self._mix_weights[kind], _FACTOR_KINDS.index(kind)) for kind in self._kinds
+        ]
+        """(mix weight, slot of its factor in `_weights`) of each kind, in `_kinds` order."""
 
     def adopt(self, stock: Mapping[str, int], taken_names: Iterable[str] = ()) -> None:
         """Start from a shop that is not empty: sell its products, avoid its names."""
@@ -143,25 +162,28 @@ class Workload:
         return self._builders[kind](now)
 
     def _weights(self) -> list[float]:
+        """Each kind's weight times how much the shop, as the model sees it, allows it now
+        (0: not now), the factors in `_FACTOR_KINDS` order."""
         model = self.model
         users, products = len(model.users), len(model.products)
         saga = self.saga()
-        factor = {  # how much the shop as the model sees it allows (0: not now)
-            cmd.RegisterUser.verb: 10 if users < MIN_USERS else 1,
-            cmd.AddProduct.verb: 100 if products < MIN_PRODUCTS else 1,
-            cmd.Restock.verb: bool(model.low),
-            cmd.AddToCart.verb: bool(users and products),
-            cmd.RemoveFromCart.verb: bool(model.filled),
-            cmd.PlaceOrder.verb: bool(model.filled),
-            cmd.PayOrder.verb: bool(model.placed),
-            cmd.CancelOrder.verb: bool(model.orders),
-            cmd.ShipOrder.verb: bool(model.paid),
-            "mistake": bool(users or (model.orders and not saga)),
-            "query": bool(users),
-        }
+        factors = [
+            10 if users < MIN_USERS else 1,
+            100 if products < MIN_PRODUCTS else 1,
+            bool(model.low),
+            bool(users and products),
+            bool(model.filled),
+            bool(model.filled),
+            bool(model.placed),
+            bool(model.orders),
+            bool(model.paid),
+            bool(users or (model.orders and not saga)),
+            bool(users),
+        ]
         if saga:
-            factor.update(dict.fromkeys(SAGA_VERBS, 0))
-        return [self._mix_weights[kind] * factor[kind] for kind in self._kinds]
+            for slot in _SAGA_SLOTS:
+                factors[slot] = 0
+        return [weight * factors[slot] for weight, slot in self._weighted]
 
     def _command_id(self) -> str:
         return f"{self.rng.getrandbits(64):016x}"

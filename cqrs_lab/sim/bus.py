@@ -243,6 +243,11 @@ class EventBus(Generic[E]):
         """A snapshot of the lane's counters."""
         return replace(self._lane(name).stats)
 
+    def duplicated(self, name: str) -> int:
+        """Duplicate deliveries scheduled on the lane so far (`stats(name).duplicated`,
+        without taking a snapshot: a probe asks after every command)."""
+        return self._lane(name).stats.duplicated
+
     def add_observer(self, observer: Callable[[Delivery[E], Outcome], None]) -> None:
         """Call `observer(delivery, outcome)` after each delivery falls due."""
         self._observers.append(observer)

@@ -11,7 +11,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from cqrs_lab.sim.durations import DurationError, format_duration, parse_duration
+from cqrs_lab.sim.durations import format_duration
+from cqrs_lab.sim.spec_values import read_duration, read_number, write_number
 
 ACCEPTED_FAULTS = (
     "drop=P, dup=P (P a probability from 0 to 1), reorder=on|off, lost=on|off, "
@@ -53,9 +54,9 @@ class Faults:
     def __str__(self) -> str:
         words = []
         if self.drop:
-            words.append(f"drop={_number(self.drop)}")
+            words.append(f"drop={write_number(self.drop)}")
         if self.dup:
-            words.append(f"dup={_number(self.dup)}")
+            words.append(f"dup={write_number(self.dup)}")
         if self.reorder:
             words.append("reorder=on")
         if self.lost:
@@ -91,17 +92,14 @@ def _apply(faults: Faults, token: str) -> Faults:
         if key in ("reorder", "lost"):
             return replace(faults, **{key: _on_off(value)})
         if key == "timeout":
-            return replace(faults, redelivery_timeout=_timeout(value))
+            return replace(faults, redelivery_timeout=read_duration(value, "500ms or 2s"))
         raise ValueError(f"unknown fault {key!r}")
     except ValueError as error:
         raise FaultSpecError(f"bad fault {token!r}: {error}; accepted: {ACCEPTED_FAULTS}") from None
 
 
 def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
+    value = read_number(text)
     if not 0 <= value <= 1:
         raise ValueError(f"{text!r} is not a probability from 0 to 1")
     return value
@@ -111,16 +109,3 @@ def _on_off(text: str) -> bool:
     if text not in _SWITCHES:
         raise ValueError(f"{text!r} is neither on nor off")
     return _SWITCHES[text]
-
-
-def _timeout(text: str) -> float:
-    try:
-        seconds = parse_duration(text)
-    except DurationError:
-        raise ValueError(f"{text!r} is not a duration (such as 500ms or 2s)") from None
-    return seconds
-
-
-def _number(value: float) -> str:
-    value = float(value)
-    return str(int(value)) if value.is_integer() else repr(value)

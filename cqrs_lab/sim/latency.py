@@ -14,7 +14,8 @@ import random
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from cqrs_lab.sim.durations import DurationError, format_duration, parse_duration
+from cqrs_lab.sim.durations import format_duration
+from cqrs_lab.sim.spec_values import read_duration, read_number, write_number
 
 ACCEPTED_LATENCIES = "zero, fixed:1s, uniform:100ms..2s, exp:800ms, lognormal:300ms,0.8"
 MAX_SIGMA = 5.0
@@ -104,9 +105,7 @@ class Exponential(LatencyModel):
     mean: float
 
     def __post_init__(self) -> None:
-        _check_duration("mean", self.mean)
-        if self.mean == 0:
-            raise ValueError("the mean must be above zero (use zero for no delay)")
+        _check_above_zero("mean", self.mean)
 
     def sample(self, rng: random.Random) -> float:
         return rng.expovariate(1 / self.mean)
@@ -117,15 +116,14 @@ class Exponential(LatencyModel):
 
 @dataclass(frozen=True)
 class LogNormal(LatencyModel):
-    """Delays around `median` with a long right tail; `sigma` sets how long the tail is."""
+    """Delays around `median` (half are shorter) with a long right tail: `sigma`, the spread
+    of the delay's logarithm, sets how long, and the mean is `median * exp(sigma**2 / 2)`."""
 
     median: float
     sigma: float
 
     def __post_init__(self) -> None:
-        _check_duration("median", self.median)
-        if self.median == 0:
-            raise ValueError("the median must be above zero (use zero for no delay)")
+        _check_above_zero("median", self.median)
         if not 0 < self.sigma <= MAX_SIGMA:
             raise ValueError(f"sigma must be above 0 and at most {MAX_SIGMA:g}, got {self.sigma}")
 
@@ -137,7 +135,7 @@ class LogNormal(LatencyModel):
         return rng.lognormvariate(math.log(self.median), self.sigma)
 
     def __str__(self) -> str:
-        return f"lognormal:{format_duration(self.median)},{_number(self.sigma)}"
+        return f"lognormal:{format_duration(self.median)},{write_number(self.sigma)}"
 
 
 def parse_latency(text: str) -> LatencyModel:
@@ -150,16 +148,13 @@ def parse_latency(text: str) -> LatencyModel:
         if kind == "fixed":
             return Fixed(_duration(args))
         if kind == "uniform":
-            low, dots, high = args.partition("..")
-            if not dots:
-                raise ValueError("uniform needs two durations, as in uniform:100ms..2s")
+            low, high = _pair(args, "..", "uniform needs two durations, as in uniform:100ms..2s")
             return Uniform(_duration(low), _duration(high))
         if kind == "exp":
             return Exponential(_duration(args))
         if kind == "lognormal":
-            median, comma, sigma = args.partition(",")
-            if not comma:
-                raise ValueError("lognormal needs a median and a sigma, as in lognormal:300ms,0.8")
+            needs = "lognormal needs a median and a sigma, as in lognormal:300ms,0.8"
+            median, sigma = _pair(args, ",", needs)
             return LogNormal(_duration(median), _sigma(sigma))
     except ValueError as error:
         raise LatencySpecError(
@@ -170,18 +165,20 @@ def parse_latency(text: str) -> LatencyModel:
     )
 
 
+def _pair(args: str, separator: str, needs: str) -> tuple[str, str]:
+    """A kind's two arguments, on either side of `separator`; else a ValueError: `needs`."""
+    first, found, second = args.partition(separator)
+    if not found:
+        raise ValueError(needs)
+    return first, second
+
+
 def _duration(text: str) -> float:
-    try:
-        return parse_duration(text)
-    except DurationError:
-        raise ValueError(f"{text!r} is not a duration (such as 800ms or 2s)") from None
+    return read_duration(text, "800ms or 2s")
 
 
 def _sigma(text: str) -> float:
-    try:
-        sigma = float(text)
-    except ValueError:
-        raise ValueError(f"sigma {text!r} is not a number") from None
+    sigma = read_number(text, "sigma")
     if math.isnan(sigma):
         raise ValueError(f"sigma {text!r} is not a number")
     return sigma
@@ -192,6 +189,8 @@ def _check_duration(name: str, seconds: float) -> None:
         raise ValueError(f"the {name} must be a duration of zero or more, got {seconds!r}")
 
 
-def _number(value: float) -> str:
-    value = float(value)
-    return str(int(value)) if value.is_integer() else repr(value)
+def _check_above_zero(name: str, seconds: float) -> None:
+    """A scale of delays: a duration, and not zero (the `Zero` model is for no delay)."""
+    _check_duration(name, seconds)
+    if seconds == 0:
+        raise ValueError(f"the {name} must be above zero (use zero for no delay)")

@@ -157,13 +157,14 @@ class SimulationProbe(LoadObserver):
             if isinstance(username, str):  # as Lab.last_write counts an asker's writes
                 self._last_write[username] = event
         self._last_write[SESSION] = events[-1]
-        now = lab.clock.now()
-        for name in lab.bus.subscriptions:  # each lane carries the events it handles
-            if name not in self.lanes:  # a lane between services (`simulate/checkout.py`)
+        now, bus = lab.clock.now(), lab.bus
+        for name in bus.subscriptions:  # each lane carries the events it handles
+            meter = self.lanes.get(name)
+            if meter is None:  # a lane between services (`simulate/checkout.py`)
                 continue
-            meter, subscriber = self.lanes[name], lab.subscribers[name]
-            duplicated = lab.bus.stats(name).duplicated
-            routed = sum(1 for event in events if subscriber.handles(event))
+            subscriber = lab.subscribers[name]
+            handles, duplicated = subscriber.projection.handles, bus.duplicated(name)
+            routed = sum(event.type in handles for event in events)
             added = routed + duplicated - meter.duplicates_seen
             meter.duplicates_seen = duplicated
             meter.integrate(now)
