@@ -29,22 +29,33 @@ class StatusLine(Widget):
         return self._text
 
 
-def status_text(snapshot: LabSnapshot, lane: str, mode: str = "", branch: str = "") -> Text:
+DROPPED_FIRST = ("seed", "name", "head", "lane")
+"""What a narrow status line leaves out, in this order, so the rest is whole."""
+
+
+def status_text(
+    snapshot: LabSnapshot, lane: str, mode: str = "", branch: str = "", width: int = 0
+) -> Text:
     """The header: lab time, running or PAUSED (in words), speed, seed, head, selected lane,
-    where keys go (`mode`), and the fork the lab is on (`branch`)."""
-    text = Text(" CQRS Lab ", style="bold")
-    text.append("│ ")
-    text.append(f"t={snapshot.now:.1f}s ", style="bold")
-    text.append("│ ")
-    text.append("‖ PAUSED " if snapshot.paused else "▶ running ", style="bold")
-    text.append(f"speed x{snapshot.speed:g} ")
-    text.append("│ ")
-    text.append(f"seed {snapshot.seed} │ head #{snapshot.head} │ {snapshot.in_flight} in flight ")
-    text.append(f"│ lane: {lane} ")
+    where keys go (`mode`), and the fork the lab is on (`branch`); in `width` cells (0: any),
+    the seed, the lab's name, the head and the lane left out as they must be."""
+    paused = "‖ PAUSED " if snapshot.paused else "▶ running "
+    parts: list[tuple[str, Text]] = [
+        ("name", Text(" CQRS Lab ", style="bold")),
+        ("time", Text.assemble(" ", (f"t={snapshot.now:.1f}s ", "bold"))),
+        ("speed", Text.assemble(" ", (paused, "bold"), f"speed x{snapshot.speed:g} ")),
+        ("seed", Text(f" seed {snapshot.seed} ")),
+        ("head", Text(f" head #{snapshot.head} ")),
+        ("flight", Text(f" {snapshot.in_flight} in flight ")),
+        ("lane", Text(f" lane: {lane} ")),
+    ]
     if branch:
-        text.append("│ ")
-        text.append(f"{branch} ", style="bold")
+        parts.append(("branch", Text.assemble(" ", (f"{branch} ", "bold"))))
     if mode:
-        text.append("│ ")
-        text.append(f"{mode} ", style="bold reverse" if mode.startswith("keys") else "bold")
+        style = "bold reverse" if mode.startswith("keys") else "bold"
+        parts.append(("mode", Text.assemble(" ", (f"{mode} ", style))))
+    for dropped in ((), *(DROPPED_FIRST[: n + 1] for n in range(len(DROPPED_FIRST)))):
+        text = Text("│").join(part for name, part in parts if name not in dropped)
+        if not width or text.cell_len <= width:
+            break
     return text
