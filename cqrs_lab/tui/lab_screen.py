@@ -96,6 +96,7 @@ class LabScreen(BackgroundWork):
         """Where the lab branched off, for the status line ("" : not a fork)."""
 
     def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
         yield Caption(id="caption")
         yield CommandBar(self._words, id="command-bar")
         yield CommandForm(self._words, id="command-form")
@@ -110,7 +111,6 @@ class LabScreen(BackgroundWork):
             yield EventLog(id="event-log")
         yield MetricsStrip(id="metrics")
         yield LessonPanel(self.lab, self.first_lesson, step=self.first_step, id="lesson-panel")
-        yield StatusLine(id="status")  # docked on top, drawn over the lesson panel's top line
         yield Footer()
 
     def on_resize(self) -> None:

@@ -29,7 +29,7 @@ class StatusLine(Widget):
         return self._text
 
 
-DROPPED_FIRST = ("seed", "name", "head", "lane")
+DROPPED_FIRST = ("seed", "name", "head", "lane", "hint", "speed", "flight")
 """What a narrow status line leaves out, in this order, so the rest is whole."""
 
 
@@ -37,25 +37,48 @@ def status_text(
     snapshot: LabSnapshot, lane: str, mode: str = "", branch: str = "", width: int = 0
 ) -> Text:
     """The header: lab time, running or PAUSED (in words), speed, seed, head, selected lane,
-    where keys go (`mode`), and the fork the lab is on (`branch`); in `width` cells (0: any),
-    the seed, the lab's name, the head and the lane left out as they must be."""
-    paused = "‖ PAUSED " if snapshot.paused else "▶ running "
-    parts: list[tuple[str, Text]] = [
-        ("name", Text(" CQRS Lab ", style="bold")),
-        ("time", Text.assemble(" ", (f"t={snapshot.now:.1f}s ", "bold"))),
-        ("speed", Text.assemble(" ", (paused, "bold"), f"speed x{snapshot.speed:g} ")),
-        ("seed", Text(f" seed {snapshot.seed} ")),
-        ("head", Text(f" head #{snapshot.head} ")),
-        ("flight", Text(f" {snapshot.in_flight} in flight ")),
-        ("lane", Text(f" lane: {lane} ")),
+    where keys go (`mode`; what follows its ` · ` is a hint), and the fork the lab is on
+    (`branch`); in `width` cells (0: any), the parts in DROPPED_FIRST left out as they must."""
+    bold, paused = "bold", "‖ PAUSED " if snapshot.paused else "▶ running "
+    parts: list[tuple[str, str, str, bool]] = [  # (name, text, style, glued to the one before)
+        ("name", "CQRS Lab ", "", False),
+        ("time", f"t={snapshot.now:.1f}s ", bold, False),
+        ("state", paused, bold, False),
+        ("speed", f"speed x{snapshot.speed:g} ", "", True),
+        ("seed", f"seed {snapshot.seed} ", "", False),
+        ("head", f"head #{snapshot.head} ", "", False),
+        ("flight", f"{snapshot.in_flight} in flight ", "", False),
+        ("lane", f"lane: {lane} ", "", False),
     ]
     if branch:
-        parts.append(("branch", Text.assemble(" ", (f"{branch} ", "bold"))))
+        parts.append(("branch", f"{branch} ", bold, False))
     if mode:
-        style = "bold reverse" if mode.startswith("keys") else "bold"
-        parts.append(("mode", Text.assemble(" ", (f"{mode} ", style))))
+        where, _, hint = mode.partition(" · ")
+        style = "bold reverse" if mode.startswith("keys") else bold
+        parts.append(("mode", where, style, False))
+        if hint:
+            parts.append(("hint", f" · {hint}", style, True))
+        parts.append(("end", " ", style, True))
     for dropped in ((), *(DROPPED_FIRST[: n + 1] for n in range(len(DROPPED_FIRST)))):
-        text = Text("│").join(part for name, part in parts if name not in dropped)
+        text = _joined([part for part in parts if part[0] not in dropped])
         if not width or text.cell_len <= width:
             break
     return text
+
+
+def _joined(parts: list[tuple[str, str, str, bool]]) -> Text:
+    """The parts with `│ ` between them (none before a glued one), all bold, a span a run."""
+    runs: list[tuple[str, str]] = []
+    for index, (_, words, style, glued) in enumerate(parts):
+        if not index:
+            words = " " + words
+        elif not glued:
+            runs.append(("│ ", ""))
+        runs.append((words, style))
+    merged: list[tuple[str, str]] = []
+    for words, style in runs:
+        if merged and merged[-1][1] == style:
+            merged[-1] = (merged[-1][0] + words, style)
+        else:
+            merged.append((words, style))
+    return Text.assemble(*merged, style="bold")
