@@ -338,3 +338,17 @@ def test_in_a_narrow_column_every_box_still_says_what_its_inbox_skipped() -> Non
     assert rows[3].rstrip().endswith(" 0 dup…")  # Shipping
     assert rows[3].startswith(" 0 dup ")  # Orders' inbox, in the fewest words
     assert rows[2].startswith(" cancelle… ") and "……" not in "".join(rows)  # cut once
+    outbox = [row.rstrip() for row in rows[2 * COMPACT_ROWS :]]  # on rows, broken at ` · `
+    assert outbox == [
+        "outbox on · 0 waiting · 0 relayed",
+        "0 lost",
+        "sagas: awaiting payment 2",
+        "compensated 1 · shipped 1",
+    ]
+
+
+def test_a_box_with_no_data_yet_says_so_in_words_that_fit() -> None:
+    empty = replace(TWO_LANES, services=(replace(ORDERS, counters={}), PAYMENTS, SHIPPING))
+    wide = ["".join(text for text, _ in row) for row in layout(empty, 80, compact=True)]
+    narrow = ["".join(text for text, _ in row) for row in layout(empty, 40, compact=True)]
+    assert wide[1].startswith(" nothing yet ") and narrow[1].startswith(" none yet ")
