@@ -120,7 +120,7 @@ class LabApp(ConfiguredApp):
     def _adopt(self, lab: Lab, screen_type: type[LabScreen]) -> LabScreen:
         """The lab is open: from here on the app is the lab's. The lesson keys come from the
         lessons engine, which loads with the lab, so they join the binding map here."""
-        from cqrs_lab.tui.lesson_panel import HINT_KEY, LESSON_KEYS  # loaded with the lab
+        from cqrs_lab.tui.lesson_keys import HINT_KEY, LESSON_KEYS  # loaded with the lab
 
         self._bindings = keys.join_lesson_keys(self._bindings, HINT_KEY, LESSON_KEYS)
         binding_ids = keys.binding_ids(self._bindings)
@@ -284,7 +284,7 @@ class LabApp(ConfiguredApp):
 
     def key_help(self) -> list[tuple[str, str]]:
         """(keys, what they do) for the help screen, with the keymap applied."""
-        from cqrs_lab.tui.lesson_panel import HINT_KEY, LESSON_KEY_HELP, LESSON_KEYS
+        from cqrs_lab.tui.lesson_keys import HINT_KEY, LESSON_KEY_HELP, LESSON_KEYS
 
         bindings = keys.with_lesson_keys(self.BINDINGS, HINT_KEY, LESSON_KEYS)
         return keys.key_help(bindings, self.keymap, self.get_key_display, LESSON_KEY_HELP)

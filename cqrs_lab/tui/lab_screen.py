@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from copy import deepcopy
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -25,7 +26,7 @@ from cqrs_lab.lab import Lab, LabSnapshot, Outcome, interpreter
 from cqrs_lab.lab.interpreter import ParsedLine
 from cqrs_lab.lab.service_performers import services_picture
 from cqrs_lab.lab.time_travel import Timeline
-from cqrs_lab.read.view_specs import USER_VIEWS
+from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_LANES
 from cqrs_lab.sim.clock import Clock
 from cqrs_lab.tui.background import BackgroundWork
 from cqrs_lab.tui.caption import Caption
@@ -49,6 +50,8 @@ from cqrs_lab.tui.widgets.view_picker import ViewPicker
 if TYPE_CHECKING:
     from cqrs_lab.lessons import Lesson
 
+FEW_ROWS = 30
+"""A screen shorter than this draws one bus lane while the services are on."""
 FRAME_WAIT = 0.01
 """Wall seconds a frame waits for a load's worker to let go of the lab before it skips."""
 
@@ -112,12 +115,22 @@ class LabScreen(BackgroundWork):
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._fit_bus)  # once the breakpoints have set the classes
+        self.call_after_refresh(self._show_status)  # in the new width
 
     def _fit_bus(self) -> None:
         """One row a lane on a short screen, or while the services take room."""
         services = self.query_one(ServicesView)
         services.compact = self.has_class("-short")
         self.bus.compact = services.compact or services.display
+
+    def _bus_picture(self, snapshot: LabSnapshot) -> LabSnapshot:
+        """While the services take the rows of a screen under FEW_ROWS, the bus draws only
+        the lane that feeds the view panel (and the selected one): there the services are
+        the subject, and the read model and its twin keep their rows."""
+        if not (self.size.height < FEW_ROWS and self.query_one(ServicesView).display):
+            return snapshot
+        kept = {VIEW_LANES[self.view], self.selected_lane}
+        return replace(snapshot, lanes=tuple(lane for lane in snapshot.lanes if lane.name in kept))
 
     def _words(self) -> Vocabulary:
         return self.vocabulary
@@ -194,8 +207,9 @@ class LabScreen(BackgroundWork):
             snapshot = self.lab.snapshot()
             self._snapshot = snapshot
             self._show_status()
-            if redraw.bus(snapshot):
-                self.bus.show(snapshot)
+            bus = self._bus_picture(snapshot)
+            if redraw.bus(bus):
+                self.bus.show(bus)
             if redraw.services(now=views_now):
                 self.query_one(ServicesView).show(services_picture(self.lab))
                 self._fit_bus()
@@ -218,7 +232,8 @@ class LabScreen(BackgroundWork):
         if self._snapshot is None:
             return
         status = self.query_one(StatusLine)
-        status.show(status_text(self._snapshot, self.selected_lane, self.focus_mode(), self.branch))
+        mode, width = self.focus_mode(), status.size.width
+        status.show(status_text(self._snapshot, self.selected_lane, mode, self.branch, width))
         status.set_class(self._snapshot.paused, "-paused")
 
     def focus_mode(self) -> str:

@@ -8,17 +8,21 @@ as "lag of at least 5 s" hold between deliveries, so they are checked on every t
 
 A lesson opened at its start shows its introduction first, as a page of its own (F4 goes on
 to step 1, Back from step 1 comes back to it), so step 1's text has the panel to itself.
+
+ctrl+l folds the panel into one line under the lab (`folded`): on a small screen the read
+model and its CRUD twin then get its columns, side by side. A new step, a hint or a note
+unfolds it: there is something to read.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Grid, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Button, Static
 
@@ -33,6 +37,7 @@ from cqrs_lab.lessons import (
 )
 from cqrs_lab.script import mask_secrets
 from cqrs_lab.tui.command_bar import CommandBar
+from cqrs_lab.tui.lesson_fold import FoldLine, folded
 from cqrs_lab.tui.lesson_lines import checklist_content, shape, state_line, steps_line
 from cqrs_lab.tui.screens.confirm import ConfirmScreen
 from cqrs_lab.tui.screens.lessons import LessonsScreen
@@ -47,26 +52,6 @@ SHOW_ME_SECONDS = 0.6
 READING_FRAMES = 10
 """A checklist whose only change is a measured number is redrawn at most every 10 frames."""
 
-HINT_KEY = Binding("f2", "lesson('hint')", "Hint", priority=True, id="lesson-hint")
-"""Listed before the app's F2 (forms): with a lesson open F2 gives a hint."""
-LESSON_KEYS: tuple[Binding, ...] = (
-    Binding("f3", "lesson('show_me')", "Show me", priority=True, id="lesson-show-me"),
-    Binding("f4", "lesson('next')", "Next step", priority=True, id="lesson-next"),
-    Binding("f4", "lessons", "Lessons", priority=True, id="lessons"),
-    Binding("h", "lesson('hint')", "Hint", show=False, id="lesson-hint-key"),
-    Binding("right_square_bracket", "lesson('next')", "Next", show=False, id="lesson-next-key"),
-    Binding(
-        "left_square_bracket", "lesson('previous')", "Previous", show=False, id="lesson-prev-key"
-    ),
-)
-"""The lesson keys (the app checks `LessonPanel.allows` before running one)."""
-LESSON_KEY_HELP = {
-    "lesson('hint')": "the lesson step's next hint (without a lesson, F2 shows the forms)",
-    "lesson('show_me')": "show me: play the step's solution (the step counts as shown)",
-    "lesson('next')": "the lesson's next step (after the last one: the next lesson)",
-    "lesson('previous')": "the lesson's previous step",
-    "lessons": "choose a lesson (while none is open)",
-}
 
 class LessonPanel(Vertical):
     """Hidden until a lesson opens (`open`, `request_open`, or the lesson list)."""
@@ -79,6 +64,9 @@ class LessonPanel(Vertical):
         ("reset", "Start over"),
         ("close", "Close"),
     )
+
+    folded: reactive[bool] = reactive(False, init=False)
+    """One line under the lab instead of a column beside it."""
 
     def __init__(
         self,
@@ -110,7 +98,10 @@ class LessonPanel(Vertical):
         self._drawn_at = 0
 
     def compose(self) -> ComposeResult:
-        yield Static(id="lesson-title", markup=False)
+        yield FoldLine(id="lesson-line")
+        with Horizontal(id="lesson-head"):
+            yield Static(id="lesson-title", markup=False)
+            yield self._button("fold", "Fold ^l")
         yield Static(id="lesson-steps", markup=False)
         yield VerticalScroll(id="lesson-text")
         yield Static("Goal (checked live)", id="lesson-goal-title", markup=False)
@@ -119,9 +110,13 @@ class LessonPanel(Vertical):
         yield Static(id="lesson-help", markup=False)
         with Grid(id="lesson-buttons"):
             for action, label in self.BUTTONS:
-                button = Button(label, id=f"lesson-{action.replace('_', '-')}", compact=True)
-                button.can_focus = False  # a click must not take the command bar's focus
-                yield button
+                yield self._button(action, label)
+
+    @staticmethod
+    def _button(action: str, label: str) -> Button:
+        button = Button(label, id=f"lesson-{action.replace('_', '-')}", compact=True)
+        button.can_focus = False  # a click must not take the command bar's focus
+        return button
 
     def on_mount(self) -> None:
         if self._first is not None:
@@ -199,16 +194,31 @@ class LessonPanel(Vertical):
             before = "step 1" if step == 1 else f"steps 1-{step}"
             notes.append(f"Resumed at step {step + 1}: {before} replayed.")
         self.add_class("-open")
-        self.screen.add_class("-lesson-open")
         self.app.refresh_bindings()
         self._step_changed(" ".join(note for note in notes if note))
+        self._place()
 
     def close(self) -> None:
         """Close the lesson (its progress is kept); the lab stays as it is."""
         self._quit_run()
         self.remove_class("-open")
-        self.screen.remove_class("-lesson-open")
+        self._place()
         self.app.refresh_bindings()
+
+    def watch_folded(self) -> None:
+        self._place()
+        self._draw_line()
+
+    def _place(self) -> None:
+        """`-folded` on the panel alone: a class on the screen would restyle every widget
+        (measured: a fold at 80x24 took twice as long); `-lesson-open` on the screen."""
+        self.set_class(self.folded, "-folded")
+        self.screen.set_class(self.is_open, "-lesson-open")
+
+    def on_click(self, event: events.Click) -> None:
+        if self.folded:  # the line: a click unfolds it
+            event.stop()
+            self.folded = False
 
     def _quit_run(self) -> None:
         self._stop_playing()
@@ -256,7 +266,11 @@ class LessonPanel(Vertical):
             "previous": self.previous_step,
             "reset": self.confirm_start_over,
             "close": self.close,
+            "fold": self.toggle_fold,
         }[action]()
+
+    def toggle_fold(self) -> None:
+        self.folded = not self.folded
 
     def next_hint(self) -> None:
         if self.run is None:
@@ -266,6 +280,7 @@ class LessonPanel(Vertical):
             self._draw_help("No more hints for this step: F3 shows you the solution.")
             return
         self.hints.append(hint)
+        self.folded = False
         self._draw_help()
 
     def show_me(self) -> None:
@@ -381,6 +396,7 @@ class LessonPanel(Vertical):
         self.hints = []
         self.played = []
         self.note = note
+        self.folded = False  # a new page to read
         run = self.run
         if run is None:
             return
@@ -433,11 +449,19 @@ class LessonPanel(Vertical):
             "Next lesson F4" if run.is_last and solved else "Next F4"
         )
         self._draw_steps()
+        self._draw_line()
+
+    def _draw_line(self) -> None:
+        """The folded line (drawn only while it shows)."""
+        if self.folded and self.run is not None:
+            line = folded(self.run, self._status, self.intro_page)
+            self.query_one(FoldLine).show(line)
 
     def _draw_help(self, note: str | None = None) -> None:
         """The note, the hints given so far and what "show me" played."""
         if note is not None:
             self.note = note
+            self.folded = False
         run = self.run
         parts: list[Content | str] = []
         if self.note:
@@ -463,5 +487,3 @@ class LessonPanel(Vertical):
         help_ = self.query_one("#lesson-help", Static)
         help_.update(Content("\n").join(parts))
         help_.display = bool(parts)
-
-

@@ -29,22 +29,56 @@ class StatusLine(Widget):
         return self._text
 
 
-def status_text(snapshot: LabSnapshot, lane: str, mode: str = "", branch: str = "") -> Text:
+DROPPED_FIRST = ("seed", "name", "head", "lane", "hint", "speed", "flight")
+"""What a narrow status line leaves out, in this order, so the rest is whole."""
+
+
+def status_text(
+    snapshot: LabSnapshot, lane: str, mode: str = "", branch: str = "", width: int = 0
+) -> Text:
     """The header: lab time, running or PAUSED (in words), speed, seed, head, selected lane,
-    where keys go (`mode`), and the fork the lab is on (`branch`)."""
-    text = Text(" CQRS Lab ", style="bold")
-    text.append("│ ")
-    text.append(f"t={snapshot.now:.1f}s ", style="bold")
-    text.append("│ ")
-    text.append("‖ PAUSED " if snapshot.paused else "▶ running ", style="bold")
-    text.append(f"speed x{snapshot.speed:g} ")
-    text.append("│ ")
-    text.append(f"seed {snapshot.seed} │ head #{snapshot.head} │ {snapshot.in_flight} in flight ")
-    text.append(f"│ lane: {lane} ")
+    where keys go (`mode`; what follows its ` · ` is a hint), and the fork the lab is on
+    (`branch`); in `width` cells (0: any), the parts in DROPPED_FIRST left out as they must."""
+    bold, paused = "bold", "‖ PAUSED " if snapshot.paused else "▶ running "
+    parts: list[tuple[str, str, str, bool]] = [  # (name, text, style, glued to the one before)
+        ("name", "CQRS Lab ", "", False),
+        ("time", f"t={snapshot.now:.1f}s ", bold, False),
+        ("state", paused, bold, False),
+        ("speed", f"speed x{snapshot.speed:g} ", "", True),
+        ("seed", f"seed {snapshot.seed} ", "", False),
+        ("head", f"head #{snapshot.head} ", "", False),
+        ("flight", f"{snapshot.in_flight} in flight ", "", False),
+        ("lane", f"lane: {lane} ", "", False),
+    ]
     if branch:
-        text.append("│ ")
-        text.append(f"{branch} ", style="bold")
+        parts.append(("branch", f"{branch} ", bold, False))
     if mode:
-        text.append("│ ")
-        text.append(f"{mode} ", style="bold reverse" if mode.startswith("keys") else "bold")
+        where, _, hint = mode.partition(" · ")
+        style = "bold reverse" if mode.startswith("keys") else bold
+        parts.append(("mode", where, style, False))
+        if hint:
+            parts.append(("hint", f" · {hint}", style, True))
+        parts.append(("end", " ", style, True))
+    for dropped in ((), *(DROPPED_FIRST[: n + 1] for n in range(len(DROPPED_FIRST)))):
+        text = _joined([part for part in parts if part[0] not in dropped])
+        if not width or text.cell_len <= width:
+            break
     return text
+
+
+def _joined(parts: list[tuple[str, str, str, bool]]) -> Text:
+    """The parts with `│ ` between them (none before a glued one), all bold, a span a run."""
+    runs: list[tuple[str, str]] = []
+    for index, (_, words, style, glued) in enumerate(parts):
+        if not index:
+            words = " " + words
+        elif not glued:
+            runs.append(("│ ", ""))
+        runs.append((words, style))
+    merged: list[tuple[str, str]] = []
+    for words, style in runs:
+        if merged and merged[-1][1] == style:
+            merged[-1] = (merged[-1][0] + words, style)
+        else:
+            merged.append((words, style))
+    return Text.assemble(*merged, style="bold")

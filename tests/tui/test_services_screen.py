@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
@@ -27,7 +28,7 @@ from cqrs_lab.tui.redraw import SERVICES_REFRESH_TICKS, Redraw
 from cqrs_lab.tui.screenshot import demo_lab
 from cqrs_lab.tui.widgets.services_layout import BLOCK_ROWS, COMPACT_ROWS, hub_of, layout
 from cqrs_lab.tui.widgets.services_view import ServicesView
-from tests.tui.test_snapshots import prepared
+from tests.tui.test_snapshots import lesson, prepared
 from tests.tui.test_widgets import WidgetApp, lines, new_lab
 
 SHOP = """
@@ -251,6 +252,37 @@ def test_the_services_screen(snap_compare, size: tuple[int, int]) -> None:
         lab.close()
 
 
+CHECKOUT_IN_FLIGHT = (
+    "pause",
+    "latency orders fixed:2s",
+    "add-to-cart alice mug 1",
+    "place-order alice",
+    "advance 1s",
+    "query orders alice",
+)
+"""On the outbox lesson's lab: the payment request on its way to Payments, the order on its
+way to the orders projection, and the stale read that shows it."""
+SMALL_SIZES = [(80, 24), (100, 30)]
+
+
+@pytest.mark.parametrize("size", SMALL_SIZES, ids=[f"{w}x{h}" for w, h in SMALL_SIZES])
+def test_a_checkout_in_flight_with_the_outbox_lesson_folded(
+    snap_compare, size: tuple[int, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lesson 21 on step 1 (F4), folded into its line (ctrl+l), with services on: the
+    services, the orders lane, and the read model beside its CRUD twin, every heading and
+    value whole."""
+    monkeypatch.setenv("CQRS_LAB_DATA_DIR", str(tmp_path))
+    lab = demo_lab()
+    try:
+        app = LabApp(lab, lesson=lesson("21-transactional-outbox"))
+        prepare = prepared(*CHECKOUT_IN_FLIGHT)
+        keys = ["f4", "ctrl+l"]
+        assert snap_compare(app, terminal_size=size, run_before=prepare, press=keys)
+    finally:
+        lab.close()
+
+
 async def test_presenter_mode_shows_the_services_two_rows_a_lane(lab: Lab) -> None:
     app = LabApp(lab, present=True)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -306,3 +338,17 @@ def test_in_a_narrow_column_every_box_still_says_what_its_inbox_skipped() -> Non
     assert rows[3].rstrip().endswith(" 0 dup…")  # Shipping
     assert rows[3].startswith(" 0 dup ")  # Orders' inbox, in the fewest words
     assert rows[2].startswith(" cancelle… ") and "……" not in "".join(rows)  # cut once
+    outbox = [row.rstrip() for row in rows[2 * COMPACT_ROWS :]]  # on rows, broken at ` · `
+    assert outbox == [
+        "outbox on · 0 waiting · 0 relayed",
+        "0 lost",
+        "sagas: awaiting payment 2",
+        "compensated 1 · shipped 1",
+    ]
+
+
+def test_a_box_with_no_data_yet_says_so_in_words_that_fit() -> None:
+    empty = replace(TWO_LANES, services=(replace(ORDERS, counters={}), PAYMENTS, SHIPPING))
+    wide = ["".join(text for text, _ in row) for row in layout(empty, 80, compact=True)]
+    narrow = ["".join(text for text, _ in row) for row in layout(empty, 40, compact=True)]
+    assert wide[1].startswith(" nothing yet ") and narrow[1].startswith(" none yet ")

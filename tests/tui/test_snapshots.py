@@ -7,7 +7,8 @@ lab is paused (so the refresh timer draws the same frame again), command ids com
 lab's seed, and the cursor does not blink.
 
 The layout adapts (issue 15): at every size, with and without a lesson open, a stale read
-shows the read model's table and the CRUD twin's with every heading and value whole.
+shows the read model's table and the CRUD twin's with every heading and value whole; at 80x24
+and 100x30 side by side once the learner folds the lesson panel into its line (ctrl+l).
 """
 
 from __future__ import annotations
@@ -74,6 +75,18 @@ def test_a_stale_read_with_a_lesson_open(
     monkeypatch.setenv("CQRS_LAB_DATA_DIR", str(tmp_path))  # progress goes here
     app = LabApp(lab, lesson=lesson())
     assert snap_compare(app, terminal_size=size, run_before=prepared(*STALE_READ))
+
+
+SMALL = SIZES[:2]
+
+
+@pytest.mark.parametrize("size", SMALL, ids=[f"{w}x{h}" for w, h in SMALL])
+def test_a_stale_read_with_the_lesson_folded(
+    snap_compare, lab: Lab, size: tuple[int, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CQRS_LAB_DATA_DIR", str(tmp_path))
+    app = LabApp(lab, lesson=lesson())
+    assert snap_compare(app, terminal_size=size, run_before=prepared(*STALE_READ), press=["ctrl+l"])
 
 
 def test_presenter_mode_at_100x30(snap_compare, lab: Lab) -> None:

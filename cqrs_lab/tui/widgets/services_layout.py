@@ -130,7 +130,12 @@ def _box(
         (line,) = _flow(items, inner, 1)
         return [_shaded(title, inner), _shaded(line, inner)][:height]
     inbox = _inbox(service, inner)
-    body = _flow(_counters(service), inner, max(0, height - (3 if not compact else 2)))
+    nothing = "nothing yet" if inner >= len("nothing yet") else "none yet"
+    body = _flow(
+        _counters(service, [[(nothing, "muted")]]),
+        inner,
+        max(0, height - (3 if not compact else 2)),
+    )
     if compact:
         return [_shaded(line, inner) for line in [title, *body, inbox]]
     top_fill = width - 4 - runs_width(title)
@@ -193,16 +198,18 @@ def _inbox(service: ServicePicture, width: int) -> list[Run]:
     return [short]
 
 
-def _flow(items: Sequence[list[Run]], width: int, lines: int) -> list[list[Run]]:
-    """Items on as few lines as they take, `, ` between them, padded to `lines`; what
-    does not fit ends the last line with `…`."""
+def _flow(
+    items: Sequence[list[Run]], width: int, lines: int, between: Run = COMMA
+) -> list[list[Run]]:
+    """Items on as few lines as they take, `between` them, padded to `lines`; what does
+    not fit ends the last line with `…`."""
     out: list[list[Run]] = [[]]
     for item in items:
         line = out[-1]
         if not line:
             line += item
-        elif runs_width(line) + runs_width([COMMA]) + runs_width(item) <= width:
-            line += [COMMA, *item]
+        elif runs_width(line) + runs_width([between]) + runs_width(item) <= width:
+            line += [between, *item]
         else:
             out.append(list(item))
     if len(out) > lines:
@@ -336,12 +343,25 @@ def _summary(picture: ServicesPicture, width: int) -> list[list[Run]]:
     gap: Run = ("   ", "")
     rows = [[*outbox, gap, *sagas]]
     if runs_width(rows[0]) > width:
-        rows = [outbox, sagas]
+        rows = [*_wrapped(outbox, width), *_wrapped(sagas, width)]
     for row in rows:
         if runs_width(row) + 3 + runs_width(LEGEND) <= width:
             row += [gap, *LEGEND]
             break
     return [clip(row, width) for row in rows]
+
+
+def _wrapped(row: list[Run], width: int) -> list[list[Run]]:
+    """A row too wide for `width` on as many rows as it takes, broken only at its ` · `."""
+    if runs_width(row) <= width:
+        return [row]
+    items: list[list[Run]] = [[]]
+    for run in row:
+        if run == SEPARATOR:
+            items.append([])
+        else:
+            items[-1].append(run)
+    return [line for line in _flow(items, width, len(items), SEPARATOR) if line]
 
 
 def _joined(items: Sequence[list[Run]], between: Run = SEPARATOR) -> list[Run]:
