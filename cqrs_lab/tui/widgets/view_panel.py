@@ -195,9 +195,11 @@ class ViewPanel(Widget):
         if styles.height is not None and not styles.height.is_auto:
             return False
         width, height = self.content_size
-        if not width:
+        parent = self.parent
+        if not width or not isinstance(parent, Widget):
             return True
-        return self.get_content_height(self.container_size, self.size, width) != height
+        room = parent.content_size
+        return self.get_content_height(room, self.screen.size, width) != height
 
     def render(self) -> RenderableType:
         if self._answers is None or self._comparison is None:
