@@ -134,15 +134,3 @@ async def test_view_panel_lays_the_screen_out_only_when_its_visible_height_chang
         await pilot.pause()
         assert len(layouts) > laid_out and panel.size.height == height - 1
         assert "✓ Both sides agree." in lines(panel)[-1]
-
-
-async def test_view_panel_is_never_taller_than_its_container() -> None:
-    lab = new_lab()
-    for n in range(60):  # a catalog page taller than the screen
-        assert execute(lab, f"add-product sku{n} 'Product {n}' 1.00 1").ok
-    panel = ViewPanel()
-    async with running(panel) as pilot:
-        panel.show(*answers(lab, "catalog", None))
-        await pilot.pause()
-        assert panel.size.height == pilot.app.screen.size.height
-        assert lines(panel)[0].startswith("query catalog")

@@ -18,7 +18,6 @@ from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
-from textual.geometry import Size
 from textual.widget import Widget
 
 from cqrs_lab.lab.answers import QueryAnswer
@@ -177,13 +176,6 @@ class ViewPanel(Widget):
         self.refresh()
         if self._resized():
             self.refresh(layout=True)
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        """As tall as the answers, but never taller than the container: the panel does not
-        scroll, so rows past the container's bottom are never seen, and a catalog page
-        growing by a row under a load changes nothing on screen (no layout)."""
-        height = super().get_content_height(container, viewport, width)
-        return min(height, container.height) if container.height > 0 else height
 
     def _resized(self) -> bool:
         """Whether the answers just shown change the panel's size: where the screen sizes
