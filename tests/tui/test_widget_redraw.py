@@ -1,18 +1,19 @@
 """What the lab's widgets draw again, and what they lay out, when the lab changes under them:
 only the rows that changed, styles kept from frame to frame until the stylesheet changes,
-and no layout of the screen for a view panel whose visible height stays the same."""
+and no layout of the screen for a view panel whose height stays the same."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import pytest
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
 from cqrs_lab.lab.interpreter import execute
-from cqrs_lab.tui.widgets import BusView, MetricsStrip, ViewPanel
+from cqrs_lab.tui.widgets import BusView, EventLog, MetricsStrip, ViewPanel
 from cqrs_lab.tui.widgets.bus_view import ROWS_PER_LANE
 from cqrs_lab.tui.widgets.format import changed_lines
 from cqrs_lab.tui.widgets.metrics_strip import HISTORY
@@ -87,25 +88,28 @@ async def test_metrics_draw_again_only_the_rows_whose_numbers_changed() -> None:
         assert "queries 1" in lines(strip)[totals]
 
 
-async def test_role_styles_are_kept_until_the_stylesheet_changes() -> None:
-    lab = new_lab()
-    view = BusView()
-    async with running(view) as pilot:
-        view.show(lab.snapshot())
+@pytest.mark.parametrize(
+    ("make", "role"),
+    [(BusView, "name"), (EventLog, "header"), (MetricsStrip, "name"), (ViewPanel, "title")],
+)
+async def test_role_styles_are_kept_until_the_stylesheet_changes(
+    make: Callable[[], Widget], role: str
+) -> None:
+    widget = make()
+    async with running(widget) as pilot:
+        styles = widget._styles  # type: ignore[attr-defined]
+        dark = styles(role)
+        widget.refresh()  # Textual forgets its own component styles here
         await pilot.pause()
-        dark = view._styles("name")
-        lab.advance(1)
-        view.show(lab.snapshot())
-        await pilot.pause()
-        assert view._styles("name") is dark  # the same Style: not worked out again
+        assert styles(role) is dark  # the same Style: not worked out again
         pilot.app.theme = "textual-light"
         await pilot.pause()
-        light = view._styles("name")
-        assert light == view.get_component_rich_style("bus-view--name") != dark
-        assert view._styles.base == view.rich_style
+        light = styles(role)
+        assert light == widget.get_component_rich_style(f"{styles.prefix}--{role}") != dark
+        assert styles.base == widget.rich_style
 
 
-async def test_view_panel_lays_the_screen_out_only_when_its_visible_height_changes() -> None:
+async def test_view_panel_lays_the_screen_out_only_when_its_height_changes() -> None:
     lab = new_lab()
     panel = ViewPanel()
     async with running(panel) as pilot:

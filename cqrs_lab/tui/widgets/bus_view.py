@@ -22,6 +22,7 @@ from cqrs_lab.read.subscriber import Mode
 from cqrs_lab.sim.bus import Delivery
 from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.tui.widgets.format import (
+    RoleStyled,
     RoleStyles,
     Run,
     changed_lines,
@@ -122,7 +123,7 @@ class _Track:
         return out
 
 
-class BusView(Widget, can_focus=True):
+class BusView(RoleStyled, Widget, can_focus=True):
     """Every bus lane: settings and counts, deliveries in flight, the projection's checkpoint."""
 
     COMPONENT_CLASSES = component_classes(PREFIX, ROLES)
@@ -202,10 +203,6 @@ class BusView(Widget, can_focus=True):
         if role != "stalled":
             return style + overlay
         return style + overlay + Style(color=style.color, bold=style.bold)
-
-    def notify_style_update(self) -> None:
-        self._styles.clear()
-        super().notify_style_update()
 
     def _layout(self) -> None:
         """Lay every lane out for the current width; render_line reads the result."""

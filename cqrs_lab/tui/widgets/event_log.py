@@ -9,7 +9,6 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
@@ -19,6 +18,7 @@ from textual.strip import Strip
 
 from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.tui.widgets.format import (
+    RoleStyled,
     RoleStyles,
     Run,
     component_classes,
@@ -57,7 +57,7 @@ def columns_for(width: int) -> tuple[tuple[str, int], ...]:
     return (("pos", SHORT_POS), ("type", type_width), ("stream", SHORT_STREAM))
 
 
-class EventLog(ScrollView, can_focus=True):
+class EventLog(RoleStyled, ScrollView, can_focus=True):
     """Recorded events, newest first: position, type, stream, correlation id, lab time."""
 
     COMPONENT_CLASSES = component_classes(PREFIX, ROLES)
@@ -128,9 +128,6 @@ class EventLog(ScrollView, can_focus=True):
             return to_strip(runs, width, self._styles, base)
         cursor = self._styles("cursor")
         return to_strip(runs, width, lambda role: self._styles(role) + cursor, base + cursor)
-
-    def _style(self, role: str) -> Style:
-        return self.get_component_rich_style(f"event-log--{role}")
 
     # -- messages up ----------------------------------------------------------------
 

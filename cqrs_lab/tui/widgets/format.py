@@ -139,14 +139,14 @@ class RoleStyles:
 
     def __init__(self, widget: Widget, prefix: str) -> None:
         self._widget = widget
-        self._prefix = prefix
+        self.prefix = prefix
         self._roles: dict[str, Style] = {}
         self._base: Style | None = None
 
     def __call__(self, role: str) -> Style:
         style = self._roles.get(role)
         if style is None:
-            style = self._widget.get_component_rich_style(f"{self._prefix}--{role}")
+            style = self._widget.get_component_rich_style(f"{self.prefix}--{role}")
             self._roles[role] = style
         return style
 
@@ -159,6 +159,17 @@ class RoleStyles:
     def clear(self) -> None:
         self._roles.clear()
         self._base = None
+
+
+class RoleStyled:
+    """A widget styled by roles (its `_styles`), which forgets them when Textual says its
+    styles changed. Listed before the widget class among the bases."""
+
+    _styles: RoleStyles
+
+    def notify_style_update(self) -> None:
+        self._styles.clear()
+        super().notify_style_update()  # type: ignore[misc]
 
 
 def clip(runs: Iterable[Run], width: int, *, pad: bool = True) -> list[Run]:

@@ -16,6 +16,7 @@ from cqrs_lab.lab.metrics import LabMetrics
 from cqrs_lab.lab.snapshot import LabSnapshot
 from cqrs_lab.read.view_specs import VIEW_NAMES
 from cqrs_lab.tui.widgets.format import (
+    RoleStyled,
     RoleStyles,
     Run,
     changed_lines,
@@ -49,7 +50,7 @@ def sparkline(samples: deque[int] | list[int], width: int, top: int) -> str:
     return " " * (width - len(bars)) + "".join(bars)
 
 
-class MetricsStrip(Widget):
+class MetricsStrip(RoleStyled, Widget):
     """Lag, its recent history and delivery counters per lane; stale reads; command and
     query counts."""
 
@@ -98,10 +99,6 @@ class MetricsStrip(Widget):
         if y >= len(self._rows):
             return Strip.blank(width, self._styles.base)
         return to_strip(self._rows[y], width, self._styles, self._styles.base)
-
-    def notify_style_update(self) -> None:
-        self._styles.clear()
-        super().notify_style_update()
 
     def _layout(self) -> None:
         width = self.size.width

@@ -24,6 +24,7 @@ from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.read.catalog_page import more
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.tui.widgets.format import (
+    RoleStyled,
     RoleStyles,
     cell,
     column_title,
@@ -147,7 +148,7 @@ def _side(
     return Side(tuple(marks), tuple(cells), summary_marks)
 
 
-class ViewPanel(Widget):
+class ViewPanel(RoleStyled, Widget):
     """The selected query: the projection's answer beside the CRUD twin's."""
 
     COMPONENT_CLASSES = component_classes(PREFIX, ROLES)
@@ -256,10 +257,6 @@ class ViewPanel(Widget):
 
     def _style(self, role: str) -> Style:
         return self._styles(role)
-
-    def notify_style_update(self) -> None:
-        self._styles.clear()
-        super().notify_style_update()
 
     def _projection_header(self, answer: QueryAnswer) -> Text:
         header = Text.assemble(("Read model (projection)", self._style("header")), "  ")
