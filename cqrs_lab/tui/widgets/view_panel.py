@@ -175,8 +175,8 @@ class ViewPanel(RoleStyled, Widget):
         self._comparison = compare(projection.rows, crud.rows)
         self._arranged = {}
         self.refresh()
-        if self._resized():
-            self.refresh(layout=True)
+        if self._resized():  # the height just measured stays cached for the layout
+            self.refresh(repaint=False, layout=True)
 
     def _resized(self) -> bool:
         """Whether the answers just shown change the panel's size: where the screen sizes
