@@ -16,6 +16,8 @@ STEPS = 4
 
 
 class Clock:
+    """A clock that stands still until the test moves it (`now`)."""
+
     def __init__(self, now: float = T0) -> None:
         self.now = now
 

@@ -3,10 +3,13 @@ writes the real ones."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from tests.backends import BACKENDS, database_for
 
 # Property tests are deterministic (the same examples every run) and never fail on a slow
 # moment of a shared machine; a test's own @settings still sets its example count.
@@ -31,3 +34,10 @@ def no_user_settings(
     lessons are the shipped course unless a test names more."""
     monkeypatch.setenv("CQRS_LAB_CONFIG", str(tmp_path_factory.mktemp("config") / "config.toml"))
     monkeypatch.delenv("CQRS_LAB_LESSONS", raising=False)
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database on each backend, for a lab or a classroom store to open: a SQLite
+    file, or a database of its own on the PostgreSQL test server."""
+    yield from database_for(request.param, tmp_path)

@@ -13,19 +13,33 @@ register bob bob@example.com bob-secret-1
 add-product mug "Blue mug" 12.50 10
 add-product tea "Green tea" 4.00 50
 """
+ORDER_MOVES = (
+    "remove-from-cart alice mug",
+    "place-order alice",
+    "place-order bob",
+    "pay last",
+    "cancel last",
+    "ship last",
+)
+"""Lines that take SHOP_SETUP's carts and orders on (or are refused), for property tests to
+draw from."""
 
 
 def new_lab(seed: int = 1, db: str = ":memory:") -> Lab:
     return Lab.open(db, seed=seed, password_cost=2**4)
 
 
-def settled_shop() -> Iterator[Lab]:
-    """A lab with SHOP_SETUP run and settled, closed after the test: `yield from` it in a
-    fixture."""
+def lab_after(script: str) -> Iterator[Lab]:
+    """A lab that has run `script`, closed after the test: `yield from` it in a fixture."""
     lab = new_lab()
-    run(lab, SHOP_SETUP + "settle")
+    run(lab, script)
     yield lab
     lab.close()
+
+
+def settled_shop() -> Iterator[Lab]:
+    """A lab with SHOP_SETUP run and settled (see `lab_after`)."""
+    yield from lab_after(SHOP_SETUP + "settle")
 
 
 def run(lab: Lab, script: str) -> list[Outcome]:

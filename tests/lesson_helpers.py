@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-
-from cqrs_lab.lab import Lab
-from cqrs_lab.lab.interpreter import execute
 
 SETUP = """
 seed 1
@@ -14,18 +12,24 @@ add-product mug "Blue mug" 12.50 10
 settle
 """
 
-STEP = '''
-[[steps]]
-title = "Place it"
-text = "Place an order."
-hints = ["add-to-cart, then place-order"]
-solution = """
-add-to-cart alice mug 1
-place-order alice
-"""
-[steps.goal]
-event = { type = "OrderPlaced" }
-'''
+
+def step(title: str, text: str, hints: Sequence[str], solution: str, goal: str) -> str:
+    """One `[[steps]]` table of a lesson file: `solution` is its lines, `goal` the TOML
+    under `[steps.goal]`."""
+    quoted = ", ".join(f'"{hint}"' for hint in hints)
+    return (
+        f'\n[[steps]]\ntitle = "{title}"\ntext = "{text}"\nhints = [{quoted}]\n'
+        f'solution = """\n{solution}"""\n[steps.goal]\n{goal}'
+    )
+
+
+STEP = step(
+    "Place it",
+    "Place an order.",
+    ["add-to-cart, then place-order"],
+    "add-to-cart alice mug 1\nplace-order alice\n",
+    'event = { type = "OrderPlaced" }\n',
+)
 
 
 def lesson_text(
@@ -41,13 +45,3 @@ def write_lesson(folder: Path, lesson_id: str = "01-test", **parts: str) -> Path
     path = folder / f"{lesson_id}.md"
     path.write_text(lesson_text(lesson_id, **parts), "utf-8")
     return path
-
-
-def new_lab(seed: int = 1) -> Lab:
-    return Lab.open(":memory:", seed=seed, password_cost=2**4)
-
-
-def run(lab: Lab, script: str) -> None:
-    for line in script.strip().splitlines():
-        outcome = execute(lab, line)
-        assert outcome.code != "parse_error", outcome.message

@@ -1,4 +1,4 @@
-"""Helpers for the robustness tests: the `cqrs-lab` command as a subprocess, and the
+"""Helpers for the robustness tests: the `cqrs-lab` command (or any Python) as a subprocess, and the
 invariants a lab database must keep whatever happened to the processes writing it."""
 
 from __future__ import annotations
@@ -40,6 +40,15 @@ def cqrs_lab_command(*args: str) -> list[str]:
         return [str(script), *args]
     code = "import sys; from cqrs_lab.cli import main; sys.exit(main())"
     return [sys.executable, "-c", code, *args]
+
+
+def fresh_python(code: str) -> str:
+    """What `code` prints in a Python process of its own: its `sys.modules` holds only what
+    the code imported."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout.strip()
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -140,26 +149,23 @@ def check_decision(block: Sequence[dict[str, Any]]) -> None:
     kinds = [e["type"] for e in block]
     if first["type"] == "OrderPlaced":
         order = first["data"]
-        wanted = [
-            (
-                "StockReserved",
-                {"sku": line["sku"], "order_id": order["order_id"], "quantity": line["quantity"]},
-            )
-            for line in order["lines"]
-        ] + [("CartCheckedOut", {"username": order["username"], "order_id": order["order_id"]})]
+        checked_out = {"username": order["username"], "order_id": order["order_id"]}
+        wanted = [*per_line("StockReserved", order), ("CartCheckedOut", checked_out)]
         assert [(e["type"], e["data"]) for e in rest] == wanted, f"half an order: {kinds}"
     elif first["type"] == "OrderCancelled":
-        order = first["data"]
-        wanted = [
-            (
-                "StockReleased",
-                {"sku": line["sku"], "order_id": order["order_id"], "quantity": line["quantity"]},
-            )
-            for line in order["lines"]
-        ]
+        wanted = per_line("StockReleased", first["data"])
         assert [(e["type"], e["data"]) for e in rest] == wanted, f"half a cancel: {kinds}"
     else:
         assert first["type"] in STANDALONE and not rest, f"not one decision: {kinds}"
+
+
+def per_line(kind: str, order: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """A `kind` event for each line of `order`: the stock its placing reserves or its
+    cancelling releases."""
+    return [
+        (kind, {"sku": line["sku"], "order_id": order["order_id"], "quantity": line["quantity"]})
+        for line in order["lines"]
+    ]
 
 
 def check_stock(events: Iterable[dict[str, Any]]) -> None:

@@ -13,7 +13,7 @@ from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.read.registry import create_projections
 from cqrs_lab.script import COMMAND_WORDS
 from cqrs_lab.shop.events import EVENT_TYPES
-from tests.lesson_helpers import new_lab
+from tests.lab_helpers import new_lab
 
 GUIDE = Path(__file__).parent.parent / "lessons" / "AUTHORING.md"
 SHOP = """seed 1

@@ -11,7 +11,6 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,14 +24,8 @@ from cqrs_lab.store.database import open_store
 from cqrs_lab.store.errors import DatabaseLocked
 from cqrs_lab.store.event_store import APPEND_LOCK_KEY
 from cqrs_lab.store.schema import PREPARE_ATTEMPTS, prepare
-from tests.backends import BACKENDS, database_for
 
 JOINERS = 40
-
-
-@pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from database_for(request.param, tmp_path)
 
 
 def _join_and_open(db: str, code: str, name: str, start: Any, results: Any) -> None:

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,16 +21,10 @@ from cqrs_lab.classroom.seat import lab_database, take_seat
 from cqrs_lab.classroom.storage import ClassroomStore
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
-from tests.backends import BACKENDS, database_for
 
 ATTENDEES = 10
 MUGS = 5
 TIMEOUT = 60.0
-
-
-@pytest.fixture(params=BACKENDS)
-def classroom_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from database_for(request.param, tmp_path)
 
 
 def open_lab(db: str | None, seed: int) -> Lab:
@@ -73,12 +65,12 @@ def attendee(db: str, code: str, name: str, seed: int, gates: dict[str, Any]) ->
         raise
 
 
-def test_ten_attendees_race_for_five_mugs(classroom_db: str) -> None:
-    store = ClassroomStore.open(classroom_db)
+def test_ten_attendees_race_for_five_mugs(db: str) -> None:
+    store = ClassroomStore.open(db)
     classroom = store.start(title="race", shared_shop=True)
-    assert lab_database(classroom, classroom_db, "ada") == classroom_db
+    assert lab_database(classroom, db, "ada") == db
     names = [f"buyer{n}" for n in range(ATTENDEES)]
-    shop = open_lab(classroom_db, seed=1)  # the instructor's: the shop everyone buys in
+    shop = open_lab(db, seed=1)  # the instructor's: the shop everyone buys in
     for line in [f'add-product mug "Blue mug" 12.50 {MUGS}'] + [
         f"register {name} {name}@example.com pass-{name}" for name in names
     ]:
@@ -97,7 +89,7 @@ def test_ten_attendees_race_for_five_mugs(classroom_db: str) -> None:
         "settle": spawn.Event(),
     }
     children = [
-        spawn.Process(target=attendee, args=(classroom_db, classroom.code, name, 10 + n, gates))
+        spawn.Process(target=attendee, args=(db, classroom.code, name, 10 + n, gates))
         for n, name in enumerate(names)
     ]
     for child in children:

@@ -20,20 +20,7 @@ from cqrs_lab.classroom.storage import (
     JoinRefused,
     new_code,
 )
-from tests.backends import BACKENDS, database_for
-
-
-class Clock:
-    def __init__(self, now: float = 1_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from database_for(request.param, tmp_path)
+from tests.classroom_helpers import Clock
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.read.view_specs import LANES, VIEW_SPECS
 
-from .lab_helpers import SHOP_SETUP, new_lab, run
+from .lab_helpers import ORDER_MOVES, SHOP_SETUP, new_lab, run
 
 VIEWS = [
     (spec.name, user)
@@ -43,10 +43,17 @@ def answers(lab: Lab, *, crud: bool) -> dict[tuple[str, str | None], object]:
     }
 
 
-def test_a_stale_read_after_placing_an_order() -> None:
+def order_on_its_way(mugs: int, latency: str) -> Lab:
+    """A settled shop, then alice orders `mugs` mugs with the orders lane at `latency`: its
+    OrderPlaced is on the way to the orders projection."""
     lab = new_lab()
-    run(lab, "latency all zero\n" + SHOP_SETUP + "add-to-cart alice mug 2\nsettle")
-    run(lab, "latency orders fixed:2s\nplace-order alice")
+    run(lab, "latency all zero\n" + SHOP_SETUP + f"add-to-cart alice mug {mugs}\nsettle")
+    run(lab, f"latency orders {latency}\nplace-order alice")
+    return lab
+
+
+def test_a_stale_read_after_placing_an_order() -> None:
+    lab = order_on_its_way(2, "fixed:2s")
     stale = execute(lab, "query orders alice")
     assert stale.data["stale"] is True
     assert stale.data["rows"] == []
@@ -64,9 +71,7 @@ def test_a_stale_read_after_placing_an_order() -> None:
 
 
 def test_query_wait_reads_your_own_write() -> None:
-    lab = new_lab()
-    run(lab, "latency all zero\n" + SHOP_SETUP + "add-to-cart alice mug 1\nsettle")
-    run(lab, "latency orders fixed:1500ms\nplace-order alice")
+    lab = order_on_its_way(1, "fixed:1500ms")
     waited = execute(lab, "query orders alice --wait")
     assert waited.data["stale"] is False
     assert waited.data["waited"] == pytest.approx(1.5)
@@ -162,12 +167,7 @@ lines = st.sampled_from(
         "add-to-cart alice mug 1",
         "add-to-cart bob tea 2",
         "add-to-cart alice tea 1",
-        "remove-from-cart alice mug",
-        "place-order alice",
-        "place-order bob",
-        "pay last",
-        "cancel last",
-        "ship last",
+        *ORDER_MOVES,
         "restock mug 2",
         "advance 300ms",
         "step",

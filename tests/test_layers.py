@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.robust_helpers import fresh_python
 
 PACKAGE = Path(__file__).parent.parent / "cqrs_lab"
 TEXTUAL_IMPORT = re.compile(r"^\s*(from|import)\s+textual(_serve)?\b", re.MULTILINE)
@@ -30,7 +30,4 @@ def test_a_headless_run_never_loads_textual() -> None:
         "execute(Lab.open(':memory:', seed=1, password_cost=2), 'add-product mug Mug 1.00 1')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'textual_serve')))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert result.stdout.strip() == "[]"
+    assert fresh_python(code) == "[]"

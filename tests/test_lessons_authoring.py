@@ -14,20 +14,15 @@ from cqrs_lab.lessons import LESSONS_ENV, load_course, read_lesson, validate_les
 from cqrs_lab.lessons.loader import lesson_files, parse_lesson
 from cqrs_lab.lessons.scaffold import scaffold
 from cqrs_lab.tui.app import LabApp
-from tests.lesson_helpers import write_lesson
+from tests.lesson_helpers import step, write_lesson
 
-QUICK_HANDS = '''
-[[steps]]
-title = "Read at once"
-text = "Restock and read the catalog at once."
-hints = ["restock, then query catalog"]
-solution = """
-restock mug 1
-query catalog
-"""
-[steps.goal]
-stale_read = { view = "catalog" }
-'''
+QUICK_HANDS = step(
+    "Read at once",
+    "Restock and read the catalog at once.",
+    ["restock, then query catalog"],
+    "restock mug 1\nquery catalog\n",
+    'stale_read = { view = "catalog" }\n',
+)
 """A stale read through the catalog lane (under a second by default): only quick hands
 get it, or a script."""
 
@@ -154,21 +149,19 @@ def test_realtime_validation_fails_a_goal_that_needs_quick_hands(
 
 def test_realtime_validation_waits_out_an_advance_frame_by_frame(tmp_path: Path) -> None:
     """A lag of 5 s that an `advance 9s` jumps over is still seen by a learner waiting."""
-    steps = '''
-[[steps]]
-title = "Watch it lag"
-text = "Restock, then wait."
-hints = ["restock mug 1, then wait"]
-solution = """
-restock mug 1
-advance 9s
-"""
-[steps.goal]
-in_order = [
-  { lag = { projection = "catalog", seconds_at_least = 5 } },
-  { caught_up = { projection = "catalog" } },
-]
-'''
+    goal = (
+        "in_order = [\n"
+        '  { lag = { projection = "catalog", seconds_at_least = 5 } },\n'
+        '  { caught_up = { projection = "catalog" } },\n'
+        "]\n"
+    )
+    steps = step(
+        "Watch it lag",
+        "Restock, then wait.",
+        ["restock mug 1, then wait"],
+        "restock mug 1\nadvance 9s\n",
+        goal,
+    )
     setup = 'seed 1\nlatency catalog fixed:8s\nadd-product mug "Blue mug" 12.50 10\nsettle\n'
     lesson = read_lesson(write_lesson(tmp_path, "81-wait", steps=steps, setup=setup))
     assert not validate_lesson(lesson).ok  # the jump lands after the delivery

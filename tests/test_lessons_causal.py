@@ -11,7 +11,8 @@ import pytest
 from cqrs_lab.lab import Lab
 from cqrs_lab.lessons import StepChecker, load_lessons, shipped_course
 from cqrs_lab.lessons.goals import GoalError, parse_goal
-from tests.lesson_helpers import SETUP, new_lab, run
+from tests.lab_helpers import lab_after, run
+from tests.lesson_helpers import SETUP
 from tests.test_lessons_checker import act
 
 INLINE = {"path": "lanes.orders.mode", "op": "==", "value": "inline"}
@@ -20,10 +21,7 @@ PLACED_INLINE = {"command_accepted": {"verb": "place-order", "while": INLINE}}
 
 @pytest.fixture
 def lab() -> Iterator[Lab]:
-    lab = new_lab()
-    run(lab, SETUP)
-    yield lab
-    lab.close()
+    yield from lab_after(SETUP)
 
 
 def test_an_order_placed_before_the_switch_does_not_count(lab: Lab) -> None:

@@ -12,7 +12,7 @@ from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lessons import StepChecker
 from cqrs_lab.lessons.goals import parse_goal
-from tests.lesson_helpers import new_lab, run
+from tests.lab_helpers import lab_after, run
 
 SHOP = """
 seed 1
@@ -24,10 +24,7 @@ settle
 
 @pytest.fixture
 def lab() -> Iterator[Lab]:
-    lab = new_lab()
-    run(lab, SHOP)
-    yield lab
-    lab.close()
+    yield from lab_after(SHOP)
 
 
 def checker(lab: Lab, raw: dict[str, Any]) -> StepChecker:

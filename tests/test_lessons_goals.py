@@ -24,7 +24,7 @@ from cqrs_lab.lessons.goals import (
     leaves,
     parse_goal,
 )
-from tests.lesson_helpers import new_lab
+from tests.lab_helpers import new_lab
 
 
 def errors(raw: object) -> list[tuple[str, str]]:

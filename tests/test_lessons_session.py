@@ -10,7 +10,8 @@ import pytest
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lessons import Lesson, LessonRun, Progress, StepMark, read_lesson
-from tests.lesson_helpers import new_lab, write_lesson
+from tests.lab_helpers import new_lab
+from tests.lesson_helpers import write_lesson
 
 TWO_STEPS = '''
 [[steps]]

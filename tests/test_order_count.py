@@ -3,6 +3,7 @@ resets and other labs without counting streams at open."""
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 from sqlalchemy import delete
@@ -31,63 +32,51 @@ def _count(lab: Lab) -> int:
         return orders_placed(connection)
 
 
-def test_ids_count_accepted_orders_across_refusals_and_reopens(tmp_path: Path) -> None:
-    db = str(tmp_path / "lab.db")
-    lab = Lab.open(db)
+def set_up_shop(lab: Lab) -> None:
     for line in SHOP:
         assert execute(lab, line).ok
-    assert [_order(lab), _order(lab)] == ["o1", "o2"]
-    assert not execute(lab, "place-order alice").ok  # an empty cart: refused, no id used
-    lab.close()
 
-    reopened = Lab.open(db)
-    try:
+
+def test_ids_count_accepted_orders_across_refusals_and_reopens(tmp_path: Path) -> None:
+    db = str(tmp_path / "lab.db")
+    with closing(Lab.open(db)) as lab:
+        set_up_shop(lab)
+        assert [_order(lab), _order(lab)] == ["o1", "o2"]
+        assert not execute(lab, "place-order alice").ok  # an empty cart: refused, no id used
+
+    with closing(Lab.open(db)) as reopened:
         assert _count(reopened) == 2
         assert _order(reopened) == "o3"
-    finally:
-        reopened.close()
 
 
 def test_a_database_from_before_the_count_is_counted_once(tmp_path: Path) -> None:
     db = str(tmp_path / "lab.db")
-    lab = Lab.open(db)
-    for line in SHOP:
-        assert execute(lab, line).ok
-    _order(lab)
-    _order(lab)
-    with lab.store.transaction() as connection:
-        connection.execute(delete(LAB_META).where(LAB_META.c.key == ORDERS_PLACED))
-    lab.close()
+    with closing(Lab.open(db)) as lab:
+        set_up_shop(lab)
+        _order(lab)
+        _order(lab)
+        with lab.store.transaction() as connection:
+            connection.execute(delete(LAB_META).where(LAB_META.c.key == ORDERS_PLACED))
 
-    reopened = Lab.open(db)
-    try:
+    with closing(Lab.open(db)) as reopened:
         assert _order(reopened) == "o3"
         assert _count(reopened) == 3
-    finally:
-        reopened.close()
 
 
 def test_reset_starts_the_numbering_again() -> None:
-    lab = Lab.open(":memory:")
-    try:
-        for line in SHOP:
-            assert execute(lab, line).ok
+    with closing(Lab.open(":memory:")) as lab:
+        set_up_shop(lab)
         _order(lab)
         assert execute(lab, "reset").ok
-        for line in SHOP:
-            assert execute(lab, line).ok
+        set_up_shop(lab)
         assert _count(lab) == 0
         assert _order(lab) == "o1"
-    finally:
-        lab.close()
 
 
 def test_a_second_lab_numbers_on_from_the_stored_count(tmp_path: Path) -> None:
     db = str(tmp_path / "lab.db")
-    first, second = Lab.open(db), Lab.open(db)
-    try:
-        for line in SHOP:
-            assert execute(first, line).ok
+    with closing(Lab.open(db)) as first, closing(Lab.open(db)) as second:
+        set_up_shop(first)
         assert execute(second, "latency all zero").ok
         for _ in range(5):
             _order(first)
@@ -95,6 +84,3 @@ def test_a_second_lab_numbers_on_from_the_stored_count(tmp_path: Path) -> None:
         outcome = execute(second, "place-order alice")
         assert outcome.ok and outcome.data["order_id"] == "o6"
         assert second.metrics.retries <= 1  # one collision, then the stored count: no walk
-    finally:
-        first.close()
-        second.close()

@@ -4,20 +4,11 @@ the careful way, so neither lab's events are lost or applied twice (issue 13.2).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.read.projection import CheckpointMoved, Projection
-from tests.backends import BACKENDS, database_for
-
-
-@pytest.fixture(params=BACKENDS)
-def lab_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from database_for(request.param, tmp_path)
 
 
 def tea(lab: Lab, *, crud: bool = False) -> int:
@@ -33,7 +24,7 @@ def settled(lab: Lab) -> Lab:
 
 
 def test_a_flush_behind_the_other_labs_is_written_again(
-    lab_db: str, monkeypatch: pytest.MonkeyPatch
+    db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     moved: list[str] = []
     write_if_current = Projection.write_if_current
@@ -46,8 +37,8 @@ def test_a_flush_behind_the_other_labs_is_written_again(
             raise
 
     monkeypatch.setattr(Projection, "write_if_current", watched)
-    first = Lab.open(lab_db, seed=1, password_cost=2**4)
-    second = Lab.open(lab_db, seed=2, password_cost=2**4)
+    first = Lab.open(db, seed=1, password_cost=2**4)
+    second = Lab.open(db, seed=2, password_cost=2**4)
     try:
         for lab in (first, second):
             assert execute(lab, "latency all zero").ok
@@ -63,4 +54,4 @@ def test_a_flush_behind_the_other_labs_is_written_again(
     finally:
         first.close()
         second.close()
-    assert ("catalog" in moved) == lab_db.startswith("postgresql")
+    assert ("catalog" in moved) == db.startswith("postgresql")

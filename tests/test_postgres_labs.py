@@ -18,16 +18,11 @@ from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.store.errors import ConcurrencyError
 from cqrs_lab.store.event_store import EventMetadata, NewEvent, StreamAppend
 from cqrs_lab.tui.serve.server import LabServer
-from tests.backends import BACKENDS, database_for, fresh_postgres_database
+from tests.backends import fresh_postgres_database
 from tests.robust_helpers import check_store, child_env, cqrs_lab_command
 
 RESTOCKS = 300
 TIMEOUT = 300.0
-
-
-@pytest.fixture(params=BACKENDS)
-def lab_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from database_for(request.param, tmp_path)
 
 
 @pytest.fixture
@@ -93,8 +88,8 @@ def test_labs_restocking_at_once_on_one_server_lose_nothing(
         settled.close()
 
 
-def test_reset_starts_positions_again_from_one(lab_db: str) -> None:
-    lab = Lab.open(lab_db, seed=1, password_cost=2**4)
+def test_reset_starts_positions_again_from_one(db: str) -> None:
+    lab = Lab.open(db, seed=1, password_cost=2**4)
     try:
         assert execute(lab, 'add-product tea "Green tea" 3.00 30').ok
         assert execute(lab, "restock tea 1").ok
@@ -106,8 +101,8 @@ def test_reset_starts_positions_again_from_one(lab_db: str) -> None:
         lab.close()
 
 
-def test_a_refused_append_leaves_no_hole(lab_db: str) -> None:
-    lab = Lab.open(lab_db, seed=1, password_cost=2**4)
+def test_a_refused_append_leaves_no_hole(db: str) -> None:
+    lab = Lab.open(db, seed=1, password_cost=2**4)
     meta = EventMetadata("c1", "c1", "c1", 0.0)
     one = [NewEvent("Note", {"n": 1})]
     try:

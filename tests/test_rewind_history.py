@@ -4,6 +4,7 @@ each lane is shown with its settings as they were then."""
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 from cqrs_lab.lab.deliveries import DeliveryLog
@@ -13,8 +14,7 @@ from tests.test_rewind import STALE  # OrderPlaced #4 travels the orders lane fo
 
 
 def test_a_stale_moment_thousands_of_events_ago_is_still_shown_stale() -> None:
-    lab = new_lab()
-    try:
+    with closing(new_lab()) as lab:
         run(lab, STALE + "settle\n" + "restock sku-1 1\n" * 2_100 + "settle")  # past 2,000
         history = Timeline.of(lab).bus
         then = history.at(history.moment_of(4))
@@ -23,8 +23,6 @@ def test_a_stale_moment_thousands_of_events_ago_is_still_shown_stale() -> None:
         assert (orders.checkpoint, orders.behind) == (3, 1)
         assert [d.position for d in orders.in_flight] == [4]
         assert history.record_from == 1
-    finally:
-        lab.close()
 
 
 def test_events_stored_before_the_lab_opened_are_not_shown_as_known(tmp_path: Path) -> None:
@@ -32,20 +30,16 @@ def test_events_stored_before_the_lab_opened_are_not_shown_as_known(tmp_path: Pa
     first = new_lab(db=db)
     run(first, SHOP_SETUP + "settle")  # #1..#4, delivered in the first session
     first.close()
-    lab = new_lab(db=db)
-    try:
+    with closing(new_lab(db=db)) as lab:
         run(lab, "advance 1s\nrestock mug 1\nsettle")  # #5: the first this session saw
         history = Timeline.of(lab).bus
         assert history.record_from == 5
         assert not history.at(history.moment_of(4)).recorded
         assert history.at(history.moment_of(5)).recorded
-    finally:
-        lab.close()
 
 
 def test_each_lane_is_shown_with_its_settings_as_they_were_then() -> None:
-    lab = new_lab()
-    try:
+    with closing(new_lab()) as lab:
         run(lab, SHOP_SETUP + "settle\nlatency orders fixed:2s\nfaults orders dup=0.5")
         run(lab, "hold orders\nadd-to-cart alice mug 1\nplace-order alice\nadvance 3s")
         run(lab, "release orders\nlatency orders zero\nfaults orders none\nmode carts inline")
@@ -70,13 +64,10 @@ def test_each_lane_is_shown_with_its_settings_as_they_were_then() -> None:
         assert later["sales"][4] == 5
         live = {lane.name: lane for lane in lab.snapshot().lanes}
         assert later["orders"][1:3] == (live["orders"].latency, live["orders"].faults)
-    finally:
-        lab.close()
 
 
 def test_past_its_limit_the_log_forgets_the_oldest_and_says_where_it_starts() -> None:
-    lab = new_lab()
-    try:
+    with closing(new_lab()) as lab:
         lab.bus.remove_observer(lab.deliveries.observe)
         lab.deliveries = DeliveryLog(lab.clock, lab.subscribers, limit=20)
         lab.bus.add_observer(lab.deliveries.observe)
@@ -89,5 +80,3 @@ def test_past_its_limit_the_log_forgets_the_oldest_and_says_where_it_starts() ->
         assert history.record_from == first
         assert not history.at(history.moment_of(first - 1)).recorded
         assert history.at(history.moment_of(first)).recorded
-    finally:
-        lab.close()

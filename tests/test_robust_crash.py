@@ -16,25 +16,15 @@ import random
 import select
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
-from tests.backends import BACKENDS, database_for
 from tests.robust_helpers import check_read_side, check_store, child_env, cqrs_lab_command
 
 KILLS = 20
 SEED = 20240611
 STARTUP_TIMEOUT = 60.0
-
-
-@pytest.fixture(params=BACKENDS)
-def lab_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh lab database: a SQLite file, or one on the PostgreSQL test server."""
-    yield from database_for(request.param, tmp_path)
 
 
 SETUP = """
@@ -99,8 +89,7 @@ def run_and_kill(db: str, script: Path, seed: int, delay: float) -> None:
         child.communicate()
 
 
-def test_killed_runs_lose_nothing_and_resume_to_a_rebuild(tmp_path: Path, lab_db: str) -> None:
-    db = lab_db
+def test_killed_runs_lose_nothing_and_resume_to_a_rebuild(tmp_path: Path, db: str) -> None:
     lab = Lab.open(db, seed=1, password_cost=2**4)
     for line in SETUP.strip().splitlines():
         assert execute(lab, line).ok, line

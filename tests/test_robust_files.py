@@ -15,6 +15,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -177,11 +178,12 @@ def test_damage_inside_a_projection_table_is_reported_when_read_and_the_run_stop
 # -- databases that are not ours to change ---------------------------------------------
 
 
-def test_a_foreign_database_is_left_untouched(tmp_path: Path) -> None:
-    db = tmp_path / "notes.db"
+def run_on_a_database_not_ours(tmp_path: Path, db: Path, sql: Sequence[str], *says: str) -> None:
+    """Run SCRIPT on `db` once `sql` has changed it: one clear message saying each of `says`,
+    and the folder left as it was (no WAL switch, no tables, no companions)."""
     conn = sqlite3.connect(db)
-    conn.execute("CREATE TABLE notes (body TEXT)")
-    conn.execute("INSERT INTO notes VALUES ('my thesis')")
+    for statement in sql:
+        conn.execute(statement)
     conn.commit()
     conn.close()
     (tmp_path / "script.lab").write_text(SCRIPT, "utf-8")
@@ -189,23 +191,20 @@ def test_a_foreign_database_is_left_untouched(tmp_path: Path) -> None:
 
     result = front_door(tmp_path, "run", "script.lab", "--db", str(db))
 
-    one_clear_message(result, str(db), "not a CQRS Lab one", "notes", "left untouched", "--db")
-    assert snapshot(tmp_path) == before  # no WAL switch, no tables, no companions
+    one_clear_message(result, str(db), *says)
+    assert snapshot(tmp_path) == before
+
+
+def test_a_foreign_database_is_left_untouched(tmp_path: Path) -> None:
+    notes = ("CREATE TABLE notes (body TEXT)", "INSERT INTO notes VALUES ('my thesis')")
+    says = ("not a CQRS Lab one", "notes", "left untouched", "--db")
+    run_on_a_database_not_ours(tmp_path, tmp_path / "notes.db", notes, *says)
 
 
 def test_a_database_from_a_newer_lab_is_left_untouched(tmp_path: Path) -> None:
     db = lab_database(tmp_path / "lab.db")
-    conn = sqlite3.connect(db)
-    conn.execute("UPDATE lab_meta SET value = '7' WHERE key = 'schema_version'")
-    conn.commit()
-    conn.close()
-    (tmp_path / "script.lab").write_text(SCRIPT, "utf-8")
-    before = snapshot(tmp_path)
-
-    result = front_door(tmp_path, "run", "script.lab", "--db", str(db))
-
-    one_clear_message(result, str(db), "newer CQRS Lab", "schema 7", "upgrade")
-    assert snapshot(tmp_path) == before
+    newer = ("UPDATE lab_meta SET value = '7' WHERE key = 'schema_version'",)
+    run_on_a_database_not_ours(tmp_path, db, newer, "newer CQRS Lab", "schema 7", "upgrade")
 
 
 # -- a locked database -------------------------------------------------------------------

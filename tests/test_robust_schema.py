@@ -9,14 +9,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.shop.events import UserRegistered, event_from_data
 from cqrs_lab.store import open_store
-from cqrs_lab.store.upcasters import UPCASTERS, user_registered_v1_to_v2
+from cqrs_lab.store.upcasters import UPCASTERS
 from tests.robust_helpers import answers
 
 HISTORY = """
@@ -131,16 +129,3 @@ def test_without_the_upcaster_the_old_event_is_not_understood(old_db: Path) -> N
         }
     finally:
         lab.close()
-
-
-@given(
-    name=st.from_regex(r"[a-z][a-z0-9_.-]{1,31}", fullmatch=True),
-    email=st.emails(),
-)
-def test_the_upcaster_renames_and_keeps_everything_else(name: str, email: str) -> None:
-    assert user_registered_v1_to_v2({"name": name, "email": email}) == {
-        "username": name,
-        "email": email,
-    }
-    current = {"username": name, "email": email}
-    assert user_registered_v1_to_v2(current) == current

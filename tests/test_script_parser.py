@@ -24,7 +24,6 @@ from cqrs_lab.script import (
     Resume,
     Say,
     ScriptError,
-    ScriptErrors,
     Seed,
     Send,
     SetFaults,
@@ -36,7 +35,6 @@ from cqrs_lab.script import (
     Step,
     WaitKey,
     parse_line,
-    parse_script,
 )
 from cqrs_lab.shop.commands import (
     AddProduct,
@@ -259,26 +257,19 @@ def test_queries(line: str, expected: Query) -> None:
     assert parse(line) == expected
 
 
-@pytest.mark.parametrize(
-    ("line", "column", "suggestion", "message"),
-    [
-        ("query ordres alice", 7, "orders", "query: unknown view 'ordres'"),
-        ("query", 7, None, "query: missing VIEW"),
-        ("query cart", 12, None, "query cart: missing USER"),
-        ("query cart alice bob", 18, None, "query cart: too many arguments"),
-        ("query sales alice", 13, None, "query sales takes no USER"),
-        ("query catalog --crd", 15, "--crud", "query: unknown option '--crd'"),
-        ("query catalog -crud", 15, "--crud", "query: unknown option '-crud'"),
-        ("query catalog --crud --crud", 22, None, "query: --crud is given twice"),
-        ("query catalog --crud=1", 15, None, "query: --crud takes no value"),
-        ("query catalog --wait 5", 22, None, "query: --wait timeout: bad duration"),
-        ("query cart Alice", 12, None, "query: username: must be"),
-    ],
-)
-def test_query_errors(line: str, column: int, suggestion: str | None, message: str) -> None:
-    caught = error(line)
-    assert (caught.column, caught.suggestion) == (column, suggestion)
-    assert caught.message.startswith(message)
+QUERY_ERRORS: list[tuple[str, int, str | None, str]] = [
+    ("query ordres alice", 7, "orders", "query: unknown view 'ordres'"),
+    ("query", 7, None, "query: missing VIEW"),
+    ("query cart", 12, None, "query cart: missing USER"),
+    ("query cart alice bob", 18, None, "query cart: too many arguments"),
+    ("query sales alice", 13, None, "query sales takes no USER"),
+    ("query catalog --crd", 15, "--crud", "query: unknown option '--crd'"),
+    ("query catalog -crud", 15, "--crud", "query: unknown option '-crud'"),
+    ("query catalog --crud --crud", 22, None, "query: --crud is given twice"),
+    ("query catalog --crud=1", 15, None, "query: --crud takes no value"),
+    ("query catalog --wait 5", 22, None, "query: --wait timeout: bad duration"),
+    ("query cart Alice", 12, None, "query: username: must be"),
+]
 
 
 # --- controls ----------------------------------------------------------------------------
@@ -342,47 +333,40 @@ def test_every_lane_is_accepted() -> None:
         assert parse(f"rebuild {lane}") == Rebuild(lane)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(
-    ("line", "column", "suggestion", "message"),
-    [
-        ("latency ordrs 1s", 9, "orders", "latency: unknown lane 'ordrs'"),
-        ("latency cart fixed:1s", 9, "carts", "latency: unknown lane 'cart'"),
-        ("latency orders expo:1s", 16, "exp:1s", "latency: bad latency 'expo:1s'"),
-        ("latency orders fast", 16, None, "latency: bad latency 'fast'"),
-        ("latency orders", 16, None, "latency: missing SPEC"),
-        ("faults orders", 15, None, "faults: missing FAULT..."),
-        ("faults orders drop=0.1 drp=0.1", 24, "drop=0.1", "faults: bad fault 'drp=0.1'"),
-        ("faults orders drop=2", 15, None, "faults: bad fault 'drop=2'"),
-        ("faults ordres drop=2", 8, "orders", "faults: unknown lane"),
-        ("mode orders inlin", 13, "inline", "mode: unknown mode 'inlin'"),
-        ("gaps orders catchup", 13, "catch-up", "gaps: unknown gap policy 'catchup'"),
-        ("step 0", 6, None, "step: N must be from 1 to 10,000"),
-        ("step x", 6, None, "step: N: must be a whole number"),
-        ("speed 100", 7, None, "speed: the factor must be from 0.05 to 20"),
-        ("speed 0.01", 7, None, "speed: the factor must be from 0.05 to 20"),
-        ("speed nan", 7, None, "speed: 'nan' is not a number"),
-        ("speed -1", 7, None, "speed: '-1' is not a number"),
-        ("advance 5", 9, None, "advance: DURATION: bad duration '5'"),
-        ("advance -1s", 9, None, "advance: DURATION: bad duration '-1s'"),
-        ("load 20 for 3s", 6, None, "load: '20' is not a rate"),
-        ("load 0/s for 3s", 6, None, "load: the rate must be above 0/s"),
-        ("load 20/s during 3s", 11, "for", "load: expected 'for' here"),
-        ("load 20/s for 0s", 15, None, "load: the duration must be above zero"),
-        ("load 1000/s for 1h", 17, None, "load: that is about 3,600,000 commands"),
-        ("seed -1", 6, None, "seed: N must be a whole number from 0"),
-        ("seed 1.5", 6, None, "seed: N: must be a whole number"),
-        ("say", 5, None, "say: missing TEXT"),
-        ("export ''", 8, None, "export: FILE is empty"),
-        ("rebuild everything", 9, None, "rebuild: unknown lane 'everything'"),
-        ("hold", 6, None, "hold: missing LANE"),
-        ("help a b", 8, None, "help: too many arguments"),
-        ("pause ; resume", 7, None, "';' only separates the two commands of race"),
-    ],
-)
-def test_control_errors(line: str, column: int, suggestion: str | None, message: str) -> None:
-    caught = error(line)
-    assert (caught.column, caught.suggestion) == (column, suggestion)
-    assert caught.message.startswith(message)
+CONTROL_ERRORS: list[tuple[str, int, str | None, str]] = [
+    ("latency ordrs 1s", 9, "orders", "latency: unknown lane 'ordrs'"),
+    ("latency cart fixed:1s", 9, "carts", "latency: unknown lane 'cart'"),
+    ("latency orders expo:1s", 16, "exp:1s", "latency: bad latency 'expo:1s'"),
+    ("latency orders fast", 16, None, "latency: bad latency 'fast'"),
+    ("latency orders", 16, None, "latency: missing SPEC"),
+    ("faults orders", 15, None, "faults: missing FAULT..."),
+    ("faults orders drop=0.1 drp=0.1", 24, "drop=0.1", "faults: bad fault 'drp=0.1'"),
+    ("faults orders drop=2", 15, None, "faults: bad fault 'drop=2'"),
+    ("faults ordres drop=2", 8, "orders", "faults: unknown lane"),
+    ("mode orders inlin", 13, "inline", "mode: unknown mode 'inlin'"),
+    ("gaps orders catchup", 13, "catch-up", "gaps: unknown gap policy 'catchup'"),
+    ("step 0", 6, None, "step: N must be from 1 to 10,000"),
+    ("step x", 6, None, "step: N: must be a whole number"),
+    ("speed 100", 7, None, "speed: the factor must be from 0.05 to 20"),
+    ("speed 0.01", 7, None, "speed: the factor must be from 0.05 to 20"),
+    ("speed nan", 7, None, "speed: 'nan' is not a number"),
+    ("speed -1", 7, None, "speed: '-1' is not a number"),
+    ("advance 5", 9, None, "advance: DURATION: bad duration '5'"),
+    ("advance -1s", 9, None, "advance: DURATION: bad duration '-1s'"),
+    ("load 20 for 3s", 6, None, "load: '20' is not a rate"),
+    ("load 0/s for 3s", 6, None, "load: the rate must be above 0/s"),
+    ("load 20/s during 3s", 11, "for", "load: expected 'for' here"),
+    ("load 20/s for 0s", 15, None, "load: the duration must be above zero"),
+    ("load 1000/s for 1h", 17, None, "load: that is about 3,600,000 commands"),
+    ("seed -1", 6, None, "seed: N must be a whole number from 0"),
+    ("seed 1.5", 6, None, "seed: N: must be a whole number"),
+    ("say", 5, None, "say: missing TEXT"),
+    ("export ''", 8, None, "export: FILE is empty"),
+    ("rebuild everything", 9, None, "rebuild: unknown lane 'everything'"),
+    ("hold", 6, None, "hold: missing LANE"),
+    ("help a b", 8, None, "help: too many arguments"),
+    ("pause ; resume", 7, None, "';' only separates the two commands of race"),
+]
 
 
 # --- race --------------------------------------------------------------------------------
@@ -402,21 +386,25 @@ def test_race_with_last_and_quotes() -> None:
     assert action.second.fields["name"] == "Blue ; mug"
 
 
+RACE_ERRORS: list[tuple[str, int, str | None, str]] = [
+    ("race pay last", 6, None, "race: put ' ; ' between the two shop commands"),
+    ("race", 6, None, "race: put ' ; ' between"),
+    ("race ; pay last", 6, None, "race: missing the first command"),
+    ("race pay last ;", 17, None, "race: missing the second command"),
+    ("race pay a ; pay b ; pay c", 20, None, "race takes exactly two shop commands"),
+    ("race query catalog ; pay last", 6, None, "race: 'query' is not a shop command"),
+    ("race pay last ; shp last", 17, "ship", "race: 'shp' is not a shop command"),
+    ("race pay last ; pay o/1", 21, None, "pay: order_id"),
+    ("race race pay a ; pay b", 6, None, "race: 'race' is not a shop command"),
+]
+
+
 @pytest.mark.parametrize(
-    ("line", "column", "suggestion", "message"),
-    [
-        ("race pay last", 6, None, "race: put ' ; ' between the two shop commands"),
-        ("race", 6, None, "race: put ' ; ' between"),
-        ("race ; pay last", 6, None, "race: missing the first command"),
-        ("race pay last ;", 17, None, "race: missing the second command"),
-        ("race pay a ; pay b ; pay c", 20, None, "race takes exactly two shop commands"),
-        ("race query catalog ; pay last", 6, None, "race: 'query' is not a shop command"),
-        ("race pay last ; shp last", 17, "ship", "race: 'shp' is not a shop command"),
-        ("race pay last ; pay o/1", 21, None, "pay: order_id"),
-        ("race race pay a ; pay b", 6, None, "race: 'race' is not a shop command"),
-    ],
+    ("line", "column", "suggestion", "message"), [*QUERY_ERRORS, *CONTROL_ERRORS, *RACE_ERRORS]
 )
-def test_race_errors(line: str, column: int, suggestion: str | None, message: str) -> None:
+def test_errors_point_at_their_column(
+    line: str, column: int, suggestion: str | None, message: str
+) -> None:
     caught = error(line)
     assert (caught.column, caught.suggestion) == (column, suggestion)
     assert caught.message.startswith(message)
@@ -440,64 +428,6 @@ def test_line_number_is_attached() -> None:
     assert (
         str(caught.value) == "line 1, column 34: register: password: must be at least 8 characters"
     )
-
-
-def test_parse_script_numbers_actions_and_skips_blanks() -> None:
-    script = (
-        "\ufeff# demo\r\n"
-        "register alice alice@example.com s3cret-pass\r\n"
-        "\r\n"
-        "add-product sku-1 'Blue mug' 12.50 10\n"
-        "latency all zero   # no lag\n"
-    )
-    actions = parse_script(script)
-    assert [line_no for line_no, _ in actions] == [2, 4, 5]
-    assert actions[2][1] == SetLatency("all", Zero())
-
-
-def test_parse_script_with_a_bad_line_returns_nothing() -> None:
-    with pytest.raises(ScriptErrors) as caught:
-        parse_script("pause\nresume now\nsettle")
-    (only,) = caught.value.errors
-    assert (only.line_no, only.column) == (2, 8)
-    assert only.source_line == "resume now"
-
-
-def test_parse_script_of_empty_text() -> None:
-    assert parse_script("") == []
-
-
-def test_design_example_parses() -> None:
-    script = """
-register alice alice@example.com s3cret-pass      # commands to the shop
-login alice s3cret-pass
-add-product sku-1 "Blue mug" 12.50 10
-restock sku-1 5
-add-to-cart alice sku-1 2
-remove-from-cart alice sku-1
-place-order alice                 # prints the new order id
-pay last
-cancel last
-ship last
-query catalog
-query cart alice --crud
-query orders alice --wait
-query sales
-latency orders exp:800ms          # fixed:1s, uniform:100ms..2s, exp:MEAN, lognormal:MEDIAN,SIGMA
-latency orders lognormal:300ms,0.8
-faults orders drop=0.1 dup=0.05 reorder=on
-mode orders inline
-mode orders async
-pause
-resume
-step
-speed 0.25
-advance 5s
-rebuild orders
-load 20/s for 30s                 # Poisson workload
-reset
-"""
-    assert len(parse_script(script)) == 27
 
 
 # --- usage table -------------------------------------------------------------------------

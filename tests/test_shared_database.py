@@ -14,7 +14,10 @@ tests in test_robust_concurrent.py run real processes).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.audit import audit
@@ -30,17 +33,23 @@ settle
 """
 
 
-def two_labs(tmp_path: Path) -> tuple[Lab, Lab]:
+@pytest.fixture
+def labs(tmp_path: Path) -> Iterator[tuple[Lab, Lab]]:
+    """Ada's lab and Bob's, on one database file; both closed after the test."""
     db = str(tmp_path / "shared.db")
-    return Lab.open(db, seed=1, password_cost=2**4), Lab.open(db, seed=2, password_cost=2**4)
+    ada = Lab.open(db, seed=1, password_cost=2**4)
+    bob = Lab.open(db, seed=2, password_cost=2**4)
+    yield ada, bob
+    ada.close()
+    bob.close()
 
 
 def rows(lab: Lab, view: str, user: str | None = None) -> list[dict[str, object]]:
     return lab.query(view, user, wait=True, record=False).rows.as_dicts()
 
 
-def test_a_reset_in_one_lab_is_followed_by_the_other(tmp_path: Path) -> None:
-    ada, bob = two_labs(tmp_path)
+def test_a_reset_in_one_lab_is_followed_by_the_other(labs: tuple[Lab, Lab]) -> None:
+    ada, bob = labs
     run(ada, SHOP)
     run(bob, "settle")
     assert [row["order_id"] for row in rows(bob, "orders", "alice")] == ["o1"]
@@ -57,12 +66,10 @@ def test_a_reset_in_one_lab_is_followed_by_the_other(tmp_path: Path) -> None:
     run(ada, "settle")
     assert [row["available"] for row in rows(ada, "catalog")] == [8]
     assert audit(ada.store).ok
-    ada.close()
-    bob.close()
 
 
-def test_a_rebuild_in_one_lab_leaves_the_other_consistent(tmp_path: Path) -> None:
-    ada, bob = two_labs(tmp_path)
+def test_a_rebuild_in_one_lab_leaves_the_other_consistent(labs: tuple[Lab, Lab]) -> None:
+    ada, bob = labs
     run(ada, SHOP)
     run(bob, "settle\nrestock mug 4\nlatency catalog fixed:1s\nrestock mug 1")
     execute(ada, "rebuild catalog")
@@ -71,12 +78,10 @@ def test_a_rebuild_in_one_lab_leaves_the_other_consistent(tmp_path: Path) -> Non
     assert rows(ada, "catalog") == rows(bob, "catalog") == rows(bob, "catalog", None)
     assert [row["available"] for row in rows(bob, "catalog")] == [13]
     assert audit(bob.store).ok
-    ada.close()
-    bob.close()
 
 
-def test_inline_in_one_lab_async_in_the_other(tmp_path: Path) -> None:
-    ada, bob = two_labs(tmp_path)
+def test_inline_in_one_lab_async_in_the_other(labs: tuple[Lab, Lab]) -> None:
+    ada, bob = labs
     run(ada, "mode orders inline\nmode catalog inline")
     run(ada, SHOP)
     run(bob, "settle\nadd-to-cart alice mug 1\nplace-order alice\nsettle")
@@ -86,5 +91,3 @@ def test_inline_in_one_lab_async_in_the_other(tmp_path: Path) -> None:
     assert [row["order_id"] for row in rows(ada, "orders", "alice")] == expected
     assert [row["order_id"] for row in rows(bob, "orders", "alice")] == expected
     assert audit(ada.store).ok
-    ada.close()
-    bob.close()

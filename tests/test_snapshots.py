@@ -3,22 +3,14 @@ plus the events after it, says so in its trace, and decides exactly as a full re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from contextlib import closing
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
-from tests.backends import BACKENDS, database_for
-from tests.lab_helpers import SHOP_SETUP, new_lab, run
-
-
-@pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from database_for(request.param, tmp_path)
+from tests.lab_helpers import ORDER_MOVES, SHOP_SETUP, new_lab, run
 
 
 def restocks(lab: Lab, count: int) -> int:
@@ -32,8 +24,7 @@ def restocks(lab: Lab, count: int) -> int:
 
 
 def test_a_command_loads_from_the_newest_snapshot_and_trace_says_so(db: str) -> None:
-    lab = new_lab(db=db)
-    try:
+    with closing(new_lab(db=db)) as lab:
         run(lab, SHOP_SETUP + "snapshots every 5")
         position = restocks(lab, 12)  # product-mug at v13: snapshots at v5 and v10
         text = execute(lab, f"trace {position}").message
@@ -44,13 +35,10 @@ def test_a_command_loads_from_the_newest_snapshot_and_trace_says_so(db: str) -> 
         ]
         assert lab.metrics.aggregate_loads["snapshot"] > 0
         assert "catalog" in execute(lab, "query catalog --wait").message
-    finally:
-        lab.close()
 
 
 def test_replay_folds_from_the_first_event_and_cached_says_nothing(db: str) -> None:
-    lab = new_lab(db=db)
-    try:
+    with closing(new_lab(db=db)) as lab:
         run(lab, SHOP_SETUP + "aggregates replay")
         position = restocks(lab, 3)
         assert "product-mug replayed from the start: 3 events" in (
@@ -60,13 +48,10 @@ def test_replay_folds_from_the_first_event_and_cached_says_nothing(db: str) -> N
         position = restocks(lab, 1)
         chain = execute(lab, f"trace {position}")
         assert "loaded" not in chain.message and chain.data["loads"] == []
-    finally:
-        lab.close()
 
 
 def test_a_long_stream_gets_its_first_snapshot_at_its_next_command() -> None:
-    lab = new_lab()
-    try:
+    with closing(new_lab()) as lab:
         run(lab, SHOP_SETUP)
         restocks(lab, 30)  # product-mug at v31, before snapshots
         run(lab, "snapshots every 10")
@@ -78,13 +63,10 @@ def test_a_long_stream_gets_its_first_snapshot_at_its_next_command() -> None:
         assert "product-mug loaded from snapshot at v32 + 0 events" in (
             execute(lab, f"trace {second}").message
         )
-    finally:
-        lab.close()
 
 
 def test_snapshots_off_goes_back_to_the_cache_and_reset_forgets_them() -> None:
-    lab = new_lab()
-    try:
+    with closing(new_lab()) as lab:
         run(lab, SHOP_SETUP + "snapshots every 2")
         restocks(lab, 5)
         assert "snapshots off" in execute(lab, "snapshots off").message
@@ -95,8 +77,6 @@ def test_snapshots_off_goes_back_to_the_cache_and_reset_forgets_them() -> None:
             execute(lab, f"trace {position}").message
         )
         assert "mug Blue mug 12.50 11;" in execute(lab, "query catalog --wait").message
-    finally:
-        lab.close()
 
 
 COMMANDS = st.sampled_from(
@@ -105,20 +85,14 @@ COMMANDS = st.sampled_from(
         "add-to-cart alice mug 3",
         "add-to-cart bob mug 4",
         "add-to-cart alice tea 2",
-        "remove-from-cart alice mug",
-        "place-order alice",
-        "place-order bob",
-        "pay last",
-        "cancel last",
-        "ship last",
+        *ORDER_MOVES,
     ]
 )
 
 
 def decisions(setting: str, lines: list[str]) -> list[tuple[bool, str | None, str]]:
     """Each line's decision (accepted, error code, the events it appended) under a setting."""
-    lab = new_lab()
-    try:
+    with closing(new_lab()) as lab:
         run(lab, SHOP_SETUP + setting)
         made = []
         for line in lines:
@@ -127,8 +101,6 @@ def decisions(setting: str, lines: list[str]) -> list[tuple[bool, str | None, st
             made.append((outcome.ok, outcome.code, types))
         assert execute(lab, "check").ok
         return made
-    finally:
-        lab.close()
 
 
 @settings(max_examples=15)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
+from cqrs_lab.shop.commands import USERNAME_PATTERN
 from cqrs_lab.store.upcasters import user_registered_v1_to_v2
 from tests.lab_helpers import SHOP_SETUP, run, settled_shop
 
@@ -81,7 +82,7 @@ def test_reset_turns_the_upcasters_back_on(lab: Lab) -> None:
 
 
 @given(
-    st.from_regex(r"[a-z][a-z0-9._-]{1,20}", fullmatch=True),
+    st.from_regex(USERNAME_PATTERN, fullmatch=True),
     st.emails(),
 )
 def test_the_upcaster_renames_the_handle_and_passes_new_data_through(name: str, email: str) -> None:

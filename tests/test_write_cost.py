@@ -6,7 +6,7 @@ import pytest
 
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.sim.write_cost import WRITE_COST, WriteCost
-from tests.lesson_helpers import new_lab
+from tests.lab_helpers import new_lab
 
 
 def test_the_model_adds_transaction_events_and_inline_work() -> None:

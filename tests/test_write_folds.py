@@ -3,10 +3,7 @@ exact when another writer appends without them, and reset forgets them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from cqrs_lab.bench.data import fill_store
 from cqrs_lab.lab import Lab
@@ -17,13 +14,7 @@ from cqrs_lab.shop.state import initial_state
 from cqrs_lab.store import EventMetadata, NewEvent, open_store
 from cqrs_lab.write.folds import FOLD_EVERY, keep_every_fold
 from cqrs_lab.write.snapshots import state_from_text
-from tests.backends import BACKENDS, database_for
 from tests.lab_helpers import SHOP_SETUP, new_lab, run
-
-
-@pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from database_for(request.param, tmp_path)
 
 
 def restock(lab: Lab, times: int) -> str:
@@ -140,4 +131,3 @@ def test_one_pass_keeps_every_long_streams_fold_as_a_replay_would(tmp_path: Path
                 assert state_from_text(fold[1]) == state, stream_id
     finally:
         store.engine.dispose()
-

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cqrs_lab.bench.harness import Figure, Plan, Skipped, Target
+from cqrs_lab.bench.harness import Figure, Plan, Skipped, ratio_figure
 from cqrs_lab.lab.core import Lab
 from cqrs_lab.shop.commands import AddProduct, Restock
 from cqrs_lab.sim.clock import VirtualClock
@@ -47,18 +47,14 @@ def measure(plan: Plan, folder: Path) -> list[Figure]:
         lab_rates.append(lab_restocks(folder / f"lab-{round_}.db", count))
         anchor_rates.append(anchor_restocks(folder / f"eventsourcing-{round_}.db", count))
     return [
-        Figure(
+        ratio_figure(
             "send beside the eventsourcing library (restocks)",
             statistics.median(lab_rates),
             "commands/s",
             "eventsourcing repository get + save",
             statistics.median(anchor_rates),
-            Target(2.0, at_least=True, on_ratio=True),
-            {
-                "send_restock_per_s": "value",
-                "eventsourcing_per_s": "baseline",
-                "send_ratio_vs_eventsourcing": "ratio",
-            },
+            at_least=2.0,
+            keys=("send_restock_per_s", "eventsourcing_per_s", "send_ratio_vs_eventsourcing"),
             note=(
                 f"{count:,} restocks round {PRODUCTS} products, median of {ROUNDS}; "
                 "both on SQLite files, WAL, synchronous=NORMAL, aggregates cached"

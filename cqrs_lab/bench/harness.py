@@ -70,6 +70,33 @@ class Figure:
         return {key: round(value, 4) for key, value in (flat | self.extra).items()}
 
 
+def ratio_figure(
+    name: str,
+    value: float,
+    unit: str,
+    baseline_name: str,
+    baseline: float,
+    *,
+    at_least: float | None = None,
+    at_most: float | None = None,
+    keys: tuple[str, str, str],
+    note: str = "",
+    extra: dict[str, float] | None = None,
+) -> Figure:
+    """A figure judged on its ratio to the baseline (at least `at_least` or at most `at_most`
+    times it), whose value, baseline and ratio the flat JSON gives under `keys`, in that
+    order."""
+    if at_least is not None and at_most is None:
+        target = Target(at_least, at_least=True, on_ratio=True)
+    elif at_most is not None and at_least is None:
+        target = Target(at_most, at_least=False, on_ratio=True)
+    else:
+        raise ValueError("a ratio target is at least or at most a limit: give one")
+    value_key, baseline_key, ratio_key = keys
+    flat = {value_key: "value", baseline_key: "baseline", ratio_key: "ratio"}
+    return Figure(name, value, unit, baseline_name, baseline, target, flat, note, extra or {})
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """How much each measurement does: `--quick` for CI, full for the README's figures."""

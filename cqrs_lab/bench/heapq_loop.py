@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cqrs_lab.bench.harness import Figure, Plan, Target, timed
+from cqrs_lab.bench.harness import Figure, Plan, ratio_figure, timed
 from cqrs_lab.sim.bus import Delivery, Outcome
 from cqrs_lab.simulate import SimulationConfig, simulate
 from cqrs_lab.store.event_store import RecordedEvent
@@ -105,18 +105,14 @@ def measure(plan: Plan) -> list[Figure]:
         raise RuntimeError("the heapq loop delivered otherwise than simulate's bus")
     loop_s = statistics.median(timed(lambda: heapq_loop(sends)) for _ in range(LOOPS))
     return [
-        Figure(
+        ratio_figure(
             "simulate",
             simulate_s,
             "s",
             "a heapq loop doing the same deliveries",
             loop_s,
-            Target(30, at_least=False, on_ratio=True),
-            {
-                "simulate_s": "value",
-                "simulate_heapq_s": "baseline",
-                "simulate_heapq_ratio": "ratio",
-            },
+            at_most=30,
+            keys=("simulate_s", "simulate_heapq_s", "simulate_heapq_ratio"),
             note=(
                 f"simulate --rate {RATE:g}/s --for {duration:g}s --seed {SEED}, in memory;"
                 f" {len(sends):,} deliveries; the loop's median of {LOOPS}"

@@ -20,7 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from cqrs_lab.bench.harness import Figure, Plan, Target
+from cqrs_lab.bench.harness import Figure, Plan, ratio_figure
 from cqrs_lab.lab.core import Lab
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.lab.rewind_views import ViewsThen
@@ -41,15 +41,22 @@ SAMPLES = 10
 
 @dataclass(frozen=True, slots=True)
 class Scrub:
+    """What `measure` timed on one log (seconds), and the log's size."""
+
     events: int
     moments: int
+    """Appends and deliveries: where the rewind can rest."""
     timeline_s: float
+    """Reading the timeline once (`Timeline.of`)."""
     replay_s: float
+    """Today's replay of one position, as of the head (`Timeline.as_of`)."""
     commands: int
     replay_all_s: float
     """Today's scrub, resting on every command once (estimated from `SAMPLES` of them)."""
     back_s: float
+    """The rewind over every moment, from the last to the first."""
     forward_s: float
+    """And back to the last, playing forward."""
     slowest_step_s: float
 
     @property
@@ -138,18 +145,14 @@ def measure(events: int = 3_000, user: str = "alice") -> Scrub:
 def figures(plan: Plan) -> list[Figure]:
     scrub = measure(1_000 if plan.quick else 3_000)
     return [
-        Figure(
+        ratio_figure(
             "rewind, one scrub step",
             scrub.step_s * 1000,
             "ms",
             "today's replay of one position",
             scrub.replay_s * 1000,
-            Target(1, at_least=False, on_ratio=True),
-            {
-                "rewind_step_ms": "value",
-                "rewind_replay_ms": "baseline",
-                "rewind_step_ratio": "ratio",
-            },
+            at_most=1,
+            keys=("rewind_step_ms", "rewind_replay_ms", "rewind_step_ratio"),
             note=(
                 f"{scrub.events:,} events, {scrub.steps:,} steps back then forward; the whole"
                 f" scrub {scrub.scrub_s:.2f} s against {scrub.replay_all_s:.1f} s resting once"

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from cqrs_lab.bench.harness import Figure, Plan, Target, parse_pairs, run_probe
+from cqrs_lab.bench.harness import Figure, Plan, Target, parse_pairs, ratio_figure, run_probe
 from cqrs_lab.lab.core import Lab
 from cqrs_lab.lab.load import run_load
 from cqrs_lab.sim.clock import VirtualClock
@@ -63,18 +63,14 @@ def measure(plan: Plan, folder: Path) -> list[Figure]:
                 "tui_key_p95_ms_light": 1000 * light["key_p95"],
             },
         ),
-        Figure(
+        ratio_figure(
             f"`load {FULL_RATE:g}/s` on the screen: requests delivered a second",
             delivered,
             "requests/s",
             "the rate asked",
             FULL_RATE,
-            Target(0.9, at_least=True, on_ratio=True),
-            {
-                "tui_load_delivered_per_s": "value",
-                "tui_load_asked_per_s": "baseline",
-                "tui_load_delivered_ratio": "ratio",
-            },
+            at_least=0.9,
+            keys=("tui_load_delivered_per_s", "tui_load_asked_per_s", "tui_load_delivered_ratio"),
             note=(
                 f"{full['arrivals']:,.0f} requests of {seconds:g} s of load in "
                 f"{full['load_wall']:.1f} s of wall time"
@@ -112,14 +108,14 @@ def _frames(
     """Frames a second under a load of about `events_per_s` against the light load's, with
     what the load did and the keys' time to the screen beside."""
     seconds = heavy["seconds"]
-    return Figure(
+    return ratio_figure(
         f"lab screen under a load of about {events_per_s:,.0f} events/s",
         heavy["frames"] / seconds,
         "frames/s",
         "the same screen under a light load (about 5 events/s)",
         light["frames"] / light["seconds"],
-        Target(0.8, at_least=True, on_ratio=True),
-        {keys.fps: "value", "tui_fps_light": "baseline", keys.ratio: "ratio"},
+        at_least=0.8,
+        keys=(keys.fps, "tui_fps_light", keys.ratio),
         note=(
             f"{heavy['appended'] / seconds:,.0f} events/s appended, "
             f"{heavy['applied'] / seconds:,.0f}/s applied by the projections over "

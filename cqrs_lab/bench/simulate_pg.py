@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from cqrs_lab.bench.harness import Figure, Plan, Skipped, Target
+from cqrs_lab.bench.harness import Figure, Plan, Skipped, ratio_figure
 from cqrs_lab.environment import BENCH_DB_ENV
 from cqrs_lab.simulate import SimulationConfig, simulate
 
@@ -44,18 +44,14 @@ def measure(plan: Plan, folder: Path, url: str | None) -> list[Figure]:
         if on_sqlite != on_pg:
             raise RuntimeError("simulate gave another report on PostgreSQL than on SQLite")
     return [
-        Figure(
+        ratio_figure(
             "simulate on PostgreSQL",
             statistics.median(pg_s),
             "s",
             "the same run on a SQLite file",
             statistics.median(sqlite_s),
-            Target(3, at_least=False, on_ratio=True),
-            {
-                "simulate_pg_s": "value",
-                "simulate_sqlite_s": "baseline",
-                "simulate_pg_ratio": "ratio",
-            },
+            at_most=3,
+            keys=("simulate_pg_s", "simulate_sqlite_s", "simulate_pg_ratio"),
             note=(
                 f"simulate --rate {RATE:g}/s --for {duration:g}s --seed {SEED}, fresh databases;"
                 f" median of {runs}"

@@ -15,7 +15,7 @@ import statistics
 import time
 from pathlib import Path
 
-from cqrs_lab.bench.harness import Figure, Plan, Target
+from cqrs_lab.bench.harness import Figure, Plan, ratio_figure
 from cqrs_lab.lab.core import Lab
 from cqrs_lab.shop.commands import AddProduct, Restock
 from cqrs_lab.sim.clock import VirtualClock
@@ -46,18 +46,14 @@ def measure(plan: Plan, folder: Path) -> list[Figure]:
     finally:
         lab.close()
     return [
-        Figure(
+        ratio_figure(
             f"command on a {STREAM_EVENTS:,}-event stream, snapshots every {EVERY}",
             snapshot,
             "ms",
             "snapshots off (each command folds the whole stream)",
             replay,
-            Target(0.1, at_least=False, on_ratio=True),
-            {
-                "snapshot_command_ms": "value",
-                "replay_command_ms": "baseline",
-                "snapshot_latency_ratio": "ratio",
-            },
+            at_most=0.1,
+            keys=("snapshot_command_ms", "replay_command_ms", "snapshot_latency_ratio"),
             note=(
                 f"median of {repeats} restocks through Lab.send; the in-memory cache "
                 f"(one long-lived process): {cached:.2f} ms"

@@ -122,6 +122,8 @@ class Activity:
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
+    """A line an attendee's lab refused, and what it said."""
+
     at: float
     line: str
     """As the lab shows it: passwords masked."""
@@ -158,6 +160,8 @@ class StepRecord:
 
 @dataclass(frozen=True, slots=True)
 class StuckMoment:
+    """When an attendee was noted stuck on a step, and why: for the records."""
+
     at: float
     lesson: str | None
     step: int
@@ -204,6 +208,8 @@ class Seat:
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
+    """When an attendee counts as stuck: too long on a step, or too many lines refused."""
+
     after: float = STUCK_AFTER
     rejections: int = STUCK_REJECTIONS
     window: float = REJECTION_WINDOW

@@ -36,6 +36,8 @@ CSV_COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class Records:
+    """A classroom's records as taken at `now`: its room, folded from the whole log."""
+
     classroom: Classroom
     room: Room
     now: float

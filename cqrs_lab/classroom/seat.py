@@ -20,6 +20,8 @@ from cqrs_lab.classroom.storage import Classroom, ClassroomStore
 
 @dataclass(frozen=True, slots=True)
 class Seat:
+    """An attendee seated in a classroom: its link, and the database their lab opens."""
+
     store: ClassroomStore
     classroom: Classroom
     link: AttendeeLink

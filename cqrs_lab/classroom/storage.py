@@ -1,13 +1,5 @@
-"""The classroom's tables, beside the labs' on the same database (SQLite file or server).
-
-- `classrooms`: one row a classroom (its code, whether it is open, shared shop or not);
-- `classroom_attendees`: one row per name in a classroom, with its last heartbeat;
-- `classroom_activity`: append-only rows (joined, state, rejected, left), numbered `seq`
-  1, 2, 3... per classroom without a hole, so the instructor polls `seq > last` and sees
-  every row once, in order;
-- `classroom_broadcasts`: what the instructor sends to everyone (or to one attendee), the
-  same way;
-- `classroom_pictures`: the lab picture of an attendee the instructor watches (one row each).
+"""The classroom's store: its tables (`classroom/tables.py`) on one engine, a short
+transaction a method.
 
 Writers are serialised, as the event store's are (`BEGIN IMMEDIATE` on SQLite, an advisory
 lock of the classroom's own on PostgreSQL), and number their rows inside the lock: a row that
@@ -26,29 +18,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    Connection,
-    Engine,
-    Float,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    and_,
-    func,
-    insert,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Connection, Engine, and_, insert, select, text, update
 from sqlalchemy import exc as sa_exc
 
 from cqrs_lab.classroom.model import Activity, AttendeeState, Kind
+from cqrs_lab.classroom.tables import (
+    activity,
+    attendees,
+    broadcasts,
+    classrooms,
+    last_seq,
+    metadata,
+    pictures,
+)
 from cqrs_lab.store.errors import DatabaseError, StoreError, translate
 from cqrs_lab.store.event_store import BEGIN_MODE_OPTION, BUSY_TIMEOUT_OPTION
 from cqrs_lab.store.schema import missing_tables, prepare
@@ -61,66 +43,6 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 HEARTBEAT_FRESH = 15.0
 """A name whose lab beat within this many seconds is taken; an older one may be rejoined."""
 
-metadata = MetaData()
-
-# BigInteger ids, INTEGER on SQLite, where only that is the rowid.
-_Id = BigInteger().with_variant(Integer(), "sqlite")
-
-classrooms = Table(
-    "classrooms",
-    metadata,
-    Column("code", String(16), primary_key=True),
-    Column("title", String(200), nullable=False, default=""),
-    Column("opened_at", Float, nullable=False),
-    Column("closed_at", Float, nullable=True),
-    Column("shared_shop", Boolean, nullable=False, default=False),
-)
-
-attendees = Table(
-    "classroom_attendees",
-    metadata,
-    Column("code", String(16), primary_key=True),
-    Column("name", String(64), primary_key=True),
-    Column("joined_at", Float, nullable=False),
-    Column("last_seen", Float, nullable=False),
-    Column("left_at", Float, nullable=True),
-)
-
-activity = Table(
-    "classroom_activity",
-    metadata,
-    Column("id", _Id, primary_key=True, autoincrement=True),
-    Column("code", String(16), nullable=False),
-    Column("seq", _Id, nullable=False),
-    Column("attendee", String(64), nullable=False),
-    Column("at", Float, nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("data", Text, nullable=False),
-    Index("classroom_activity_seq", "code", "seq", unique=True),
-)
-
-broadcasts = Table(
-    "classroom_broadcasts",
-    metadata,
-    Column("id", _Id, primary_key=True, autoincrement=True),
-    Column("code", String(16), nullable=False),
-    Column("seq", _Id, nullable=False),
-    Column("at", Float, nullable=False),
-    Column("target", String(64), nullable=True),
-    Column("kind", String(16), nullable=False),
-    Column("data", Text, nullable=False),
-    Index("classroom_broadcasts_seq", "code", "seq", unique=True),
-)
-
-pictures = Table(
-    "classroom_pictures",
-    metadata,
-    Column("code", String(16), primary_key=True),
-    Column("name", String(64), primary_key=True),
-    Column("at", Float, nullable=False),
-    Column("data", Text, nullable=False),
-)
-
 
 class JoinRefused(StoreError):
     """A join the classroom refuses: the message is the one line to show."""
@@ -128,6 +50,8 @@ class JoinRefused(StoreError):
 
 @dataclass(frozen=True, slots=True)
 class Classroom:
+    """One row of `classrooms`."""
+
     code: str
     title: str
     opened_at: float
@@ -141,6 +65,8 @@ class Classroom:
 
 @dataclass(frozen=True, slots=True)
 class Broadcast:
+    """One row of `classroom_broadcasts`: to everyone, or to `target` only."""
+
     seq: int
     at: float
     kind: str
@@ -150,6 +76,8 @@ class Broadcast:
 
 @dataclass(frozen=True, slots=True)
 class AttendeeRow:
+    """One row of `classroom_attendees`."""
+
     name: str
     joined_at: float
     last_seen: float
@@ -349,7 +277,7 @@ class ClassroomStore:
         code: str,
         rows: Sequence[tuple[str, float, Kind, Mapping[str, Any]]],
     ) -> list[int]:
-        last = conn.scalar(select(func.max(activity.c.seq)).where(activity.c.code == code)) or 0
+        last = last_seq(conn, activity, code)
         numbers = list(range(last + 1, last + 1 + len(rows)))
         conn.execute(
             insert(activity),
@@ -360,7 +288,7 @@ class ClassroomStore:
                     "attendee": name,
                     "at": at,
                     "kind": str(kind),
-                    "data": json.dumps(dict(data), separators=(",", ":")),
+                    "data": _json(data),
                 }
                 for seq, (name, at, kind, data) in zip(numbers, rows, strict=True)
             ],
@@ -386,7 +314,7 @@ class ClassroomStore:
     def last_activity(self, code: str) -> int:
         """The number of the classroom's last activity row (0: none yet)."""
         with self._reading("read the classroom's activity") as conn:
-            return conn.scalar(select(func.max(activity.c.seq)).where(activity.c.code == code)) or 0
+            return last_seq(conn, activity, code)
 
     def all_activity(self, code: str) -> Iterator[Activity]:
         after = 0
@@ -423,8 +351,7 @@ class ClassroomStore:
     ) -> int:
         """Send something to every attendee (or to `target` only); its number."""
         with self._writing("broadcast") as conn:
-            last = conn.scalar(select(func.max(broadcasts.c.seq)).where(broadcasts.c.code == code))
-            seq = (last or 0) + 1
+            seq = last_seq(conn, broadcasts, code) + 1
             conn.execute(
                 insert(broadcasts).values(
                     code=code,
@@ -432,7 +359,7 @@ class ClassroomStore:
                     at=self.clock(),
                     target=target,
                     kind=kind,
-                    data=json.dumps(dict(data or {}), separators=(",", ":")),
+                    data=_json(data or {}),
                 )
             )
         return seq
@@ -448,15 +375,12 @@ class ClassroomStore:
 
     def last_broadcast(self, code: str) -> int:
         with self._reading("read the broadcasts") as conn:
-            return (
-                conn.scalar(select(func.max(broadcasts.c.seq)).where(broadcasts.c.code == code))
-                or 0
-            )
+            return last_seq(conn, broadcasts, code)
 
     # -- pictures ---------------------------------------------------------------------
 
     def put_picture(self, code: str, name: str, picture: Mapping[str, Any]) -> None:
-        data = json.dumps(dict(picture), separators=(",", ":"))
+        data = _json(picture)
         now = self.clock()
         key = and_(pictures.c.code == code, pictures.c.name == name)
         with self._failures("publish the lab picture"), self.engine.begin() as conn:
@@ -472,6 +396,11 @@ class ClassroomStore:
                 )
             ).first()
         return None if row is None else (row.at, json.loads(row.data))
+
+
+def _json(data: Mapping[str, Any]) -> str:
+    """What a row's `data` column holds: compact JSON."""
+    return json.dumps(dict(data), separators=(",", ":"))
 
 
 def closed_refusal(code: str, exists: bool) -> str:

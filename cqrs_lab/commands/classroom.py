@@ -134,14 +134,16 @@ def export(args: argparse.Namespace) -> int:
 
 
 def watch(args: argparse.Namespace) -> int:
+    from cqrs_lab.classroom.instructor import Instructor
     from cqrs_lab.classroom.shop_watch import ShopWatch
     from cqrs_lab.tui.classroom.instructor_app import InstructorApp  # Textual for the screen
+    from cqrs_lab.tui.classroom.instructor_screen import InstructorScreen
 
     db = chosen_db(args, load_config().db)
     with opened_store(args) as store:
         classroom = find(store, args.code)
         shop = (lambda: ShopWatch(db)) if classroom.shared_shop else None
-        app = InstructorApp(store, classroom, shop=shop)
+        app = InstructorApp(InstructorScreen(Instructor(store, classroom), shop=shop))
         app.run()
     return app.return_code or 0
 

@@ -13,6 +13,8 @@ Source = Literal["projection", "crud"]
 
 @dataclass(frozen=True, slots=True)
 class QueryAnswer:
+    """One view's rows for one asker, with where they came from and how fresh."""
+
     view: str
     username: str | None
     source: Source

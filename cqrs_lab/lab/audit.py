@@ -42,6 +42,8 @@ Row = Mapping[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One thing the audit found wrong, and where."""
+
     where: str
     """"store", "projection catalog", "CRUD twin" …"""
     problem: str
@@ -52,6 +54,8 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class AuditReport:
+    """What an audit compared, at which head, and what it found wrong."""
+
     head: int
     checked: tuple[str, ...]
     findings: tuple[Finding, ...]

@@ -35,6 +35,8 @@ def default_export_folder() -> ExportFolder:
 
 @dataclass(frozen=True, slots=True)
 class ExportFolder:
+    """The folder at `root`, as lab lines may write in it."""
+
     root: Path
 
     def target(self, name: str, *, may_replace: Callable[[Path], bool]) -> Path:

@@ -8,8 +8,10 @@ lab's `line_observers` (an open lesson checks its goal there).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import singledispatch
+from operator import methodcaller
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -301,16 +303,23 @@ def _gaps(action: sc.SetGaps, lab: Lab, line: str) -> Outcome:
     return control(line, f"gaps {action.lane}: {action.policy}")
 
 
-@_perform.register(sc.Pause)
-def _pause(action: sc.Pause, lab: Lab, line: str) -> Outcome:
-    lab.pause()
-    return control(line, "paused: lab time stands still (step delivers one event)")
+def _plain(method: str, said: str) -> Callable[[sc.Action, Lab, str], Outcome]:
+    """How a line without arguments is performed: call the lab's `method`, say `said`."""
+    call = methodcaller(method)
+
+    def performer(action: sc.Action, lab: Lab, line: str) -> Outcome:
+        call(lab)
+        return control(line, said)
+
+    return performer
 
 
-@_perform.register(sc.Resume)
-def _resume(action: sc.Resume, lab: Lab, line: str) -> Outcome:
-    lab.resume()
-    return control(line, "resumed")
+for _kind, _method, _said in (
+    (sc.Pause, "pause", "paused: lab time stands still (step delivers one event)"),
+    (sc.Resume, "resume", "resumed"),
+    (sc.Reset, "reset", "reset: the lab is empty again"),
+):
+    _perform.register(_kind)(_plain(_method, _said))
 
 
 @_perform.register(sc.Step)
@@ -395,12 +404,6 @@ def _rebuild(action: sc.Rebuild, lab: Lab, line: str) -> Outcome:
 def _load(action: sc.Load, lab: Lab, line: str) -> Outcome:
     report = run_load(lab, action.rate, action.duration)
     return control(line, report.summary(), **report.to_json())
-
-
-@_perform.register(sc.Reset)
-def _reset(action: sc.Reset, lab: Lab, line: str) -> Outcome:
-    lab.reset()
-    return control(line, "reset: the lab is empty again")
 
 
 @_perform.register(sc.Seed)

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class RebuildProgress:
+    """How far a projection's rebuild has got, in events."""
+
     projection: str
     done: int
     total: int

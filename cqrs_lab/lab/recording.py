@@ -70,6 +70,8 @@ class RecordingError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class LaneSettings:
+    """A lane's settings as a recording keeps them, in the words of the lab lines."""
+
     latency: str
     faults: str
     mode: str
@@ -81,6 +83,8 @@ class LaneSettings:
 
 @dataclass(frozen=True, slots=True)
 class Recording:
+    """A recorded session: its seed and settings, the lines typed, the events stored."""
+
     seed: int
     created_at: str
     now: float

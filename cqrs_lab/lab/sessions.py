@@ -32,6 +32,8 @@ KEPT = 20
 
 @dataclass(frozen=True, slots=True)
 class Violation:
+    """An answer that broke one of its session's guarantees."""
+
     guarantee: str
     session: str
     view: str
@@ -43,6 +45,8 @@ class Violation:
 
 @dataclass(frozen=True, slots=True)
 class Seen:
+    """What a session last got of a view: the position, its rows' keys, who answered."""
+
     position: int
     keys: frozenset[str]
     """The first cell of each row: what "you saw o1" names."""

@@ -17,6 +17,8 @@ _TITLE_PREFIX = "demo:"
 
 @dataclass(frozen=True, slots=True)
 class Demo:
+    """A demo script of a lesson folder (its `demos/`)."""
+
     name: str
     """The file name without `.lab`: what `cqrs-lab demo NAME` takes."""
     file: Traversable

@@ -14,6 +14,8 @@ _CELL_RULE = re.compile(r"(?<!\\)\|")
 
 @dataclass(frozen=True, slots=True)
 class Term:
+    """One row of the glossary: the lab's word, the industry's, and what it means."""
+
     lab: str
     industry: str
     meaning: str

@@ -29,6 +29,8 @@ _TOML_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 @dataclass(frozen=True, slots=True)
 class LessonProblem:
+    """Something wrong in a lesson file, placed as closely as known (step, field)."""
+
     path: Path
     message: str
     step: int | None = None
@@ -57,6 +59,8 @@ class LessonError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class LoadResult:
+    """The lessons read from a folder, and the problems of the files that were not."""
+
     lessons: tuple[Lesson, ...]
     """Sorted by `order`, then id."""
     problems: tuple[LessonProblem, ...]

@@ -33,6 +33,8 @@ FRAME_SECONDS = 0.25
 
 @dataclass(frozen=True, slots=True)
 class LessonReport:
+    """What playing one lesson through found wrong (nothing: it is fine)."""
+
     lesson: Lesson
     problems: tuple[LessonProblem, ...]
 

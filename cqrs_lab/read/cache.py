@@ -26,6 +26,8 @@ Key = tuple[str, str | None, str, int]
 
 @dataclass(frozen=True, slots=True)
 class CachePolicy:
+    """How a view's answers are cached: off, for `ttl` lab seconds, or until its source moves."""
+
     kind: str = "off"
     """off, ttl or invalidate."""
     ttl: float = 0.0
@@ -36,6 +38,8 @@ class CachePolicy:
 
 @dataclass(frozen=True, slots=True)
 class CachedAnswer:
+    """A view's rows as the query cache keeps them."""
+
     rows: ViewRows
     checkpoint: int
     """The log position the rows reflect."""
@@ -44,6 +48,8 @@ class CachedAnswer:
 
 @dataclass(frozen=True, slots=True)
 class CacheHit:
+    """A cached answer served, with its age."""
+
     answer: CachedAnswer
     age: float
     stale: bool

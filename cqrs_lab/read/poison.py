@@ -93,6 +93,8 @@ class Stall:
 
 @dataclass(slots=True)
 class GuardStats:
+    """What a lane's guard has done about poison events so far."""
+
     failures: int = 0
     """Attempts to apply an event that failed."""
     retries: int = 0

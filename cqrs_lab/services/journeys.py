@@ -17,6 +17,8 @@ Note = Callable[[str, str, str], None]
 
 @dataclass(frozen=True, slots=True)
 class Hop:
+    """One hop of an order's journey through the services: when, where, what."""
+
     at: float
     service: str
     what: str

@@ -13,6 +13,8 @@ from sqlalchemy.engine import Connection, Engine
 
 @dataclass
 class OwnStreams:
+    """The streams of one service, in its own table."""
+
     engine: Engine
     table: Table
     prefix: str

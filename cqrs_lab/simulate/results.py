@@ -31,6 +31,8 @@ class Settings:
 
 @dataclass(frozen=True, slots=True)
 class LaneResult:
+    """One lane's figures: its lag as measured, and Little's law beside it."""
+
     name: str
     mode: str
     latency: str
@@ -78,6 +80,8 @@ class LaneResult:
 
 @dataclass(frozen=True, slots=True)
 class QueryResult:
+    """How often one view's reads were stale: measured, and as the model predicts."""
+
     view: str
     lane: str
     formula: str
@@ -118,6 +122,8 @@ class QueryResult:
 
 @dataclass(frozen=True, slots=True)
 class ArrivalsResult:
+    """The load's arrivals a second, beside the Poisson distribution they follow."""
+
     rate: float
     seconds: int
     mean: float
@@ -140,6 +146,8 @@ class ArrivalsResult:
 
 @dataclass(frozen=True, slots=True)
 class SimulationResult:
+    """A whole run's figures: settings, load, events, lanes, queries, arrivals."""
+
     settings: Settings
     load: LoadReport
     events: dict[str, int]  # appended, by type

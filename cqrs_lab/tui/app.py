@@ -158,10 +158,12 @@ class LabApp(ConfiguredApp):
 
     @property
     def bar(self) -> CommandBar:
+        """The lab screen's command bar."""
         return self.main.bar
 
     @property
     def lesson(self) -> LessonPanel:
+        """The lab screen's lesson panel (hidden until a lesson opens)."""
         return self.main.lesson
 
     # -- opening the lab after the first frame ------------------------------------------

@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, Select
 from cqrs_lab import script as sc
 from cqrs_lab.shop.commands import SHOP_VERBS, SPEC_OF_VERB, Argument
 from cqrs_lab.tui.completion import Vocabulary, WordSuggester
+from cqrs_lab.tui.widgets.choice import word_choice
 
 
 def fields_of(verb: str) -> tuple[Argument, ...]:
@@ -67,13 +68,7 @@ class CommandForm(Horizontal):
         self.verb = SHOP_VERBS[0]
 
     def compose(self) -> ComposeResult:
-        yield Select(
-            [(verb, verb) for verb in SHOP_VERBS],
-            value=self.verb,
-            allow_blank=False,
-            compact=True,
-            id="form-verb",
-        )
+        yield word_choice(SHOP_VERBS, self.verb, id="form-verb")
         yield Horizontal(*self._inputs(), id="form-fields")
         yield Button("Send", id="form-send", compact=True)
 

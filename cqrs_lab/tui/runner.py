@@ -40,6 +40,8 @@ class Ended:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
+    """How far a job has got, for the status line."""
+
     label: str
     done: float
     total: float | None

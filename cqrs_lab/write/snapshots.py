@@ -19,7 +19,7 @@ off` or a lost table changes only how long a load takes, never what it decides.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Literal, cast
 
@@ -90,12 +90,7 @@ class LoadReport:
         return f"{self.stream_id} replayed from the start: {events}"
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "stream_id": self.stream_id,
-            "how": self.how,
-            "start_version": self.start_version,
-            "events_read": self.events_read,
-        }
+        return asdict(self)
 
 
 class SnapshotStore:

@@ -7,8 +7,6 @@ load's worker thread is woken and waited for before each frame, so what is due i
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +27,7 @@ from cqrs_lab.tui.opening import EarlyInput
 from cqrs_lab.tui.runner import LoadJob
 from cqrs_lab.tui.status_line import StatusLine
 from cqrs_lab.tui.widgets import EventLog
+from tests.robust_helpers import fresh_python
 from tests.tui.conftest import FakeWall
 from tests.tui.test_app import SIZE, send, text_of
 
@@ -306,7 +305,4 @@ def test_the_screen_modules_load_without_the_lab() -> None:
         "heavy = ('sqlalchemy', 'sqlmodel', 'pydantic', 'cqrs_lab.lab', 'cqrs_lab.script')\n"
         "print(' '.join(name for name in heavy if name in sys.modules))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert done.stdout.strip() == ""
+    assert fresh_python(code) == ""

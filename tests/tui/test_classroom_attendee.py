@@ -35,29 +35,27 @@ def classroom(store: ClassroomStore) -> Classroom:
     return classroom
 
 
-def attendee(store: ClassroomStore, classroom: Classroom, lab: Lab) -> AttendeeApp:
-    link = AttendeeLink(store, classroom, "ada")
-    return AttendeeApp(link, lab=lab, tick_hz=50)
+@pytest.fixture
+def app(store: ClassroomStore, classroom: Classroom, lab: Lab) -> AttendeeApp:
+    """Ada's screen on `lab`, its link to the classroom ticking 50 times a second."""
+    return AttendeeApp(AttendeeLink(store, classroom, "ada"), lab=lab, tick_hz=50)
+
+
+@pytest.fixture
+def instructor(store: ClassroomStore, classroom: Classroom) -> Instructor:
+    return Instructor(store, classroom)
 
 
 async def ticked(pilot: Pilot[None]) -> None:
+    """A few of the link's ticks: the first ones seat the attendee in the classroom."""
     await pilot.pause(0.1)
 
 
-async def joined(pilot: Pilot[None]) -> AttendeeApp:
-    """The attendee's app once its first ticks have seated it in the classroom."""
-    await ticked(pilot)
-    app = pilot.app
-    assert isinstance(app, AttendeeApp)
-    return app
-
-
 async def test_what_the_attendee_does_reaches_the_instructor(
-    store: ClassroomStore, classroom: Classroom, lab: Lab
+    app: AttendeeApp, instructor: Instructor, store: ClassroomStore, classroom: Classroom
 ) -> None:
-    instructor = Instructor(store, classroom)
-    async with attendee(store, classroom, lab).run_test(size=SIZE) as pilot:
-        app = await joined(pilot)
+    async with app.run_test(size=SIZE) as pilot:
+        await ticked(pilot)
         app.main.submit("plce-order ada")
         await ticked(pilot)
         instructor.poll()
@@ -70,11 +68,10 @@ async def test_what_the_attendee_does_reaches_the_instructor(
 
 
 async def test_broadcasts_land_on_the_lab_with_a_caption(
-    store: ClassroomStore, classroom: Classroom, lab: Lab
+    app: AttendeeApp, instructor: Instructor, store: ClassroomStore, classroom: Classroom, lab: Lab
 ) -> None:
-    instructor = Instructor(store, classroom)
-    async with attendee(store, classroom, lab).run_test(size=SIZE) as pilot:
-        app = await joined(pilot)
+    async with app.run_test(size=SIZE) as pilot:
+        await ticked(pilot)
         caption = app.main.query_one(Caption)
         assert instructor.everyone("latency all zero") is None
         await ticked(pilot)
@@ -93,14 +90,14 @@ async def test_broadcasts_land_on_the_lab_with_a_caption(
 
 
 async def test_a_latecomer_opens_the_lesson_the_instructor_opened(
-    store: ClassroomStore, classroom: Classroom, lab: Lab
+    app: AttendeeApp, store: ClassroomStore, classroom: Classroom
 ) -> None:
     from cqrs_lab.lessons import load_course
 
     lesson = load_course().loaded.lessons[0]
     Instructor(store, classroom).open_lesson(lesson, 1)
-    async with attendee(store, classroom, lab).run_test(size=SIZE) as pilot:
-        app = await joined(pilot)
+    async with app.run_test(size=SIZE) as pilot:
+        await ticked(pilot)
         run = app.main.lesson.run
         assert run is not None and (run.lesson.id, run.step_index) == (lesson.id, 1)
         caption = app.main.query_one(Caption)

@@ -13,9 +13,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from cqrs_lab.classroom import storage
+from cqrs_lab.classroom.instructor import Instructor
 from cqrs_lab.classroom.link import AttendeeLink, BroadcastKind
 from cqrs_lab.classroom.model import AttendeeState, Filter, Kind, SortKey
-from cqrs_lab.classroom.storage import Classroom, ClassroomStore
+from cqrs_lab.classroom.storage import Broadcast, Classroom, ClassroomStore
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.tui.classroom.instructor_app import InstructorApp
@@ -45,8 +46,10 @@ def classroom(store: ClassroomStore, clock: Clock, monkeypatch: pytest.MonkeyPat
     return fill(store, clock)
 
 
-def app_on(store: ClassroomStore, classroom: Classroom, clock: Clock) -> InstructorApp:
-    return InstructorApp(store, classroom, clock=clock, poll_hz=None)
+@pytest.fixture
+def app(store: ClassroomStore, classroom: Classroom, clock: Clock) -> InstructorApp:
+    """The instructor's app on the filled classroom; it polls when a test says so."""
+    return InstructorApp(InstructorScreen(Instructor(store, classroom, clock=clock), poll_hz=None))
 
 
 def screen_of(pilot: Pilot[None]) -> InstructorScreen:
@@ -61,8 +64,14 @@ def as_text(widget: PictureView) -> str:
     return console.export_text()
 
 
-def kinds(store: ClassroomStore, code: str) -> list[tuple[str, str | None]]:
-    return [(b.kind, b.target) for b in store.broadcasts_after(code)]
+def broadcasts(app: InstructorApp) -> list[Broadcast]:
+    """What the instructor has broadcast to the room so far."""
+    instructor = app.instructor
+    return instructor.store.broadcasts_after(instructor.code)
+
+
+def kinds(app: InstructorApp) -> list[tuple[str, str | None]]:
+    return [(b.kind, b.target) for b in broadcasts(app)]
 
 
 async def room_line(pilot: Pilot[None]) -> Input:
@@ -81,10 +90,8 @@ async def to_everyone(pilot: Pilot[None], line: Input, text: str) -> str:
     return str(screen_of(pilot).query_one("#room-status").render())
 
 
-async def test_the_grid_shows_the_room(
-    store: ClassroomStore, classroom: Classroom, clock: Clock
-) -> None:
-    async with app_on(store, classroom, clock).run_test(size=SIZE) as pilot:
+async def test_the_grid_shows_the_room(app: InstructorApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
         screen = screen_of(pilot)
         assert [seat.name for seat in screen.grid.seats] == [name for name, _, _ in ROOM]
         assert screen.grid.lesson == "L03" and screen.grid.steps == 4
@@ -98,7 +105,7 @@ async def test_the_grid_shows_the_room(
 async def test_an_attendees_change_shows_at_the_next_poll(
     store: ClassroomStore, classroom: Classroom, clock: Clock
 ) -> None:
-    app = InstructorApp(store, classroom, clock=clock, poll_hz=20)
+    app = InstructorApp(InstructorScreen(Instructor(store, classroom, clock=clock), poll_hz=20))
     async with app.run_test(size=SIZE) as pilot:
         screen = screen_of(pilot)
         solved = AttendeeState("L03", 4, 1, {0: "solved"})
@@ -109,10 +116,8 @@ async def test_an_attendees_change_shows_at_the_next_poll(
         assert "4 stuck" in str(screen.query_one("#room-title").render())
 
 
-async def test_sort_and_filter_keys(
-    store: ClassroomStore, classroom: Classroom, clock: Clock
-) -> None:
-    async with app_on(store, classroom, clock).run_test(size=SIZE) as pilot:
+async def test_sort_and_filter_keys(app: InstructorApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
         screen = screen_of(pilot)
         await pilot.press("f")
         assert screen.only is Filter.STUCK
@@ -126,13 +131,13 @@ async def test_sort_and_filter_keys(
 
 
 async def test_watching_an_attendees_lab(
-    store: ClassroomStore, classroom: Classroom, clock: Clock
+    app: InstructorApp, store: ClassroomStore, classroom: Classroom, clock: Clock
 ) -> None:
-    async with app_on(store, classroom, clock).run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = screen_of(pilot)
         await pilot.press("down", "enter")  # bob
         assert screen.instructor.watching == "bob"
-        assert kinds(store, classroom.code)[-1] == (BroadcastKind.WATCH, "bob")
+        assert kinds(app)[-1] == (BroadcastKind.WATCH, "bob")
         picture = screen.query_one(PictureView)
         assert "Waiting for bob's lab" in str(picture.render())
         lab = Lab.open(":memory:", seed=3, password_cost=2)
@@ -150,30 +155,26 @@ async def test_watching_an_attendees_lab(
         assert "bob's lab  head 1" in shown and "catalog" in shown and "ProductAdded" in shown
         await pilot.press("escape")
         assert screen.instructor.watching is None
-        assert kinds(store, classroom.code)[-1] == (BroadcastKind.UNWATCH, "bob")
+        assert kinds(app)[-1] == (BroadcastKind.UNWATCH, "bob")
 
 
-async def test_a_line_to_everyone(
-    store: ClassroomStore, classroom: Classroom, clock: Clock
-) -> None:
-    async with app_on(store, classroom, clock).run_test(size=SIZE) as pilot:
+async def test_a_line_to_everyone(app: InstructorApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
         screen = screen_of(pilot)
         line = await room_line(pilot)
         status = await to_everyone(pilot, line, "register {name} x@example.com s3cret-pass")
         assert status.startswith("not sent: a line with a password is never sent")
-        assert kinds(store, classroom.code) == []
+        assert kinds(app) == []
         status = await to_everyone(pilot, line, "latency orders fixed:5s")
         assert status == "sent to everyone: latency orders fixed:5s"
-        (sent,) = store.broadcasts_after(classroom.code)
+        (sent,) = broadcasts(app)
         assert (sent.kind, sent.data) == (BroadcastKind.LINE, {"line": "latency orders fixed:5s"})
         await pilot.press("escape")
         assert screen.focused is screen.grid
 
 
-async def test_pause_resume_and_reset_after_asking(
-    store: ClassroomStore, classroom: Classroom, clock: Clock
-) -> None:
-    async with app_on(store, classroom, clock).run_test(size=SIZE) as pilot:
+async def test_pause_resume_and_reset_after_asking(app: InstructorApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
         screen = screen_of(pilot)
         await pilot.press("p")
         assert "everyone paused" in str(screen.query_one("#room-title").render())
@@ -183,29 +184,25 @@ async def test_pause_resume_and_reset_after_asking(
         await pilot.press("n")
         assert str(screen.query_one("#room-status").render()) == "nothing was reset"
         await pilot.press("r", "y")
-        assert kinds(store, classroom.code) == [
+        assert kinds(app) == [
             (BroadcastKind.PAUSE, None),
             (BroadcastKind.RESUME, None),
             (BroadcastKind.RESET, None),
         ]
 
 
-def test_snapshot_of_twelve_attendees(
-    snap_compare, store: ClassroomStore, classroom: Classroom, clock: Clock
-) -> None:
+def test_snapshot_of_twelve_attendees(snap_compare, app: InstructorApp) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         pilot.app.query_one("#room-line", Input).cursor_blink = False
         await pilot.press("down", "down", "down", "down")  # eli, with rejected lines
         screen_of(pilot).poll()
         await pilot.pause()
 
-    assert snap_compare(app_on(store, classroom, clock), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-async def test_a_lesson_opened_for_everyone(
-    store: ClassroomStore, classroom: Classroom, clock: Clock
-) -> None:
-    async with app_on(store, classroom, clock).run_test(size=SIZE) as pilot:
+async def test_a_lesson_opened_for_everyone(app: InstructorApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
         screen = screen_of(pilot)
         line = await room_line(pilot)
         for wrong, said in (
@@ -215,9 +212,9 @@ async def test_a_lesson_opened_for_everyone(
             ("lesson", "not sent: usage: lesson ID [STEP], e.g. lesson L03 2"),
         ):
             assert (await to_everyone(pilot, line, wrong)).startswith(said)
-        assert kinds(store, classroom.code) == []
+        assert kinds(app) == []
         await to_everyone(pilot, line, "lesson 03 2")
-        (sent,) = store.broadcasts_after(classroom.code)
+        (sent,) = broadcasts(app)
         assert (sent.kind, sent.data["lesson"], sent.data["step"]) == (
             BroadcastKind.LESSON,
             "03-projections",

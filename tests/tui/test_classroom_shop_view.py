@@ -18,6 +18,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from cqrs_lab.classroom import storage
+from cqrs_lab.classroom.instructor import Instructor
 from cqrs_lab.classroom.link import AttendeeLink
 from cqrs_lab.classroom.shop_watch import ShopWatch
 from cqrs_lab.classroom.storage import Classroom, ClassroomStore
@@ -101,7 +102,8 @@ def attendees(
 
 def app_on(store: ClassroomStore, room: Classroom, clock: Clock, db: str | None) -> InstructorApp:
     shop = None if db is None else (lambda: ShopWatch(db, clock=VirtualClock(), seed=7))
-    return InstructorApp(store, room, clock=clock, poll_hz=None, shop=shop)
+    screen = InstructorScreen(Instructor(store, room, clock=clock), poll_hz=None, shop=shop)
+    return InstructorApp(screen)
 
 
 def screen_of(pilot: Pilot[None]) -> InstructorScreen:

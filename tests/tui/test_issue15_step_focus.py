@@ -82,12 +82,17 @@ async def test_a_refused_register_comes_back_selected_without_its_password(lab: 
 # -- the forms by keyboard -------------------------------------------------------------
 
 
+async def open_form(pilot: Pilot[None], app: LabApp) -> CommandForm:
+    """F2 from the bar: the command form, open."""
+    await pilot.press("f2")
+    await pilot.pause()
+    return app.query_one(CommandForm)
+
+
 async def test_f2_moves_focus_into_the_form_and_tab_reaches_every_field(lab: Lab) -> None:
     app = LabApp(lab)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f2")
-        await pilot.pause()
-        form = app.query_one(CommandForm)
+        form = await open_form(pilot, app)
         assert form.display
         assert app.focused is app.query_one("#form-verb", Select)
         reached = []
@@ -104,20 +109,17 @@ async def test_f2_moves_focus_into_the_form_and_tab_reaches_every_field(lab: Lab
 async def test_f2_from_inside_the_form_hides_it_and_goes_back_to_the_bar(lab: Lab) -> None:
     app = LabApp(lab)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f2")
-        await pilot.pause()
+        form = await open_form(pilot, app)
         await pilot.press("f2")
         await pilot.pause()
         assert app.focused is app.bar.input
-        assert not app.query_one(CommandForm).display
+        assert not form.display
 
 
 async def test_after_send_typing_goes_into_a_field_never_to_the_single_keys(lab: Lab) -> None:
     app = LabApp(lab)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f2")
-        await pilot.pause()
-        form = app.query_one(CommandForm)
+        form = await open_form(pilot, app)
         user, email, password = form.fields
         user.value, email.value, password.value = "alice", "alice@example.com", "s3cret-pass"
         app.query_one("#form-send", Button).focus()
@@ -136,12 +138,11 @@ async def test_after_send_typing_goes_into_a_field_never_to_the_single_keys(lab:
 async def test_letters_on_the_select_go_into_the_first_field(lab: Lab) -> None:
     app = LabApp(lab)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f2")
-        await pilot.pause()
+        form = await open_form(pilot, app)
         speed = lab.speed
         await pilot.press(*"al-n")
         await pilot.pause()
-        assert app.query_one(CommandForm).fields[0].value == "al-n"
+        assert form.fields[0].value == "al-n"
         assert lab.speed == speed and lab.snapshot().in_flight == 0
 
 

@@ -45,6 +45,12 @@ def lesson(lesson_id: str = LESSON) -> Lesson:
     return next(item for item in load_lessons([shipped_course()]).lessons if item.id == lesson_id)
 
 
+@pytest.fixture
+def app(lab: Lab) -> LabApp:
+    """The lab's app with the lesson open (at its introduction)."""
+    return LabApp(lab, lesson=lesson())
+
+
 def shown(app: LabApp, selector: str) -> str:
     """The text a Static of the lesson panel shows."""
     return str(app.lesson.query_one(selector, Static).render())
@@ -71,9 +77,8 @@ async def frames(pilot: Pilot[None], count: int = 3) -> None:
 
 
 async def test_typing_a_solution_ticks_the_goal_advances_and_survives_a_restart(
-    lab: Lab, fresh_lab: Lab
+    app: LabApp, fresh_lab: Lab
 ) -> None:
-    app = LabApp(lab, lesson=lesson())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         panel = app.lesson
@@ -123,9 +128,8 @@ async def test_typing_a_solution_ticks_the_goal_advances_and_survives_a_restart(
 
 
 async def test_a_goal_that_holds_between_deliveries_ticks_on_the_frame(
-    lab: Lab, wall: FakeWall
+    app: LabApp, wall: FakeWall
 ) -> None:
-    app = LabApp(lab, lesson=lesson())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         panel = app.lesson
@@ -158,8 +162,7 @@ async def test_a_goal_that_holds_between_deliveries_ticks_on_the_frame(
 # -- hints, show me, and the other actions -----------------------------------------------
 
 
-async def test_hints_come_one_at_a_time_from_f2_or_h(lab: Lab) -> None:
-    app = LabApp(lab, lesson=lesson())
+async def test_hints_come_one_at_a_time_from_f2_or_h(app: LabApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert not app.lesson.query_one("#lesson-help").display
@@ -181,8 +184,9 @@ async def test_hints_come_one_at_a_time_from_f2_or_h(lab: Lab) -> None:
         assert app.lesson.intro_page
 
 
-async def test_show_me_plays_the_solution_line_by_line_and_counts_as_shown(lab: Lab) -> None:
-    app = LabApp(lab, lesson=lesson())
+async def test_show_me_plays_the_solution_line_by_line_and_counts_as_shown(
+    app: LabApp, lab: Lab
+) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         panel = app.lesson
@@ -204,8 +208,7 @@ async def test_show_me_plays_the_solution_line_by_line_and_counts_as_shown(lab: 
     assert Progress.load().mark(LESSON, 0) is StepMark.SHOWN
 
 
-async def test_f2_shows_the_forms_again_once_the_lesson_is_closed(lab: Lab) -> None:
-    app = LabApp(lab, lesson=lesson())
+async def test_f2_shows_the_forms_again_once_the_lesson_is_closed(app: LabApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         form = app.query_one(CommandForm)
@@ -220,8 +223,9 @@ async def test_f2_shows_the_forms_again_once_the_lesson_is_closed(lab: Lab) -> N
         assert not app.lesson.is_open
 
 
-async def test_start_over_asks_then_forgets_the_lesson_and_empties_the_lab(lab: Lab) -> None:
-    app = LabApp(lab, lesson=lesson())
+async def test_start_over_asks_then_forgets_the_lesson_and_empties_the_lab(
+    app: LabApp, lab: Lab
+) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await type_line(pilot, "place-order alice")

@@ -14,7 +14,7 @@ from cqrs_lab.tui.widgets import BusView, MetricsStrip, ViewPanel
 from cqrs_lab.tui.widgets.bus_view import ROWS_PER_LANE
 from cqrs_lab.tui.widgets.format import short_stall
 from tests.tui.test_app import SHOP, frames, send, text_of
-from tests.tui.test_widgets import LANES, ORDER, lane_rows, lines, new_lab, running
+from tests.tui.test_widgets import LANES, ORDER, lane_rows, lines, new_lab, showing
 
 SIZE = (120, 40)
 STALLED = "latency all fixed:2s\non-error orders stop\npoison orders next\n" + ORDER
@@ -48,9 +48,7 @@ async def test_a_stalled_lane_is_red_with_its_reason_and_its_lag_grows() -> None
     lab.advance(3)
     assert stalled_lane(lab).lag_events == 1
     view = BusView()
-    async with running(view) as pilot:
-        view.show(lab.snapshot())
-        await pilot.pause()
+    async with showing(view, lab.snapshot()) as pilot:
         title, track, under = lane_rows(view, "orders")
         assert "✗ STALLED #4 OrderPlaced: poison event" in title
         assert "· stop" in title
@@ -82,9 +80,7 @@ async def test_a_stalled_lane_shows_its_parked_count_in_both_layouts() -> None:
     lane = stalled_lane(lab)
     assert lane.parked == 1
     view = BusView()
-    async with running(view) as pilot:
-        view.show(lab.snapshot())
-        await pilot.pause()
+    async with showing(view, lab.snapshot()) as pilot:
         title, _, under = lane_rows(view, "orders")
         assert "✗ STALLED #" in title
         assert title.rstrip().endswith("· parked 1")
@@ -146,9 +142,7 @@ async def test_the_strip_names_session_violations() -> None:
     assert lab.metrics.stale_cache_hits["orders"] == 1
     assert lab.metrics.session_violations["read-your-writes"] == 2
     strip = MetricsStrip()
-    async with running(strip) as pilot:
-        strip.show(lab.snapshot(), lab.metrics)
-        await pilot.pause()
+    async with showing(strip, lab.snapshot(), lab.metrics):
         shown = totals(strip)
         assert "cache 1 hits · 1 stale" in shown
         assert "sessions 2 violations (read-your-writes)" in shown

@@ -3,6 +3,8 @@ learner answers; Release lets the delivery in and shows who was right."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -46,30 +48,31 @@ async def submit(pilot: Pilot[None]) -> None:
     await pilot.press("enter")
 
 
-async def open_with_an_order_at_the_door(pilot: Pilot[None], wall: FakeWall) -> PredictScreen:
-    """`p` holds the orders lane; the learner closes it, places an order, and opens it again
-    once the order's event waits at the door."""
-    app = pilot.app
-    assert isinstance(app, LabApp)
-    await send(pilot, *SHOP, "latency orders fixed:1s", "query orders alice")
-    await pilot.press("escape", "p")
-    screen = predict_screen(app)
-    assert app.lab.subscribers["orders"].holding
-    assert "nothing at its door yet" in shown(screen, "#predict-door")
-    await pilot.press("escape")
-    await send(pilot, "place-order alice")
-    wall.now = 1.5
-    await frames(pilot)
-    await pilot.press("escape", "p")
-    screen = predict_screen(app)
-    assert "1 delivery waits at the door: OrderPlaced #4" in shown(screen, "#predict-door")
-    return screen
+@asynccontextmanager
+async def an_order_at_the_door(
+    lab: Lab, wall: FakeWall
+) -> AsyncIterator[tuple[Pilot[None], PredictScreen]]:
+    """The lab's screen, running: `p` holds the orders lane; the learner closes it, places an
+    order, and opens it again once the order's event waits at the door."""
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, *SHOP, "latency orders fixed:1s", "query orders alice")
+        await pilot.press("escape", "p")
+        screen = predict_screen(app)
+        assert lab.subscribers["orders"].holding
+        assert "nothing at its door yet" in shown(screen, "#predict-door")
+        await pilot.press("escape")
+        await send(pilot, "place-order alice")
+        wall.now = 1.5
+        await frames(pilot)
+        await pilot.press("escape", "p")
+        screen = predict_screen(app)
+        assert "1 delivery waits at the door: OrderPlaced #4" in shown(screen, "#predict-door")
+        yield pilot, screen
 
 
 async def test_predict_release_and_see_who_was_right(lab: Lab, wall: FakeWall) -> None:
-    app = LabApp(lab)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_with_an_order_at_the_door(pilot, wall)
+    async with an_order_at_the_door(lab, wall) as (pilot, screen):
         assert screen.view == "orders" and screen.user == "alice"
         await answer(pilot, "read", "rows", "0")  # the classic mistake
         await answer(pilot, "crud", "has", "o1")
@@ -90,9 +93,7 @@ async def test_predict_release_and_see_who_was_right(lab: Lab, wall: FakeWall) -
 
 
 async def test_release_records_the_answers_first(lab: Lab, wall: FakeWall) -> None:
-    app = LabApp(lab)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_with_an_order_at_the_door(pilot, wall)
+    async with an_order_at_the_door(lab, wall) as (pilot, screen):
         await answer(pilot, "read", "has", "o1")
         await answer(pilot, "crud", "rows", "1")
         await press_button(pilot, "#predict-release")
@@ -101,9 +102,7 @@ async def test_release_records_the_answers_first(lab: Lab, wall: FakeWall) -> No
 
 
 async def test_answers_are_checked_before_anything_runs(lab: Lab, wall: FakeWall) -> None:
-    app = LabApp(lab)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_with_an_order_at_the_door(pilot, wall)
+    async with an_order_at_the_door(lab, wall) as (pilot, screen):
         await answer(pilot, "read", "rows", "one")
         await submit(pilot)
         assert "✗ read model: give a number of rows, like 1" in shown(screen, "#predict-result")
@@ -119,9 +118,7 @@ async def test_answers_are_checked_before_anything_runs(lab: Lab, wall: FakeWall
 
 
 async def test_release_without_a_prediction_just_releases(lab: Lab, wall: FakeWall) -> None:
-    app = LabApp(lab)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_with_an_order_at_the_door(pilot, wall)
+    async with an_order_at_the_door(lab, wall) as (pilot, screen):
         await press_button(pilot, "#predict-release")
         assert "released 1 deliveries to orders — no prediction was waiting" in shown(
             screen, "#predict-result"
@@ -179,9 +176,9 @@ async def test_the_screen_reads_the_lane_under_the_lab_screens_guard(
 ) -> None:
     """A load's worker thread may be sending: the door and the hold are read under the
     guard the lab screen shares with it, never beside it."""
-    app = LabApp(lab)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_with_an_order_at_the_door(pilot, wall)
+    async with an_order_at_the_door(lab, wall) as (pilot, screen):
+        app = pilot.app
+        assert isinstance(app, LabApp)
         assert screen.guard is app.main.guard
         watched = WatchedSubscribers(lab.subscribers, screen.guard)
         lab.subscribers = watched

@@ -245,7 +245,7 @@ async def test_choosing_views_and_jumping_from_the_log(lab: Lab, wall: FakeWall)
         await pilot.press("escape", "T")
         await workers_done(pilot)
         screen = travel(app)
-        screen.query_one("#travel-view", Select).value = "catalog"
+        screen.query_one("#travel-select", Select).value = "catalog"
         await workers_done(pilot)
         assert "Blue mug" in text_of(screen.query_one(ViewPanel))
         assert "▶ catalog" in text_of(screen.query_one(BusView))  # its lane is picked out

@@ -18,7 +18,7 @@ from cqrs_lab.tui.widgets.bus_view import ROWS_PER_LANE
 from cqrs_lab.tui.widgets.format import changed_lines
 from cqrs_lab.tui.widgets.metrics_strip import HISTORY
 
-from .test_widgets import LANES, answers, lines, new_lab, running
+from .test_widgets import LANES, answers, lines, new_lab, running, showing
 
 WIDTH = 120
 
@@ -54,9 +54,7 @@ def drawn_rows(widget: Widget) -> Iterator[list[int]]:
 async def test_bus_draws_again_only_the_rows_of_the_lane_that_changed() -> None:
     lab = new_lab()
     view = BusView()
-    async with running(view) as pilot:
-        view.show(lab.snapshot())
-        await pilot.pause()
+    async with showing(view, lab.snapshot()) as pilot:
         assert execute(lab, "hold orders").ok  # only the orders lane's picture changes
         with drawn_rows(view) as asked:
             view.show(lab.snapshot())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from textual.app import App, ComposeResult
@@ -57,6 +57,7 @@ remove-from-cart alice mug
 """
 LANES = ("catalog", "carts", "orders", "sales")
 M = TypeVar("M", bound=Message)
+Shown = TypeVar("Shown", BusView, EventLog, MetricsStrip, ViewPanel)
 
 
 class WidgetApp(App[None]):
@@ -79,6 +80,17 @@ async def running(
     app = WidgetApp(widget)
     hook = messages.append if messages is not None else None
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        yield pilot
+
+
+@asynccontextmanager
+async def showing(
+    widget: Shown, *what: Any, messages: list[Message] | None = None
+) -> AsyncIterator[Pilot[None]]:
+    """`widget` in its own app, drawn once from `what` (the arguments of its `show`)."""
+    async with running(widget, messages) as pilot:
+        widget.show(*what)
+        await pilot.pause()
         yield pilot
 
 
@@ -139,9 +151,7 @@ def test_formats_money_times_and_names() -> None:
 async def test_bus_shows_deliveries_in_flight_then_the_checkpoint() -> None:
     lab = new_lab()
     view = BusView()
-    async with running(view) as pilot:
-        view.show(lab.snapshot())
-        await pilot.pause()
+    async with showing(view, lab.snapshot()):
         title, track, stacked = lane_rows(view, "orders")
         assert title.split()[:5] == ["orders", "fixed:2s", "async", "gaps:wait", "faults:"]
         assert "in flight 1 · delivered 0 · dup 0 · dropped 0 · lost 0" in title
@@ -174,9 +184,7 @@ async def test_bus_marks_duplicates_drops_redeliveries_and_held_lanes() -> None:
     lab.hold("sales")
     assert execute(lab, order).ok
     view = BusView()
-    async with running(view) as pilot:
-        view.show(lab.snapshot())
-        await pilot.pause()
+    async with showing(view, lab.snapshot()):
         assert "●²Placed#4" in "".join(lane_rows(view, "orders"))
         assert "●✗Reserved#5" in "".join(lane_rows(view, "catalog"))
         assert "HELD" in lane_rows(view, "sales")[2]
@@ -192,9 +200,7 @@ async def test_bus_marks_duplicates_drops_redeliveries_and_held_lanes() -> None:
 async def test_bus_draws_inline_lanes_as_a_solid_line() -> None:
     lab = new_lab("mode carts inline\nregister alice alice@example.com s3cret-pass")
     view = BusView()
-    async with running(view) as pilot:
-        view.show(lab.snapshot())
-        await pilot.pause()
+    async with showing(view, lab.snapshot()):
         title, track, _ = lane_rows(view, "carts")
         assert "inline" in title
         assert "━━━" in track
@@ -208,9 +214,7 @@ async def test_bus_stacks_then_counts_what_does_not_fit() -> None:
     )
     lab = new_lab(script)
     view = BusView()
-    async with running(view) as pilot:
-        view.show(lab.snapshot())
-        await pilot.pause()
+    async with showing(view, lab.snapshot()):
         assert len(lab.snapshot().lane("catalog").in_flight) == 30
         _, track, stacked = lane_rows(view, "catalog")
         assert track.startswith("●ProdAdded#1 ●Restocked#2")
@@ -225,9 +229,7 @@ async def test_clicking_a_lane_selects_it() -> None:
     lab = new_lab()
     view = BusView()
     messages: list[Message] = []
-    async with running(view, messages) as pilot:
-        view.show(lab.snapshot())
-        await pilot.pause()
+    async with showing(view, lab.snapshot(), messages=messages) as pilot:
         await pilot.click(BusView, offset=(10, 2 * ROWS_PER_LANE + 1))
         await pilot.pause()
         assert [m.lane for m in posted(messages, BusView.LaneSelected)] == ["orders"]
@@ -268,9 +270,7 @@ async def test_bus_with_500_deliveries_in_flight_draws_every_line() -> None:
 async def test_event_log_lists_events_newest_first() -> None:
     lab = new_lab()
     log = EventLog()
-    async with running(log) as pilot:
-        log.show(lab.snapshot().recent_events)
-        await pilot.pause()
+    async with showing(log, lab.snapshot().recent_events):
         drawn = lines(log)
         assert drawn[0].split() == ["pos", "type", "stream", "correlation", "lab", "time"]
         first = drawn[1].split()
@@ -295,9 +295,7 @@ def test_event_log_leaves_out_columns_when_narrow() -> None:
 
 async def test_event_log_is_empty_with_a_hint() -> None:
     log = EventLog()
-    async with running(log) as pilot:
-        log.show(())
-        await pilot.pause()
+    async with showing(log, ()):
         assert "No events yet" in lines(log)[1]
 
 
@@ -305,9 +303,7 @@ async def test_event_log_posts_the_event_clicked_or_chosen() -> None:
     lab = new_lab()
     log = EventLog()
     messages: list[Message] = []
-    async with running(log, messages) as pilot:
-        log.show(lab.snapshot().recent_events)
-        await pilot.pause()
+    async with showing(log, lab.snapshot().recent_events, messages=messages) as pilot:
         await pilot.click(EventLog, offset=(5, 2))  # the second event: #5
         await pilot.pause()
         assert lines(log)[2].startswith("▶ #5")
@@ -324,9 +320,7 @@ async def test_event_log_scrolls_through_500_events() -> None:
     )
     lab = new_lab(script)
     log = EventLog()
-    async with running(log) as pilot:
-        log.show(lab.snapshot().recent_events)
-        await pilot.pause()
+    async with showing(log, lab.snapshot().recent_events) as pilot:
         assert lines(log)[1].split()[0] == "#500"
         log.scroll_end(animate=False)
         await pilot.pause()
@@ -414,9 +408,7 @@ async def test_view_panel_marks_nothing_when_both_sides_agree() -> None:
     lab = new_lab()
     lab.advance(2)
     panel = ViewPanel()
-    async with running(panel) as pilot:
-        panel.show(*answers(lab, "orders", "alice"))
-        await pilot.pause()
+    async with showing(panel, *answers(lab, "orders", "alice")):
         text = "\n".join(lines(panel))
         assert "✓ CAUGHT UP" in text
         assert "✓ Both sides agree." in text
@@ -427,9 +419,7 @@ async def test_view_panel_marks_nothing_when_both_sides_agree() -> None:
 async def test_view_panel_marks_changed_and_removed_rows() -> None:
     lab = new_lab(f"{ORDER}\n{CHANGES}")
     panel = ViewPanel()
-    async with running(panel) as pilot:
-        panel.show(*answers(lab, "orders", "alice"))
-        await pilot.pause()
+    async with showing(panel, *answers(lab, "orders", "alice")) as pilot:
         o1 = [line.split() for line in lines(panel) if "o1" in line]
         row = ["o1", "placed", "25.00", "t=0.00s"]
         assert o1 == [["≠", *row, "≠", "o1", "paid", *row[2:]]]
@@ -444,9 +434,7 @@ async def test_view_panel_keeps_every_value_whole_at_any_width() -> None:
     """Side by side with whole headings, then with wrapped ones, then the twin below."""
     lab = new_lab(f"{ORDER}\n{CHANGES}")
     panel = ViewPanel()
-    async with running(panel) as pilot:
-        panel.show(*answers(lab, "orders", "alice"))
-        await pilot.pause()
+    async with showing(panel, *answers(lab, "orders", "alice")):
         assert panel.arrangement(100) == Arrangement(stacked=False, short_titles=False)
         assert panel.arrangement(78) == Arrangement(stacked=False, short_titles=True)
         assert panel.arrangement(60) == Arrangement(stacked=True, short_titles=False)

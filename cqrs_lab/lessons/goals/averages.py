@@ -9,14 +9,13 @@ several times the latency's mean, and only the measured W makes Little's law hol
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
+from pydantic import Field, NonNegativeFloat, PositiveFloat
 
-from cqrs_lab.lessons.goals.base import LaneName, Predicate, Probe
+from cqrs_lab.lessons.goals.base import LaneName, Predicate, Probe, Ranged
 
 if TYPE_CHECKING:
     from cqrs_lab.sim.bus import Delivery
@@ -88,23 +87,27 @@ def _bounds(at_least: float | None, at_most: float | None, unit: str = "") -> st
     return " and ".join(bounds)
 
 
-def _within(value: float, at_least: float | None, at_most: float | None) -> bool:
-    low = at_least if at_least is not None else 0.0
-    high = at_most if at_most is not None else math.inf
-    return low <= value <= high
-
-
-class Bounded(Averaged):
+class Bounded(Averaged, Ranged):
     """An average that must fall between `at_least` and `at_most` (either may be left off)."""
 
     at_least: NonNegativeFloat | None = None
     at_most: NonNegativeFloat | None = None
 
-    @model_validator(mode="after")
-    def _bounded(self) -> Bounded:
-        if self.at_least is None and self.at_most is None:
-            raise ValueError("give at_least, at_most or both")
-        return self
+    def average(self, measured: Measured) -> float | None:
+        """The window's average this goal bounds (None: nothing to average yet)."""
+        raise NotImplementedError
+
+    def says(self, average: float, probe: Probe) -> str:
+        """The checklist's reading of `average`."""
+        raise NotImplementedError
+
+    def holds(self, probe: Probe, start: Any) -> bool:
+        measured = self.measure(probe, start)
+        average = None if measured is None else self.average(measured)
+        if average is None:
+            return False
+        start.reading = self.says(average, probe)
+        return self.within(average)
 
 
 class MeanInFlight(Bounded):
@@ -116,12 +119,11 @@ class MeanInFlight(Bounded):
             f"flight on the {self.projection} lane on average"
         )
 
-    def holds(self, probe: Probe, start: Any) -> bool:
-        measured = self.measure(probe, start)
-        if measured is None:
-            return False
-        start.reading = f"{measured.mean_in_flight:.1f} in flight on average"
-        return _within(measured.mean_in_flight, self.at_least, self.at_most)
+    def average(self, measured: Measured) -> float | None:
+        return measured.mean_in_flight
+
+    def says(self, average: float, probe: Probe) -> str:
+        return f"{average:.1f} in flight on average"
 
 
 class TimeOnLane(Bounded):
@@ -135,16 +137,12 @@ class TimeOnLane(Bounded):
             f" on the {self.projection} lane on average"
         )
 
-    def holds(self, probe: Probe, start: Any) -> bool:
-        measured = self.measure(probe, start)
-        if measured is None or measured.time_on_lane is None:
-            return False
+    def average(self, measured: Measured) -> float | None:
+        return measured.time_on_lane
+
+    def says(self, average: float, probe: Probe) -> str:
         delay = probe.lab.latencies[self.projection].mean
-        start.reading = (
-            f"measured W = {measured.time_on_lane:.2f}s on the lane "
-            f"(the lane's delay averages {delay:g}s)"
-        )
-        return _within(measured.time_on_lane, self.at_least, self.at_most)
+        return f"measured W = {average:.2f}s on the lane (the lane's delay averages {delay:g}s)"
 
 
 class LittlesLaw(Averaged):

@@ -4,15 +4,17 @@ predicate reads the lab through, and the `Predicate` base (`counted` has the `Co
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     StrictStr,
+    model_validator,
 )
 
 from cqrs_lab.read.view_specs import LANES, VIEW_NAMES
@@ -137,3 +139,25 @@ class Predicate(BaseModel):
     def reading(self, start: Any) -> str | None:
         """What the predicate measured last, for the checklist (None: nothing to show)."""
         return None
+
+
+class Ranged(Predicate):
+    """A predicate on a number that must fall between `at_least` and `at_most`: either may be
+    left off, not both. Each subclass declares the two fields, of its own kind (a count of
+    events, seconds), so that they come after its other fields where a goal's errors and
+    suggestions list them."""
+
+    if TYPE_CHECKING:
+        at_least: float | None
+        at_most: float | None
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Self:
+        if self.at_least is None and self.at_most is None:
+            raise ValueError("give at_least, at_most or both")
+        return self
+
+    def within(self, value: float) -> bool:
+        low = self.at_least if self.at_least is not None else 0.0
+        high = self.at_most if self.at_most is not None else math.inf
+        return low <= value <= high

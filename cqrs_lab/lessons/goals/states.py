@@ -23,6 +23,7 @@ from cqrs_lab.lessons.goals.base import (
     LaneOrAll,
     Predicate,
     Probe,
+    Ranged,
     ViewName,
     lane_names,
     projection_words,
@@ -72,7 +73,7 @@ class CaughtUp(Predicate):
         return all(probe.lane(name).lag_events == 0 for name in lane_names(self.projection))
 
 
-class InFlight(Predicate):
+class InFlight(Ranged):
     """How many deliveries are on the lane (or all lanes) now: `at_least`, `at_most` or
     both."""
 
@@ -80,12 +81,6 @@ class InFlight(Predicate):
     projection: LaneOrAll
     at_least: PositiveInt | None = None
     at_most: NonNegativeInt | None = None
-
-    @model_validator(mode="after")
-    def _bounded(self) -> InFlight:
-        if self.at_least is None and self.at_most is None:
-            raise ValueError("give at_least, at_most or both")
-        return self
 
     def explain(self) -> str:
         to = "all lanes together" if self.projection == LANE_ALL else f"the {self.projection} lane"
@@ -96,8 +91,7 @@ class InFlight(Predicate):
 
     def holds(self, probe: Probe, start: Any) -> bool:
         total = sum(len(probe.lane(name).in_flight) for name in lane_names(self.projection))
-        low = self.at_least if self.at_least is not None else 0
-        return low <= total and (self.at_most is None or total <= self.at_most)
+        return self.within(total)
 
 
 class Queried(Predicate):

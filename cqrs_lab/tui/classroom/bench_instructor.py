@@ -22,10 +22,12 @@ import time
 from textual.app import App
 from textual.pilot import Pilot
 
+from cqrs_lab.classroom.instructor import Instructor
 from cqrs_lab.classroom.storage import ClassroomStore
 from cqrs_lab.environment import BENCH_DB_ENV
 from cqrs_lab.tui.bench_probe import _count_frames
 from cqrs_lab.tui.classroom.instructor_app import InstructorApp
+from cqrs_lab.tui.classroom.instructor_screen import InstructorScreen
 
 SIZE = (120, 45)
 CHECK_S = 0.25
@@ -46,7 +48,7 @@ def main(argv: list[str]) -> int:
         raise SystemExit(f"no classroom {code}")
     frames: list[float] = []
     _count_frames(App, frames)
-    app = InstructorApp(store, classroom)
+    app = InstructorApp(InstructorScreen(Instructor(store, classroom)))
     measured: dict[str, float] = {}
 
     async def watch(pilot: Pilot[None]) -> None:

@@ -6,11 +6,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from cqrs_lab import script as sc
 from cqrs_lab.sim.latency import ACCEPTED_LATENCIES
+from cqrs_lab.tui.screens.dialog import CLOSE, ClosingDialog
 
 FAULTS_HELP = "drop=P dup=P reorder=on|off lost=on|off timeout=2s, or none"
 
@@ -27,11 +27,11 @@ def settings_lines(
     return lines
 
 
-class LaneSettingsScreen(ModalScreen[list[str] | None]):
+class LaneSettingsScreen(ClosingDialog[list[str]]):
     """Dismissed with the lines to run (none if nothing changed), or None when cancelled."""
 
     AUTO_FOCUS = "#lane-latency"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="lane-settings-cancel")]
+    BINDINGS = [Binding("escape", "close", "Cancel", id="lane-settings-cancel")]
 
     def __init__(self, lane: str, latency: str, faults: str) -> None:
         super().__init__(classes="dialog")
@@ -49,7 +49,7 @@ class LaneSettingsScreen(ModalScreen[list[str] | None]):
             yield Static(id="lane-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Apply", variant="primary", id="lane-apply")
-                yield Button("Cancel", id="lane-cancel")
+                yield Button("Cancel", id="lane-cancel", classes=CLOSE)
 
     @on(Button.Pressed, "#lane-apply")
     @on(Input.Submitted)
@@ -69,11 +69,3 @@ class LaneSettingsScreen(ModalScreen[list[str] | None]):
                 self.query_one("#lane-error", Static).update(f"✗ {error.message}")
                 return
         self.dismiss(lines)
-
-    @on(Button.Pressed, "#lane-cancel")
-    def _cancel_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

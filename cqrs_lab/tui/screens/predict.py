@@ -17,7 +17,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from cqrs_lab import script as sc
@@ -26,6 +25,8 @@ from cqrs_lab.lab.guard import LabGuard
 from cqrs_lab.lab.prediction import Verdict, shows
 from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_LANES, VIEW_NAMES
 from cqrs_lab.script.actions import Expectation, ExpectationKind
+from cqrs_lab.tui.screens.dialog import CLOSE, ClosingDialog
+from cqrs_lab.tui.widgets.choice import word_choice
 
 KINDS: tuple[tuple[str, ExpectationKind], ...] = (
     ("this many rows", "rows"),
@@ -72,7 +73,7 @@ def verdict_text(verdict: Verdict) -> Text:
     return text
 
 
-class PredictScreen(ModalScreen[None]):
+class PredictScreen(ClosingDialog[None]):
     """Hold, predict, release. Escape closes it (the lane stays held until released)."""
 
     AUTO_FOCUS = "#predict-read-value"
@@ -109,13 +110,7 @@ class PredictScreen(ModalScreen[None]):
             yield Static(id="predict-door", markup=False)
             with Horizontal(id="predict-query"):
                 yield Label("What will  query", classes="predict-label")
-                yield Select(
-                    [(view, view) for view in VIEW_NAMES],
-                    value=self.view,
-                    allow_blank=False,
-                    compact=True,
-                    id="predict-view",
-                )
+                yield word_choice(VIEW_NAMES, self.view, id="predict-view")
                 yield Input(self.user, placeholder="user", compact=True, id="predict-user")
                 yield Label("show once it is released?", classes="predict-label")
             for side, title in (("read", "Read model (projection)"), ("crud", "CRUD twin")):
@@ -137,7 +132,7 @@ class PredictScreen(ModalScreen[None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Predict (Enter)", variant="primary", id="predict-save")
                 yield Button("Release (ctrl+r)", variant="warning", id="predict-release")
-                yield Button("Close (Esc)", id="predict-close")
+                yield Button("Close (Esc)", id="predict-close", classes=CLOSE)
 
     def on_mount(self) -> None:
         self._hold()
@@ -256,11 +251,3 @@ class PredictScreen(ModalScreen[None]):
 
     def _result(self, text: Text) -> None:
         self.query_one("#predict-result", Static).update(text)
-
-    @on(Button.Pressed, "#predict-close")
-    def _close_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(None)
-
-    def action_close(self) -> None:
-        self.dismiss(None)

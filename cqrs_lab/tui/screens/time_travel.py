@@ -26,19 +26,20 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Static
 
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.rewind import Moment
 from cqrs_lab.lab.rewind_views import ViewsThen
 from cqrs_lab.lab.time_travel import Timeline
-from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_LANES, VIEW_NAMES
+from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_LANES
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.sim.clock import Clock
 from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.tui.screens.confirm import ConfirmScreen
 from cqrs_lab.tui.screens.scrubber import Scrubber
 from cqrs_lab.tui.widgets import BusView, EventLog, ViewPanel
+from cqrs_lab.tui.widgets.view_picker import ViewPicker
 
 if TYPE_CHECKING:
     from cqrs_lab.lab import Lab
@@ -59,8 +60,10 @@ class Fork:
 
     lab: Lab
     note: str
+    """Said under the command bar as the live lab switches to the fork."""
     view: str
     user: str
+    """The view (and user) the screen showed: the lab screen goes on showing them."""
     position: int
     """The event the fork branched at."""
 
@@ -122,18 +125,7 @@ class TimeTravelScreen(Screen[Fork | None]):
         yield BusView(id="travel-bus")
         with Horizontal(id="travel-middle"):
             with Vertical(id="travel-views"):
-                with Horizontal(id="travel-picker"):
-                    yield Label("view", id="travel-view-label")
-                    yield Select(
-                        [(view, view) for view in VIEW_NAMES],
-                        value=self.view,
-                        allow_blank=False,
-                        compact=True,
-                        id="travel-view",
-                    )
-                    yield Input(
-                        self.user, placeholder="user (cart, orders)", compact=True, id="travel-user"
-                    )
+                yield ViewPicker(self.view, user=self.user, id="travel-picker", prefix="travel")
                 yield ViewPanel(id="travel-panel")
             yield EventLog(id="travel-log")
         with Horizontal(id="travel-buttons"):
@@ -284,28 +276,23 @@ class TimeTravelScreen(Screen[Fork | None]):
     def _user(self) -> str | None:
         return (self.user or None) if self.view in USER_VIEWS else None
 
-    @on(Select.Changed, "#travel-view")
-    def _view_picked(self, event: Select.Changed) -> None:
-        event.stop()
-        if isinstance(event.value, str):
-            self.view = event.value
-            self.query_one(BusView).selected = VIEW_LANES[self.view]
-            self._show_bus()
-            self._look_up()
-
-    @on(Input.Changed, "#travel-user")
-    def _user_typed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.user = event.value.strip()
-        self._look_up()
+    def on_view_picker_changed(self, message: ViewPicker.Changed) -> None:
+        message.stop()
+        picker = self.query_one(ViewPicker)
+        self._follow(picker.view, picker.user)
 
     def select_view(self, view: str, user: str | None = None) -> None:
-        self.query_one("#travel-view", Select).value = view
-        if user is not None:
-            self.query_one("#travel-user", Input).value = user
-        self.view = view
-        self.user = user if user is not None else self.user
-        self._show_bus()
+        user = self.user if user is None else user
+        self.query_one(ViewPicker).show(view, user)
+        self._follow(view, user)
+
+    def _follow(self, view: str, user: str) -> None:
+        """Show `view` for `user`: its lane picked out on the bus, its answer looked up."""
+        if view != self.view:
+            self.view = view
+            self.query_one(BusView).selected = VIEW_LANES[view]
+            self._show_bus()
+        self.user = user
         self._look_up()
 
     def _a_user(self) -> str | None:

@@ -12,15 +12,14 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.console import Group, RenderableType
 from rich.text import Text
 from rich.tree import Tree
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from cqrs_lab.lab.guard import LabGuard
 from cqrs_lab.lab.trace import DeliveryRecord, EventTrace, LaneTrace, Trace, TraceNotFound, trace
+from cqrs_lab.tui.screens.dialog import CLOSE, ClosingDialog
 from cqrs_lab.tui.widgets.format import short_id
 
 if TYPE_CHECKING:
@@ -111,7 +110,7 @@ def _delivery_text(delivery: DeliveryRecord) -> str:
     )
 
 
-class TraceScreen(ModalScreen[None]):
+class TraceScreen(ClosingDialog[None]):
     """One event's causation chain; Escape or q closes it."""
 
     AUTO_FOCUS = "#trace-body"
@@ -133,7 +132,7 @@ class TraceScreen(ModalScreen[None]):
             with VerticalScroll(id="trace-body"):
                 yield Static(id="trace-chain")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Close (Esc)", id="trace-close")
+                yield Button("Close (Esc)", id="trace-close", classes=CLOSE)
 
     def on_mount(self) -> None:
         self.refresh_trace()
@@ -160,14 +159,6 @@ class TraceScreen(ModalScreen[None]):
     def _follow(self) -> None:
         if self.chain is not None and not finished(self.chain):
             self.refresh_trace()
-
-    @on(Button.Pressed, "#trace-close")
-    def _close_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(None)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
 
 
 def finished(chain: Trace) -> bool:

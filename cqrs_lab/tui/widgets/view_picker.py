@@ -12,34 +12,41 @@ from textual.widgets import Input, Label, Select
 
 from cqrs_lab.read.view_specs import VIEW_NAMES
 from cqrs_lab.tui.completion import Vocabulary, WordSuggester
+from cqrs_lab.tui.widgets.choice import word_choice
 
 
 class ViewPicker(Horizontal):
-    """Posts `Changed` when the learner picks another view or types another user."""
+    """Posts `Changed` when the learner picks another view or types another user. Its label,
+    select and input are `PREFIX-label`, `PREFIX-select` and `PREFIX-user`; with `words`,
+    the input suggests the user names they give."""
 
     class Changed(Message):
         """`view` or `user` changed."""
 
-    def __init__(self, view: str, words: Callable[[], Vocabulary], *, id: str) -> None:
+    def __init__(
+        self,
+        view: str,
+        words: Callable[[], Vocabulary] | None = None,
+        *,
+        user: str = "",
+        id: str,
+        prefix: str = "view",
+    ) -> None:
         super().__init__(id=id)
         self.view = view
-        self.user = ""
+        self.user = user
         self._words = words
+        self._prefix = prefix
 
     def compose(self) -> ComposeResult:
-        yield Label("view", id="view-label")
-        yield Select(
-            [(view, view) for view in VIEW_NAMES],
-            value=self.view,
-            allow_blank=False,
-            compact=True,
-            id="view-select",
-        )
+        yield Label("view", id=f"{self._prefix}-label")
+        yield word_choice(VIEW_NAMES, self.view, id=f"{self._prefix}-select")
         yield Input(
+            self.user,
             placeholder="user (cart, orders)",
             compact=True,
-            id="view-user",
-            suggester=WordSuggester("user", self._words),
+            id=f"{self._prefix}-user",
+            suggester=WordSuggester("user", self._words) if self._words else None,
         )
 
     def show(self, view: str, user: str) -> None:
