@@ -74,7 +74,7 @@ def test_every_figure_has_a_baseline_and_the_targets_are_judged(quick: BenchRepo
     for figure in quick.figures:
         assert figure.baseline > 0 and figure.ratio == pytest.approx(figure.value / figure.baseline)
     targets = quick.to_json()["targets"]
-    assert len(targets) == (15 if PG_URL else 14)  # simulate on PostgreSQL: with a server
+    assert len(targets) == (16 if PG_URL else 15)  # simulate on PostgreSQL: with a server
     assert all(isinstance(t["met"], bool) for t in targets.values())
 
 

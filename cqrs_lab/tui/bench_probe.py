@@ -7,7 +7,9 @@
     frames lab DB SECONDS RATE the lab screen with `load RATE/s for SECONDS` typed into its
                                bar, a key typed every 0.1 s meanwhile: print frames drawn
                                over SECONDS of wall time, events, each key's time to the
-                               screen (p50, p95) and the load's wall time
+                               screen (p50, p95) and the load's wall time. A RATE above
+                               what a line may ask (1000/s) starts the load the line
+                               starts (`LabScreen.start_load`), at that rate
 
 Both apps run headless at 120x40. A headless driver writes nothing, so Textual skips
 turning each frame into terminal text; the probe does that work itself (the same call a
@@ -115,6 +117,7 @@ def frames_under_load(db: str, seconds: float, rate: float) -> None:
     from textual.app import App
     from textual.pilot import Pilot
 
+    from cqrs_lab.script.control_lines import MAX_LOAD_RATE
     from cqrs_lab.tui.app import LabApp
     from cqrs_lab.tui.runner import LoadJob
 
@@ -128,7 +131,10 @@ def frames_under_load(db: str, seconds: float, rate: float) -> None:
         await pilot.pause()
         applied = sum(s.stats.applied for s in lab.subscribers.values())
         head = lab.head
-        await pilot.press(*f"load {rate:.4g}/s for {seconds:g}s", "enter")
+        if rate <= MAX_LOAD_RATE:
+            await pilot.press(*f"load {rate:.4g}/s for {seconds:g}s", "enter")
+        else:  # more than a line may ask: the load that line would start, at this rate
+            app.main.start_load(rate, seconds)
         job = app.main.runner.jobs["load"]
         assert isinstance(job, LoadJob)
         frames.clear()

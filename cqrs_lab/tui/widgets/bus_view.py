@@ -22,8 +22,12 @@ from cqrs_lab.read.subscriber import Mode
 from cqrs_lab.sim.bus import Delivery
 from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.tui.widgets.format import (
+    RoleStyled,
+    RoleStyles,
     Run,
+    changed_lines,
     clip,
+    component_classes,
     delivery_marks,
     fit,
     runs_width,
@@ -41,6 +45,13 @@ RIGHT = 20
 """Cells at the right end of each track: the projection's door and checkpoint."""
 MIN_TRACK = 12
 INLINE_NOTE = " updated in the command's transaction "
+PREFIX = "bus-view"
+ROLES = (
+    *("name", "setting", "muted", "selected", "legend"),  # a lane's title row; the legend
+    *("track", "event", "label", "time", "more", "checkpoint", "behind", "inline"),  # its track
+    *("dup", "redelivery", "drop", "problem", "stalled", "held"),  # what goes wrong on it
+)
+"""The roles runs are styled by: each one a `bus-view--ROLE` component class."""
 LEGEND: tuple[Run, ...] = (
     ("●", "event"),
     (" event#pos time-left  ", "legend"),
@@ -112,30 +123,10 @@ class _Track:
         return out
 
 
-class BusView(Widget, can_focus=True):
+class BusView(RoleStyled, Widget, can_focus=True):
     """Every bus lane: settings and counts, deliveries in flight, the projection's checkpoint."""
 
-    COMPONENT_CLASSES = {
-        "bus-view--name",
-        "bus-view--setting",
-        "bus-view--muted",
-        "bus-view--selected",
-        "bus-view--track",
-        "bus-view--event",
-        "bus-view--label",
-        "bus-view--time",
-        "bus-view--dup",
-        "bus-view--redelivery",
-        "bus-view--drop",
-        "bus-view--more",
-        "bus-view--checkpoint",
-        "bus-view--behind",
-        "bus-view--problem",
-        "bus-view--stalled",
-        "bus-view--held",
-        "bus-view--inline",
-        "bus-view--legend",
-    }
+    COMPONENT_CLASSES = component_classes(PREFIX, ROLES)
     BINDINGS = [
         Binding("up", "move(-1)", "Previous lane", show=False, id="bus_view.previous_lane"),
         Binding("down", "move(1)", "Next lane", show=False, id="bus_view.next_lane"),
@@ -160,18 +151,24 @@ class BusView(Widget, can_focus=True):
         self._snapshot: LabSnapshot | None = None
         self._rows: list[_Row] = []
         self._layout_width = -1
+        self._styles = RoleStyles(self, PREFIX)
 
     # -- attributes down ------------------------------------------------------------
 
     def show(self, snapshot: LabSnapshot) -> None:
-        """Draw this picture of the lab (cheap: one layout, one refresh; nothing when the
-        picture has not changed, e.g. while the lab is paused)."""
+        """Draw this picture of the lab (cheap: one layout, and only the rows that changed
+        are drawn again; nothing when the picture has not changed, e.g. while the lab is
+        paused)."""
         if snapshot == self._snapshot:
             return
         lanes_changed = self._snapshot is None or len(snapshot.lanes) != len(self._snapshot.lanes)
         self._snapshot = snapshot
+        before, width = self._rows, self._layout_width
         self._layout()
-        self.refresh(layout=lanes_changed)
+        if lanes_changed or width != self._layout_width:
+            self.refresh(layout=lanes_changed)
+        elif changed := changed_lines(before, self._rows, width):
+            self.refresh(*changed)
 
     def watch_selected(self) -> None:
         self._layout()
@@ -191,24 +188,21 @@ class BusView(Widget, can_focus=True):
         width = self.size.width
         if width != self._layout_width:
             self._layout()
-        base = self.rich_style
+        base = self._styles.base
         if y >= len(self._rows):
             return Strip.blank(width, base)
         row = self._rows[y]
         if not row.overlay:
-            return to_strip(row.runs, width, self._style, base)
-        overlay = self._style(row.overlay)
+            return to_strip(row.runs, width, self._styles, base)
+        overlay = self._styles(row.overlay)
         return to_strip(row.runs, width, lambda role: self._over(role, overlay), base + overlay)
 
     def _over(self, role: str, overlay: Style) -> Style:
         """A run's style under the selected lane's highlight; a stall stays red there."""
-        style = self._style(role)
+        style = self._styles(role)
         if role != "stalled":
             return style + overlay
         return style + overlay + Style(color=style.color, bold=style.bold)
-
-    def _style(self, role: str) -> Style:
-        return self.get_component_rich_style(f"bus-view--{role}")
 
     def _layout(self) -> None:
         """Lay every lane out for the current width; render_line reads the result."""
@@ -457,4 +451,3 @@ def _stall_note(lane: LaneState, room: int) -> str:
     cut = max(0, room - len(head) - len(tail))
     text = head + (reason if len(reason) <= cut else fit(reason, cut)) + tail
     return text[: max(0, room)]
-

@@ -9,7 +9,6 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
@@ -18,14 +17,28 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from cqrs_lab.store.event_store import RecordedEvent
-from cqrs_lab.tui.widgets.format import Run, fit, lab_time, short_id, short_type, to_strip
+from cqrs_lab.tui.widgets.format import (
+    RoleStyled,
+    RoleStyles,
+    Run,
+    component_classes,
+    fit,
+    lab_time,
+    short_id,
+    short_type,
+    to_strip,
+)
 
 if TYPE_CHECKING:
     from cqrs_lab.lab import Lab
 
+PREFIX = "event-log"
+ROLES = ("header", "position", "type", "stream", "muted", "cursor")
+"""The roles rows are styled by: each one an `event-log--ROLE` component class."""
 MARK = 2  # the cursor's column
 COLUMNS = (("pos", 7), ("type", 20), ("stream", 18), ("correlation", 12), ("lab time", 10))
-ROLES = {"pos": "position", "type": "type", "stream": "stream"}
+COLUMN_ROLES = {"pos": "position", "type": "type", "stream": "stream"}
+"""The role of each column's values (the others are muted)."""
 NARROWER = ((), ("correlation",), ("correlation", "lab time"))
 """Columns left out, in turn, until the rest fit the width."""
 SHORT_POS, SHORT_TYPE, SHORT_STREAM = 6, 12, 16
@@ -44,17 +57,10 @@ def columns_for(width: int) -> tuple[tuple[str, int], ...]:
     return (("pos", SHORT_POS), ("type", type_width), ("stream", SHORT_STREAM))
 
 
-class EventLog(ScrollView, can_focus=True):
+class EventLog(RoleStyled, ScrollView, can_focus=True):
     """Recorded events, newest first: position, type, stream, correlation id, lab time."""
 
-    COMPONENT_CLASSES = {
-        "event-log--header",
-        "event-log--position",
-        "event-log--type",
-        "event-log--stream",
-        "event-log--muted",
-        "event-log--cursor",
-    }
+    COMPONENT_CLASSES = component_classes(PREFIX, ROLES)
     BINDINGS = [
         Binding("up", "cursor(-1)", "Newer event", show=False, id="event_log.cursor_up"),
         Binding("down", "cursor(1)", "Older event", show=False, id="event_log.cursor_down"),
@@ -74,6 +80,7 @@ class EventLog(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._events: tuple[RecordedEvent, ...] = ()
         self._cursor: int | None = None  # the position of the event under the cursor
+        self._styles = RoleStyles(self, PREFIX)
 
     @property
     def cursor_position(self) -> int | None:
@@ -92,14 +99,14 @@ class EventLog(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        base = self._styles.base
         columns = columns_for(width)
         if y == 0:
             header = " " * MARK + "".join(fit(title, size) for title, size in columns)
-            return to_strip([(header, "header")], width, self._style, base)
+            return to_strip([(header, "header")], width, self._styles, base)
         if not self._events:
             runs: list[Run] = [(" " + EMPTY_HINT, "muted")] if y == 1 else []
-            return to_strip(runs, width, self._style, base)
+            return to_strip(runs, width, self._styles, base)
         index = self.scroll_offset.y + y - 1
         if index >= len(self._events):
             return Strip.blank(width, base)
@@ -114,14 +121,13 @@ class EventLog(ScrollView, can_focus=True):
             "lab time": lab_time(event.metadata.recorded_at),
         }
         runs = [("▶ " if here else "  ", "position")]
-        runs += [(fit(values[name], size), ROLES.get(name, "muted")) for name, size in columns]
+        runs += [
+            (fit(values[name], size), COLUMN_ROLES.get(name, "muted")) for name, size in columns
+        ]
         if not here:
-            return to_strip(runs, width, self._style, base)
-        cursor = self._style("cursor")
-        return to_strip(runs, width, lambda role: self._style(role) + cursor, base + cursor)
-
-    def _style(self, role: str) -> Style:
-        return self.get_component_rich_style(f"event-log--{role}")
+            return to_strip(runs, width, self._styles, base)
+        cursor = self._styles("cursor")
+        return to_strip(runs, width, lambda role: self._styles(role) + cursor, base + cursor)
 
     # -- messages up ----------------------------------------------------------------
 

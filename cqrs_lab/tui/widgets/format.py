@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Region
 from textual.strip import Strip
 
 from cqrs_lab.shop.money import format_cents
 from cqrs_lab.sim.durations import format_duration
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
 
 Run = tuple[str, str]
 """A run of text and the role (a component class suffix, or "" for plain) that styles it."""
@@ -99,6 +103,73 @@ def to_strip(
     """Style each run by its role and fit the line to exactly `width` cells."""
     segments = [Segment(text, style_for(role) if role else base) for text, role in runs if text]
     return Strip(segments).crop_extend(0, width, base)
+
+
+def component_classes(prefix: str, roles: Iterable[str]) -> set[str]:
+    """A widget's COMPONENT_CLASSES: `PREFIX--ROLE` for each role its runs are styled by."""
+    return {f"{prefix}--{role}" for role in roles}
+
+
+def changed_lines(before: Sequence[object], after: Sequence[object], width: int) -> list[Region]:
+    """The lines of a Line API widget whose rows differ between two layouts (a row only one
+    has counts too), as regions to refresh, one a run of adjacent lines: the lines between
+    keep the strips Textual holds for them."""
+    regions: list[Region] = []
+    start: int | None = None
+    rows = max(len(before), len(after))
+    for y in range(rows + 1):
+        same = y == rows or (y < len(before) and y < len(after) and before[y] == after[y])
+        if not same and start is None:
+            start = y
+        elif same and start is not None:
+            regions.append(Region(0, start, width, y - start))
+            start = None
+    return regions
+
+
+class RoleStyles:
+    """A Line API widget's styles, its own (`base`) and each role's (its `PREFIX--ROLE`
+    component class), kept from frame to frame.
+
+    Textual forgets a widget's component styles at every refresh and works its own style
+    out from every ancestor at each call, so a widget redrawn 30 times a second would do
+    that work every frame, for every line. These styles change only when the stylesheet
+    does (a theme, a class, focus), which Textual says with the widget's
+    `notify_style_update`: the widget calls `clear` there."""
+
+    def __init__(self, widget: Widget, prefix: str) -> None:
+        self._widget = widget
+        self.prefix = prefix
+        self._roles: dict[str, Style] = {}
+        self._base: Style | None = None
+
+    def __call__(self, role: str) -> Style:
+        style = self._roles.get(role)
+        if style is None:
+            style = self._widget.get_component_rich_style(f"{self.prefix}--{role}")
+            self._roles[role] = style
+        return style
+
+    @property
+    def base(self) -> Style:
+        if self._base is None:
+            self._base = self._widget.rich_style
+        return self._base
+
+    def clear(self) -> None:
+        self._roles.clear()
+        self._base = None
+
+
+class RoleStyled:
+    """A widget styled by roles (its `_styles`), which forgets them when Textual says its
+    styles changed. Listed before the widget class among the bases."""
+
+    _styles: RoleStyles
+
+    def notify_style_update(self) -> None:
+        self._styles.clear()
+        super().notify_style_update()  # type: ignore[misc]
 
 
 def clip(runs: Iterable[Run], width: int, *, pad: bool = True) -> list[Run]:

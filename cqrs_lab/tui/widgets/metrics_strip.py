@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import deque
 
-from rich.style import Style
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
@@ -16,7 +15,17 @@ from textual.widget import Widget
 from cqrs_lab.lab.metrics import LabMetrics
 from cqrs_lab.lab.snapshot import LabSnapshot
 from cqrs_lab.read.view_specs import VIEW_NAMES
-from cqrs_lab.tui.widgets.format import Run, fit, runs_width, seconds_short, to_strip
+from cqrs_lab.tui.widgets.format import (
+    RoleStyled,
+    RoleStyles,
+    Run,
+    changed_lines,
+    component_classes,
+    fit,
+    runs_width,
+    seconds_short,
+    to_strip,
+)
 
 HISTORY = 60
 """Lag samples kept per lane: one per `show`."""
@@ -24,6 +33,9 @@ BARS = "▁▂▃▄▅▆▇█"
 LEFT = (("lane", 10), ("lag", 9), ("lag time", 9))
 RIGHT = (("deliveries", 11), ("dup ignored", 12), ("gaps", 6), ("redelivered", 12))
 SPARK_TITLE = "lag history"
+PREFIX = "metrics-strip"
+ROLES = ("header", "name", "value", "lag", "spark", "muted", "warning")
+"""The roles runs are styled by: each one a `metrics-strip--ROLE` component class."""
 
 
 def sparkline(samples: deque[int] | list[int], width: int, top: int) -> str:
@@ -38,19 +50,11 @@ def sparkline(samples: deque[int] | list[int], width: int, top: int) -> str:
     return " " * (width - len(bars)) + "".join(bars)
 
 
-class MetricsStrip(Widget):
+class MetricsStrip(RoleStyled, Widget):
     """Lag, its recent history and delivery counters per lane; stale reads; command and
     query counts."""
 
-    COMPONENT_CLASSES = {
-        "metrics-strip--header",
-        "metrics-strip--name",
-        "metrics-strip--value",
-        "metrics-strip--lag",
-        "metrics-strip--spark",
-        "metrics-strip--muted",
-        "metrics-strip--warning",
-    }
+    COMPONENT_CLASSES = component_classes(PREFIX, ROLES)
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
@@ -61,19 +65,24 @@ class MetricsStrip(Widget):
         self._metrics: LabMetrics | None = None
         self._rows: list[list[Run]] = []
         self._layout_width = -1
+        self._styles = RoleStyles(self, PREFIX)
 
     def history(self, lane: str) -> tuple[int, ...]:
         """The lag samples kept for a lane, oldest first."""
         return tuple(self._history.get(lane, ()))
 
     def show(self, snapshot: LabSnapshot, metrics: LabMetrics) -> None:
-        """Record one lag sample per lane and draw the numbers."""
+        """Record one lag sample per lane and draw the numbers (only the rows that changed
+        are drawn again; a row more or less lays the screen out)."""
         for lane in snapshot.lanes:
             self._history.setdefault(lane.name, deque(maxlen=HISTORY)).append(lane.lag_events)
-        rows = len(self._rows)
+        before, width = self._rows, self._layout_width
         self._snapshot, self._metrics = snapshot, metrics
         self._layout()
-        self.refresh(layout=len(self._rows) != rows)
+        if len(self._rows) != len(before) or width != self._layout_width:
+            self.refresh(layout=len(self._rows) != len(before))
+        elif changed := changed_lines(before, self._rows, width):
+            self.refresh(*changed)
 
     # -- drawing --------------------------------------------------------------------
 
@@ -88,11 +97,8 @@ class MetricsStrip(Widget):
         if width != self._layout_width:
             self._layout()
         if y >= len(self._rows):
-            return Strip.blank(width, self.rich_style)
-        return to_strip(self._rows[y], width, self._style, self.rich_style)
-
-    def _style(self, role: str) -> Style:
-        return self.get_component_rich_style(f"metrics-strip--{role}")
+            return Strip.blank(width, self._styles.base)
+        return to_strip(self._rows[y], width, self._styles, self._styles.base)
 
     def _layout(self) -> None:
         width = self.size.width

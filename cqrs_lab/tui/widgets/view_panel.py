@@ -23,7 +23,15 @@ from textual.widget import Widget
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.read.catalog_page import more
 from cqrs_lab.read.views import ViewRows
-from cqrs_lab.tui.widgets.format import cell, column_title, seconds_short, short_stall
+from cqrs_lab.tui.widgets.format import (
+    RoleStyled,
+    RoleStyles,
+    cell,
+    column_title,
+    component_classes,
+    seconds_short,
+    short_stall,
+)
 
 DIFFERS, ONLY_CRUD, ONLY_PROJECTION, SAME = "≠", "+", "−", " "  # noqa: RUF001
 LEGEND = (
@@ -34,6 +42,13 @@ EMPTY_HINT = "Ask a query to compare the read model with its CRUD twin, e.g.  qu
 _NUMERIC_SUFFIXES = ("_cents", "quantity", "available", "units", "placed_at", "count")
 GAP = 2
 """Cells between the read model's table and the twin's, side by side."""
+PREFIX = "view-panel"
+ROLES = (
+    *("title", "header", "muted"),  # the query, the sides' headings
+    *("stale", "behind", "caught-up"),  # how current the read model is
+    *("differs", "cell-differs", "agree"),  # what the two sides' answers say
+)
+"""The roles the panel's text is styled by: each one a `view-panel--ROLE` component class."""
 _SHORT_TITLES = {"quantity": "qty", "available": "avail", "unit price": "unit\nprice"}
 
 
@@ -133,20 +148,10 @@ def _side(
     return Side(tuple(marks), tuple(cells), summary_marks)
 
 
-class ViewPanel(Widget):
+class ViewPanel(RoleStyled, Widget):
     """The selected query: the projection's answer beside the CRUD twin's."""
 
-    COMPONENT_CLASSES = {
-        "view-panel--title",
-        "view-panel--header",
-        "view-panel--muted",
-        "view-panel--stale",
-        "view-panel--behind",
-        "view-panel--caught-up",
-        "view-panel--differs",
-        "view-panel--cell-differs",
-        "view-panel--agree",
-    }
+    COMPONENT_CLASSES = component_classes(PREFIX, ROLES)
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
@@ -155,6 +160,7 @@ class ViewPanel(Widget):
         self._answers: tuple[QueryAnswer, QueryAnswer] | None = None
         self._comparison: Comparison | None = None
         self._arranged: dict[int, Arrangement] = {}  # by width, for the answers shown
+        self._styles = RoleStyles(self, PREFIX)
 
     @property
     def comparison(self) -> Comparison | None:
@@ -168,7 +174,25 @@ class ViewPanel(Widget):
         self._answers = (projection, crud)
         self._comparison = compare(projection.rows, crud.rows)
         self._arranged = {}
-        self.refresh(layout=True)
+        self.refresh()
+        if self._resized():  # the height just measured stays cached for the layout
+            self.refresh(repaint=False, layout=True)
+
+    def _resized(self) -> bool:
+        """Whether the answers just shown change the panel's size: where the screen sizes
+        it (`height: 1fr`), never; where it is as tall as what it shows (`height: auto`),
+        when that height changes."""
+        styles = self.styles
+        if styles.width is not None and styles.width.is_auto:
+            return True
+        if styles.height is not None and not styles.height.is_auto:
+            return False
+        width, height = self.content_size
+        parent = self.parent
+        if not width or not isinstance(parent, Widget):
+            return True
+        room = parent.content_size
+        return self.get_content_height(room, self.screen.size, width) != height
 
     def render(self) -> RenderableType:
         if self._answers is None or self._comparison is None:
@@ -232,7 +256,7 @@ class ViewPanel(Widget):
         return sum(widths) + 3 * (len(widths) - 1)  # a cell of padding each side, a divider
 
     def _style(self, role: str) -> Style:
-        return self.get_component_rich_style(f"view-panel--{role}")
+        return self._styles(role)
 
     def _projection_header(self, answer: QueryAnswer) -> Text:
         header = Text.assemble(("Read model (projection)", self._style("header")), "  ")
