@@ -337,6 +337,7 @@ class EventStore:
         metadata: EventMetadata,
         *,
         connection: Connection | None = None,
+        read_in_unit: bool = False,
     ) -> list[RecordedEvent]:
         """Append to several streams at once: all of it, or nothing.
 
@@ -345,6 +346,8 @@ class EventStore:
         insert (possible on servers, not on SQLite where the transaction is IMMEDIATE) hits
         UNIQUE(stream_id, version); that also becomes a ConcurrencyError, and the caller's
         transaction must then be rolled back (`transaction()` does so as the error leaves it).
+        `read_in_unit` (with `connection`): the versions were read in that unit, so UNIQUE is
+        the only check needed (`append_rows`).
         """
         streams = [item.stream_id for item in appends]
         if len(set(streams)) != len(streams):
@@ -356,7 +359,9 @@ class EventStore:
                     connection.begin()
                 if self.serialised and connection not in self._units:
                     connection.exec_driver_sql(LOCK_SQL)  # not taken by `transaction()`
-                return append_rows(self._sql(connection), appends, metadata)
+                return append_rows(
+                    self._sql(connection), appends, metadata, read_in_unit=read_in_unit
+                )
             except DRIVER_ERRORS as error:
                 self._raise_translated(error)
                 raise

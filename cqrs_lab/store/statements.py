@@ -336,20 +336,27 @@ loads = json.loads
 
 
 def append_rows(
-    sql: Sql, appends: Sequence[StreamAppend], metadata: EventMetadata
+    sql: Sql,
+    appends: Sequence[StreamAppend],
+    metadata: EventMetadata,
+    *,
+    read_in_unit: bool = False,
 ) -> list[RecordedEvent]:
     """Check every stream's version, then insert: a version mismatch writes nothing.
 
     On a server every stream's rows go in one statement (one round trip); sqlite3 inserts
-    row by row anyway.
+    row by row anyway. `read_in_unit`: every expected version was read in this unit, under
+    its write lock, so none can be ahead of its stream and a stale one is refused by
+    UNIQUE(stream_id, version): the versions are not read again. That refusal is a
+    ConcurrencyError after the earlier streams' rows went in: the caller rolls the unit back.
     """
     if isinstance(sql, CoreSql) and sql.checks_on_insert:
         return _append_checked(sql, appends, metadata)
-    versions = sql.versions([item.stream_id for item in appends])
-    for item in appends:
-        actual = versions[item.stream_id]
-        if actual != item.expected_version:
-            raise ConcurrencyError(item.stream_id, item.expected_version, actual)
+    if read_in_unit:
+        if isinstance(sql, SqliteSql) and len(appends) == 1 and len(appends[0].events) == 1:
+            return [_insert_one(sql, appends[0], metadata)]
+    else:
+        _check_versions(sql, appends)
     meta_json = stored_meta(metadata)
     items = [item for item in appends if item.events]
     batches = [items] if isinstance(sql, CoreSql) else [[item] for item in items]
@@ -357,6 +364,39 @@ def append_rows(
     for batch in batches:
         recorded.extend(_insert(sql, batch, metadata, meta_json) or ())
     return recorded
+
+
+def _check_versions(sql: Sql, appends: Sequence[StreamAppend]) -> None:
+    """Raise a ConcurrencyError, with the actual version, for a stream not at its expected one."""
+    versions = sql.versions([item.stream_id for item in appends])
+    for item in appends:
+        actual = versions[item.stream_id]
+        if actual != item.expected_version:
+            raise ConcurrencyError(item.stream_id, item.expected_version, actual)
+
+
+def _insert_one(sql: SqliteSql, item: StreamAppend, metadata: EventMetadata) -> RecordedEvent:
+    """A one-event append on sqlite3 (most commands): one INSERT, no per-stream batches."""
+    event, version = item.events[0], item.expected_version + 1
+    row = (
+        item.stream_id,
+        version,
+        event.type,
+        event.schema_version,
+        dumps(event.data),
+        stored_meta(metadata),
+        metadata.command_id,
+        metadata.recorded_at,
+    )
+    try:
+        position: int = sql.db.execute(_INSERT_SQL, row).lastrowid  # type: ignore[assignment]
+    except sqlite3.Error as error:
+        if is_write_conflict(error):
+            raise ConcurrencyError(item.stream_id, item.expected_version, None) from error
+        raise
+    return RecordedEvent(
+        position, item.stream_id, version, event.type, event.data, metadata, event.schema_version
+    )
 
 
 def _append_checked(
@@ -370,11 +410,7 @@ def _append_checked(
         recorded = _insert(sql, items, metadata, stored_meta(metadata), expected)
         if recorded is not None:
             return recorded
-    versions = sql.versions([item.stream_id for item in appends])
-    for item in appends:
-        actual = versions[item.stream_id]
-        if actual != item.expected_version:
-            raise ConcurrencyError(item.stream_id, item.expected_version, actual)
+    _check_versions(sql, appends)
     if items:  # refused, yet every version matches now: it moved in between
         raise ConcurrencyError(items[0].stream_id, items[0].expected_version, None)
     return []
