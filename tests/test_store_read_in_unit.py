@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from cqrs_lab.shop.commands import Restock
 from cqrs_lab.store import ConcurrencyError, EventMetadata, NewEvent, StreamAppend, open_store
 from cqrs_lab.store import statements as statements_module
+from cqrs_lab.store.sqlite_unit import unit_driver
 from cqrs_lab.write.aggregates import AggregateCache, Loaded
 from cqrs_lab.write.results import Accepted
 from tests.lab_helpers import SHOP_SETUP, new_lab, run
@@ -105,3 +106,23 @@ def test_the_handler_retries_a_command_that_unique_refused(
     assert isinstance(result, Accepted) and result.conflicts == 1
     assert [e.type for e in lab.store.find_by_command_id("c-restock")] == ["ProductRestocked"]
     assert not behind  # the first attempt did load one version behind
+
+
+def test_a_units_first_look_up_is_read_with_the_head(tmp_path: Path) -> None:
+    """One statement for both; what the unit inserts afterwards is not hidden by it."""
+    store = open_store(str(tmp_path / "lab.db"))
+    store.append("s", 0, [NewEvent("Added", {"n": 1})], meta("done"))
+    statements: list[str] = []
+    store.look_up_first("done")
+    with store.transaction() as conn:
+        unit_driver(conn).set_trace_callback(statements.append)  # type: ignore[union-attr]
+        assert store.head(connection=conn) == 1
+        found = store.find_by_command_id("done", connection=conn)
+        assert [(e.stream_id, e.metadata.command_id) for e in found] == [("s", "done")]
+        store.append("s", 1, [NewEvent("Added", {"n": 2})], meta("done"), connection=conn)
+        again = store.find_by_command_id("done", connection=conn)
+        assert [e.data for e in again] == [{"n": 1}, {"n": 2}]
+    # the head with the look-up, the append's version check, its insert, the look-up again
+    assert [s.split()[0] for s in statements] == ["SELECT", "SELECT", "INSERT", "SELECT", "COMMIT"]
+    assert "h.head" in statements[0] and "MAX(version)" in statements[1]
+    store.engine.dispose()

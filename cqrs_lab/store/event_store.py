@@ -122,7 +122,8 @@ class EventStore:
 
     def look_up_first(self, command_id: str) -> None:
         """The next unit will first look this command up (`find_by_command_id`): on
-        PostgreSQL its events are read with the BEGIN, in the same round trip."""
+        PostgreSQL its events are read with the BEGIN, in the same round trip; on pysqlite
+        with the head, in the same statement."""
         self._look_up = command_id
 
     def transaction(self) -> AbstractContextManager[Connection]:
@@ -136,7 +137,10 @@ class EventStore:
         writing transaction at a time, so positions commit in order and without holes;
         there the connection is the kept one too, begun in one round trip (`pg_unit`).
         """
-        return self._sqlite.unit() if self._pysqlite else self._transaction()
+        if self._pysqlite:
+            command_id, self._look_up = self._look_up, None
+            return self._sqlite.unit(command_id)
+        return self._transaction()
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
