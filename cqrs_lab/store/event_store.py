@@ -122,7 +122,8 @@ class EventStore:
 
     def look_up_first(self, command_id: str) -> None:
         """The next unit will first look this command up (`find_by_command_id`): on
-        PostgreSQL its events are read with the BEGIN, in the same round trip."""
+        PostgreSQL its events are read with the BEGIN, in the same round trip; on pysqlite
+        with the head, in the same statement."""
         self._look_up = command_id
 
     def transaction(self) -> AbstractContextManager[Connection]:
@@ -136,7 +137,10 @@ class EventStore:
         writing transaction at a time, so positions commit in order and without holes;
         there the connection is the kept one too, begun in one round trip (`pg_unit`).
         """
-        return self._sqlite.unit() if self._pysqlite else self._transaction()
+        if self._pysqlite:
+            command_id, self._look_up = self._look_up, None
+            return self._sqlite.unit(command_id)
+        return self._transaction()
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
@@ -337,6 +341,7 @@ class EventStore:
         metadata: EventMetadata,
         *,
         connection: Connection | None = None,
+        read_in_unit: bool = False,
     ) -> list[RecordedEvent]:
         """Append to several streams at once: all of it, or nothing.
 
@@ -345,6 +350,8 @@ class EventStore:
         insert (possible on servers, not on SQLite where the transaction is IMMEDIATE) hits
         UNIQUE(stream_id, version); that also becomes a ConcurrencyError, and the caller's
         transaction must then be rolled back (`transaction()` does so as the error leaves it).
+        `read_in_unit` (with `connection`): the versions were read in that unit, so UNIQUE is
+        the only check needed (`append_rows`).
         """
         streams = [item.stream_id for item in appends]
         if len(set(streams)) != len(streams):
@@ -356,7 +363,9 @@ class EventStore:
                     connection.begin()
                 if self.serialised and connection not in self._units:
                     connection.exec_driver_sql(LOCK_SQL)  # not taken by `transaction()`
-                return append_rows(self._sql(connection), appends, metadata)
+                return append_rows(
+                    self._sql(connection), appends, metadata, read_in_unit=read_in_unit
+                )
             except DRIVER_ERRORS as error:
                 self._raise_translated(error)
                 raise

@@ -55,12 +55,13 @@ class SqliteUnits:
         self._last: tuple[Connection, sqlite3.Connection] | None = None
         """The last connection a unit began on, and its driver."""
 
-    def unit(self) -> AbstractContextManager[Connection]:
+    def unit(self, look_up: str | None = None) -> AbstractContextManager[Connection]:
         """BEGIN IMMEDIATE on the driver; COMMIT when the block ends, ROLLBACK if it raises.
 
         A unit that fails closes its connection instead of keeping it (`KeptConnection`).
+        `look_up`: the command id whose events the unit reads first (`SqliteSql`).
         """
-        return _Unit(self)
+        return _Unit(self, look_up)
 
     def append(
         self, appends: Sequence[StreamAppend], metadata: EventMetadata
@@ -109,15 +110,16 @@ class _Unit:
     """One unit (a class, not a generator: this runs once a command, and a generator's
     context manager costs twice as much)."""
 
-    __slots__ = ("_conn", "_db", "_outer", "_units")
+    __slots__ = ("_conn", "_db", "_look_up", "_outer", "_units")
 
-    def __init__(self, units: SqliteUnits) -> None:
+    def __init__(self, units: SqliteUnits, look_up: str | None) -> None:
         self._units = units
+        self._look_up = look_up
 
     def __enter__(self) -> Connection:
         units = self._units
         conn, db = self._conn, self._db = units._begin()
-        DRIVER_UNITS[conn] = SqliteSql(db)
+        DRIVER_UNITS[conn] = SqliteSql(db, self._look_up)
         self._outer, units.open = units.open, conn
         return conn
 

@@ -288,13 +288,26 @@ _FOLD_SQL = "SELECT version, state FROM stream_folds WHERE stream_id = ?"
 _KEEP_FOLD_SQL = "INSERT OR REPLACE INTO stream_folds (stream_id, version, state) VALUES (?, ?, ?)"
 
 
+_HEAD_AND_COMMAND_SQL = (
+    f"SELECT h.head, {_PREFIXED} FROM (SELECT MAX(position) AS head FROM events) AS h"
+    " LEFT JOIN events e ON e.command_id = ? ORDER BY e.position"
+)
+"""The head and a command's events in one statement: a unit's first two reads."""
+
+
 class SqliteSql:
-    """The same statements on a sqlite3 connection; sqlite3 keeps them prepared."""
+    """The same statements on a sqlite3 connection; sqlite3 keeps them prepared.
 
-    __slots__ = ("db",)
+    `look_up`: a command id whose events the unit reads first (`EventStore.look_up_first`):
+    they are read with the head, kept until `by_command` asks or the unit inserts.
+    """
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    __slots__ = ("db", "found", "look_up")
+
+    def __init__(self, db: sqlite3.Connection, look_up: str | None = None) -> None:
         self.db = db
+        self.look_up = look_up
+        self.found: tuple[str, list[Row]] | None = None
 
     def version(self, stream_id: str) -> int:
         return self.db.execute(_VERSION_SQL, (stream_id,)).fetchone()[0] or 0
@@ -303,6 +316,7 @@ class SqliteSql:
         return {stream_id: self.version(stream_id) for stream_id in stream_ids}
 
     def insert(self, rows: list[_NewRow]) -> list[int]:
+        self.found = None
         execute = self.db.execute
         return [execute(_INSERT_SQL, row).lastrowid for row in rows]  # type: ignore[misc]
 
@@ -313,10 +327,18 @@ class SqliteSql:
         return self.db.execute(_READ_ALL_SQL, (after, -1 if limit is None else limit)).fetchall()
 
     def by_command(self, command_id: str) -> Iterable[Row]:
+        found, self.found = self.found, None
+        if found is not None and found[0] == command_id:
+            return found[1]
         return self.db.execute(_BY_COMMAND_SQL, (command_id,)).fetchall()
 
     def head(self) -> int:
-        return self.db.execute(_HEAD_SQL).fetchone()[0] or 0
+        look_up, self.look_up = self.look_up, None
+        if look_up is None:
+            return self.db.execute(_HEAD_SQL).fetchone()[0] or 0
+        rows = self.db.execute(_HEAD_AND_COMMAND_SQL, (look_up,)).fetchall()
+        self.found = (look_up, [row[1:] for row in rows if row[1] is not None])
+        return rows[0][0] or 0
 
     def streams_between(self, after: int, up_to: int) -> set[str]:
         return {row[0] for row in self.db.execute(_STREAMS_BETWEEN_SQL, (after, up_to))}
@@ -336,20 +358,27 @@ loads = json.loads
 
 
 def append_rows(
-    sql: Sql, appends: Sequence[StreamAppend], metadata: EventMetadata
+    sql: Sql,
+    appends: Sequence[StreamAppend],
+    metadata: EventMetadata,
+    *,
+    read_in_unit: bool = False,
 ) -> list[RecordedEvent]:
     """Check every stream's version, then insert: a version mismatch writes nothing.
 
     On a server every stream's rows go in one statement (one round trip); sqlite3 inserts
-    row by row anyway.
+    row by row anyway. `read_in_unit`: every expected version was read in this unit, under
+    its write lock, so none can be ahead of its stream and a stale one is refused by
+    UNIQUE(stream_id, version): the versions are not read again. That refusal is a
+    ConcurrencyError after the earlier streams' rows went in: the caller rolls the unit back.
     """
     if isinstance(sql, CoreSql) and sql.checks_on_insert:
         return _append_checked(sql, appends, metadata)
-    versions = sql.versions([item.stream_id for item in appends])
-    for item in appends:
-        actual = versions[item.stream_id]
-        if actual != item.expected_version:
-            raise ConcurrencyError(item.stream_id, item.expected_version, actual)
+    if read_in_unit:
+        if isinstance(sql, SqliteSql) and len(appends) == 1 and len(appends[0].events) == 1:
+            return [_insert_one(sql, appends[0], metadata)]
+    else:
+        _check_versions(sql, appends)
     meta_json = stored_meta(metadata)
     items = [item for item in appends if item.events]
     batches = [items] if isinstance(sql, CoreSql) else [[item] for item in items]
@@ -357,6 +386,39 @@ def append_rows(
     for batch in batches:
         recorded.extend(_insert(sql, batch, metadata, meta_json) or ())
     return recorded
+
+
+def _check_versions(sql: Sql, appends: Sequence[StreamAppend]) -> None:
+    """Raise a ConcurrencyError, with the actual version, for a stream not at its expected one."""
+    versions = sql.versions([item.stream_id for item in appends])
+    for item in appends:
+        actual = versions[item.stream_id]
+        if actual != item.expected_version:
+            raise ConcurrencyError(item.stream_id, item.expected_version, actual)
+
+
+def _insert_one(sql: SqliteSql, item: StreamAppend, metadata: EventMetadata) -> RecordedEvent:
+    """A one-event append on sqlite3 (most commands): one INSERT, no per-stream batches."""
+    event, version = item.events[0], item.expected_version + 1
+    row = (
+        item.stream_id,
+        version,
+        event.type,
+        event.schema_version,
+        dumps(event.data),
+        stored_meta(metadata),
+        metadata.command_id,
+        metadata.recorded_at,
+    )
+    try:
+        (position,) = sql.insert([row])
+    except sqlite3.Error as error:
+        if is_write_conflict(error):
+            raise ConcurrencyError(item.stream_id, item.expected_version, None) from error
+        raise
+    return RecordedEvent(
+        position, item.stream_id, version, event.type, event.data, metadata, event.schema_version
+    )
 
 
 def _append_checked(
@@ -370,11 +432,7 @@ def _append_checked(
         recorded = _insert(sql, items, metadata, stored_meta(metadata), expected)
         if recorded is not None:
             return recorded
-    versions = sql.versions([item.stream_id for item in appends])
-    for item in appends:
-        actual = versions[item.stream_id]
-        if actual != item.expected_version:
-            raise ConcurrencyError(item.stream_id, item.expected_version, actual)
+    _check_versions(sql, appends)
     if items:  # refused, yet every version matches now: it moved in between
         raise ConcurrencyError(items[0].stream_id, items[0].expected_version, None)
     return []

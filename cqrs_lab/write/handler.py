@@ -113,7 +113,9 @@ class CommandHandler:
                 pending, loaded = self._decide(command, connection)
             except DomainError as error:
                 return Rejected(command, error)
-            recorded, after = self._record(connection, command, pending, loaded, correlation_id)
+            recorded, after = self._record(
+                connection, command, pending, loaded, correlation_id, read_in_unit=True
+            )
         self._remember(command, loaded, after, recorded)
         return Accepted(command, tuple(recorded))
 
@@ -136,9 +138,12 @@ class CommandHandler:
         pending: list[Pending],
         loaded: dict[str, Loaded],
         correlation_id: str | None,
+        *,
+        read_in_unit: bool = False,
     ) -> tuple[list[RecordedEvent], dict[str, Loaded]]:
         """Append what was decided, with the hooks and the long streams' folds; return the
-        recorded events and every loaded stream's state after them."""
+        recorded events and every loaded stream's state after them. `read_in_unit`: the
+        streams were loaded in this unit, under its write lock (see `append_rows`)."""
         by_stream: dict[str, list[NewEvent]] = {}
         for item in _by_stream(pending):
             new = NewEvent(item.event.type_name(), item.event.to_data(), item.event.schema_version)
@@ -155,7 +160,9 @@ class CommandHandler:
             causation_id=command.command_id,
             recorded_at=self.now(),
         )
-        recorded = self.store.append_many(appends, metadata, connection=connection)
+        recorded = self.store.append_many(
+            appends, metadata, connection=connection, read_in_unit=read_in_unit
+        )
         after = _evolved(loaded, pending, recorded)
         written = {
             e.stream_id: (after[e.stream_id].state, e.version, loaded[e.stream_id].version)
