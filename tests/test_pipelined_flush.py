@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.flushing import Flushes
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.read.projection import CheckpointMoved, Projection
 
@@ -27,16 +28,16 @@ def test_a_flush_behind_the_other_labs_is_written_again(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     moved: list[str] = []
-    write_if_current = Projection.write_if_current
+    pipelined = Flushes._pipelined
 
-    def watched(projection: Projection, connection: object, **options: bool) -> bool:
+    def watched(flushes: Flushes, dirty: list[Projection]) -> None:
         try:
-            return write_if_current(projection, connection, **options)  # type: ignore[arg-type]
-        except CheckpointMoved as error:
+            pipelined(flushes, dirty)
+        except CheckpointMoved as error:  # raised by the COMMIT's pipeline, rolled back
             moved.append(str(error))
             raise
 
-    monkeypatch.setattr(Projection, "write_if_current", watched)
+    monkeypatch.setattr(Flushes, "_pipelined", watched)
     first = Lab.open(db, seed=1, password_cost=2**4)
     second = Lab.open(db, seed=2, password_cost=2**4)
     try:
