@@ -56,3 +56,31 @@ def test_a_flush_behind_the_other_labs_is_written_again(
         first.close()
         second.close()
     assert ("catalog" in moved) == db.startswith("postgresql")
+
+
+def test_a_first_flush_stores_the_checkpoints_in_one_go(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moved: list[str] = []
+    pipelined = Flushes._pipelined
+
+    def watched(flushes: Flushes, dirty: list[Projection]) -> None:
+        try:
+            pipelined(flushes, dirty)
+        except CheckpointMoved as error:
+            moved.append(str(error))
+            raise
+
+    monkeypatch.setattr(Flushes, "_pipelined", watched)
+    lab = Lab.open(db, seed=1, password_cost=2**4)
+    try:
+        assert execute(lab, "latency all zero").ok
+        assert execute(lab, 'add-product tea "Green tea" 4.50 30').ok
+        settled(lab)
+        assert moved == []  # no checkpoint stored yet: each is born, not refused
+        catalog = lab.projections["catalog"]
+        with lab.store.engine.connect() as connection:
+            assert catalog.stored_checkpoint(connection) == catalog.checkpoint > 0
+        assert tea(lab) == tea(lab, crud=True) == 30
+    finally:
+        lab.close()

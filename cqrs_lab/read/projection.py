@@ -44,12 +44,18 @@ _MOVE_CHECKPOINT_PG = _MOVE_CHECKPOINT_SQL.replace("?", "%s")
 
 
 _CHECKED_MOVE_PG = (
-    "WITH moved AS (UPDATE projection_checkpoints SET position = %s"
-    " WHERE name = %s AND position = %s RETURNING 1)"
-    " SELECT (CASE WHEN COUNT(*) = 1 THEN '1' ELSE %s END)::int FROM moved"
+    "WITH moved AS (UPDATE projection_checkpoints SET position = %(new)s"
+    " WHERE name = %(name)s AND position = %(committed)s RETURNING 1),"
+    " born AS (INSERT INTO projection_checkpoints (name, position)"
+    " SELECT %(name)s, %(new)s WHERE %(committed)s = 0 AND NOT EXISTS"
+    " (SELECT 1 FROM projection_checkpoints WHERE name = %(name)s) RETURNING 1)"
+    " SELECT (CASE WHEN (SELECT COUNT(*) FROM moved) + (SELECT COUNT(*) FROM born) = 1"
+    " THEN '1' ELSE %(marker)s END)::int"
 )
-"""The move, failing when no row moved: the cast of the marker (a parameter, so PostgreSQL
-cannot fold the failing branch at planning time) is an error that names the projection."""
+"""The move (or the first checkpoint, where none is stored and ours is 0), failing when
+neither was made: the cast of the marker (a parameter, so PostgreSQL cannot fold the
+failing branch at planning time) is an error that names the projection. The flush holds
+the writers' lock, so no other lab's flush runs between the two."""
 
 
 class CheckpointMoved(Exception):
@@ -72,7 +78,8 @@ class CheckedMove(Checked):
         return f"checkpoint moved: {self.name}"
 
     def __call__(self, cursor: Any) -> None:
-        cursor.execute(_CHECKED_MOVE_PG, (self.new, self.name, self.committed, self.marker))
+        params = {"new": self.new, "name": self.name, "committed": self.committed}
+        cursor.execute(_CHECKED_MOVE_PG, {**params, "marker": self.marker})
 
     def refusal(self, error: BaseException) -> CheckpointMoved | None:
         diag = getattr(error, "diag", None)
