@@ -24,20 +24,25 @@ def settled(lab: Lab) -> Lab:
     return lab
 
 
-def test_a_flush_behind_the_other_labs_is_written_again(
-    db: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    moved: list[str] = []
+@pytest.fixture
+def moved(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The projections whose pipelined flush was refused (CheckpointMoved, raised by the
+    COMMIT's pipeline and rolled back), in order."""
+    refused: list[str] = []
     pipelined = Flushes._pipelined
 
     def watched(flushes: Flushes, dirty: list[Projection]) -> None:
         try:
             pipelined(flushes, dirty)
-        except CheckpointMoved as error:  # raised by the COMMIT's pipeline, rolled back
-            moved.append(str(error))
+        except CheckpointMoved as error:
+            refused.append(str(error))
             raise
 
     monkeypatch.setattr(Flushes, "_pipelined", watched)
+    return refused
+
+
+def test_a_flush_behind_the_other_labs_is_written_again(db: str, moved: list[str]) -> None:
     first = Lab.open(db, seed=1, password_cost=2**4)
     second = Lab.open(db, seed=2, password_cost=2**4)
     try:
@@ -58,20 +63,7 @@ def test_a_flush_behind_the_other_labs_is_written_again(
     assert ("catalog" in moved) == db.startswith("postgresql")
 
 
-def test_a_first_flush_stores_the_checkpoints_in_one_go(
-    db: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    moved: list[str] = []
-    pipelined = Flushes._pipelined
-
-    def watched(flushes: Flushes, dirty: list[Projection]) -> None:
-        try:
-            pipelined(flushes, dirty)
-        except CheckpointMoved as error:
-            moved.append(str(error))
-            raise
-
-    monkeypatch.setattr(Flushes, "_pipelined", watched)
+def test_a_first_flush_stores_the_checkpoints_in_one_go(db: str, moved: list[str]) -> None:
     lab = Lab.open(db, seed=1, password_cost=2**4)
     try:
         assert execute(lab, "latency all zero").ok
