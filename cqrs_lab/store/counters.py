@@ -3,7 +3,7 @@
 A lab numbers the orders it places o1, o2, ... by the orders accepted so far. Counting the
 order streams at every open costs more the longer the history; the count stored here costs
 one row. A database written before the count existed is counted once, on first use.
-In a PostgreSQL unit the count moves with the unit's COMMIT, in its script (`at_commit`).
+In a PostgreSQL unit the count moves with the unit's COMMIT, in its pipeline (`at_commit`).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def count_orders_placed(connection: Connection, events: Sequence[RecordedEvent])
 
 
 def _move_pg(cursor: Any, placed: int) -> None:
-    """The count moved, or made if missing, sent with the COMMIT (no answer read)."""
+    """The count moved, or made if missing, sent in a pipeline (no answer read)."""
     cursor.execute(_MOVE_PG_SQL, (placed, ORDERS_PLACED))
     like = ORDER_STREAM_PREFIX + "%"  # the prefix holds no LIKE wildcard
     cursor.execute(_COUNT_IF_MISSING_PG_SQL, {"key": ORDERS_PLACED, "like": like})

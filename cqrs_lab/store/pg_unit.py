@@ -23,8 +23,7 @@ INSERT first (`send_deferred`), so the unit still reads its own writes.
 
 Statements whose answers nobody reads (the CRUD twin's writes, the order count, a
 registration's password hash, a flush's rows and its checkpoint's guarded move) can wait
-for the COMMIT (`at_commit`): `commit` sends them and the COMMIT as one simple query
-(`Script`: bound by psycopg, one socket write where a pipeline makes one a statement), one
+for the COMMIT (`at_commit`): `commit` sends them and the COMMIT in one pipeline, one
 round trip for all; a `Checked` one fails on purpose when its check does not hold. The
 store's own short statements run on psycopg's cursor (`run`), without SQLAlchemy's work
 per statement.
@@ -32,7 +31,7 @@ per statement.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,8 +50,7 @@ _BY_COMMAND = f"SELECT {READ_COLUMNS} FROM events WHERE command_id = {{}} ORDER 
 _AT_COMMIT = "cqrs_lab_at_commit"  # in `Connection.info`: what waits for the unit's COMMIT
 _PENDING = "cqrs_lab_begin_pending"  # in `Connection.info`: the unit's BEGIN is not sent yet
 Send = Callable[[Any], None]
-"""Sends statements on a cursor (`execute`, `executemany`) whose answers are not read: the
-COMMIT's `Script`."""
+"""Sends statements on a psycopg cursor in pipeline mode (their answers are not read)."""
 
 
 @dataclass(slots=True)
@@ -239,45 +237,20 @@ def at_commit(conn: Connection, send: Send) -> bool:
     return True
 
 
-class Script:
-    """A cursor for `Send`s that keeps what they execute as SQL text, bound by the driver
-    (psycopg's `ClientCursor.mogrify`, its own quoting), for one simple query: a pipeline
-    writes each statement to the socket on its own, a simple query is one write."""
-
-    __slots__ = ("_mogrify", "statements")
-
-    def __init__(self, driver: Any) -> None:
-        from psycopg import ClientCursor  # only here: psycopg is the postgres extra
-
-        self._mogrify = ClientCursor(driver).mogrify
-        self.statements: list[str] = []
-
-    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> None:
-        self.statements.append(sql if params is None else self._mogrify(sql, params))
-
-    def executemany(
-        self, sql: str, params_seq: Iterable[Sequence[Any] | Mapping[str, Any]]
-    ) -> None:
-        for params in params_seq:
-            self.execute(sql, params)
-
-
 def commit(conn: Connection, transaction: RootTransaction) -> None:
     """Commit the unit: what waits for it and the COMMIT in one round trip, if anything
-    waits (the transaction's own commit then finds nothing open and sends nothing). They
-    go as one simple query (`Script`): the server runs its statements in order and stops
-    at the first that fails, leaving the transaction to roll back."""
+    waits (the transaction's own commit then finds nothing open and sends nothing)."""
     waiting: list[Send] | None = conn.info.pop(_AT_COMMIT, None)
     if waiting:
         driver: Any = conn.connection.driver_connection
         error_type = conn.dialect.loaded_dbapi.Error
-        script = Script(driver)
-        begin_pending(conn, script)
-        for send in waiting:
-            send(script)
-        script.execute("COMMIT")
         try:
-            driver.cursor().execute("; ".join(script.statements))
+            with driver.pipeline():
+                cursor = driver.cursor()
+                begin_pending(conn, cursor)
+                for send in waiting:
+                    send(cursor)
+                cursor.execute("COMMIT")
         except error_type as error:
             for send in waiting:
                 if isinstance(send, Checked) and (refused := send.refusal(error)) is not None:
