@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from cqrs_lab.lab import Lab
+from cqrs_lab.lab.flushing import Flushes
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.read.projection import CheckpointMoved, Projection
 
@@ -23,20 +24,25 @@ def settled(lab: Lab) -> Lab:
     return lab
 
 
-def test_a_flush_behind_the_other_labs_is_written_again(
-    db: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    moved: list[str] = []
-    write_if_current = Projection.write_if_current
+@pytest.fixture
+def moved(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The projections whose pipelined flush was refused (CheckpointMoved, raised by the
+    COMMIT's pipeline and rolled back), in order."""
+    refused: list[str] = []
+    pipelined = Flushes._pipelined
 
-    def watched(projection: Projection, connection: object, **options: bool) -> bool:
+    def watched(flushes: Flushes, dirty: list[Projection]) -> None:
         try:
-            return write_if_current(projection, connection, **options)  # type: ignore[arg-type]
+            pipelined(flushes, dirty)
         except CheckpointMoved as error:
-            moved.append(str(error))
+            refused.append(str(error))
             raise
 
-    monkeypatch.setattr(Projection, "write_if_current", watched)
+    monkeypatch.setattr(Flushes, "_pipelined", watched)
+    return refused
+
+
+def test_a_flush_behind_the_other_labs_is_written_again(db: str, moved: list[str]) -> None:
     first = Lab.open(db, seed=1, password_cost=2**4)
     second = Lab.open(db, seed=2, password_cost=2**4)
     try:
@@ -55,3 +61,18 @@ def test_a_flush_behind_the_other_labs_is_written_again(
         first.close()
         second.close()
     assert ("catalog" in moved) == db.startswith("postgresql")
+
+
+def test_a_first_flush_stores_the_checkpoints_in_one_go(db: str, moved: list[str]) -> None:
+    lab = Lab.open(db, seed=1, password_cost=2**4)
+    try:
+        assert execute(lab, "latency all zero").ok
+        assert execute(lab, 'add-product tea "Green tea" 4.50 30').ok
+        settled(lab)
+        assert moved == []  # no checkpoint stored yet: each is born, not refused
+        catalog = lab.projections["catalog"]
+        with lab.store.engine.connect() as connection:
+            assert catalog.stored_checkpoint(connection) == catalog.checkpoint > 0
+        assert tea(lab) == tea(lab, crud=True) == 30
+    finally:
+        lab.close()

@@ -56,8 +56,8 @@ class Flushes:
             self.problems.pop(projection.name, None)
 
     def _pipelined(self, dirty: list[Projection]) -> None:
-        """The flush in a transaction of its own, begun in its first pipeline (PostgreSQL:
-        `pg_unit.begin_pending`): a kept connection found dead there is replaced once, as
+        """The flush in a transaction of its own, sent whole with its COMMIT (PostgreSQL:
+        `pg_unit.at_commit`): a kept connection found dead there is replaced once, as
         at any unit's BEGIN (the next unit takes a fresh one from the pool). Once more is
         safe even after a lost COMMIT: the checkpoint's guard then says it moved."""
         try:

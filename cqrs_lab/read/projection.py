@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from cqrs_lab.read.mirror import MirroredTable, Reader
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.shop.events import EVENT_TYPES, Event, event_from_data
 from cqrs_lab.store.event_store import RecordedEvent
+from cqrs_lab.store.pg_unit import Checked, at_commit
 from cqrs_lab.store.records import POSITION_TYPE
 
 
@@ -41,9 +43,53 @@ _MOVE_CHECKPOINT_SQL = (
 _MOVE_CHECKPOINT_PG = _MOVE_CHECKPOINT_SQL.replace("?", "%s")
 
 
+_CHECKED_MOVE_PG = (
+    "WITH moved AS (UPDATE projection_checkpoints SET position = %(new)s"
+    " WHERE name = %(name)s AND position = %(committed)s RETURNING 1),"
+    " born AS (INSERT INTO projection_checkpoints (name, position)"
+    " SELECT %(name)s, %(new)s WHERE %(committed)s = 0 AND NOT EXISTS"
+    " (SELECT 1 FROM projection_checkpoints WHERE name = %(name)s) RETURNING 1)"
+    " SELECT (CASE WHEN (SELECT COUNT(*) FROM moved) + (SELECT COUNT(*) FROM born) = 1"
+    " THEN '1' ELSE %(marker)s END)::int"
+)
+"""The move (or the first checkpoint, where none is stored and ours is 0), failing when
+neither was made: the cast of the marker (a parameter, so PostgreSQL cannot fold the
+failing branch at planning time) is an error that names the projection. The flush holds
+the writers' lock, so no other lab's flush runs between the two."""
+
+
 class CheckpointMoved(Exception):
     """A pipelined flush found the stored checkpoint moved by another process after it had
     sent its rows: its transaction must roll back."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedMove(Checked):
+    """A checkpoint's move sent with the flush's COMMIT (`pg_unit.at_commit`): it fails
+    unless the stored checkpoint was still `committed`, rolling the flush back, and
+    `refusal` then says CheckpointMoved."""
+
+    name: str
+    new: int
+    committed: int
+
+    @property
+    def marker(self) -> str:
+        return f"checkpoint moved: {self.name}"
+
+    def __call__(self, cursor: Any) -> None:
+        params = {"new": self.new, "name": self.name, "committed": self.committed}
+        cursor.execute(_CHECKED_MOVE_PG, {**params, "marker": self.marker})
+
+    def refusal(self, error: BaseException) -> CheckpointMoved | None:
+        diag = getattr(error, "diag", None)
+        if getattr(error, "sqlstate", None) != "22P02" or diag is None:
+            return None  # 22P02: invalid_text_representation, the marker's cast
+        return (
+            CheckpointMoved(self.name)
+            if f'"{self.marker}"' in (diag.message_primary or "")
+            else None
+        )
 
 
 class Projection(ABC):
@@ -156,16 +202,18 @@ class Projection(ABC):
         one we committed (no other process flushed since); else write nothing: False.
 
         `pipelined` (for a transaction of the flush's own): on psycopg the rows go out in
-        the same round trip as the checkpoint's UPDATE, and a checkpoint found moved raises
+        the same round trip as the checkpoint's UPDATE (in a locked unit: with its COMMIT,
+        that of every projection the flush writes too), and a checkpoint found moved raises
         `CheckpointMoved`: the caller rolls back what was written and flushes again."""
         new, name, committed = self.checkpoint, self.name, self.committed_checkpoint
+        if pipelined and at_commit(connection, CheckedMove(name, new, committed)):
+            at_commit(connection, self._send_rows)
+            return True
         if pipelined and on_psycopg(connection):
             with psycopg_pipeline(connection) as cursor:
                 checkpoint = cursor()
                 checkpoint.execute(_MOVE_CHECKPOINT_PG, (new, name, committed))
-                rows = cursor()
-                for mirror in self.mirrors.values():
-                    mirror.send(rows)
+                self._send_rows(cursor())
             if checkpoint.rowcount != 1:
                 raise CheckpointMoved(name)
             return True
@@ -180,6 +228,11 @@ class Projection(ABC):
         for mirror in self.mirrors.values():
             mirror.write(connection)
         return True
+
+    def _send_rows(self, cursor: Any) -> None:
+        """The changed rows on a psycopg cursor in pipeline mode."""
+        for mirror in self.mirrors.values():
+            mirror.send(cursor)
 
     def committed(self) -> None:
         """The transaction that `write` wrote in has committed."""

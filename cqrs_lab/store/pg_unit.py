@@ -22,9 +22,11 @@ the ConcurrencyError the handler retries on. A read of events in the unit sends 
 INSERT first (`send_deferred`), so the unit still reads its own writes.
 
 Statements whose answers nobody reads (the CRUD twin's writes, the order count, a
-registration's password hash) can wait for the COMMIT (`at_commit`): `commit`
-sends them and the COMMIT in one pipeline, one round trip for all. The store's own short
-statements run on psycopg's cursor (`run`), without SQLAlchemy's work per statement.
+registration's password hash, a flush's rows and its checkpoint's guarded move) can wait
+for the COMMIT (`at_commit`): `commit` sends them and the COMMIT in one pipeline, one
+round trip for all; a `Checked` one fails on purpose when its check does not hold. The
+store's own short statements run on psycopg's cursor (`run`), without SQLAlchemy's work
+per statement.
 """
 
 from __future__ import annotations
@@ -169,8 +171,22 @@ def run(conn: Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] | 
     return cursor
 
 
+class Checked:
+    """A statement sent with the COMMIT (`at_commit`) that fails on purpose when what it
+    checks does not hold, so the whole unit rolls back: `refusal` is what its failure
+    means (the exception `commit` raises instead), None for an error not its own."""
+
+    __slots__ = ()
+
+    def __call__(self, cursor: Any) -> None:
+        raise NotImplementedError
+
+    def refusal(self, error: BaseException) -> Exception | None:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True, slots=True)
-class DeferredInsert:
+class DeferredInsert(Checked):
     """A checked INSERT of events sent with the COMMIT: `sql` fails (NOT NULL or UNIQUE on
     `events`) unless every stream of `expected` (stream id -> version) is at its version."""
 
@@ -181,7 +197,7 @@ class DeferredInsert:
     def __call__(self, cursor: Any) -> None:
         cursor.execute(self.sql, self.params)
 
-    def conflict(self, error: BaseException) -> ConcurrencyError | None:
+    def refusal(self, error: BaseException) -> ConcurrencyError | None:
         """The conflict `error` (the driver's) means, if it is this INSERT refused."""
         diag = getattr(error, "diag", None)
         if diag is None or diag.table_name != "events":
@@ -205,7 +221,7 @@ def send_deferred(conn: Connection) -> None:
         try:
             run(conn, send.sql, send.params)
         except IntegrityError as error:
-            if (conflict := send.conflict(error.orig)) is not None:
+            if (conflict := send.refusal(error.orig)) is not None:
                 raise conflict from error
             raise
 
@@ -237,8 +253,8 @@ def commit(conn: Connection, transaction: RootTransaction) -> None:
                 cursor.execute("COMMIT")
         except error_type as error:
             for send in waiting:
-                if isinstance(send, DeferredInsert) and (conflict := send.conflict(error)):
-                    raise conflict from error
+                if isinstance(send, Checked) and (refused := send.refusal(error)) is not None:
+                    raise refused from error
             raise DBAPIError.instance(
                 "COMMIT", None, error, error_type, dialect=conn.dialect
             ) from error
