@@ -110,7 +110,9 @@ class LabScreen(BackgroundWork):
                 yield ViewPanel(id="view-panel")
             yield EventLog(id="event-log")
         yield MetricsStrip(id="metrics")
-        yield LessonPanel(self.lab, self.first_lesson, step=self.first_step, id="lesson-panel")
+        yield LessonPanel(
+            self.lab, self.first_lesson, step=self.first_step, guard=self.guard, id="lesson-panel"
+        )
         yield Footer()
 
     def on_resize(self) -> None:

@@ -26,6 +26,7 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Button, Static
 
+from cqrs_lab.lab.guard import LabGuard
 from cqrs_lab.lessons import (
     GoalStatus,
     Lesson,
@@ -75,10 +76,12 @@ class LessonPanel(Vertical):
         *,
         step: int | None = None,
         show_me_seconds: float = SHOW_ME_SECONDS,
+        guard: LabGuard | None = None,
         **options: str,
     ) -> None:
         super().__init__(**options)
         self.lab = lab
+        self.guard = guard or LabGuard()  # the screen's: a load's worker thread shares it
         self.show_me_seconds = show_me_seconds
         self.run: LessonRun | None = None
         self.intro_page = False
@@ -154,7 +157,8 @@ class LessonPanel(Vertical):
     def request_open(self, lesson: Lesson) -> None:
         """Open a lesson; ask first if that would empty a lab that holds the learner's own
         events (a lesson's own lab is scratch)."""
-        head = self.lab.store.head()
+        with self.guard:
+            head = self.lab.store.head()
         if self.is_open or head == 0:
             self.open(lesson)
             return
@@ -172,6 +176,10 @@ class LessonPanel(Vertical):
     def open(self, lesson: Lesson, step: int | None = None) -> None:
         """Open `lesson` at `step` (from 0; default: where the learner left it, or the start
         of a lesson already done). The lab is reset and the lesson's setup runs."""
+        with self.guard:
+            self._open(lesson, step)
+
+    def _open(self, lesson: Lesson, step: int | None) -> None:
         self._quit_run()
         progress = Progress.load()
         done = progress.status(lesson) is LessonStatus.DONE
@@ -200,7 +208,8 @@ class LessonPanel(Vertical):
 
     def close(self) -> None:
         """Close the lesson (its progress is kept); the lab stays as it is."""
-        self._quit_run()
+        with self.guard:
+            self._quit_run()
         self.remove_class("-open")
         self._place()
         self.app.refresh_bindings()
@@ -410,7 +419,9 @@ class LessonPanel(Vertical):
         self._show_text(text)
         self._draw_steps()
         self._status = None
-        self._draw_goal(run.checker.status() if run.checker else None, run.solved)
+        with self.guard:  # the goal reads the lab
+            status = run.checker.status() if run.checker else None
+        self._draw_goal(status, run.solved)
         self._draw_help()
 
     def _show_text(self, markdown: str) -> None:

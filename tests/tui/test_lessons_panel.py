@@ -340,3 +340,34 @@ async def test_show_me_never_shows_a_password_it_plays(lab: Lab) -> None:
         assert "register" in help_text
         assert password not in help_text
         assert password not in app.export_screenshot()
+
+
+async def test_a_lesson_opens_and_checks_its_goal_holding_the_screens_guard(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load's worker thread shares the lab: the panel empties it, runs the setup and reads
+    the goal only in its turn, under the guard the screen and the worker take turns on."""
+    app = LabApp(lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        guard = app.main.guard
+        assert app.lesson.guard is guard
+        held: list[str] = []
+
+        def watched(owner: object, name: str) -> None:
+            method = getattr(owner, name)
+
+            def call(*args: object, **kwargs: object) -> object:
+                held.append(name if guard.held() else f"{name} without the guard")
+                return method(*args, **kwargs)
+
+            monkeypatch.setattr(owner, name, call)
+
+        watched(lab, "reset")
+        watched(lab.store, "head")
+        app.lesson.request_open(lesson())
+        await pilot.pause()
+        assert app.lesson.is_open
+        assert "reset" in held and "head" in held
+        assert not [call for call in held if "without" in call], held
+        assert not guard.held()
