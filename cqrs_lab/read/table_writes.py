@@ -15,14 +15,12 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from cqrs_lab.crud.sqlite_driver import sqlite_driver
+from cqrs_lab.store.dialect_insert import dialect_insert
 
 Row = dict[str, Any]
-
-_UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +90,9 @@ def _psycopg(sql: str) -> str:
 def _upsert(table: sa.Table, dialect: str) -> sa.Insert:
     """INSERT ... ON CONFLICT DO UPDATE (DO NOTHING for a table of keys only), as SQLite's
     and PostgreSQL's dialects write it: the two databases the store runs on."""
-    statement = _UPSERTS[dialect](table)
+    statement = dialect_insert(dialect, table)
+    if statement is None:
+        raise ValueError(f"no upsert on {dialect}: the store runs on SQLite and PostgreSQL")
     keys = [column.name for column in table.primary_key.columns]
     others = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
     if not others:

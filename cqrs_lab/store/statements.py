@@ -13,10 +13,10 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select
+from sqlalchemy import Connection, Insert, bindparam, delete, func, insert, select
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects import postgresql, sqlite
 
+from cqrs_lab.store.dialect_insert import dialect_insert
 from cqrs_lab.store.errors import ConcurrencyError, is_write_conflict
 from cqrs_lab.store.event_types import EventMetadata, RecordedEvent, StreamAppend
 from cqrs_lab.store.meta_format import stored_meta
@@ -66,14 +66,18 @@ _f = STREAM_FOLDS.c
 _FOLD = select(_f.version, _f.state).where(_f.stream_id == bindparam("stream_id"))
 _FOLDS_DELETE = delete(STREAM_FOLDS).where(_f.stream_id.in_(bindparam("ids", expanding=True)))
 _FOLDS_INSERT = insert(STREAM_FOLDS)
-_pg_upsert = postgresql.insert(STREAM_FOLDS)
-_FOLDS_UPSERT = {  # one statement (one round trip) where the dialect has ON CONFLICT
-    "postgresql": _pg_upsert.on_conflict_do_update(
-        index_elements=[_f.stream_id],
-        set_={"version": _pg_upsert.excluded.version, "state": _pg_upsert.excluded.state},
-    ),
-    "sqlite": sqlite.insert(STREAM_FOLDS).prefix_with("OR REPLACE"),
-}
+
+
+@functools.cache
+def _folds_upsert(dialect: str) -> Insert | None:
+    """One statement (one round trip) where the dialect has ON CONFLICT."""
+    upsert = dialect_insert(dialect, STREAM_FOLDS)
+    if dialect == "postgresql":
+        kept = {"version": upsert.excluded.version, "state": upsert.excluded.state}
+        return upsert.on_conflict_do_update(index_elements=[_f.stream_id], set_=kept)
+    return None if upsert is None else upsert.prefix_with("OR REPLACE")
+
+
 Fold = tuple[str, int, str]
 """stream_id, version, state: a stream's folded state as the write side keeps it."""
 _INSERT = insert(EVENTS).returning(_c.position, sort_by_parameter_order=True)
@@ -266,7 +270,7 @@ class CoreSql:
     def keep_folds(self, folds: Sequence[Fold]) -> None:
         """Replace the folds of these streams (inside the writers' lock: no one races us)."""
         rows = [{"stream_id": i, "version": version, "state": state} for i, version, state in folds]
-        upsert = _FOLDS_UPSERT.get(self.conn.dialect.name)
+        upsert = _folds_upsert(self.conn.dialect.name)
         if upsert is None:
             self.conn.execute(_FOLDS_DELETE, {"ids": [row["stream_id"] for row in rows]})
             upsert = _FOLDS_INSERT
