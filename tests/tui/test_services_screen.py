@@ -337,7 +337,7 @@ def test_in_a_narrow_column_every_box_still_says_what_its_inbox_skipped() -> Non
     assert rows[1].rstrip().endswith(" 1 dup…")  # Payments: the skipped count first
     assert rows[3].rstrip().endswith(" 0 dup…")  # Shipping
     assert rows[3].startswith(" 0 dup ")  # Orders' inbox, in the fewest words
-    assert rows[2].startswith(" cancelle… ") and "……" not in "".join(rows)  # cut once
+    assert rows[2].startswith(" 1 cancel… ") and "……" not in "".join(rows)  # the count kept
     outbox = [row.rstrip() for row in rows[2 * COMPACT_ROWS :]]  # on rows, broken at ` · `
     assert outbox == [
         "outbox on · 0 waiting · 0 relayed",

@@ -124,7 +124,7 @@ def _box(
     title = _title(service, inner, restarts.get(service.name))
     if compact and height <= 2:  # its data and what its inbox skipped, on one line
         skipped: list[Run] = [(f"{service.duplicates} dup", _dup_role(service))]
-        items = [*_counters(service, empty=[]), skipped]
+        items = [*_counters(service, empty=[], room=inner), skipped]
         if runs_width(_joined(items, COMMA)) > inner:  # too narrow: the skipped count first
             items = [skipped, *items[:-1]]
         (line,) = _flow(items, inner, 1)
@@ -132,7 +132,7 @@ def _box(
     inbox = _inbox(service, inner)
     nothing = "nothing yet" if inner >= len("nothing yet") else "none yet"
     body = _flow(
-        _counters(service, [[(nothing, "muted")]]),
+        _counters(service, [[(nothing, "muted")]], room=inner),
         inner,
         max(0, height - (3 if not compact else 2)),
     )
@@ -172,12 +172,18 @@ def _one_line(service: ServicePicture) -> int:
     return runs_width(_joined(_counters(service), COMMA)) + 4
 
 
-def _counters(service: ServicePicture, empty: list[list[Run]] | None = None) -> list[list[Run]]:
-    """The service's own data as items to flow into its box (`empty` if it has none)."""
-    items = [
-        [(f"{_short(name)} ", "muted"), (str(count), "value")]
-        for name, count in service.counters.items()
-    ]
+def _counters(
+    service: ServicePicture, empty: list[list[Run]] | None = None, room: int | None = None
+) -> list[list[Run]]:
+    """The service's own data as items to flow into its box (`empty` if it has none); an
+    item wider than `room` says its count first, so that cutting it keeps the number."""
+    items: list[list[Run]] = []
+    for name, count in service.counters.items():
+        word, number = _short(name), str(count)
+        if room is not None and len(word) + 1 + len(number) > room:
+            items.append([(number, "value"), (f" {word}", "muted")])
+        else:
+            items.append([(f"{word} ", "muted"), (number, "value")])
     return items or ([[("nothing yet", "muted")]] if empty is None else empty)
 
 
