@@ -190,6 +190,7 @@ async def test_show_me_plays_the_solution_line_by_line_and_counts_as_shown(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         panel = app.lesson
+        panel.show_me_seconds = 3600  # the test plays each line itself: the timer never fires
         head = lab.store.head()
         await pilot.press("f3")
         assert Progress.load().mark(LESSON, 0) is StepMark.SHOWN  # at once, solved or not
