@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from cqrs_lab import script as sc
 from cqrs_lab.lab import Lab, LabSnapshot, Outcome, interpreter
@@ -45,6 +45,7 @@ from cqrs_lab.tui.status_line import StatusLine, status_text
 from cqrs_lab.tui.widgets import BusView, EventLog, MetricsStrip, ServicesView, ViewPanel
 from cqrs_lab.tui.widgets.event_log import describe_event, find_event
 from cqrs_lab.tui.widgets.job_row import JobRow
+from cqrs_lab.tui.widgets.key_footer import KeyFooter
 from cqrs_lab.tui.widgets.view_picker import ViewPicker
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ class LabScreen(BackgroundWork):
         yield LessonPanel(
             self.lab, self.first_lesson, step=self.first_step, guard=self.guard, id="lesson-panel"
         )
-        yield Footer()
+        yield KeyFooter()
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._fit_bus)  # once the breakpoints have set the classes

@@ -8,10 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from cqrs_lab.tui.caption import Caption
 from cqrs_lab.tui.status_line import StatusLine
+from cqrs_lab.tui.widgets.key_footer import KeyFooter
 
 OPENING = "opening lab…"
 
@@ -43,7 +44,7 @@ class OpeningScreen(Screen[None]):
                 id="command-input",
             )
             yield Static(OPENING, id="command-message", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def typed(self) -> str:

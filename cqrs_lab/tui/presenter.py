@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.service_performers import services_picture
 from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_LANES
 from cqrs_lab.tui.widgets import BusView, ServicesView, ViewPanel
+from cqrs_lab.tui.widgets.key_footer import KeyFooter
 from cqrs_lab.tui.widgets.view_panel import DIFFERS, ONLY_CRUD, ONLY_PROJECTION, Comparison
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ class PresenterScreen(Screen[None]):
         yield BusView(id="present-lane")
         yield ServicesView(id="present-services")
         yield Input(placeholder="a lab line   (F10 or Esc: the whole lab)", id="present-input")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(ServicesView).compact = True  # the tables keep the room

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from cqrs_lab.classroom.instructor import Instructor
 from cqrs_lab.classroom.model import Filter, SortKey, arrange, clock_text, next_in
@@ -26,6 +26,7 @@ from cqrs_lab.tui.classroom.picture_view import PictureView
 from cqrs_lab.tui.classroom.room_grid import LEGEND, RoomGrid
 from cqrs_lab.tui.classroom.shop_view import SharedShopView
 from cqrs_lab.tui.screens.confirm import ConfirmScreen
+from cqrs_lab.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from cqrs_lab.classroom.shop_watch import ShopWatch  # opens a lab: only when asked
@@ -84,7 +85,7 @@ class InstructorScreen(Screen[None]):
             id="room-line",
         )
         yield Static(id="room-status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.poll()

@@ -26,7 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.rewind import Moment
@@ -39,6 +39,7 @@ from cqrs_lab.store.event_store import RecordedEvent
 from cqrs_lab.tui.screens.confirm import ConfirmScreen
 from cqrs_lab.tui.screens.scrubber import Scrubber
 from cqrs_lab.tui.widgets import BusView, EventLog, ViewPanel
+from cqrs_lab.tui.widgets.key_footer import KeyFooter
 from cqrs_lab.tui.widgets.view_picker import ViewPicker
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ class TimeTravelScreen(Screen[Fork | None]):
             yield Static(id="travel-note", markup=False)
             yield Button("Fork from here (f)", variant="warning", id="travel-fork")
             yield Button("Back to the live lab (Esc)", id="travel-back")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(BusView).selected = VIEW_LANES.get(self.view)
