@@ -23,7 +23,13 @@ from cqrs_lab.tui.completion import LineSuggester, Vocabulary, complete
 HISTORY_LIMIT = 200
 PASTED_SHOWN = 7
 """Results of a pasted script shown under the bar (the last ones, under a count)."""
-PLACEHOLDER = "type a lab line: register, add-product, query, latency… (Tab completes, F1 help)"
+PLACEHOLDERS = (
+    "type a lab line: register, add-product, query, latency… (Tab completes, F1 help)",
+    "type a lab line: register, query, latency… (Tab completes, F1 help)",
+    "type a lab line (Tab completes, F1 help)",
+    "a lab line (Tab, F1)",
+)
+"""What the empty bar says, longest first: it says the longest that fits whole."""
 
 
 @dataclass
@@ -101,6 +107,10 @@ class CommandInput(Input):
         self.history = history
         self._vocabulary = vocabulary
 
+    def on_resize(self) -> None:
+        width = self.content_size.width
+        self.placeholder = next((p for p in PLACEHOLDERS if len(p) <= width), PLACEHOLDERS[-1])
+
     def action_history_previous(self) -> None:
         self._show(self.history.previous(self.value))
 
@@ -172,7 +182,7 @@ class CommandBar(Vertical):
         yield CommandInput(
             self.history,
             self._vocabulary,
-            placeholder=PLACEHOLDER,
+            placeholder=PLACEHOLDERS[0],
             id="command-input",
             max_length=sc.MAX_LINE_LENGTH,
         )

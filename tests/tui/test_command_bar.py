@@ -8,7 +8,19 @@ from textual.messages import Layout
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.tui.app import LabApp
-from cqrs_lab.tui.command_bar import CommandInput
+from cqrs_lab.tui.command_bar import PLACEHOLDERS, CommandInput
+
+
+async def test_the_empty_bar_says_the_longest_hint_that_fits_whole(lab: Lab) -> None:
+    app = LabApp(lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bar = app.query_one(CommandInput)
+        assert bar.placeholder == PLACEHOLDERS[1]  # the longest is 80 columns: too wide
+        assert len(bar.placeholder) <= bar.content_size.width
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert bar.placeholder == PLACEHOLDERS[0]
 
 
 async def test_a_pasted_script_runs_every_line(lab: Lab) -> None:
