@@ -3,6 +3,8 @@ rebuilds, duplicates, gaps, reads from the store, right predictions."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from cqrs_lab.lessons.goals.base import (
     ErrorCode,
     EventType,
@@ -84,40 +86,47 @@ class RebuildCompleted(Counted):
         return probe.metrics.rebuilds[self.projection]
 
 
-class DuplicateIgnored(Counted):
+class _SubscriberCounted(Counted):
+    """A count the projection's subscriber keeps; `explain` puts `one` (a single one) or the
+    number and `many` into `does`."""
+
+    projection: LaneName
+    counter: ClassVar[str]
+    """The subscriber's attribute holding the count."""
+    does: ClassVar[str]
+    one: ClassVar[str]
+    many: ClassVar[str]
+
+    def explain(self) -> str:
+        what = self.one if self.at_least == 1 else f"{self.at_least} {self.many}"
+        return f"the {self.projection} projection {self.does.format(what=what)}"
+
+    def count(self, probe: Probe) -> float:
+        return getattr(probe.lane(self.projection).subscriber, self.counter)
+
+
+class DuplicateIgnored(_SubscriberCounted):
     key = "duplicate_ignored"
-    projection: LaneName
-
-    def explain(self) -> str:
-        what = "a duplicate" if self.at_least == 1 else f"{self.at_least} duplicates"
-        return f"the {self.projection} projection ignores {what}"
-
-    def count(self, probe: Probe) -> float:
-        return probe.lane(self.projection).subscriber.duplicates
+    counter = "duplicates"
+    does = "ignores {what}"
+    one = "a duplicate"
+    many = "duplicates"
 
 
-class GapDetected(Counted):
+class GapDetected(_SubscriberCounted):
     key = "gap_detected"
-    projection: LaneName
-
-    def explain(self) -> str:
-        what = "a gap" if self.at_least == 1 else f"{self.at_least} gaps"
-        return f"the {self.projection} projection notices {what} in the positions"
-
-    def count(self, probe: Probe) -> float:
-        return probe.lane(self.projection).subscriber.gaps
+    counter = "gaps"
+    does = "notices {what} in the positions"
+    one = "a gap"
+    many = "gaps"
 
 
-class FilledFromStore(Counted):
+class FilledFromStore(_SubscriberCounted):
     key = "filled_from_store"
-    projection: LaneName
-
-    def explain(self) -> str:
-        what = "a missing event" if self.at_least == 1 else f"{self.at_least} missing events"
-        return f"the {self.projection} projection reads {what} from the store"
-
-    def count(self, probe: Probe) -> float:
-        return probe.lane(self.projection).subscriber.caught_up
+    counter = "caught_up"
+    does = "reads {what} from the store"
+    one = "a missing event"
+    many = "missing events"
 
 
 class PredictionCorrect(Counted):
