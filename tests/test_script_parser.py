@@ -204,25 +204,20 @@ def test_login() -> None:
     assert "s3cret" not in repr(action)
 
 
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("query catalog", sc.Query("catalog")),
-        ("query sales", sc.Query("sales")),
-        ("query cart alice", sc.Query("cart", "alice")),
-        ("query carts alice", sc.Query("cart", "alice")),
-        ("query orders alice", sc.Query("orders", "alice")),
-        ("query catalog --crud", sc.Query("catalog", crud=True)),
-        ("query sales --wait", sc.Query("sales", wait=True)),
-        ("query orders alice --wait 2s", sc.Query("orders", "alice", wait=True, timeout=2.0)),
-        ("query orders --wait 2s alice", sc.Query("orders", "alice", wait=True, timeout=2.0)),
-        ("query orders --wait alice", sc.Query("orders", "alice", wait=True)),
-        ("query cart alice --wait=500ms --crud", sc.Query("cart", "alice", True, True, 0.5)),
-        ("QUERY Cart alice --CRUD", sc.Query("cart", "alice", crud=True)),
-    ],
-)
-def test_queries(line: str, expected: sc.Query) -> None:
-    assert parse(line) == expected
+QUERIES: list[tuple[str, sc.Action]] = [
+    ("query catalog", sc.Query("catalog")),
+    ("query sales", sc.Query("sales")),
+    ("query cart alice", sc.Query("cart", "alice")),
+    ("query carts alice", sc.Query("cart", "alice")),
+    ("query orders alice", sc.Query("orders", "alice")),
+    ("query catalog --crud", sc.Query("catalog", crud=True)),
+    ("query sales --wait", sc.Query("sales", wait=True)),
+    ("query orders alice --wait 2s", sc.Query("orders", "alice", wait=True, timeout=2.0)),
+    ("query orders --wait 2s alice", sc.Query("orders", "alice", wait=True, timeout=2.0)),
+    ("query orders --wait alice", sc.Query("orders", "alice", wait=True)),
+    ("query cart alice --wait=500ms --crud", sc.Query("cart", "alice", True, True, 0.5)),
+    ("QUERY Cart alice --CRUD", sc.Query("cart", "alice", crud=True)),
+]
 
 
 QUERY_ERRORS: list[tuple[str, int, str | None, str]] = [
@@ -243,48 +238,48 @@ QUERY_ERRORS: list[tuple[str, int, str | None, str]] = [
 # --- controls ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("latency orders exp:800ms", sc.SetLatency("orders", Exponential(0.8))),
-        ("latency all zero", sc.SetLatency("all", Zero())),
-        ("latency Carts uniform:100ms..2s", sc.SetLatency("carts", Uniform(0.1, 2.0))),
-        (
-            "faults orders drop=0.1 dup=0.05 reorder=on",
-            sc.SetFaults("orders", ("drop=0.1", "dup=0.05", "reorder=on")),
-        ),
-        ("faults all none", sc.SetFaults("all", ("none",))),
-        ("mode orders inline", sc.SetMode("orders", "inline")),
-        ("mode sales ASYNC", sc.SetMode("sales", "async")),
-        ("gaps carts catch-up", sc.SetGaps("carts", "catch-up")),
-        ("gaps catalog wait", sc.SetGaps("catalog", "wait")),
-        ("pause", sc.Pause()),
-        ("resume", sc.Resume()),
-        ("step", sc.Step(1)),
-        ("step 25", sc.Step(25)),
-        ("speed 0.25", sc.Speed(0.25)),
-        ("speed 2x", sc.Speed(2.0)),
-        ("speed 20", sc.Speed(20.0)),
-        ("advance 5s", sc.Advance(5.0)),
-        ("advance 1m30s", sc.Advance(90.0)),
-        ("settle", sc.Settle()),
-        ("rebuild orders", sc.Rebuild("orders")),
-        ("load 20/s for 30s", sc.Load(20.0, 30.0)),
-        ("load 0.5/s for 1m", sc.Load(0.5, 60.0)),
-        ("reset", sc.Reset()),
-        ("seed 42", sc.Seed(42)),
-        ('say "Watch the orders lane"', sc.Say("Watch the orders lane")),
-        ("say lag is   visible ; now", sc.Say("lag is visible ; now")),
-        ('say ""', sc.Say("")),
-        ("wait-key", sc.WaitKey()),
-        ("export 'my run.json'", sc.Export("my run.json")),
-        ("hold orders", sc.Hold("orders")),
-        ("release all", sc.Release("all")),
-        ("help", sc.Help()),
-        ("help Add-To-Cart", sc.Help("add-to-cart")),
-    ],
-)
-def test_controls(line: str, expected: sc.Action) -> None:
+CONTROLS: list[tuple[str, sc.Action]] = [
+    ("latency orders exp:800ms", sc.SetLatency("orders", Exponential(0.8))),
+    ("latency all zero", sc.SetLatency("all", Zero())),
+    ("latency Carts uniform:100ms..2s", sc.SetLatency("carts", Uniform(0.1, 2.0))),
+    (
+        "faults orders drop=0.1 dup=0.05 reorder=on",
+        sc.SetFaults("orders", ("drop=0.1", "dup=0.05", "reorder=on")),
+    ),
+    ("faults all none", sc.SetFaults("all", ("none",))),
+    ("mode orders inline", sc.SetMode("orders", "inline")),
+    ("mode sales ASYNC", sc.SetMode("sales", "async")),
+    ("gaps carts catch-up", sc.SetGaps("carts", "catch-up")),
+    ("gaps catalog wait", sc.SetGaps("catalog", "wait")),
+    ("pause", sc.Pause()),
+    ("resume", sc.Resume()),
+    ("step", sc.Step(1)),
+    ("step 25", sc.Step(25)),
+    ("speed 0.25", sc.Speed(0.25)),
+    ("speed 2x", sc.Speed(2.0)),
+    ("speed 20", sc.Speed(20.0)),
+    ("advance 5s", sc.Advance(5.0)),
+    ("advance 1m30s", sc.Advance(90.0)),
+    ("settle", sc.Settle()),
+    ("rebuild orders", sc.Rebuild("orders")),
+    ("load 20/s for 30s", sc.Load(20.0, 30.0)),
+    ("load 0.5/s for 1m", sc.Load(0.5, 60.0)),
+    ("reset", sc.Reset()),
+    ("seed 42", sc.Seed(42)),
+    ('say "Watch the orders lane"', sc.Say("Watch the orders lane")),
+    ("say lag is   visible ; now", sc.Say("lag is visible ; now")),
+    ('say ""', sc.Say("")),
+    ("wait-key", sc.WaitKey()),
+    ("export 'my run.json'", sc.Export("my run.json")),
+    ("hold orders", sc.Hold("orders")),
+    ("release all", sc.Release("all")),
+    ("help", sc.Help()),
+    ("help Add-To-Cart", sc.Help("add-to-cart")),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), [*QUERIES, *CONTROLS])
+def test_queries_and_controls_parse_to_their_action(line: str, expected: sc.Action) -> None:
     assert parse(line) == expected
 
 
