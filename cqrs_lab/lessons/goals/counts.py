@@ -17,6 +17,11 @@ from cqrs_lab.lessons.goals.base import (
 from cqrs_lab.lessons.goals.counted import Counted
 
 
+def _some(count: int, one: str, many: str) -> str:
+    """'a gap' or '3 gaps': how a goal says the count it wants."""
+    return one if count == 1 else f"{count} {many}"
+
+
 class EventSeen(Counted):
     key = "event"
     type: EventType
@@ -33,9 +38,7 @@ class Rejected(Counted):
     code: ErrorCode | None = None
 
     def explain(self) -> str:
-        refused = "have the shop refuse a command"
-        if self.at_least > 1:
-            refused = f"have the shop refuse {self.at_least} commands"
+        refused = f"have the shop refuse {_some(self.at_least, 'a command', 'commands')}"
         return f"{refused} with {self.code}" if self.code else refused
 
     def count(self, probe: Probe) -> float:
@@ -98,7 +101,7 @@ class _SubscriberCounted(Counted):
     many: ClassVar[str]
 
     def explain(self) -> str:
-        what = self.one if self.at_least == 1 else f"{self.at_least} {self.many}"
+        what = _some(self.at_least, self.one, self.many)
         return f"the {self.projection} projection {self.does.format(what=what)}"
 
     def count(self, probe: Probe) -> float:
@@ -137,7 +140,7 @@ class PredictionCorrect(Counted):
     view: ViewName | None = None
 
     def explain(self) -> str:
-        what = "a prediction" if self.at_least == 1 else f"{self.at_least} predictions"
+        what = _some(self.at_least, "a prediction", "predictions")
         of = f" of {self.view}" if self.view else ""
         return f"get {what}{of} right in the read model and in CRUD when a held lane is released"
 
