@@ -161,26 +161,30 @@ def shows_a_secret(text: str) -> bool:
 S = "Zq9-Horse-4417"
 P = "*" * len(S)
 """A password of the lines below, and how it is masked."""
-ISSUE_LINES = [
-    (f"regster alice alice@example.com {S}", f"regster alice alice@example.com {P}"),
-    (f"rgister alice alice@example.com {S}", f"rgister alice alice@example.com {P}"),
-    (f"REGISTER alice alice@example.com {S}", f"REGISTER alice alice@example.com {P}"),
-    (f"logn alice {S}", f"logn alice {P}"),
-    (f"lgoin alice {S}", f"lgoin alice {P}"),
-    (f"register alice {S}", f"register alice {P}"),
-    (f"register alice@example.com {S}", f"register alice@example.com {P}"),
-    (f"login {S}", f"login {P}"),
+_MASKED_IN_PLACE = [
+    f"regster alice alice@example.com {S}",
+    f"rgister alice alice@example.com {S}",
+    f"REGISTER alice alice@example.com {S}",
+    f"logn alice {S}",
+    f"lgoin alice {S}",
+    f"register alice {S}",
+    f"register alice@example.com {S}",
+    f"login {S}",
+    f"race logn bob {S} ; pay last",
+    f"help register {S}",
+    f"help login alice {S}",
+    f"please login alice {S}",
+]
+"""Lines of issue 22 in which the password alone is starred, where it stands."""
+ISSUE_LINES = [(line, line.replace(S, P)) for line in _MASKED_IN_PLACE] + [
     (f"login Alice {S}", f"login ***** {P}"),
     (f"login alice {S} extra", f"login alice {P} *****"),
     (
         f"race register bob b@x.io {S} ; regster carol c@x.io {S}",
         "race register bob b@x.io ************** ; regster carol c@x.io **************",
     ),
-    (f"race logn bob {S} ; pay last", f"race logn bob {P} ; pay last"),
     (f"register alice alice@example.com #{S}", "register alice ***************** ***************"),
     (f"login alice #{S}", "login ***** ***************"),
-    (f"help register {S}", f"help register {P}"),
-    (f"help login alice {S}", f"help login alice {P}"),
     (
         f"# register alice alice@example.com {S}",
         "# register ***** ***************** **************",
@@ -189,7 +193,6 @@ ISSUE_LINES = [
     (f"login alice {S[:5]}\x1b{S[5:]}", "login alice ***************"),
     (f'login alice "{S}', "login alice ***************"),
     (f"login alice {S[:5]} ; {S[5:]}", "login alice ***** * *********"),
-    (f"please login alice {S}", f"please login alice {P}"),
     (f"register alice not-an-email {S}", f"register alice ************ {P}"),
     (
         f"race register bob b@x.io {S} ; place-order bob",

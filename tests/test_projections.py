@@ -13,21 +13,13 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
+from cqrs_lab.read import views
 from cqrs_lab.read.carts import CartsProjection
 from cqrs_lab.read.catalog import CatalogProjection
 from cqrs_lab.read.orders import OrdersProjection
 from cqrs_lab.read.projection import Projection
 from cqrs_lab.read.registry import PROJECTION_TYPES, create_projections
 from cqrs_lab.read.sales import SalesProjection
-from cqrs_lab.read.views import (
-    CART_COLUMNS,
-    CATALOG_COLUMNS,
-    ORDERS_COLUMNS,
-    SALES_COLUMNS,
-    SALES_SUMMARY_KEYS,
-    TOP_PRODUCTS,
-    ViewRows,
-)
 from cqrs_lab.shop import commands as cmd
 from cqrs_lab.shop.decide import decide, evolve
 from cqrs_lab.shop.errors import DomainError
@@ -108,7 +100,7 @@ def apply_all(projection: Projection, events: Sequence[RecordedEvent], engine: E
         projection.flush(conn)
 
 
-def answer(projection: Projection, conn: Connection) -> ViewRows | tuple[ViewRows, ...]:
+def answer(projection: Projection, conn: Connection) -> views.ViewRows | tuple[views.ViewRows, ...]:
     """The projection's whole answer: per user for carts and orders."""
     if isinstance(projection, CartsProjection | OrdersProjection):
         return tuple(projection.query(conn, user) for user in USERS)
@@ -176,7 +168,7 @@ def test_catalog_tracks_stock_through_restock_reservations_and_releases(engine: 
     catalog = built(CatalogProjection(), engine, story())
     with engine.connect() as conn:
         view = catalog.query(conn)
-    assert view.columns == CATALOG_COLUMNS
+    assert view.columns == views.CATALOG_COLUMNS
     assert view.rows == (
         ("hat", "Hat", 2000, 5),
         ("mug", "Blue mug", 1250, 15 - 3 - 1),
@@ -194,7 +186,7 @@ def test_carts_lines_and_denormalized_totals(engine: Engine) -> None:
     apply_all(carts, shop.recorded, engine)
     with engine.connect() as conn:
         view = carts.query(conn, "alice")
-    assert view.columns == CART_COLUMNS
+    assert view.columns == views.CART_COLUMNS
     assert view.rows == (("mug", 3, 1250, 3750), ("pen", 3, 199, 597))
     assert view.summary == (("total_cents", 4347), ("items", 6))
 
@@ -210,7 +202,7 @@ def test_carts_after_checkout_and_for_unknown_users(engine: Engine) -> None:
     carts = built(CartsProjection(), engine, story())
     with engine.connect() as conn:
         alice, bob, nobody = (carts.query(conn, u) for u in ("alice", "bob", "nobody"))
-    assert alice == ViewRows(CART_COLUMNS, (), (("total_cents", 0), ("items", 0)))
+    assert alice == views.ViewRows(views.CART_COLUMNS, (), (("total_cents", 0), ("items", 0)))
     assert bob.rows == (("pen", 5, 199, 995),)
     assert bob.summary == (("total_cents", 995), ("items", 5))
     assert nobody == alice
@@ -220,7 +212,7 @@ def test_orders_by_user_with_every_status(engine: Engine) -> None:
     orders = built(OrdersProjection(), engine, story())
     with engine.connect() as conn:
         alice, bob, nobody = (orders.query(conn, u) for u in ("alice", "bob", "nobody"))
-    assert alice.columns == ORDERS_COLUMNS
+    assert alice.columns == views.ORDERS_COLUMNS
     assert alice.rows == (
         ("o1", "shipped", 3 * 1250 + 199, 12.0),
         ("o3", "cancelled", 2000, 17.0),
@@ -228,7 +220,7 @@ def test_orders_by_user_with_every_status(engine: Engine) -> None:
     )
     assert alice.summary == (("count", 3),)
     assert bob.rows == (("o2", "cancelled", 4000, 14.0),)
-    assert nobody == ViewRows(ORDERS_COLUMNS, (), (("count", 0),))
+    assert nobody == views.ViewRows(views.ORDERS_COLUMNS, (), (("count", 0),))
 
 
 def test_orders_paid_status(engine: Engine) -> None:
@@ -245,8 +237,8 @@ def test_sales_dashboard_refunds_cancelled_paid_orders(engine: Engine) -> None:
     sales = built(SalesProjection(), engine, story())
     with engine.connect() as conn:
         view = sales.query(conn)
-    assert view.columns == SALES_COLUMNS
-    assert tuple(key for key, _ in view.summary) == SALES_SUMMARY_KEYS
+    assert view.columns == views.SALES_COLUMNS
+    assert tuple(key for key, _ in view.summary) == views.SALES_SUMMARY_KEYS
     assert view.summary_dict() == {
         "revenue_cents": 3 * 1250 + 199,  # o1; o2 was paid and refunded
         "placed": 1,
@@ -268,7 +260,7 @@ def test_sales_top_products_by_units_then_sku(engine: Engine) -> None:
     sales = built(SalesProjection(), engine, shop)
     with engine.connect() as conn:
         view = sales.query(conn)
-    assert len(view.rows) == TOP_PRODUCTS
+    assert len(view.rows) == views.TOP_PRODUCTS
     assert view.rows == (("p5", 9), ("p2", 7), ("p1", 3), ("p3", 3), ("p6", 3))
     assert view.summary_dict() == {
         "revenue_cents": 100 * sum(units.values()),
@@ -282,8 +274,10 @@ def test_sales_top_products_by_units_then_sku(engine: Engine) -> None:
 def test_empty_projections_answer_empty_views(engine: Engine) -> None:
     projections = {name: prepared(p, engine) for name, p in create_projections().items()}
     got = answers(projections, engine)
-    assert got["catalog"] == ViewRows(CATALOG_COLUMNS, ())
-    assert got["sales"] == ViewRows(SALES_COLUMNS, (), tuple((k, 0) for k in SALES_SUMMARY_KEYS))
+    assert got["catalog"] == views.ViewRows(views.CATALOG_COLUMNS, ())
+    assert got["sales"] == views.ViewRows(
+        views.SALES_COLUMNS, (), tuple((k, 0) for k in views.SALES_SUMMARY_KEYS)
+    )
 
 
 def test_ignores_events_of_other_kinds(engine: Engine) -> None:
@@ -430,7 +424,7 @@ def expected_from_states(shop: Shop) -> dict[str, Any]:
             "revenue_cents": sum(o.paid_cents for o in orders.values()),
             **{status.value: statuses[status] for status in OrderStatus},
             "top": sorted(((sku, n) for sku, n in units.items() if n), key=lambda x: (-x[1], x[0]))[
-                :TOP_PRODUCTS
+                : views.TOP_PRODUCTS
             ],
         },
     }

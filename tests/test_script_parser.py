@@ -3,39 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from cqrs_lab.script import (
-    COMMAND_WORDS,
-    LANES,
-    ORDER_LAST,
-    USAGE,
-    Action,
-    Advance,
-    Export,
-    Help,
-    Hold,
-    Load,
-    Login,
-    Pause,
-    Query,
-    Race,
-    Rebuild,
-    Release,
-    Reset,
-    Resume,
-    Say,
-    ScriptError,
-    Seed,
-    Send,
-    SetFaults,
-    SetGaps,
-    SetLatency,
-    SetMode,
-    Settle,
-    Speed,
-    Step,
-    WaitKey,
-    parse_line,
-)
+from cqrs_lab import script as sc
 from cqrs_lab.shop.commands import (
     AddProduct,
     AddToCart,
@@ -52,21 +20,21 @@ from cqrs_lab.sim.faults import Faults
 from cqrs_lab.sim.latency import Exponential, Uniform, Zero
 
 
-def parse(line: str) -> Action:
-    action = parse_line(line)
+def parse(line: str) -> sc.Action:
+    action = sc.parse_line(line)
     assert action is not None
     return action
 
 
-def send(line: str) -> Send:
+def send(line: str) -> sc.Send:
     action = parse(line)
-    assert isinstance(action, Send)
+    assert isinstance(action, sc.Send)
     return action
 
 
-def error(line: str) -> ScriptError:
-    with pytest.raises(ScriptError) as caught:
-        parse_line(line)
+def error(line: str) -> sc.ScriptError:
+    with pytest.raises(sc.ScriptError) as caught:
+        sc.parse_line(line)
     return caught.value
 
 
@@ -101,9 +69,9 @@ def error(line: str) -> ScriptError:
         ("place-order alice", PlaceOrder, {"username": "alice"}),
         ("place-order alice o-7", PlaceOrder, {"username": "alice", "order_id": "o-7"}),
         ("pay o-7", PayOrder, {"order_id": "o-7"}),
-        ("pay last", PayOrder, {"order_id": ORDER_LAST}),
-        ("cancel LAST", CancelOrder, {"order_id": ORDER_LAST}),
-        ("ship last", ShipOrder, {"order_id": ORDER_LAST}),
+        ("pay last", PayOrder, {"order_id": sc.ORDER_LAST}),
+        ("cancel LAST", CancelOrder, {"order_id": sc.ORDER_LAST}),
+        ("ship last", ShipOrder, {"order_id": sc.ORDER_LAST}),
     ],
 )
 def test_shop_commands(line: str, command_type: type, fields: dict[str, object]) -> None:
@@ -230,31 +198,26 @@ def test_unknown_command_without_close_word_points_to_help() -> None:
 
 def test_login() -> None:
     action = parse("login alice 's3cret pass'")
-    assert isinstance(action, Login)
+    assert isinstance(action, sc.Login)
     assert action.username == "alice"
     assert action.password.get_secret_value() == "s3cret pass"
     assert "s3cret" not in repr(action)
 
 
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("query catalog", Query("catalog")),
-        ("query sales", Query("sales")),
-        ("query cart alice", Query("cart", "alice")),
-        ("query carts alice", Query("cart", "alice")),
-        ("query orders alice", Query("orders", "alice")),
-        ("query catalog --crud", Query("catalog", crud=True)),
-        ("query sales --wait", Query("sales", wait=True)),
-        ("query orders alice --wait 2s", Query("orders", "alice", wait=True, timeout=2.0)),
-        ("query orders --wait 2s alice", Query("orders", "alice", wait=True, timeout=2.0)),
-        ("query orders --wait alice", Query("orders", "alice", wait=True)),
-        ("query cart alice --wait=500ms --crud", Query("cart", "alice", True, True, 0.5)),
-        ("QUERY Cart alice --CRUD", Query("cart", "alice", crud=True)),
-    ],
-)
-def test_queries(line: str, expected: Query) -> None:
-    assert parse(line) == expected
+QUERIES: list[tuple[str, sc.Action]] = [
+    ("query catalog", sc.Query("catalog")),
+    ("query sales", sc.Query("sales")),
+    ("query cart alice", sc.Query("cart", "alice")),
+    ("query carts alice", sc.Query("cart", "alice")),
+    ("query orders alice", sc.Query("orders", "alice")),
+    ("query catalog --crud", sc.Query("catalog", crud=True)),
+    ("query sales --wait", sc.Query("sales", wait=True)),
+    ("query orders alice --wait 2s", sc.Query("orders", "alice", wait=True, timeout=2.0)),
+    ("query orders --wait 2s alice", sc.Query("orders", "alice", wait=True, timeout=2.0)),
+    ("query orders --wait alice", sc.Query("orders", "alice", wait=True)),
+    ("query cart alice --wait=500ms --crud", sc.Query("cart", "alice", True, True, 0.5)),
+    ("QUERY Cart alice --CRUD", sc.Query("cart", "alice", crud=True)),
+]
 
 
 QUERY_ERRORS: list[tuple[str, int, str | None, str]] = [
@@ -275,48 +238,48 @@ QUERY_ERRORS: list[tuple[str, int, str | None, str]] = [
 # --- controls ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("latency orders exp:800ms", SetLatency("orders", Exponential(0.8))),
-        ("latency all zero", SetLatency("all", Zero())),
-        ("latency Carts uniform:100ms..2s", SetLatency("carts", Uniform(0.1, 2.0))),
-        (
-            "faults orders drop=0.1 dup=0.05 reorder=on",
-            SetFaults("orders", ("drop=0.1", "dup=0.05", "reorder=on")),
-        ),
-        ("faults all none", SetFaults("all", ("none",))),
-        ("mode orders inline", SetMode("orders", "inline")),
-        ("mode sales ASYNC", SetMode("sales", "async")),
-        ("gaps carts catch-up", SetGaps("carts", "catch-up")),
-        ("gaps catalog wait", SetGaps("catalog", "wait")),
-        ("pause", Pause()),
-        ("resume", Resume()),
-        ("step", Step(1)),
-        ("step 25", Step(25)),
-        ("speed 0.25", Speed(0.25)),
-        ("speed 2x", Speed(2.0)),
-        ("speed 20", Speed(20.0)),
-        ("advance 5s", Advance(5.0)),
-        ("advance 1m30s", Advance(90.0)),
-        ("settle", Settle()),
-        ("rebuild orders", Rebuild("orders")),
-        ("load 20/s for 30s", Load(20.0, 30.0)),
-        ("load 0.5/s for 1m", Load(0.5, 60.0)),
-        ("reset", Reset()),
-        ("seed 42", Seed(42)),
-        ('say "Watch the orders lane"', Say("Watch the orders lane")),
-        ("say lag is   visible ; now", Say("lag is visible ; now")),
-        ('say ""', Say("")),
-        ("wait-key", WaitKey()),
-        ("export 'my run.json'", Export("my run.json")),
-        ("hold orders", Hold("orders")),
-        ("release all", Release("all")),
-        ("help", Help()),
-        ("help Add-To-Cart", Help("add-to-cart")),
-    ],
-)
-def test_controls(line: str, expected: Action) -> None:
+CONTROLS: list[tuple[str, sc.Action]] = [
+    ("latency orders exp:800ms", sc.SetLatency("orders", Exponential(0.8))),
+    ("latency all zero", sc.SetLatency("all", Zero())),
+    ("latency Carts uniform:100ms..2s", sc.SetLatency("carts", Uniform(0.1, 2.0))),
+    (
+        "faults orders drop=0.1 dup=0.05 reorder=on",
+        sc.SetFaults("orders", ("drop=0.1", "dup=0.05", "reorder=on")),
+    ),
+    ("faults all none", sc.SetFaults("all", ("none",))),
+    ("mode orders inline", sc.SetMode("orders", "inline")),
+    ("mode sales ASYNC", sc.SetMode("sales", "async")),
+    ("gaps carts catch-up", sc.SetGaps("carts", "catch-up")),
+    ("gaps catalog wait", sc.SetGaps("catalog", "wait")),
+    ("pause", sc.Pause()),
+    ("resume", sc.Resume()),
+    ("step", sc.Step(1)),
+    ("step 25", sc.Step(25)),
+    ("speed 0.25", sc.Speed(0.25)),
+    ("speed 2x", sc.Speed(2.0)),
+    ("speed 20", sc.Speed(20.0)),
+    ("advance 5s", sc.Advance(5.0)),
+    ("advance 1m30s", sc.Advance(90.0)),
+    ("settle", sc.Settle()),
+    ("rebuild orders", sc.Rebuild("orders")),
+    ("load 20/s for 30s", sc.Load(20.0, 30.0)),
+    ("load 0.5/s for 1m", sc.Load(0.5, 60.0)),
+    ("reset", sc.Reset()),
+    ("seed 42", sc.Seed(42)),
+    ('say "Watch the orders lane"', sc.Say("Watch the orders lane")),
+    ("say lag is   visible ; now", sc.Say("lag is visible ; now")),
+    ('say ""', sc.Say("")),
+    ("wait-key", sc.WaitKey()),
+    ("export 'my run.json'", sc.Export("my run.json")),
+    ("hold orders", sc.Hold("orders")),
+    ("release all", sc.Release("all")),
+    ("help", sc.Help()),
+    ("help Add-To-Cart", sc.Help("add-to-cart")),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), [*QUERIES, *CONTROLS])
+def test_queries_and_controls_parse_to_their_action(line: str, expected: sc.Action) -> None:
     assert parse(line) == expected
 
 
@@ -324,13 +287,13 @@ def test_faults_tokens_are_those_parse_faults_accepts() -> None:
     from cqrs_lab.sim.faults import parse_faults
 
     action = parse("faults orders drop=0.2 lost=on timeout=2s")
-    assert isinstance(action, SetFaults)
+    assert isinstance(action, sc.SetFaults)
     assert parse_faults(action.tokens) == Faults(drop=0.2, lost=True, redelivery_timeout=2.0)
 
 
 def test_every_lane_is_accepted() -> None:
-    for lane in (*LANES, "all"):
-        assert parse(f"rebuild {lane}") == Rebuild(lane)  # type: ignore[arg-type]
+    for lane in (*sc.LANES, "all"):
+        assert parse(f"rebuild {lane}") == sc.Rebuild(lane)  # type: ignore[arg-type]
 
 
 CONTROL_ERRORS: list[tuple[str, int, str | None, str]] = [
@@ -374,14 +337,14 @@ CONTROL_ERRORS: list[tuple[str, int, str | None, str]] = [
 
 def test_race_parses_two_shop_commands() -> None:
     action = parse("race place-order alice o-1 ; place-order alice o-2")
-    assert isinstance(action, Race)
+    assert isinstance(action, sc.Race)
     assert action.first == send("place-order alice o-1")
     assert action.second == send("place-order alice o-2")
 
 
 def test_race_with_last_and_quotes() -> None:
     action = parse('race pay last ; add-product sku-1 "Blue ; mug" 1 1')
-    assert isinstance(action, Race)
+    assert isinstance(action, sc.Race)
     assert action.first.fields == {"order_id": "last"}
     assert action.second.fields["name"] == "Blue ; mug"
 
@@ -415,7 +378,7 @@ def test_errors_point_at_their_column(
 
 @pytest.mark.parametrize("line", ["", "   ", "# only a comment", "\t# indented comment"])
 def test_blank_and_comment_lines_parse_to_none(line: str) -> None:
-    assert parse_line(line) is None
+    assert sc.parse_line(line) is None
 
 
 def test_trailing_comment_is_ignored() -> None:
@@ -423,8 +386,8 @@ def test_trailing_comment_is_ignored() -> None:
 
 
 def test_line_number_is_attached() -> None:
-    with pytest.raises(ScriptError) as caught:
-        parse_line("register alice alice@example.com short", 1)
+    with pytest.raises(sc.ScriptError) as caught:
+        sc.parse_line("register alice alice@example.com short", 1)
     assert (
         str(caught.value) == "line 1, column 34: register: password: must be at least 8 characters"
     )
@@ -434,18 +397,18 @@ def test_line_number_is_attached() -> None:
 
 
 def test_command_words_are_sorted_and_all_have_usage() -> None:
-    assert list(COMMAND_WORDS) == sorted(COMMAND_WORDS)
-    assert set(USAGE) == set(COMMAND_WORDS)
-    assert {"register", "add-to-cart", "query", "race", "help", "wait-key"} <= set(COMMAND_WORDS)
-    for word, text in USAGE.items():
+    assert list(sc.COMMAND_WORDS) == sorted(sc.COMMAND_WORDS)
+    assert set(sc.USAGE) == set(sc.COMMAND_WORDS)
+    assert {"register", "add-to-cart", "query", "race", "help", "wait-key"} <= set(sc.COMMAND_WORDS)
+    for word, text in sc.USAGE.items():
         usage, description = text.split("\n")
         assert usage.split()[0] == word
         assert description.endswith(".")
 
 
 def test_every_command_word_parses_or_asks_for_its_arguments() -> None:
-    for word in COMMAND_WORDS:
+    for word in sc.COMMAND_WORDS:
         try:
-            parse_line(word)
-        except ScriptError as caught:
+            sc.parse_line(word)
+        except sc.ScriptError as caught:
             assert "usage:" in caught.message or "missing" in caught.message, word

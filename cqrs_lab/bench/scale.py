@@ -74,7 +74,7 @@ def _at(
             "an empty store",
             bare["seconds"],
             Target(1.5, at_least=False, on_ratio=True),
-            {f"scale_open_{size}_s": "value", f"scale_open_{size}_ratio": "ratio"},
+            _keys("open", size, "s"),
         ),
         Figure(
             f"first open of {size} events behind: catch-up",
@@ -83,11 +83,7 @@ def _at(
             "rebuilding every projection of the same store",
             head / rebuilt["seconds"],
             Target(0.8, at_least=True, on_ratio=True),
-            {
-                f"scale_catch_up_{size}_per_s": "value",
-                f"scale_rebuild_{size}_per_s": "baseline",
-                f"scale_catch_up_{size}_ratio": "ratio",
-            },
+            _keys("catch_up", size, "per_s", baseline=f"scale_rebuild_{size}_per_s"),
             note=f"catch-up {caught_up['seconds']:.2f} s, peak {caught_up['peak_rss_mb']:.0f} MB",
         ),
         Figure(
@@ -97,7 +93,7 @@ def _at(
             "an empty lab",
             bare["peak_rss_mb"],
             Target(1.2, at_least=False, on_ratio=True),
-            {f"scale_rss_{size}_mb": "value", f"scale_rss_{size}_ratio": "ratio"},
+            _keys("rss", size, "mb"),
         ),
         Figure(
             f"send on {size} events",
@@ -106,7 +102,7 @@ def _at(
             "the same restocks on an empty store",
             SENDS / bare_send["seconds"],
             Target(0.9, at_least=True, on_ratio=True),
-            {f"scale_send_{size}_per_s": "value", f"scale_send_{size}_ratio": "ratio"},
+            _keys("send", size, "per_s"),
             note=(
                 f"CPU {sent['cpu_seconds']:.2f} s against {bare_send['cpu_seconds']:.2f} s"
                 f" ({bare_send['cpu_seconds'] / sent['cpu_seconds']:.2f}x)"
@@ -114,6 +110,15 @@ def _at(
             extra={f"scale_send_{size}_cpu_ratio": bare_send["cpu_seconds"] / sent["cpu_seconds"]},
         ),
     ]
+
+
+def _keys(what: str, size: str, unit: str, *, baseline: str = "") -> dict[str, str]:
+    """Where the flat JSON puts a figure's numbers: `scale_open_10k_s` (the value) and
+    `scale_open_10k_ratio`, with the `baseline` key between them where there is one."""
+    keys = {f"scale_{what}_{size}_{unit}": "value"}
+    if baseline:
+        keys[baseline] = "baseline"
+    return keys | {f"scale_{what}_{size}_ratio": "ratio"}
 
 
 def _size(events: int) -> str:

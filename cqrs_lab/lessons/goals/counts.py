@@ -3,6 +3,8 @@ rebuilds, duplicates, gaps, reads from the store, right predictions."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from cqrs_lab.lessons.goals.base import (
     ErrorCode,
     EventType,
@@ -13,6 +15,11 @@ from cqrs_lab.lessons.goals.base import (
     times,
 )
 from cqrs_lab.lessons.goals.counted import Counted
+
+
+def _some(count: int, one: str, many: str) -> str:
+    """'a gap' or '3 gaps': how a goal says the count it wants."""
+    return one if count == 1 else f"{count} {many}"
 
 
 class EventSeen(Counted):
@@ -31,9 +38,7 @@ class Rejected(Counted):
     code: ErrorCode | None = None
 
     def explain(self) -> str:
-        refused = "have the shop refuse a command"
-        if self.at_least > 1:
-            refused = f"have the shop refuse {self.at_least} commands"
+        refused = f"have the shop refuse {_some(self.at_least, 'a command', 'commands')}"
         return f"{refused} with {self.code}" if self.code else refused
 
     def count(self, probe: Probe) -> float:
@@ -84,40 +89,47 @@ class RebuildCompleted(Counted):
         return probe.metrics.rebuilds[self.projection]
 
 
-class DuplicateIgnored(Counted):
+class _SubscriberCounted(Counted):
+    """A count the projection's subscriber keeps; `explain` puts `one` (a single one) or the
+    number and `many` into `does`."""
+
+    projection: LaneName
+    counter: ClassVar[str]
+    """The subscriber's attribute holding the count."""
+    does: ClassVar[str]
+    one: ClassVar[str]
+    many: ClassVar[str]
+
+    def explain(self) -> str:
+        what = _some(self.at_least, self.one, self.many)
+        return f"the {self.projection} projection {self.does.format(what=what)}"
+
+    def count(self, probe: Probe) -> float:
+        return getattr(probe.lane(self.projection).subscriber, self.counter)
+
+
+class DuplicateIgnored(_SubscriberCounted):
     key = "duplicate_ignored"
-    projection: LaneName
-
-    def explain(self) -> str:
-        what = "a duplicate" if self.at_least == 1 else f"{self.at_least} duplicates"
-        return f"the {self.projection} projection ignores {what}"
-
-    def count(self, probe: Probe) -> float:
-        return probe.lane(self.projection).subscriber.duplicates
+    counter = "duplicates"
+    does = "ignores {what}"
+    one = "a duplicate"
+    many = "duplicates"
 
 
-class GapDetected(Counted):
+class GapDetected(_SubscriberCounted):
     key = "gap_detected"
-    projection: LaneName
-
-    def explain(self) -> str:
-        what = "a gap" if self.at_least == 1 else f"{self.at_least} gaps"
-        return f"the {self.projection} projection notices {what} in the positions"
-
-    def count(self, probe: Probe) -> float:
-        return probe.lane(self.projection).subscriber.gaps
+    counter = "gaps"
+    does = "notices {what} in the positions"
+    one = "a gap"
+    many = "gaps"
 
 
-class FilledFromStore(Counted):
+class FilledFromStore(_SubscriberCounted):
     key = "filled_from_store"
-    projection: LaneName
-
-    def explain(self) -> str:
-        what = "a missing event" if self.at_least == 1 else f"{self.at_least} missing events"
-        return f"the {self.projection} projection reads {what} from the store"
-
-    def count(self, probe: Probe) -> float:
-        return probe.lane(self.projection).subscriber.caught_up
+    counter = "caught_up"
+    does = "reads {what} from the store"
+    one = "a missing event"
+    many = "missing events"
 
 
 class PredictionCorrect(Counted):
@@ -128,7 +140,7 @@ class PredictionCorrect(Counted):
     view: ViewName | None = None
 
     def explain(self) -> str:
-        what = "a prediction" if self.at_least == 1 else f"{self.at_least} predictions"
+        what = _some(self.at_least, "a prediction", "predictions")
         of = f" of {self.view}" if self.view else ""
         return f"get {what}{of} right in the read model and in CRUD when a held lane is released"
 
