@@ -61,7 +61,7 @@ class LabScreen(BackgroundWork):
     """The lab itself. The app owns the labs; this screen shows and drives `lab`."""
 
     # Below 120 columns (-compact) the event log folds away: the two tables come first.
-    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-compact"), (120, "-narrow"), (140, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-compact"), (120, "-narrow"), (160, "-wide")]
 
     class Forked(Message):
         """The screen goes on with a fork of its lab: the app owns (and closes) it."""

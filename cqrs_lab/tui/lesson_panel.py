@@ -219,10 +219,10 @@ class LessonPanel(Vertical):
         self._draw_line()
 
     def _place(self) -> None:
-        """`-folded` on the panel alone: a class on the screen would restyle every widget
-        (measured: a fold at 80x24 took twice as long); `-lesson-open` on the screen."""
+        """`-folded` on the panel; `-lesson-beside` on the screen while the panel stands
+        beside the lab (open, not folded), so the event log gives it room only then."""
         self.set_class(self.folded, "-folded")
-        self.screen.set_class(self.is_open, "-lesson-open")
+        self.screen.set_class(self.is_open and not self.folded, "-lesson-beside")
 
     def on_click(self, event: events.Click) -> None:
         if self.folded:  # the line: a click unfolds it

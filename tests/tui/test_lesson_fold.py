@@ -16,7 +16,7 @@ from cqrs_lab.lessons import LessonRun, load_lessons, shipped_course
 from cqrs_lab.tui.app import LabApp
 from cqrs_lab.tui.lesson_fold import Folded, FoldLine, fitted, folded
 from cqrs_lab.tui.status_line import status_text
-from cqrs_lab.tui.widgets import BusView, ServicesView, ViewPanel
+from cqrs_lab.tui.widgets import BusView, EventLog, ServicesView, ViewPanel
 from tests.tui.test_widgets import lines
 
 LESSONS = {lesson.id: lesson for lesson in load_lessons([shipped_course()]).lessons}
@@ -139,3 +139,21 @@ def test_the_status_line_leaves_out_the_seed_first_and_stays_whole(lab: Lab) -> 
     assert "t=0.0s" in at_80 and "0 in flight" in at_80
     beside_a_lesson = status_text(snapshot, "orders", "typing: bar · Esc keys", width=40).plain
     assert beside_a_lesson == " t=0.0s │ ▶ running │ typing: bar "  # 80x24, the panel open
+
+
+@pytest.mark.parametrize(
+    ("width", "log_open", "log_folded"), [(120, 0, 40), (140, 0, 47), (160, 36, 72), (200, 36, 72)]
+)
+async def test_the_event_log_gives_room_to_the_panel_only_while_it_stands_beside_the_lab(
+    lab: Lab, width: int, log_open: int, log_folded: int
+) -> None:
+    app = LabApp(lab, lesson=OUTBOX)
+    async with app.run_test(size=(width, 40)) as pilot:
+        await opened(pilot)
+        log, view = app.main.query_one(EventLog), app.main.query_one(ViewPanel)
+        assert (log.region.width if log.display else 0) == log_open
+        assert view.region.width >= 76  # both tables whole beside the panel
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert log.display and log.region.width == log_folded  # folded: its room again
+        assert view.region.width >= 79
