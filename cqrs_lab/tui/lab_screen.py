@@ -33,6 +33,7 @@ from cqrs_lab.tui.caption import Caption
 from cqrs_lab.tui.command_bar import CommandBar
 from cqrs_lab.tui.completion import Vocabulary
 from cqrs_lab.tui.forms import CommandForm, in_form
+from cqrs_lab.tui.key_footer import KeyFooter
 from cqrs_lab.tui.lesson_panel import LessonPanel
 from cqrs_lab.tui.outcomes import user_of
 from cqrs_lab.tui.redraw import Redraw
@@ -45,7 +46,6 @@ from cqrs_lab.tui.status_line import StatusLine, status_text
 from cqrs_lab.tui.widgets import BusView, EventLog, MetricsStrip, ServicesView, ViewPanel
 from cqrs_lab.tui.widgets.event_log import describe_event, find_event
 from cqrs_lab.tui.widgets.job_row import JobRow
-from cqrs_lab.tui.widgets.key_footer import KeyFooter
 from cqrs_lab.tui.widgets.view_picker import ViewPicker
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from cqrs_lab.tui.caption import Caption
+from cqrs_lab.tui.key_footer import KeyFooter
 from cqrs_lab.tui.status_line import StatusLine
-from cqrs_lab.tui.widgets.key_footer import KeyFooter
 
 OPENING = "opening lab…"
 

@@ -22,8 +22,8 @@ from textual.widgets import Input, Static
 from cqrs_lab.lab.answers import QueryAnswer
 from cqrs_lab.lab.service_performers import services_picture
 from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_LANES
+from cqrs_lab.tui.key_footer import KeyFooter
 from cqrs_lab.tui.widgets import BusView, ServicesView, ViewPanel
-from cqrs_lab.tui.widgets.key_footer import KeyFooter
 from cqrs_lab.tui.widgets.view_panel import DIFFERS, ONLY_CRUD, ONLY_PROJECTION, Comparison
 
 if TYPE_CHECKING:

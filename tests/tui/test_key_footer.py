@@ -7,7 +7,7 @@ from textual.widget import Widget
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.tui.app import LabApp
-from cqrs_lab.tui.widgets.key_footer import KeyFooter
+from cqrs_lab.tui.key_footer import KeyFooter
 
 
 def footer_keys(app: LabApp) -> tuple[list[Widget], list[Widget], Widget]:

@@ -49,6 +49,7 @@ async def test_every_page_of_the_lesson_fits_the_panel_at_120x40(lab: Lab, lesso
                 if page != pages[0]:
                     panel.next_step()  # from the introduction to step 1
                 await pilot.pause()
+                await pilot.pause()  # the new page's layout after the one its text asked for
                 assert panel.text and panel.size.width >= 40
                 if (rows := overflow(panel)) > 0:
                     too_long.append(f"{page}: {rows} rows too long")

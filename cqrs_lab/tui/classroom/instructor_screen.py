@@ -25,8 +25,8 @@ from cqrs_lab.store.errors import StoreError
 from cqrs_lab.tui.classroom.picture_view import PictureView
 from cqrs_lab.tui.classroom.room_grid import LEGEND, RoomGrid
 from cqrs_lab.tui.classroom.shop_view import SharedShopView
+from cqrs_lab.tui.key_footer import KeyFooter
 from cqrs_lab.tui.screens.confirm import ConfirmScreen
-from cqrs_lab.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from cqrs_lab.classroom.shop_watch import ShopWatch  # opens a lab: only when asked

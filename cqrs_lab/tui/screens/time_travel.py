@@ -36,10 +36,10 @@ from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_LANES
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.sim.clock import Clock
 from cqrs_lab.store.event_store import RecordedEvent
+from cqrs_lab.tui.key_footer import KeyFooter
 from cqrs_lab.tui.screens.confirm import ConfirmScreen
 from cqrs_lab.tui.screens.scrubber import Scrubber
 from cqrs_lab.tui.widgets import BusView, EventLog, ViewPanel
-from cqrs_lab.tui.widgets.key_footer import KeyFooter
 from cqrs_lab.tui.widgets.view_picker import ViewPicker
 
 if TYPE_CHECKING:
