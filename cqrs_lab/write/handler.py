@@ -15,7 +15,7 @@ from typing import Protocol
 from sqlalchemy.engine import Connection
 
 from cqrs_lab.shop.commands import Command
-from cqrs_lab.shop.decide import Pending, decide, evolve
+from cqrs_lab.shop.decide import Pending, evolve, rule_for
 from cqrs_lab.shop.errors import DomainError
 from cqrs_lab.shop.state import State
 from cqrs_lab.store.errors import ConcurrencyError
@@ -129,7 +129,7 @@ class CommandHandler:
                 loaded[stream_id] = self.aggregates.load(stream_id, connection)
             return loaded[stream_id].state
 
-        return decide(command, load), loaded
+        return rule_for(type(command))(command, load), loaded
 
     def _record(
         self,
