@@ -56,7 +56,8 @@ def write_seconds(lab: Lab, events: Sequence[RecordedEvent]) -> float:
     inline = 0
     for subscriber in lab.subscribers.values():
         if subscriber.mode is Mode.INLINE:
-            inline += sum(subscriber.handles(event) for event in events)
+            handled = subscriber.projection.handles
+            inline += sum([event.type in handled for event in events])
     return WRITE_COST.seconds(len(events), inline)
 
 
@@ -86,7 +87,7 @@ def publish(lab: Lab, events: Sequence[RecordedEvent]) -> None:
         handled = subscriber.projection.handles  # `handles`, without a call an event
         routed = [event for event in events if event.type in handled]
         if routed:
-            subscriber.expect(event.position for event in routed)
+            subscriber.expect([event.position for event in routed])
             lab.deliveries.sent(name, routed)
             lab.bus.publish_to(name, routed)
 
@@ -95,8 +96,9 @@ def apply_inline(
     lab: Lab, connection: Connection, command: Command, events: Sequence[RecordedEvent]
 ) -> None:
     """The inline lanes apply a command's events and write them in its transaction."""
+    inline = Mode.INLINE
     for name, subscriber in lab.subscribers.items():
-        if subscriber.mode is Mode.INLINE:
+        if subscriber.mode is inline:
             subscriber.apply_inline(events)
             lab.flushing.write(subscriber.projection, connection)
             subscriber.projection.committed()  # with the command's transaction

@@ -61,6 +61,11 @@ class SqliteSql:
         execute = self.db.execute
         return [execute(_INSERT_SQL, row).lastrowid for row in rows]  # type: ignore[misc]
 
+    def insert_one(self, row: NewRow) -> int:
+        """`insert` of one row (most commands'), its position."""
+        self.found = None
+        return self.db.execute(_INSERT_SQL, row).lastrowid  # type: ignore[return-value]
+
     def read_stream(self, stream_id: str, after: int) -> Iterable[Row]:
         return self.db.execute(_READ_STREAM_SQL, (stream_id, after)).fetchall()
 

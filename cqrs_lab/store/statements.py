@@ -340,7 +340,7 @@ def _insert_one(sql: SqliteSql, item: StreamAppend, metadata: EventMetadata) -> 
         metadata.recorded_at,
     )
     try:
-        (position,) = sql.insert([row])
+        position = sql.insert_one(row)
     except sqlite3.Error as error:
         if is_write_conflict(error):
             raise ConcurrencyError(item.stream_id, item.expected_version, None) from error
