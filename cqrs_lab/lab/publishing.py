@@ -34,7 +34,8 @@ def account(lab: Lab, result: CommandResult) -> None:
         return
     metrics.count_loads(lab.handler.loads.get(result.command.command_id, ()))
     events = result.events
-    pick_up(lab, events[0].position - 1)  # another process's events written before ours
+    if events[0].position - 1 > lab.head:  # another process's events written before ours
+        pick_up(lab, events[0].position - 1)
     counts, recent, last_write = metrics.events, lab.recent, lab.last_write
     for event in events:
         counts[event.type] += 1
@@ -85,7 +86,11 @@ def publish(lab: Lab, events: Sequence[RecordedEvent]) -> None:
         if subscriber.mode is not asynchronous:
             continue
         handled = subscriber.projection.handles  # `handles`, without a call an event
-        routed = [event for event in events if event.type in handled]
+        routed: Sequence[RecordedEvent]
+        if len(events) == 1:  # most commands: no list made for a lane that takes nothing
+            routed = events if events[0].type in handled else ()
+        else:
+            routed = [event for event in events if event.type in handled]
         if routed:
             subscriber.expect([event.position for event in routed])
             lab.deliveries.sent(name, routed)

@@ -457,6 +457,8 @@ class EventStore:
 
     def _decode(self, rows: Iterable[Row]) -> list[RecordedEvent]:
         """Rows to events. Events of one command share their metadata, so it is made once."""
+        if not rows:  # a command not seen before: on every command's path
+            return []
         upcasters = self.upcasters
         metadata_by_row: dict[tuple[str, float, str], EventMetadata] = {}
         events: list[RecordedEvent] = []

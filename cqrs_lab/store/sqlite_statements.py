@@ -83,11 +83,12 @@ class SqliteSql:
         if look_up is None:
             return self.db.execute(HEAD_SQL).fetchone()[0] or 0
         rows = self.db.execute(_HEAD_AND_COMMAND_SQL, (look_up,)).fetchall()
-        found = [row[1:] for row in rows if row[1] is not None]
-        if len(found) > 1:
-            found.sort(key=itemgetter(0))
-        self.found = (look_up, found)
-        return rows[0][0] or 0
+        first = rows[0]
+        if first[1] is None:  # not seen before (the LEFT JOIN's one row): most commands
+            self.found = (look_up, [])
+        else:
+            self.found = (look_up, sorted([row[1:] for row in rows], key=itemgetter(0)))
+        return first[0] or 0
 
     def streams_between(self, after: int, up_to: int) -> set[str]:
         return {row[0] for row in self.db.execute(_STREAMS_BETWEEN_SQL, (after, up_to))}
