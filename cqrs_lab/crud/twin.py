@@ -278,7 +278,7 @@ class CrudTwin:
         if not recorded:
             return
         if self.raw_sqlite and (driver := unit_driver(connection)) is not None:
-            _apply(command, _SqliteRows(driver), recorded)  # the store's SQLite unit
+            _statements(type(command))(command, _SqliteRows(driver), recorded)  # the store's unit
         elif on_psycopg(connection) and self.raw_sqlite:
             _pipelined(connection, command, recorded)
         else:
@@ -404,3 +404,6 @@ def _ship(command: cmd.ShipOrder, rows: _Rows, _: Sequence[RecordedEvent]) -> No
 _WITHOUT_EFFECT = [t.__name__ for t in cmd.COMMAND_TYPES if t not in _apply.registry]
 if _WITHOUT_EFFECT:  # checked once, when the lab is imported, not at the first such command
     raise TypeError(f"the CRUD twin has no statements for {', '.join(_WITHOUT_EFFECT)}")
+
+_statements = cache(_apply.dispatch)
+"""`_apply`'s function for a command type, looked up once a type (on every command's path)."""

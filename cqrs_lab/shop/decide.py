@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import singledispatch
+from functools import cache, singledispatch
 from typing import TypeVar
 
 from cqrs_lab.shop import commands as cmd
@@ -264,3 +264,8 @@ def _stocked(product: Product, change: int) -> Product:
     """The product with `change` more available (not `dataclasses.replace`, which costs
     several times this on the path of every order and restock)."""
     return Product(product.sku, product.name, product.price_cents, product.available + change)
+
+
+rule_for = cache(decide.dispatch)
+"""The rule `decide` applies to a command type, looked up once a type (the command
+handler's path: `decide`'s own dispatch costs more than a restock's rule)."""

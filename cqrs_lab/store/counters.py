@@ -64,7 +64,7 @@ def orders_placed(connection: Connection) -> int:
 
 def count_orders_placed(connection: Connection, events: Sequence[RecordedEvent]) -> None:
     """Move the count by the orders `events` place, in the transaction that appends them."""
-    placed = sum(1 for event in events if event.type == ORDER_PLACED_TYPE)
+    placed = [event.type for event in events].count(ORDER_PLACED_TYPE)
     if not placed:
         return
     if at_commit(connection, lambda cursor: _move_pg(cursor, placed)):

@@ -353,12 +353,12 @@ class EventStore:
         `read_in_unit` (with `connection`): the versions were read in that unit, so UNIQUE is
         the only check needed (`append_rows`).
         """
-        streams = [item.stream_id for item in appends]
-        if len(set(streams)) != len(streams):
+        if len(appends) > 1 and len({item.stream_id for item in appends}) != len(appends):
+            streams = [item.stream_id for item in appends]
             raise ValueError(f"append_many got the same stream twice: {streams}")
         if connection is not None:
             try:  # not `_translated()`: a context manager here costs a tenth of the append
-                if not (connection.in_transaction() or in_driver_unit(connection)):
+                if not (in_driver_unit(connection) or connection.in_transaction()):
                     # What SQLAlchemy's autobegin would do; our DB-API statements bypass it.
                     connection.begin()
                 if self.serialised and connection not in self._units:
@@ -457,6 +457,8 @@ class EventStore:
 
     def _decode(self, rows: Iterable[Row]) -> list[RecordedEvent]:
         """Rows to events. Events of one command share their metadata, so it is made once."""
+        if not rows:  # a command not seen before: on every command's path
+            return []
         upcasters = self.upcasters
         metadata_by_row: dict[tuple[str, float, str], EventMetadata] = {}
         events: list[RecordedEvent] = []

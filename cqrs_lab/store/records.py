@@ -6,7 +6,8 @@ The hot paths read and write them through SQLAlchemy Core (`EVENTS`, `CREDENTIAL
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Sequence
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, Float, Integer, LargeBinary, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -81,7 +82,17 @@ class LabMeta(SQLModel, table=True):
 READ_COLUMNS = (
     "position, stream_id, version, type, schema_version, data, meta, command_id, recorded_at"
 )
-"""The columns every read of events selects, in order (`statements.Row`)."""
+"""The columns every read of events selects, in order (`Row`)."""
+PREFIXED_READ_COLUMNS = ", ".join(f"e.{name}" for name in READ_COLUMNS.split(", "))
+"""The same, of an `events` table named `e`."""
+
+Row = Sequence[Any]
+"""position, stream_id, version, type, schema_version, data, meta, command_id, recorded_at:
+what reads return (`READ_COLUMNS`; the metadata is `meta_format.read_meta` of the last three)."""
+NewRow = tuple[str, int, str, int, str, str, str, float]
+"""stream_id, version, type, schema_version, data, meta, command_id, recorded_at."""
+Fold = tuple[str, int, str]
+"""stream_id, version, state: a stream's folded state as the write side keeps it."""
 
 EVENTS = cast(Table, StoredEvent.__table__)
 CREDENTIALS = cast(Table, Credential.__table__)

@@ -1,8 +1,9 @@
 """The store's statements: SQLAlchemy Core for any database, raw SQL for sqlite3.
 
-`CoreSql` runs them on a SQLAlchemy connection (PostgreSQL and others), `SqliteSql` on the
-DB-API connection of pysqlite, where SQLAlchemy's per-statement work would cost several times
-SQLite's own. `append_rows` checks versions and inserts, on either.
+`CoreSql` runs them on a SQLAlchemy connection (PostgreSQL and others), `SqliteSql`
+(`sqlite_statements.py`) on the DB-API connection of pysqlite, where SQLAlchemy's
+per-statement work would cost several times SQLite's own. `append_rows` checks versions
+and inserts, on either.
 """
 
 from __future__ import annotations
@@ -16,18 +17,23 @@ from typing import Any
 from sqlalchemy import Connection, Insert, bindparam, delete, func, insert, select
 from sqlalchemy import exc as sa_exc
 
+from cqrs_lab.store.compact_json import dumps
 from cqrs_lab.store.dialect_insert import dialect_insert
 from cqrs_lab.store.errors import ConcurrencyError, is_write_conflict
 from cqrs_lab.store.event_types import EventMetadata, RecordedEvent, StreamAppend
 from cqrs_lab.store.meta_format import stored_meta
 from cqrs_lab.store.pg_unit import DeferredInsert, Unit, at_commit, run, send_deferred
-from cqrs_lab.store.records import EVENTS, READ_COLUMNS, STREAM_FOLDS
+from cqrs_lab.store.records import (
+    EVENTS,
+    PREFIXED_READ_COLUMNS,
+    READ_COLUMNS,
+    STREAM_FOLDS,
+    NewRow,
+)
+from cqrs_lab.store.records import Fold as Fold
+from cqrs_lab.store.records import Row as Row
+from cqrs_lab.store.sqlite_statements import HEAD_SQL, SqliteSql
 
-Row = Sequence[Any]
-"""position, stream_id, version, type, schema_version, data, meta, command_id, recorded_at:
-what reads return (`READ_COLUMNS`; the metadata is `meta_format.read_meta` of the last three)."""
-_NewRow = tuple[str, int, str, int, str, str, str, float]
-"""stream_id, version, type, schema_version, data, meta, command_id, recorded_at."""
 _NEW_ROW_KEYS = (
     "stream_id",
     "version",
@@ -78,8 +84,6 @@ def _folds_upsert(dialect: str) -> Insert | None:
     return None if upsert is None else upsert.prefix_with("OR REPLACE")
 
 
-Fold = tuple[str, int, str]
-"""stream_id, version, state: a stream's folded state as the write side keeps it."""
 _INSERT = insert(EVENTS).returning(_c.position, sort_by_parameter_order=True)
 _INSERT_AT = insert(EVENTS)
 
@@ -124,9 +128,8 @@ def _checked_insert_sql(rows: int, streams: int, *, refuse: bool = False) -> str
     )
 
 
-_PREFIXED = ", ".join(f"e.{name}" for name in READ_COLUMNS.split(", "))
 _FOLD_AND_AFTER_SQL = (
-    f"SELECT f.version, f.state, {_PREFIXED} FROM (SELECT %(s)s::text AS id) AS one"
+    f"SELECT f.version, f.state, {PREFIXED_READ_COLUMNS} FROM (SELECT %(s)s::text AS id) AS one"
     " LEFT JOIN stream_folds f ON f.stream_id = one.id"
     " LEFT JOIN events e ON e.stream_id = one.id AND e.version > COALESCE(f.version, 0)"
     " ORDER BY e.version"
@@ -169,7 +172,7 @@ class CoreSql:
         found = dict(self.conn.execute(_STREAM_VERSIONS, {"stream_ids": stream_ids}).all())
         return {stream_id: found.get(stream_id) or 0 for stream_id in stream_ids}
 
-    def insert(self, rows: list[_NewRow]) -> list[int]:
+    def insert(self, rows: list[NewRow]) -> list[int]:
         params = [dict(zip(_NEW_ROW_KEYS, row, strict=True)) for row in rows]
         if not self.explicit:
             return list(self.conn.execute(_INSERT, params).scalars())
@@ -185,7 +188,7 @@ class CoreSql:
         """PostgreSQL under the writers' lock: `insert_checked` can be used."""
         return self.explicit and self.conn.dialect.paramstyle in ("format", "pyformat")
 
-    def insert_checked(self, rows: list[_NewRow], expected: dict[str, int]) -> list[int] | None:
+    def insert_checked(self, rows: list[NewRow], expected: dict[str, int]) -> list[int] | None:
         """Insert `rows` only if every stream is at its `expected` version: the check and
         the insert in one statement, one round trip. None (nothing written) if one is not.
 
@@ -243,7 +246,7 @@ class CoreSql:
         if unit is not None and unit.head is not None:
             return unit.head
         if self.psycopg:
-            head: int = run(self.conn, _HEAD_SQL).fetchone()[0] or 0
+            head: int = run(self.conn, HEAD_SQL).fetchone()[0] or 0
         else:
             head = self.conn.execute(_HEAD).scalar() or 0
         if unit is not None:
@@ -277,87 +280,9 @@ class CoreSql:
         self.conn.execute(upsert, rows)
 
 
-_SELECT_SQL = f"SELECT {READ_COLUMNS} FROM events"
-_VERSION_SQL = "SELECT MAX(version) FROM events WHERE stream_id = ?"
-_INSERT_SQL = (
-    "INSERT INTO events (stream_id, version, type, schema_version, data, meta, command_id,"
-    " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_READ_STREAM_SQL = f"{_SELECT_SQL} WHERE stream_id = ? AND version > ? ORDER BY version"
-_READ_ALL_SQL = f"{_SELECT_SQL} WHERE position > ? ORDER BY position LIMIT ?"
-_BY_COMMAND_SQL = f"{_SELECT_SQL} WHERE command_id = ? ORDER BY position"
-_HEAD_SQL = "SELECT MAX(position) FROM events"
-_STREAMS_BETWEEN_SQL = "SELECT DISTINCT stream_id FROM events WHERE position > ? AND position <= ?"
-_FOLD_SQL = "SELECT version, state FROM stream_folds WHERE stream_id = ?"
-_KEEP_FOLD_SQL = "INSERT OR REPLACE INTO stream_folds (stream_id, version, state) VALUES (?, ?, ?)"
-
-
-_HEAD_AND_COMMAND_SQL = (
-    f"SELECT h.head, {_PREFIXED} FROM (SELECT MAX(position) AS head FROM events) AS h"
-    " LEFT JOIN events e ON e.command_id = ? ORDER BY e.position"
-)
-"""The head and a command's events in one statement: a unit's first two reads."""
-
-
-class SqliteSql:
-    """The same statements on a sqlite3 connection; sqlite3 keeps them prepared.
-
-    `look_up`: a command id whose events the unit reads first (`EventStore.look_up_first`):
-    they are read with the head, kept until `by_command` asks or the unit inserts.
-    """
-
-    __slots__ = ("db", "found", "look_up")
-
-    def __init__(self, db: sqlite3.Connection, look_up: str | None = None) -> None:
-        self.db = db
-        self.look_up = look_up
-        self.found: tuple[str, list[Row]] | None = None
-
-    def version(self, stream_id: str) -> int:
-        return self.db.execute(_VERSION_SQL, (stream_id,)).fetchone()[0] or 0
-
-    def versions(self, stream_ids: list[str]) -> dict[str, int]:
-        return {stream_id: self.version(stream_id) for stream_id in stream_ids}
-
-    def insert(self, rows: list[_NewRow]) -> list[int]:
-        self.found = None
-        execute = self.db.execute
-        return [execute(_INSERT_SQL, row).lastrowid for row in rows]  # type: ignore[misc]
-
-    def read_stream(self, stream_id: str, after: int) -> Iterable[Row]:
-        return self.db.execute(_READ_STREAM_SQL, (stream_id, after)).fetchall()
-
-    def read_all(self, after: int, limit: int | None) -> Iterable[Row]:
-        return self.db.execute(_READ_ALL_SQL, (after, -1 if limit is None else limit)).fetchall()
-
-    def by_command(self, command_id: str) -> Iterable[Row]:
-        found, self.found = self.found, None
-        if found is not None and found[0] == command_id:
-            return found[1]
-        return self.db.execute(_BY_COMMAND_SQL, (command_id,)).fetchall()
-
-    def head(self) -> int:
-        look_up, self.look_up = self.look_up, None
-        if look_up is None:
-            return self.db.execute(_HEAD_SQL).fetchone()[0] or 0
-        rows = self.db.execute(_HEAD_AND_COMMAND_SQL, (look_up,)).fetchall()
-        self.found = (look_up, [row[1:] for row in rows if row[1] is not None])
-        return rows[0][0] or 0
-
-    def streams_between(self, after: int, up_to: int) -> set[str]:
-        return {row[0] for row in self.db.execute(_STREAMS_BETWEEN_SQL, (after, up_to))}
-
-    def fold(self, stream_id: str) -> tuple[int, str] | None:
-        return self.db.execute(_FOLD_SQL, (stream_id,)).fetchone()  # type: ignore[no-any-return]
-
-    def keep_folds(self, folds: Sequence[Fold]) -> None:
-        self.db.executemany(_KEEP_FOLD_SQL, folds)
-
-
 Sql = CoreSql | SqliteSql
 DRIVER_ERRORS = (sa_exc.DBAPIError, sqlite3.Error)
 
-dumps = json.JSONEncoder(separators=(",", ":")).encode
 loads = json.loads
 
 
@@ -415,7 +340,7 @@ def _insert_one(sql: SqliteSql, item: StreamAppend, metadata: EventMetadata) -> 
         metadata.recorded_at,
     )
     try:
-        (position,) = sql.insert([row])
+        position = sql.insert_one(row)
     except sqlite3.Error as error:
         if is_write_conflict(error):
             raise ConcurrencyError(item.stream_id, item.expected_version, None) from error
@@ -456,7 +381,7 @@ def _insert(
     if not items:
         return []
     command_id, recorded_at = metadata.command_id, metadata.recorded_at
-    rows: list[_NewRow] = [
+    rows: list[NewRow] = [
         (
             item.stream_id,
             item.expected_version + 1 + i,

@@ -15,7 +15,7 @@ from typing import Protocol
 from sqlalchemy.engine import Connection
 
 from cqrs_lab.shop.commands import Command
-from cqrs_lab.shop.decide import Pending, decide, evolve
+from cqrs_lab.shop.decide import Pending, evolve, rule_for
 from cqrs_lab.shop.errors import DomainError
 from cqrs_lab.shop.state import State
 from cqrs_lab.store.errors import ConcurrencyError
@@ -129,7 +129,7 @@ class CommandHandler:
                 loaded[stream_id] = self.aggregates.load(stream_id, connection)
             return loaded[stream_id].state
 
-        return decide(command, load), loaded
+        return rule_for(type(command))(command, load), loaded
 
     def _record(
         self,
@@ -144,16 +144,20 @@ class CommandHandler:
         """Append what was decided, with the hooks and the long streams' folds; return the
         recorded events and every loaded stream's state after them. `read_in_unit`: the
         streams were loaded in this unit, under its write lock (see `append_rows`)."""
+        ordered = _by_stream(pending)
         by_stream: dict[str, list[NewEvent]] = {}
-        for item in _by_stream(pending):
-            new = NewEvent(item.event.type_name(), item.event.to_data(), item.event.schema_version)
-            by_stream.setdefault(item.stream_id, []).append(new)
-        for stream_id in by_stream.keys() - loaded.keys():  # written without being read
-            loaded[stream_id] = self.aggregates.load(stream_id, connection)
-        appends = [
-            StreamAppend(stream_id, loaded[stream_id].version, events)
-            for stream_id, events in by_stream.items()
-        ]
+        for item in ordered:
+            event = item.event
+            new = NewEvent(event.type_name(), event.to_data(), event.schema_version)
+            if (events := by_stream.get(item.stream_id)) is None:
+                by_stream[item.stream_id] = [new]
+            else:
+                events.append(new)
+        appends = []
+        for stream_id, events in by_stream.items():
+            if (seen := loaded.get(stream_id)) is None:  # written without being read
+                seen = loaded[stream_id] = self.aggregates.load(stream_id, connection)
+            appends.append(StreamAppend(stream_id, seen.version, events))
         metadata = EventMetadata(
             command_id=command.command_id,
             correlation_id=correlation_id or command.command_id,
@@ -163,7 +167,7 @@ class CommandHandler:
         recorded = self.store.append_many(
             appends, metadata, connection=connection, read_in_unit=read_in_unit
         )
-        after = _evolved(loaded, pending, recorded)
+        after = _evolved(loaded, ordered, recorded)
         written = {
             e.stream_id: (after[e.stream_id].state, e.version, loaded[e.stream_id].version)
             for e in recorded
@@ -184,7 +188,7 @@ class CommandHandler:
         loaded, and save the snapshots that fell due."""
         loads = self.loads
         loads[command.command_id] = tuple(
-            item.report for item in loaded.values() if item.report is not None
+            [item.report for item in loaded.values() if item.report is not None]
         )
         if len(loads) > LOADS_KEPT:
             loads.popitem(last=False)
@@ -206,15 +210,15 @@ class CommandHandler:
 
 
 def _evolved(
-    loaded: dict[str, Loaded], pending: list[Pending], recorded: list[RecordedEvent]
+    loaded: dict[str, Loaded], ordered: list[Pending], recorded: list[RecordedEvent]
 ) -> dict[str, Loaded]:
     """Every loaded stream's state after the recorded events.
 
-    The decided events are the recorded ones (same order), already as objects: no need to
-    parse back the data they were just turned into.
+    The decided events, in the order they were recorded (`_by_stream`), are the recorded
+    ones, already as objects: no need to parse back the data they were just turned into.
     """
     after = dict(loaded)
-    for item, event in zip(_by_stream(pending), recorded, strict=True):
+    for item, event in zip(ordered, recorded, strict=True):
         state = evolve(after[event.stream_id].state, item.event)
         after[event.stream_id] = Loaded(state, event.version)
     return after
