@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from cqrs_lab.store.pg_pipeline import one_write
 from cqrs_lab.store.pg_unit import begin_pending
 
 
@@ -32,7 +33,7 @@ def psycopg_pipeline(connection: Connection) -> Iterator[Callable[[], Any]]:
     driver: Any = connection.connection.driver_connection
     error_type = connection.dialect.loaded_dbapi.Error
     try:
-        with driver.pipeline():
+        with one_write(driver):
             begin_pending(connection, driver.cursor())  # a unit's BEGIN goes in it too
             yield driver.cursor
     except error_type as error:

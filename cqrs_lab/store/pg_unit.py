@@ -40,6 +40,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from cqrs_lab.store.errors import ConcurrencyError
 from cqrs_lab.store.pg_errors import ServerUnavailable, translate_pg
+from cqrs_lab.store.pg_pipeline import one_write
 from cqrs_lab.store.records import READ_COLUMNS
 
 APPEND_LOCK_KEY = 0x43515253  # "CQRS": the advisory lock that serialises writers on PostgreSQL
@@ -161,7 +162,7 @@ def run(conn: Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] | 
     cursor = driver.cursor()
     try:
         if conn.info.get(_PENDING):
-            with driver.pipeline():
+            with one_write(driver):
                 begin_pending(conn, driver.cursor())
                 cursor.execute(sql, params)
         else:
@@ -245,7 +246,7 @@ def commit(conn: Connection, transaction: RootTransaction) -> None:
         driver: Any = conn.connection.driver_connection
         error_type = conn.dialect.loaded_dbapi.Error
         try:
-            with driver.pipeline():
+            with one_write(driver):
                 cursor = driver.cursor()
                 begin_pending(conn, cursor)
                 for send in waiting:
