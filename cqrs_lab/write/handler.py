@@ -120,9 +120,9 @@ class CommandHandler:
         """The head a command's unit may take as read (`store/pg_guess.py`): the cache's,
         while no head read since has found others past it."""
         synced = self.aggregates.synced
-        if synced is None or self.store.head_seen > synced or not self.may_guess():
-            return None
-        return synced
+        if not self.store.serialised or synced is None or self.store.head_seen > synced:
+            return None  # SQLite's units begin IMMEDIATE, which reads nothing anyway
+        return synced if self.may_guess() else None
 
     def _handle_in_unit(
         self,
