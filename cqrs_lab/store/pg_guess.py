@@ -13,7 +13,9 @@ positions follow the guessed head as they follow a read one. A failed guard roll
 unit back (a COMMIT after an error in a pipeline never runs) and comes out as
 `GuessFailed`: the handler decides again in a careful unit (not a conflict: nothing was
 refused). A statement sent before the COMMIT (a stream's fold, a SQLAlchemy statement)
-takes the BEGIN, the lock and the guard with it, so it is read under the lock too.
+takes the BEGIN, the lock and the guard with it, so it is read under the lock too. A
+wrong guess costs a round trip more than a careful unit; the handler guesses only while no
+head read (`Lab.poll_store`, each query and screen tick) has found others past its cache.
 
 A guessed unit sends nothing before its first pipeline, so a kept connection found dead
 there is met there, not at a BEGIN: that is a `GuessFailed` too (`lost`), and the careful
