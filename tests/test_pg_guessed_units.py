@@ -3,9 +3,9 @@
 While no other writer is known to have passed its aggregate cache's head, a lab sends a
 command in one round trip: the unit takes that head as read, and its guard, checked under
 the writers' lock with the COMMIT, refuses it when another lab wrote meanwhile or the
-command id is recorded. The command is then decided again in a careful unit, on what the
-other lab wrote, and never counted as a conflict. Skipped without $CQRS_LAB_TEST_DB (see
-tests/backends.py).
+command id is recorded, or a stream it took as new without reading it has events. The
+command is then decided again in a careful unit, on what the other lab wrote, and never
+counted as a conflict. Skipped without $CQRS_LAB_TEST_DB (see tests/backends.py).
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import Connection
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.interpreter import execute
 from cqrs_lab.shop.commands import Restock
+from cqrs_lab.store.event_store import EventStore
 from cqrs_lab.store.pg_guess import GuessFailed
 from cqrs_lab.write.handler import CommandHandler
 from cqrs_lab.write.results import Accepted, Rejected
@@ -124,3 +126,55 @@ def test_no_guess_while_a_lane_is_inline(labs: tuple[Lab, Lab]) -> None:
     assert counted.guessed == 0
     result = ada.handler.handle(Restock(sku="nope", quantity=1))
     assert isinstance(result, Rejected)
+
+
+class CountedFoldReads:
+    """Counts the streams `store` reads a fold for (a load of a stream the cache lacks)."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.streams: list[str] = []
+        read = store.stream_fold
+
+        def counted(stream_id: str, *, connection: Connection) -> tuple[int, str] | None:
+            self.streams.append(stream_id)
+            return read(stream_id, connection=connection)
+
+        store.stream_fold = counted  # type: ignore[method-assign]
+
+
+def test_a_lab_on_a_fresh_store_takes_new_streams_as_new_without_reading(
+    labs: tuple[Lab, Lab],
+) -> None:
+    ada, _ = labs
+    assert execute(ada, 'add-product mug "Blue mug" 12.50 5').ok
+    reads = CountedFoldReads(ada.store)
+    for line in ("register alice alice@example.com pw-123456", "add-to-cart alice mug 1"):
+        assert execute(ada, line).ok
+    assert execute(ada, "place-order alice").ok
+    assert reads.streams == []  # user, cart and order streams: new, checked by the guard
+    assert execute(ada, "register alice alice@example.com pw-123456").code == "username_taken"
+
+
+def test_a_lab_that_did_not_see_every_write_reads_the_streams_it_lacks(
+    labs: tuple[Lab, Lab],
+) -> None:
+    ada, bob = labs
+    assert execute(bob, "register alice alice@example.com pw-123456").ok
+    assert execute(ada, 'add-product mug "Blue mug" 12.50 5').ok  # synced past Bob's write
+    reads = CountedFoldReads(ada.store)
+    refused = execute(ada, "register alice alice@example.com pw-123456")
+    assert refused.code == "username_taken"
+    assert reads.streams == ["user-alice"]
+
+
+def test_a_stream_taken_as_new_that_has_events_refuses_the_guess(
+    labs: tuple[Lab, Lab],
+) -> None:
+    ada, bob = labs
+    assert execute(bob, "register alice alice@example.com pw-123456").ok
+    assert execute(ada, 'add-product mug "Blue mug" 12.50 5').ok
+    ada.handler.aggregates.complete = True  # wrongly: Bob's alice is not in Ada's cache
+    counted = CountedGuesses(ada.handler)
+    refused = execute(ada, "register alice alice@example.com pw-123456")
+    assert (counted.guessed, counted.refused) == (1, 1)
+    assert refused.code == "username_taken"

@@ -17,6 +17,10 @@ takes the BEGIN, the lock and the guard with it, so it is read under the lock to
 wrong guess costs a round trip more than a careful unit; the handler guesses only while no
 head read (`Lab.poll_store`, each query and screen tick) has found others past its cache.
 
+A stream the cache does not hold, while the cache holds every stream there is (it has seen
+every write since an empty store: `AggregateCache.complete`), is taken as new without a
+read (`assume_absent`): the guard then also fails if any such stream has events.
+
 A guessed unit sends nothing before its first pipeline, so a kept connection found dead
 there is met there, not at a BEGIN: that is a `GuessFailed` too (`lost`), and the careful
 unit takes a fresh connection from the pool, as after a BEGIN that found it dead. A
@@ -26,18 +30,22 @@ unit then looks the command id up, and events found under it are this command's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from cqrs_lab.store.pg_unit import Guard
+from sqlalchemy import Connection
+
+from cqrs_lab.store.pg_unit import Guard, pending_guard
 
 _GUARD_SQL = (
     "SELECT (CASE WHEN (SELECT COALESCE(MAX(position), 0) FROM events) = %(head)s"
     " AND NOT EXISTS (SELECT 1 FROM events WHERE command_id = %(command_id)s)"
+    " AND NOT EXISTS (SELECT 1 FROM events WHERE stream_id = ANY(CAST(%(absent)s AS text[])))"
     " THEN '1' ELSE %(marker)s END)::int"
 )
 """Fails (22P02, the cast of the marker: a text parameter, so the planner cannot fold the
-failing branch away) unless the head is `head` and `command_id` has no events."""
+failing branch away) unless the head is `head`, `command_id` has no events and no stream
+of `absent` has any."""
 _MARKER = "guessed head moved"
 
 
@@ -55,10 +63,12 @@ class GuessFailed(Exception):
 class HeadGuard(Guard):
     head: int
     command_id: str
+    absent: list[str] = field(default_factory=list)
+    """Streams the unit took as new without reading them (`assume_absent`)."""
 
     def __call__(self, cursor: Any) -> None:
-        params = {"head": self.head, "command_id": self.command_id, "marker": _MARKER}
-        cursor.execute(_GUARD_SQL, params)
+        params = {"head": self.head, "command_id": self.command_id, "absent": self.absent}
+        cursor.execute(_GUARD_SQL, {**params, "marker": _MARKER})
 
     def refusal(self, error: BaseException) -> GuessFailed | None:
         diag = getattr(error, "diag", None)
@@ -66,8 +76,21 @@ class HeadGuard(Guard):
             return None
         if f'"{_MARKER}"' not in (diag.message_primary or ""):
             return None
-        return GuessFailed(f"the head moved from {self.head}, or {self.command_id} is recorded")
+        return GuessFailed(
+            f"the head moved from {self.head}, or {self.command_id} is recorded,"
+            f" or one of {self.absent} has events"
+        )
 
     def lost(self, *, at_commit: bool) -> GuessFailed:
         """What a connection found dead in the unit's first pipeline means."""
         return GuessFailed("the kept connection was found dead", lost=at_commit)
+
+
+def assume_absent(connection: Connection, stream_id: str) -> bool:
+    """In a guessed unit whose guard is not sent yet: take `stream_id` as a stream without
+    events, checked by the guard (True); else False (read it)."""
+    guard = pending_guard(connection)
+    if not isinstance(guard, HeadGuard):
+        return False
+    guard.absent.append(stream_id)
+    return True
