@@ -40,12 +40,14 @@ from cqrs_lab.store.pg_unit import Guard, pending_guard
 _GUARD_SQL = (
     "SELECT (CASE WHEN (SELECT COALESCE(MAX(position), 0) FROM events) = %(head)s"
     " AND NOT EXISTS (SELECT 1 FROM events WHERE command_id = %(command_id)s)"
-    " AND NOT EXISTS (SELECT 1 FROM events WHERE stream_id = ANY(CAST(%(absent)s AS text[])))"
+    " AND NOT EXISTS (SELECT 1 FROM events"
+    " WHERE stream_id = ANY(CAST(%(absent)s AS text[])) AND version = 1)"
     " THEN '1' ELSE %(marker)s END)::int"
 )
 """Fails (22P02, the cast of the marker: a text parameter, so the planner cannot fold the
 failing branch away) unless the head is `head`, `command_id` has no events and no stream
-of `absent` has any."""
+of `absent` has any (a stream with events has a version 1; with it, even the generic plan
+of the prepared statement reads UNIQUE(stream_id, version), not the whole table)."""
 _MARKER = "guessed head moved"
 
 
