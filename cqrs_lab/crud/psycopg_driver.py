@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from cqrs_lab.store.pg_unit import begin_pending
+from cqrs_lab.store.pg_pipeline import one_write
+from cqrs_lab.store.pg_unit import begin_pending, pending_guard, raise_guess_failed
 
 
 def on_psycopg(connection: Connection) -> bool:
@@ -31,9 +32,11 @@ def psycopg_pipeline(connection: Connection) -> Iterator[Callable[[], Any]]:
     may go in the pipeline (`pg_unit.begin_pending`)."""
     driver: Any = connection.connection.driver_connection
     error_type = connection.dialect.loaded_dbapi.Error
+    guard = pending_guard(connection)
     try:
-        with driver.pipeline():
+        with one_write(driver):
             begin_pending(connection, driver.cursor())  # a unit's BEGIN goes in it too
             yield driver.cursor
     except error_type as error:
+        raise_guess_failed(connection, guard, error)
         connection._handle_dbapi_exception(error, "a pipelined unit", None, None, None)

@@ -51,7 +51,7 @@ from cqrs_lab.store.credentials import Credentials
 from cqrs_lab.store.database import open_store
 from cqrs_lab.store.errors import CorruptDatabase
 from cqrs_lab.store.event_store import EventStore, RecordedEvent
-from cqrs_lab.write.handler import CommandHandler
+from cqrs_lab.write.handler import CommandHandler, TransactionHook
 from cqrs_lab.write.results import CommandResult
 
 CATCH_UP_PAGE = 5_000  # events read from the store at a time when catching up
@@ -120,15 +120,14 @@ class Lab:
         self.notices: list[str] = []
         """What happened to this lab that nobody asked for (the screen shows and clears it)."""
         self.flushing = Flushes(store)
+        own_hooks = [
+            partial(sending.save_credentials, self),
+            self.crud.apply,
+            lambda connection, _, events: count_orders_placed(connection, events),
+            partial(publishing.apply_inline, self),
+        ]
         self.handler = CommandHandler(
-            store,
-            self.clock.now,
-            hooks=[
-                partial(sending.save_credentials, self),
-                self.crud.apply,
-                lambda connection, _, events: count_orders_placed(connection, events),
-                partial(publishing.apply_inline, self),
-            ],
+            store, self.clock.now, hooks=own_hooks, may_guess=lambda: self._may_guess(own_hooks)
         )
         self.head = store.head()
         self._prepare_tables()
@@ -187,6 +186,13 @@ class Lab:
 
     def login(self, username: str, password: str) -> bool:
         return self.credentials.verify(username, password)
+
+    def _may_guess(self, own_hooks: list[TransactionHook]) -> bool:
+        """Whether a command's unit may begin on a guessed head (`store/pg_guess.py`): only
+        this lab's own hooks, which send with the COMMIT and keep nothing in memory before
+        it (a service's saga step does), and no inline lane (it applies in memory first)."""
+        inline = any(s.mode is Mode.INLINE for s in self.subscribers.values())
+        return not inline and self.handler.hooks == own_hooks
 
     def poll_store(self) -> int:
         """Pick up events another process appended to the same database, and publish them.

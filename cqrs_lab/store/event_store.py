@@ -34,6 +34,7 @@ from cqrs_lab.store.event_types import (
     Upcaster,
 )
 from cqrs_lab.store.meta_format import read_meta
+from cqrs_lab.store.pg_guess import HeadGuard
 from cqrs_lab.store.pg_unit import (
     APPEND_LOCK_KEY as APPEND_LOCK_KEY,
 )
@@ -87,6 +88,9 @@ class EventStore:
         self._schema_ready = False  # the events table is known to exist (head read at BEGIN)
         self._units: dict[Connection, Unit] = {}  # PostgreSQL connections in a locked unit
         self._look_up: str | None = None  # see `look_up_first`
+        self._guessed: HeadGuard | None = None  # see `look_up_first`
+        self.head_seen = 0
+        """The head last read (`head`): above the aggregate cache's, others wrote since."""
         self._unit: Connection | None = None  # the connection of the unit open now, if any
         # The same engine and pool; its connections ask the SQLite begin hook for IMMEDIATE.
         self._immediate = engine.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
@@ -120,11 +124,13 @@ class EventStore:
         """Every table was found already there (`open_store` looked): no need to create."""
         self._schema_ready = True
 
-    def look_up_first(self, command_id: str) -> None:
+    def look_up_first(self, command_id: str, guessed_head: int | None = None) -> None:
         """The next unit will first look this command up (`find_by_command_id`): on
         PostgreSQL its events are read with the BEGIN, in the same round trip; on pysqlite
-        with the head, in the same statement."""
+        with the head, in the same statement. `guessed_head`: on psycopg the unit instead
+        takes that head and no events as read, checked under the lock (`pg_guess`)."""
         self._look_up = command_id
+        self._guessed = None if guessed_head is None else HeadGuard(guessed_head, command_id)
 
     def transaction(self) -> AbstractContextManager[Connection]:
         """One atomic unit: commits when the block ends, rolls back when it raises.
@@ -146,7 +152,8 @@ class EventStore:
     def _transaction(self) -> Iterator[Connection]:
         if self.serialised:
             command_id, self._look_up = self._look_up, None
-            with self._serialised_unit(command_id) as conn, self._open_unit(conn):
+            guessed, self._guessed = self._guessed, None
+            with self._serialised_unit(command_id, guessed) as conn, self._open_unit(conn):
                 yield conn
             return
         try:
@@ -161,7 +168,9 @@ class EventStore:
             raise
 
     @contextmanager
-    def _serialised_unit(self, command_id: str | None) -> Iterator[Connection]:
+    def _serialised_unit(
+        self, command_id: str | None, guessed: HeadGuard | None = None
+    ) -> Iterator[Connection]:
         """PostgreSQL: the kept connection, begun with the writers' lock held.
 
         A kept connection found dead at BEGIN (a restarted server, a cut connection) is
@@ -172,7 +181,7 @@ class EventStore:
             while True:
                 transaction = conn.begin()
                 try:
-                    self._units[conn] = self._begin(conn, command_id)
+                    self._units[conn] = self._begin(conn, command_id, guessed)
                     break
                 except BeginFailed as failed:
                     if failed.lost:
@@ -194,7 +203,7 @@ class EventStore:
             self._raise_translated(error)
             raise
 
-    def _begin(self, conn: Connection, command_id: str | None) -> Unit:
+    def _begin(self, conn: Connection, command_id: str | None, guessed: HeadGuard | None) -> Unit:
         """BEGIN and the writers' lock (and the head) in one round trip when the driver
         allows it, else the lock after SQLAlchemy's own BEGIN."""
         if begins_in_one_trip(conn):
@@ -204,6 +213,7 @@ class EventStore:
                 where=self.where,
                 lock_timeout_ms=self._busy_timeout_ms,
                 command_id=command_id,
+                guessed=None if guessed is None else (guessed.head, guessed),
             )
         try:
             conn.exec_driver_sql(LOCK_SQL)
@@ -411,7 +421,8 @@ class EventStore:
 
     def head(self, *, connection: Connection | None = None) -> int:
         """The highest position written so far; 0 for an empty store."""
-        return self._read(connection, lambda sql: sql.head())
+        self.head_seen = self._read(connection, lambda sql: sql.head())
+        return self.head_seen
 
     def streams_between(self, after: int, up_to: int, *, connection: Connection) -> set[str]:
         """The streams written at positions in (after, up_to]."""

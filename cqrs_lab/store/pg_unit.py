@@ -27,6 +27,10 @@ for the COMMIT (`at_commit`): `commit` sends them and the COMMIT in one pipeline
 round trip for all; a `Checked` one fails on purpose when its check does not hold. The
 store's own short statements run on psycopg's cursor (`run`), without SQLAlchemy's work
 per statement.
+
+A command's unit may instead be begun on a guessed head (`pg_guess`): nothing is read at
+its BEGIN, which waits like a flush's, with the guard sent after the lock; wherever the
+BEGIN goes, the guard's failure (or a connection found dead there) is `GuessFailed`.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from cqrs_lab.store.errors import ConcurrencyError
 from cqrs_lab.store.pg_errors import ServerUnavailable, translate_pg
+from cqrs_lab.store.pg_pipeline import one_write
 from cqrs_lab.store.records import READ_COLUMNS
 
 APPEND_LOCK_KEY = 0x43515253  # "CQRS": the advisory lock that serialises writers on PostgreSQL
@@ -90,10 +95,17 @@ def begin_locked(
     where: str,
     lock_timeout_ms: int,
     command_id: str | None = None,
+    guessed: tuple[int, Guard] | None = None,
 ) -> Unit:
     """For a command: BEGIN and take the writers' lock; if the events table exists, read
     the head too, and the events of `command_id` (quoted by the driver: this query takes no
-    parameters). For none: send nothing yet (`begin_pending` sends them, first thing)."""
+    parameters). For none: send nothing yet (`begin_pending` sends them, first thing).
+    `guessed` (the head and its guard, `pg_guess`): send nothing yet either, and take that
+    head as read and the command id as unrecorded; the guard goes after the lock."""
+    if guessed is not None and command_id is not None and head:
+        conn.info[_AT_COMMIT] = []
+        conn.info[_PENDING] = guessed[1]
+        return Unit(head=guessed[0], by_command={command_id: []}, info=conn.info, decides=True)
     dbapi = conn.connection.dbapi_connection
     driver: Any = conn.connection.driver_connection
     cursor = driver.cursor()
@@ -133,18 +145,55 @@ def begin_locked(
 
 def begin_pending(conn: Connection, cursor: Any) -> None:
     """Send the unit's BEGIN and the writers' lock on `cursor` (in pipeline mode) first, if
-    they still wait."""
-    if conn.info.pop(_PENDING, False):
+    they still wait, and a guessed unit's guard after them."""
+    if pending := conn.info.pop(_PENDING, None):
         cursor.execute("BEGIN")
         cursor.execute(LOCK_SQL)
+        if isinstance(pending, Guard):
+            pending(cursor)
+
+
+def pending_guard(conn: Connection) -> Guard | None:
+    """The guard a guessed unit still has to send with its BEGIN (`pg_guess`), if any."""
+    pending = conn.info.get(_PENDING)
+    return pending if isinstance(pending, Guard) else None
+
+
+def raise_refusal(checks: Sequence[Checked | None], error: BaseException) -> None:
+    """Raise what `error` means if it is one of `checks` failing on purpose."""
+    for check in checks:
+        if check is not None and (refused := check.refusal(error)) is not None:
+            raise refused from error
+
+
+def raise_guess_failed(
+    conn: Connection, guard: Guard | None, error: BaseException, *, at_commit: bool = False
+) -> None:
+    """A guessed unit's first pipeline failed (`guard` was sent in it): its guard's failure,
+    or a dead connection, means deciding again in a careful unit (`pg_guess`)."""
+    if guard is None:
+        return
+    raise_refusal([guard], error)
+    if conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, None):
+        conn.invalidate()  # so closing it sends no ROLLBACK down the dead connection
+        raise guard.lost(at_commit=at_commit) from error
 
 
 def install(engine: Engine) -> None:
     """Before a statement of SQLAlchemy's in a unit whose BEGIN waits: send it, with the
-    lock, as one simple query (a driver error there is handled as the statement's)."""
+    lock, as one simple query (a driver error there is handled as the statement's); a
+    guessed unit's guard goes with them, in one pipeline."""
 
     def before(conn: Connection, cursor: Any, *_: Any) -> None:
-        if conn.info.pop(_PENDING, False):
+        if (guard := pending_guard(conn)) is not None:
+            driver = cursor.connection
+            try:
+                with one_write(driver):
+                    begin_pending(conn, driver.cursor())
+            except conn.dialect.loaded_dbapi.Error as error:
+                raise_guess_failed(conn, guard, error)
+                raise
+        elif conn.info.pop(_PENDING, False):
             cursor.connection.cursor().execute(_BEGIN_LOCKED)
 
     event.listen(engine, "before_cursor_execute", before)
@@ -159,14 +208,16 @@ def run(conn: Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] | 
     (`pg_errors`) translates the error."""
     driver: Any = conn.connection.driver_connection
     cursor = driver.cursor()
+    guard = pending_guard(conn)
     try:
         if conn.info.get(_PENDING):
-            with driver.pipeline():
+            with one_write(driver):
                 begin_pending(conn, driver.cursor())
                 cursor.execute(sql, params)
         else:
             cursor.execute(sql, params)
     except conn.dialect.loaded_dbapi.Error as error:
+        raise_guess_failed(conn, guard, error)
         conn._handle_dbapi_exception(error, sql, params, cursor, None)
     return cursor
 
@@ -182,6 +233,16 @@ class Checked:
         raise NotImplementedError
 
     def refusal(self, error: BaseException) -> Exception | None:
+        raise NotImplementedError
+
+
+class Guard(Checked):
+    """What a guessed unit sends after its lock (`pg_guess.HeadGuard`)."""
+
+    __slots__ = ()
+
+    def lost(self, *, at_commit: bool) -> Exception:
+        """What a connection found dead where the guard was sent means."""
         raise NotImplementedError
 
 
@@ -240,21 +301,22 @@ def at_commit(conn: Connection, send: Send) -> bool:
 def commit(conn: Connection, transaction: RootTransaction) -> None:
     """Commit the unit: what waits for it and the COMMIT in one round trip, if anything
     waits (the transaction's own commit then finds nothing open and sends nothing)."""
-    waiting: list[Send] | None = conn.info.pop(_AT_COMMIT, None)
-    if waiting:
+    waiting: list[Send] = conn.info.pop(_AT_COMMIT, None) or []
+    guard = pending_guard(conn)
+    if waiting or guard is not None:  # a guessed unit's guard is checked, even alone
         driver: Any = conn.connection.driver_connection
         error_type = conn.dialect.loaded_dbapi.Error
+        checks = [send for send in waiting if isinstance(send, Checked)]
         try:
-            with driver.pipeline():
+            with one_write(driver):
                 cursor = driver.cursor()
                 begin_pending(conn, cursor)
                 for send in waiting:
                     send(cursor)
                 cursor.execute("COMMIT")
         except error_type as error:
-            for send in waiting:
-                if isinstance(send, Checked) and (refused := send.refusal(error)) is not None:
-                    raise refused from error
+            raise_refusal(checks, error)
+            raise_guess_failed(conn, guard, error, at_commit=True)
             raise DBAPIError.instance(
                 "COMMIT", None, error, error_type, dialect=conn.dialect
             ) from error

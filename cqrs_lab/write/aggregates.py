@@ -8,6 +8,8 @@ else writes, a cached state is current and costs no read at all.
 
 A stream the cache does not hold (a new process, say) starts from the fold the write side
 keeps in the store for long streams (`folds.py`), if there is one, instead of its first event.
+While the cache is `complete` (it holds every stream there is), a unit begun on a guessed
+head takes a stream it does not hold as new without reading it (`pg_guess.assume_absent`).
 
 The cache is one `LoadStrategy` of three (`snapshots.py`): with `replay` or `snapshots`
 every load reads the store, from the first event or from the newest snapshot. Every load
@@ -24,6 +26,7 @@ from cqrs_lab.shop.decide import evolve
 from cqrs_lab.shop.events import event_from_data
 from cqrs_lab.shop.state import State, initial_state
 from cqrs_lab.store.event_store import EventStore
+from cqrs_lab.store.pg_guess import assume_absent
 from cqrs_lab.write.snapshots import How, LoadReport, LoadStrategy, SnapshotStore, state_from_text
 
 SYNC_SCAN_LIMIT = 10_000
@@ -47,6 +50,9 @@ class AggregateCache:
     """The head up to which every cached state is current (None: not known)."""
     unsynced: set[str] = field(default_factory=set)
     """Cached streams written by others since: their tails are read on load."""
+    complete: bool = False
+    """Every stream with events up to `synced` is in `entries` (synced from an empty store,
+    and every stream written since remembered or cached)."""
     strategy: LoadStrategy = LoadStrategy.CACHED
     snapshots: SnapshotStore = field(init=False)
 
@@ -65,9 +71,11 @@ class AggregateCache:
         synced = self.synced
         if synced is None or head < synced or head - synced > SYNC_SCAN_LIMIT:
             self.unsynced = set(self.entries)  # a reset elsewhere, or too much to scan
+            self.complete = head == 0
         elif head > synced:
             written = self.store.streams_between(synced, head, connection=connection)
             self.unsynced.update(written & self.entries.keys())
+            self.complete = self.complete and written <= self.entries.keys()
         self.synced = head
 
     def advanced(self, head: int) -> None:
@@ -84,6 +92,8 @@ class AggregateCache:
                 how, state, version = "cache", cached.state, cached.version
                 if self.synced is not None and stream_id not in self.unsynced:
                     return Loaded(state, version, LoadReport(stream_id, how, version, 0))
+            elif self.complete and assume_absent(connection, stream_id):  # what a read gives
+                return Loaded(initial_state(stream_id), 0, LoadReport(stream_id, how, 0, 0))
             elif fold := self.store.stream_fold(stream_id, connection=connection):
                 how, version, state = "stored", fold[0], state_from_text(fold[1])
         elif self.strategy is LoadStrategy.SNAPSHOTS:
@@ -116,6 +126,7 @@ class AggregateCache:
         self.entries.clear()
         self.unsynced.clear()
         self.synced = None
+        self.complete = False
 
     def clear(self) -> None:
         """Forget every folded state and snapshot (the store was emptied); load the
@@ -123,5 +134,6 @@ class AggregateCache:
         self.entries.clear()
         self.unsynced.clear()
         self.synced = None
+        self.complete = False
         self.strategy = LoadStrategy.CACHED
         self.snapshots.clear()

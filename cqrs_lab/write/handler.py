@@ -26,6 +26,7 @@ from cqrs_lab.store.event_store import (
     RecordedEvent,
     StreamAppend,
 )
+from cqrs_lab.store.pg_guess import GuessFailed
 from cqrs_lab.write.aggregates import AggregateCache, Loaded
 from cqrs_lab.write.folds import keep_folds
 from cqrs_lab.write.results import Accepted, CommandResult, Rejected
@@ -52,10 +53,14 @@ class CommandHandler:
         store: EventStore,
         now: Callable[[], float],
         hooks: Sequence[TransactionHook] = (),
+        may_guess: Callable[[], bool] = lambda: True,
     ) -> None:
+        """`may_guess`: whether a unit may be begun on the cache's head (`_guessed_head`);
+        False while a hook changes memory that a failed guess would leave changed."""
         self.store = store
         self.now = now
         self.hooks = list(hooks)
+        self.may_guess = may_guess
         self.aggregates = AggregateCache(store)
         self.loads: OrderedDict[str, tuple[LoadReport, ...]] = OrderedDict()
         """Command id -> how each stream it read was loaded, for recent accepted commands."""
@@ -103,12 +108,38 @@ class CommandHandler:
         return Accepted(command, tuple(recorded))
 
     def _handle_once(self, command: Command, correlation_id: str | None) -> CommandResult:
-        self.store.look_up_first(command.command_id)
+        guessed, own = self._guessed_head(), False
+        if guessed is not None:
+            try:
+                return self._handle_in_unit(command, correlation_id, guessed)
+            except GuessFailed as failed:  # another writer passed the cache's head, say
+                own = failed.lost
+        return self._handle_in_unit(command, correlation_id, None, found_are_own=own)
+
+    def _guessed_head(self) -> int | None:
+        """The head a command's unit may take as read (`store/pg_guess.py`): the cache's,
+        while no head read since has found others past it."""
+        synced = self.aggregates.synced
+        if not self.store.serialised or synced is None or self.store.head_seen > synced:
+            return None  # SQLite's units begin IMMEDIATE, which reads nothing anyway
+        return synced if self.may_guess() else None
+
+    def _handle_in_unit(
+        self,
+        command: Command,
+        correlation_id: str | None,
+        guessed_head: int | None,
+        *,
+        found_are_own: bool = False,
+    ) -> CommandResult:
+        """`found_are_own`: a guessed unit lost its connection at its COMMIT, so events
+        recorded under the command id are this command's, not a re-send's."""
+        self.store.look_up_first(command.command_id, guessed_head)
         with self.store.transaction() as connection:
             self.aggregates.sync(connection)
             previous = self.store.find_by_command_id(command.command_id, connection=connection)
             if previous:
-                return Accepted(command, tuple(previous), duplicate=True)
+                return Accepted(command, tuple(previous), duplicate=not found_are_own)
             try:
                 pending, loaded = self._decide(command, connection)
             except DomainError as error:
