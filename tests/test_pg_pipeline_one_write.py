@@ -89,3 +89,21 @@ def test_prepared_statements_still_serve_repeated_pipelines(driver: Any) -> None
     assert rows == [(k, -k) for k in range(runs)]
     prepared = driver.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()
     assert prepared is not None and prepared[0] >= 1
+
+
+def test_a_psycopg_without_the_private_names_gets_its_own_pipeline() -> None:
+    """Another psycopg, whose pipeline lacks `_communicate_gen`: `one_write` changes nothing."""
+
+    class Pipeline:
+        def __enter__(self) -> Pipeline:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            return None
+
+    class Driver:
+        def pipeline(self) -> Pipeline:
+            return Pipeline()
+
+    with one_write(Driver()) as pipeline:
+        assert isinstance(pipeline, Pipeline) and not hasattr(pipeline, "_communicate_gen")

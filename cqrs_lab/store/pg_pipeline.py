@@ -12,6 +12,7 @@ statement) with one that only hands the statements to libpq's buffer: every
 `FLUSH_EVERY` statements, and at the end of the block (the pipeline's own sync), the real
 one runs and writes what waits while reading the answers that came, as before. Answers,
 errors and prepared statements are handled by psycopg as ever: only the writes are fewer.
+A psycopg without those two private names gets its own pipeline, one write a statement.
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ still streams, reading answers as it writes)."""
 def one_write(driver: Any) -> Iterator[Any]:
     """`driver.pipeline()` (psycopg's connection), its statements written together."""
     with driver.pipeline() as pipeline:
-        real = pipeline._communicate_gen
-        queue = pipeline.command_queue
+        real = getattr(pipeline, "_communicate_gen", None)
+        queue = getattr(pipeline, "command_queue", None)
+        if real is None or queue is None:  # a psycopg made otherwise: a write a statement
+            yield pipeline
+            return
         handed = 0
 
         def hand_to_libpq() -> Iterator[Any]:
