@@ -56,12 +56,17 @@ class CountedGuesses:
         handler._handle_in_unit = counted  # type: ignore[method-assign]
 
 
+def ran(lab: Lab, *lines: str) -> None:
+    """Run `lines` on `lab`, each accepted."""
+    for line in lines:
+        assert execute(lab, line).ok, line
+
+
 def test_a_lab_alone_guesses_every_command_after_its_first(labs: tuple[Lab, Lab]) -> None:
     ada, _ = labs
     assert execute(ada, 'add-product mug "Blue mug" 12.50 2').ok  # the cache syncs here
     counted = CountedGuesses(ada.handler)
-    for line in ("register alice alice@example.com s3cret-pass", "add-to-cart alice mug 1"):
-        assert execute(ada, line).ok
+    ran(ada, "register alice alice@example.com s3cret-pass", "add-to-cart alice mug 1")
     assert (counted.guessed, counted.refused) == (2, 0)
     assert ada.store.head() == 3
 
@@ -70,11 +75,7 @@ def test_another_labs_write_refuses_the_guess_and_the_command_sees_it(
     labs: tuple[Lab, Lab],
 ) -> None:
     ada, bob = labs
-    for line in (
-        'add-product mug "Blue mug" 12.50 1',
-        "register alice alice@example.com pw-123456",
-    ):
-        assert execute(ada, line).ok
+    ran(ada, 'add-product mug "Blue mug" 12.50 1', "register alice alice@example.com pw-123456")
     assert execute(bob, "register bob bob@example.com pw-567890").ok
     assert execute(bob, "add-to-cart bob mug 1").ok
     assert execute(bob, "place-order bob").ok  # the last mug, unknown to Ada's cache
@@ -89,11 +90,7 @@ def test_a_refusal_on_a_stale_cache_is_checked_and_decided_again(
     labs: tuple[Lab, Lab],
 ) -> None:
     ada, bob = labs
-    for line in (
-        'add-product mug "Blue mug" 12.50 0',
-        "register alice alice@example.com pw-123456",
-    ):
-        assert execute(ada, line).ok
+    ran(ada, 'add-product mug "Blue mug" 12.50 0', "register alice alice@example.com pw-123456")
     assert execute(bob, "restock mug 3").ok  # Ada's cache still says none in stock
     counted = CountedGuesses(ada.handler)
     assert execute(ada, "add-to-cart alice mug 2").ok
@@ -148,8 +145,7 @@ def test_a_lab_on_a_fresh_store_takes_new_streams_as_new_without_reading(
     ada, _ = labs
     assert execute(ada, 'add-product mug "Blue mug" 12.50 5').ok
     reads = CountedFoldReads(ada.store)
-    for line in ("register alice alice@example.com pw-123456", "add-to-cart alice mug 1"):
-        assert execute(ada, line).ok
+    ran(ada, "register alice alice@example.com pw-123456", "add-to-cart alice mug 1")
     assert execute(ada, "place-order alice").ok
     assert reads.streams == []  # user, cart and order streams: new, checked by the guard
     assert execute(ada, "register alice alice@example.com pw-123456").code == "username_taken"
