@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.ids import CommandIds
+from cqrs_lab.shop import commands
 from tests.lab_helpers import SHOP_SETUP, new_lab, run
 from tests.robust_helpers import check_store
 
@@ -73,3 +76,26 @@ def test_a_second_run_with_the_seed_on_the_same_file_writes_anew(tmp_path: Path)
     assert lab.metrics.accepted["restock"] >= 3
     lab.close()
     check_store(Path(db))
+
+
+def test_an_unseeded_command_id_sorts_by_the_time_it_was_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """So a new id lands at the right edge of the store's command_id index."""
+    made_at = iter(
+        [1_700_000_000_000_000_000, 1_700_000_000_000_500_000, 1_700_000_000_001_000_000]
+    )
+    monkeypatch.setattr(commands.time, "time_ns", lambda: next(made_at))
+    first, same_millisecond, later = (commands.new_command_id() for _ in range(3))
+    assert first[:12] == same_millisecond[:12] == f"{1_700_000_000_000:012x}"
+    assert first != same_millisecond
+    assert max(first, same_millisecond) < later
+    assert all(
+        len(made) == 32 and set(made) <= set("0123456789abcdef")
+        for made in (first, same_millisecond, later)
+    )
+
+
+def test_a_command_built_without_an_id_gets_a_fresh_one() -> None:
+    ids = {commands.Restock(sku="mug", quantity=1).command_id for _ in range(100)}
+    assert len(ids) == 100

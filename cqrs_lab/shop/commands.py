@@ -9,9 +9,10 @@ the verbs. This module imports only the shop's own events and errors, so every l
 
 from __future__ import annotations
 
+import secrets
+import time
 from dataclasses import dataclass
 from typing import Annotated, ClassVar, Literal, TypeVar
-from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -33,7 +34,12 @@ EMAIL_PATTERN = r"^[^@\s]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$"
 
 
 def new_command_id() -> str:
-    return uuid4().hex
+    """A fresh id whose first 12 hex digits are the time in milliseconds (uuid7-shaped).
+
+    Ids sort by time, so each new one lands at the right edge of the store's command_id
+    index, in a page already cached, not in a random B-tree leaf of a large store.
+    """
+    return f"{time.time_ns() // 1_000_000:012x}7{secrets.token_hex(10)[:19]}"
 
 
 class Command(BaseModel):
