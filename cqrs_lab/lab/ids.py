@@ -1,12 +1,8 @@
 """Command ids from the lab's seed, so a seeded run is the same byte for byte.
 
-The ids are uuid-shaped (32 hex digits, version 8: a layout of our own). The first 12
-digits count the ids drawn since the seed was set, so a lab's ids sort in the order it
-draws them and each new one lands beside the last in the store's command_id index (a
-random id would land in a random leaf of a large store's index, not in SQLite's page
-cache). The rest is drawn from a stream of its own, seeded from the lab's seed: drawing
-them leaves the lab's main RNG (latencies, faults, the workload) as it was, so adding a
-command id changes no other draw.
+The ids are uuid4-shaped (32 hex digits) and drawn from a stream of their own, seeded from
+the lab's seed: drawing them leaves the lab's main RNG (latencies, faults, the workload)
+as it was, so adding a command id changes no other draw.
 
 Two labs with the same seed on one database (or a second run with the seed on the file an
 earlier run left) would draw the same ids, and a command id already recorded means "this
@@ -19,6 +15,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import uuid
 
 
 class CommandIds:
@@ -31,7 +28,6 @@ class CommandIds:
         """Start the seed's sequence again (`seed N`, `reset`)."""
         self._seed = seed
         self._rng = random.Random(f"command-ids:{seed}")
-        self._drawn = 0
         self.salted = False
 
     def salt(self) -> None:
@@ -41,5 +37,4 @@ class CommandIds:
             self.salted = True
 
     def new(self) -> str:
-        drawn, self._drawn = self._drawn, self._drawn + 1
-        return f"{drawn:012x}8{self._rng.getrandbits(76):019x}"
+        return uuid.UUID(int=self._rng.getrandbits(128), version=4).hex
