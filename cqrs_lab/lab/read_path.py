@@ -17,7 +17,7 @@ from cqrs_lab.lab.defaults import SESSION, WAIT_TIMEOUT
 from cqrs_lab.lab.sessions import Read, SessionChecker
 from cqrs_lab.read import catalog, crud_queries
 from cqrs_lab.read.cache import QueryCache
-from cqrs_lab.read.registry import PROJECTION_TYPES
+from cqrs_lab.read.registry import PROJECTION_TYPES, query_crud
 from cqrs_lab.read.replicas import ReadLog, Replica, ReplicaSet, Route, make_replicas
 from cqrs_lab.read.subscriber import Subscriber
 from cqrs_lab.read.view_specs import VIEW_LANES
@@ -56,10 +56,7 @@ def _rows(
         query = crud_queries.query_catalog if crud else catalog.query_page
         return query(connection, page=page)
     if crud:
-        if view in ("cart", "orders"):
-            reader = crud_queries.query_cart if view == "cart" else crud_queries.query_orders
-            return reader(connection, username or "")
-        return crud_queries.query_sales(connection)
+        return query_crud(connection, view, username)
     return lab.projections[VIEW_LANES[view]].query(connection, username)
 
 

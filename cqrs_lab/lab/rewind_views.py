@@ -25,9 +25,8 @@ from sqlalchemy.pool import StaticPool
 
 from cqrs_lab.crud.twin import CrudTwin
 from cqrs_lab.lab.recording import command_of
-from cqrs_lab.read import crud_queries
 from cqrs_lab.read.projection import Projection
-from cqrs_lab.read.registry import PROJECTION_TYPES
+from cqrs_lab.read.registry import PROJECTION_TYPES, query_crud
 from cqrs_lab.read.view_specs import VIEW_LANES
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.store.event_store import RecordedEvent
@@ -148,13 +147,7 @@ class ViewsThen:
     ) -> ViewRows:
         if source != "crud":
             return self._projections[source].query(connection, username)
-        if view == "cart":
-            return crud_queries.query_cart(connection, username or "")
-        if view == "orders":
-            return crud_queries.query_orders(connection, username or "")
-        if view == "catalog":
-            return crud_queries.query_catalog(connection)
-        return crud_queries.query_sales(connection)
+        return query_crud(connection, view, username)
 
     def _open(self, source: str) -> _Scratch:
         if source == "crud":
