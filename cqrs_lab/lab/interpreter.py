@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import singledispatch
-from operator import methodcaller
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -303,23 +302,29 @@ def _gaps(action: sc.SetGaps, lab: Lab, line: str) -> Outcome:
     return control(line, f"gaps {action.lane}: {action.policy}")
 
 
-def _plain(method: str, said: str) -> Callable[[sc.Action, Lab, str], Outcome]:
-    """How a line without arguments is performed: call the lab's `method`, say `said`."""
-    call = methodcaller(method)
+def _plain(
+    method: str, attribute: str | None, said: str
+) -> Callable[[sc.Action, Lab, str], Outcome]:
+    """How a line that only calls the lab is performed: hand the action's `attribute` (when
+    the line has a value) to the lab's `method`, say `said` with that value put in."""
 
     def performer(action: sc.Action, lab: Lab, line: str) -> Outcome:
-        call(lab)
-        return control(line, said)
+        given = () if attribute is None else (getattr(action, attribute),)
+        getattr(lab, method)(*given)
+        return control(line, said.format(*given))
 
     return performer
 
 
-for _kind, _method, _said in (
-    (sc.Pause, "pause", "paused: lab time stands still (step delivers one event)"),
-    (sc.Resume, "resume", "resumed"),
-    (sc.Reset, "reset", "reset: the lab is empty again"),
+for _kind, _method, _attribute, _said in (
+    (sc.Pause, "pause", None, "paused: lab time stands still (step delivers one event)"),
+    (sc.Resume, "resume", None, "resumed"),
+    (sc.Reset, "reset", None, "reset: the lab is empty again"),
+    (sc.Speed, "set_speed", "factor", "speed x{:g}"),
+    (sc.Seed, "reseed", "value", "seed {}"),
+    (sc.Hold, "hold", "lane", "holding deliveries to {0}: release {0} lets them in"),
 ):
-    _perform.register(_kind)(_plain(_method, _said))
+    _perform.register(_kind)(_plain(_method, _attribute, _said))
 
 
 @_perform.register(sc.Step)
@@ -351,12 +356,6 @@ def describe_delivery(delivery: Delivery[RecordedEvent], outcome: BusOutcome) ->
     if outcome == "delivered":
         return f"{event} to {delivery.subscription}"
     return f"{event} {outcome} on {delivery.subscription}"
-
-
-@_perform.register(sc.Speed)
-def _speed(action: sc.Speed, lab: Lab, line: str) -> Outcome:
-    lab.set_speed(action.factor)
-    return control(line, f"speed x{action.factor:g}")
 
 
 @_perform.register(sc.Advance)
@@ -406,12 +405,6 @@ def _load(action: sc.Load, lab: Lab, line: str) -> Outcome:
     return control(line, report.summary(), **report.to_json())
 
 
-@_perform.register(sc.Seed)
-def _seed(action: sc.Seed, lab: Lab, line: str) -> Outcome:
-    lab.reseed(action.value)
-    return control(line, f"seed {action.value}")
-
-
 @_perform.register(sc.Say)
 def _say(action: sc.Say, lab: Lab, line: str) -> Outcome:
     return Outcome(line, True, "say", action.text)
@@ -427,14 +420,6 @@ def _export(action: sc.Export, lab: Lab, line: str) -> Outcome:
     target = lab.exports.target(action.path, may_replace=is_recording)
     count = recording.export(lab, target)
     return control(line, f"exported {count} events to {target}", path=str(target))
-
-
-@_perform.register(sc.Hold)
-def _hold(action: sc.Hold, lab: Lab, line: str) -> Outcome:
-    lab.hold(action.lane)
-    return control(
-        line, f"holding deliveries to {action.lane}: release {action.lane} lets them in"
-    )
 
 
 @_perform.register(sc.Release)

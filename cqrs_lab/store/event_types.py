@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -28,12 +28,7 @@ class EventMetadata:
     recorded_at: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "command_id": self.command_id,
-            "correlation_id": self.correlation_id,
-            "causation_id": self.causation_id,
-            "recorded_at": self.recorded_at,
-        }
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EventMetadata:

@@ -4,7 +4,8 @@ goes to a temporary data directory, never the real one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,14 @@ def app(lab: Lab) -> LabApp:
     return LabApp(lab, lesson=lesson())
 
 
+@asynccontextmanager
+async def running(app: LabApp) -> AsyncIterator[Pilot[None]]:
+    """`app` at SIZE, its first frame drawn (the lesson panel, if any, mounted)."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        yield pilot
+
+
 def shown(app: LabApp, selector: str) -> str:
     """The text a Static of the lesson panel shows."""
     return str(app.lesson.query_one(selector, Static).render())
@@ -79,8 +88,7 @@ async def frames(pilot: Pilot[None], count: int = 3) -> None:
 async def test_typing_a_solution_ticks_the_goal_advances_and_survives_a_restart(
     app: LabApp, fresh_lab: Lab
 ) -> None:
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         panel = app.lesson
         assert panel.is_open and panel.display
         assert "Eventual consistency and stale reads" in shown(app, "#lesson-title")
@@ -107,8 +115,7 @@ async def test_typing_a_solution_ticks_the_goal_advances_and_survives_a_restart(
     assert progress.current(LESSON) == 1
 
     restarted = LabApp(fresh_lab)
-    async with restarted.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(restarted) as pilot:
         assert not restarted.lesson.is_open
         await pilot.press("f4")  # no lesson open: F4 lists them
         screen = restarted.screen
@@ -130,8 +137,7 @@ async def test_typing_a_solution_ticks_the_goal_advances_and_survives_a_restart(
 async def test_a_goal_that_holds_between_deliveries_ticks_on_the_frame(
     app: LabApp, wall: FakeWall
 ) -> None:
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         panel = app.lesson
         panel.open(lesson(), 2)  # the last step: lag >= 5 s, then caught up, then query
         await pilot.pause()
@@ -163,8 +169,7 @@ async def test_a_goal_that_holds_between_deliveries_ticks_on_the_frame(
 
 
 async def test_hints_come_one_at_a_time_from_f2_or_h(app: LabApp) -> None:
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         assert not app.lesson.query_one("#lesson-help").display
         await pilot.press("f2")
         first = shown(app, "#lesson-help")
@@ -187,8 +192,7 @@ async def test_hints_come_one_at_a_time_from_f2_or_h(app: LabApp) -> None:
 async def test_show_me_plays_the_solution_line_by_line_and_counts_as_shown(
     app: LabApp, lab: Lab
 ) -> None:
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         panel = app.lesson
         panel.show_me_seconds = 3600  # the test plays each line itself: the timer never fires
         head = lab.store.head()
@@ -227,8 +231,7 @@ async def test_f2_shows_the_forms_again_once_the_lesson_is_closed(app: LabApp) -
 async def test_start_over_asks_then_forgets_the_lesson_and_empties_the_lab(
     app: LabApp, lab: Lab
 ) -> None:
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         await type_line(pilot, "place-order alice")
         await type_line(pilot, "query orders alice")
         await pilot.press("f4")
@@ -288,8 +291,7 @@ async def test_the_list_says_new_started_and_done_in_words(lab: Lab) -> None:
 
 async def test_the_palette_lists_the_lessons_and_the_open_lessons_actions(lab: Lab) -> None:
     app = LabApp(lab)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         titles = {action.title for action in lab_actions(app.main)}
         assert {"Lessons…", "Lesson 4: Eventual consistency and stale reads"} <= titles
         assert "Lesson: show me" not in titles
@@ -330,8 +332,7 @@ def test_cqrs_lab_lesson_opens_the_screen_with_the_lesson(
 
 async def test_show_me_never_shows_a_password_it_plays(lab: Lab) -> None:
     app = LabApp(lab, lesson=lesson("01-commands-and-queries"))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         solution = app.lesson.run.step.solution
         register = next(line for line in solution if line.startswith("register "))
         password = register.split()[-1]
@@ -349,8 +350,7 @@ async def test_a_lesson_opens_and_checks_its_goal_holding_the_screens_guard(
     """A load's worker thread shares the lab: the panel empties it, runs the setup and reads
     the goal only in its turn, under the guard the screen and the worker take turns on."""
     app = LabApp(lab)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         guard = app.main.guard
         assert app.lesson.guard is guard
         held: list[str] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import Field, NonNegativeFloat, PositiveFloat
 
@@ -88,14 +88,22 @@ def _bounds(at_least: float | None, at_most: float | None, unit: str = "") -> st
 
 
 class Bounded(Averaged, Ranged):
-    """An average that must fall between `at_least` and `at_most` (either may be left off)."""
+    """An average that must fall between `at_least` and `at_most` (either may be left off):
+    the window's `figure`, in `unit`; `explain` puts the bounds into `what` ({} is them)."""
 
     at_least: NonNegativeFloat | None = None
     at_most: NonNegativeFloat | None = None
+    figure: ClassVar[str]
+    """The `Measured` attribute this goal bounds."""
+    unit: ClassVar[str]
+    what: ClassVar[str]
 
-    def average(self, measured: Measured) -> float | None:
-        """The window's average this goal bounds (None: nothing to average yet)."""
-        raise NotImplementedError
+    def explain(self) -> str:
+        bounds = _bounds(self.at_least, self.at_most, self.unit)
+        return (
+            f"over {self.over_seconds:g}s, {self.what.format(bounds)} on the {self.projection} "
+            "lane on average"
+        )
 
     def says(self, average: float, probe: Probe) -> str:
         """The checklist's reading of `average`."""
@@ -103,7 +111,7 @@ class Bounded(Averaged, Ranged):
 
     def holds(self, probe: Probe, start: Any) -> bool:
         measured = self.measure(probe, start)
-        average = None if measured is None else self.average(measured)
+        average = None if measured is None else getattr(measured, self.figure)
         if average is None:
             return False
         start.reading = self.says(average, probe)
@@ -112,15 +120,9 @@ class Bounded(Averaged, Ranged):
 
 class MeanInFlight(Bounded):
     key = "mean_in_flight"
-
-    def explain(self) -> str:
-        return (
-            f"over {self.over_seconds:g}s, {_bounds(self.at_least, self.at_most)} events in "
-            f"flight on the {self.projection} lane on average"
-        )
-
-    def average(self, measured: Measured) -> float | None:
-        return measured.mean_in_flight
+    figure = "mean_in_flight"
+    unit = ""
+    what = "{} events in flight"
 
     def says(self, average: float, probe: Probe) -> str:
         return f"{average:.1f} in flight on average"
@@ -130,15 +132,9 @@ class TimeOnLane(Bounded):
     """W, the mean time a delivery spent on the lane, measured (seconds)."""
 
     key = "time_on_lane"
-
-    def explain(self) -> str:
-        return (
-            f"over {self.over_seconds:g}s, events spend {_bounds(self.at_least, self.at_most, 's')}"
-            f" on the {self.projection} lane on average"
-        )
-
-    def average(self, measured: Measured) -> float | None:
-        return measured.time_on_lane
+    figure = "time_on_lane"
+    unit = "s"
+    what = "events spend {}"
 
     def says(self, average: float, probe: Probe) -> str:
         delay = probe.lab.latencies[self.projection].mean

@@ -22,15 +22,27 @@ def _some(count: int, one: str, many: str) -> str:
     return one if count == 1 else f"{count} {many}"
 
 
-class EventSeen(Counted):
-    key = "event"
-    type: EventType
+class _Tallied(Counted):
+    """A count the lab's metrics keep by name: `tally` is the metrics' mapping, `by` the
+    goal's field naming the entry, and `says` how `explain` puts it ({} is that name)."""
+
+    tally: ClassVar[str]
+    by: ClassVar[str]
+    says: ClassVar[str]
 
     def explain(self) -> str:
-        return f"see {self.type} recorded{times(self.at_least)}"
+        return self.says.format(getattr(self, self.by)) + times(self.at_least)
 
     def count(self, probe: Probe) -> float:
-        return probe.metrics.events[self.type]
+        return getattr(probe.metrics, self.tally)[getattr(self, self.by)]
+
+
+class EventSeen(_Tallied):
+    key = "event"
+    type: EventType
+    tally = "events"
+    by = "type"
+    says = "see {} recorded"
 
 
 class Rejected(Counted):
@@ -46,15 +58,12 @@ class Rejected(Counted):
         return rejected[self.code] if self.code else sum(rejected.values())
 
 
-class CommandAccepted(Counted):
+class CommandAccepted(_Tallied):
     key = "command_accepted"
     verb: Verb
-
-    def explain(self) -> str:
-        return f"have {self.verb} accepted{times(self.at_least)}"
-
-    def count(self, probe: Probe) -> float:
-        return probe.metrics.accepted[self.verb]
+    tally = "accepted"
+    by = "verb"
+    says = "have {} accepted"
 
 
 class ConcurrencyConflict(Counted):
@@ -67,26 +76,20 @@ class ConcurrencyConflict(Counted):
         return probe.metrics.concurrency_conflicts
 
 
-class StaleRead(Counted):
+class StaleRead(_Tallied):
     key = "stale_read"
     view: ViewName
-
-    def explain(self) -> str:
-        return f"get a stale read from {self.view}{times(self.at_least)}"
-
-    def count(self, probe: Probe) -> float:
-        return probe.metrics.stale_reads[self.view]
+    tally = "stale_reads"
+    by = "view"
+    says = "get a stale read from {}"
 
 
-class RebuildCompleted(Counted):
+class RebuildCompleted(_Tallied):
     key = "rebuild_completed"
     projection: LaneName
-
-    def explain(self) -> str:
-        return f"rebuild the {self.projection} projection{times(self.at_least)}"
-
-    def count(self, probe: Probe) -> float:
-        return probe.metrics.rebuilds[self.projection]
+    tally = "rebuilds"
+    by = "projection"
+    says = "rebuild the {} projection"
 
 
 class _SubscriberCounted(Counted):
