@@ -31,7 +31,7 @@ LAYERS: tuple[frozenset[str], ...] = (
 )
 """Top to bottom: a part may import its own layer and every layer below it."""
 
-ANYWHERE = frozenset({"config", "environment"})
+ANYWHERE = frozenset({"config", "environment", "wording"})
 """Import nothing of the lab, so every layer may read them."""
 
 ENTRY_POINTS = frozenset({"cqrs_lab.tui.serve", "cqrs_lab.tui.bench_probe"})

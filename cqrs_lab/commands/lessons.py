@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cqrs_lab.commands.output import quiet_broken_pipe
+from cqrs_lab.wording import counted
 
 if TYPE_CHECKING:
     from cqrs_lab.lessons import Course, Lesson, LessonProblem
@@ -102,7 +103,7 @@ def main(args: argparse.Namespace) -> int:
         bad = failed + _files_with_problems(loaded.problems)
         verdict = "all goals met" if not bad else f"{bad} with problems"
         at = "" if pace is None else f" at speed 1 ({pace:g}s a line)"
-        print(f"{_count(checked, 'lesson')} checked{at}: {verdict}")
+        print(f"{counted(checked, 'lesson')} checked{at}: {verdict}")
         return 1 if bad else 0
     _list(course)
     return 1 if loaded.problems else 0
@@ -114,7 +115,7 @@ def _validate(lessons: Sequence[Lesson], pace: float | None) -> int:
     failed = 0
     for lesson in lessons:
         report = validate_lesson(lesson, pace)
-        steps = _count(len(lesson.steps), "step")
+        steps = counted(len(lesson.steps), "step")
         print(f"{'ok  ' if report.ok else 'FAIL'}  {lesson.id} ({steps})")
         for problem in report.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -192,12 +193,10 @@ def _list(course: Course) -> None:
         print(("\n" if number else "") + label)
         for lesson in lessons:
             status = progress.status(lesson)
-            steps = _count(len(lesson.steps), "step")
+            steps = counted(len(lesson.steps), "step")
             solved, shown = progress.marks(lesson)
             marks = f"  ({solved} solved, {shown} shown)" if solved or shown else ""
             print(f"{lesson.id:<34} {status:<8} {steps:<9} {lesson.title}{marks}")
             print(f"{'':<34} {lesson.summary}")
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -38,6 +38,7 @@ from cqrs_lab.sim.durations import format_duration
 from cqrs_lab.sim.faults import FaultSpecError, parse_faults
 from cqrs_lab.sim.latency import LatencySpecError
 from cqrs_lab.store.errors import StoreError
+from cqrs_lab.wording import counted
 from cqrs_lab.write.results import Accepted, CommandResult, Rejected
 
 if TYPE_CHECKING:
@@ -387,7 +388,7 @@ def _check(action: sc.Check, lab: Lab, line: str) -> Outcome:
 @_perform.register(sc.Settle)
 def _settle(action: sc.Settle, lab: Lab, line: str) -> Outcome:
     delivered = lab.settle()
-    deliveries = "1 delivery" if delivered == 1 else f"{delivered} deliveries"
+    deliveries = counted(delivered, "delivery", "deliveries")
     return control(line, f"settled at t={lab.clock.now():.3f}s: {deliveries}")
 
 

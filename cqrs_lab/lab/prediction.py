@@ -21,6 +21,7 @@ from cqrs_lab.read.view_specs import VIEW_LANES
 from cqrs_lab.read.views import ViewRows
 from cqrs_lab.script.actions import Expectation
 from cqrs_lab.shop.money import format_cents
+from cqrs_lab.wording import counted
 
 if TYPE_CHECKING:
     from cqrs_lab.lab.core import Lab
@@ -142,7 +143,7 @@ def shows(rows: ViewRows) -> str:
         return "no rows"
     keys = [str(row[0]) for row in rows.rows[:SHOWN_KEYS] if row]
     more = ", …" if count > SHOWN_KEYS else ""
-    return f"{'1 row' if count == 1 else f'{count} rows'}: {', '.join(keys)}{more}"
+    return f"{counted(count, 'row')}: {', '.join(keys)}{more}"
 
 
 class Predictions:

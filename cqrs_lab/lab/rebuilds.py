@@ -14,6 +14,8 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cqrs_lab.wording import counted
+
 if TYPE_CHECKING:
     from cqrs_lab.lab.core import Lab
     from cqrs_lab.read.projection import Projection
@@ -96,6 +98,6 @@ def rebuilt(lab: Lab, name: str, events: int) -> str:
     events`, and the parked events it left parked."""
     parked = len(lab.subscribers[name].guard.parked)
     if not parked:
-        return f"{name} from {events} events"
-    which = "1 parked event stays" if parked == 1 else f"{parked} parked events stay"
-    return f"{name} from {events} events ({which} parked: replay-parked {name})"
+        return f"{name} from {counted(events, 'event')}"
+    which = counted(parked, "parked event stays", "parked events stay")
+    return f"{name} from {counted(events, 'event')} ({which} parked: replay-parked {name})"

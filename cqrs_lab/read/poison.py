@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from cqrs_lab.store.event_store import RecordedEvent
+from cqrs_lab.wording import counted
 
 MAX_RETRIES = 3
 """Retries of the `retry` policy before the event is parked."""
@@ -57,7 +58,7 @@ class ParkedEvent:
     attempts: int
 
     def describe(self) -> str:
-        tries = "1 attempt" if self.attempts == 1 else f"{self.attempts} attempts"
+        tries = counted(self.attempts, "attempt")
         return f"#{self.event.position} {self.event.type} ({self.reason}; {tries})"
 
 

@@ -19,6 +19,7 @@ from cqrs_lab.script.service_actions import ServiceAction
 from cqrs_lab.shop.commands import SPEC_OF_VERB, Command, build
 from cqrs_lab.sim.bus import ALL
 from cqrs_lab.sim.latency import LatencyModel
+from cqrs_lab.wording import counted
 
 LANE_ALL = ALL
 """The word that addresses every lane at once."""
@@ -230,7 +231,7 @@ class Expectation:
 
     def describe(self) -> str:
         if self.kind == "rows":
-            return "1 row" if self.value == 1 else f"{self.value} rows"
+            return counted(self.value, "row")
         verb = "includes" if self.kind == "has" else "does not include"
         return f"{verb} {self.value}"
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from cqrs_lab.shop import events as ev
 from cqrs_lab.shop.errors import InvalidCommand
 from cqrs_lab.shop.money import MAX_PRICE_CENTS
+from cqrs_lab.wording import counted
 
 MAX_QUANTITY = 1_000
 MAX_STOCK = 1_000_000
@@ -274,11 +275,6 @@ def describe_validation_error(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _count(number: int, noun: str) -> str:
-    """'1 character', '32 characters'."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
 def _plain(item: dict) -> str:
     kind, ctx = item["type"], item.get("ctx", {})
     if kind == "string_pattern_mismatch":
@@ -287,7 +283,7 @@ def _plain(item: dict) -> str:
         least = int(ctx["min_length"])
         return "must not be empty" if least == 1 else f"must be at least {least} characters"
     if kind in ("string_too_long", "too_long"):
-        return f"must be at most {_count(int(ctx['max_length']), 'character')}"
+        return f"must be at most {counted(int(ctx['max_length']), 'character')}"
     if kind == "greater_than":
         return f"must be greater than {ctx['gt']}"
     if kind == "greater_than_equal":

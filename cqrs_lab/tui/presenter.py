@@ -25,6 +25,7 @@ from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_LANES
 from cqrs_lab.tui.key_footer import KeyFooter
 from cqrs_lab.tui.widgets import BusView, ServicesView, ViewPanel
 from cqrs_lab.tui.widgets.view_panel import DIFFERS, ONLY_CRUD, ONLY_PROJECTION, Comparison
+from cqrs_lab.wording import counted
 
 if TYPE_CHECKING:
     from cqrs_lab.lab import Lab, Outcome
@@ -60,7 +61,7 @@ def caption_for(projection: QueryAnswer, comparison: Comparison) -> str:
         said.append("the totals differ")
     behind = projection.behind_events
     if behind:
-        said.append(f"the read model is {behind} event{'' if behind == 1 else 's'} behind")
+        said.append(f"the read model is {counted(behind, 'event')} behind")
     elif said:
         said.append("the read model has applied every event, yet it disagrees")
     else:

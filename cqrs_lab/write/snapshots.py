@@ -30,6 +30,7 @@ from sqlmodel import Field, SQLModel
 
 from cqrs_lab.shop.state import Cart, Order, Product, State, User
 from cqrs_lab.store.event_store import EventStore
+from cqrs_lab.wording import counted
 
 
 class LoadStrategy(StrEnum):
@@ -80,7 +81,7 @@ class LoadReport:
     """Events folded on top of it."""
 
     def describe(self) -> str:
-        events = "1 event" if self.events_read == 1 else f"{self.events_read} events"
+        events = counted(self.events_read, "event")
         if self.how == "snapshot":
             return f"{self.stream_id} loaded from snapshot at v{self.start_version} + {events}"
         if self.how == "cache":

@@ -15,6 +15,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from cqrs_lab.lessons import Lesson, LessonProblem, LessonStatus, Progress
+from cqrs_lab.wording import counted
 
 STATUS_MARKS = {
     LessonStatus.NEW: ("○", "new", "$foreground-muted"),
@@ -81,7 +82,7 @@ class LessonsScreen(ModalScreen[Lesson | None]):
         return Content.assemble(
             (f"{lesson.order:>2}. {lesson.title}", "bold"),
             (f"  {mark} {word}", style),
-            (f" · {steps} step{'' if steps == 1 else 's'}", "$foreground-muted"),
+            (f" · {counted(steps, 'step')}", "$foreground-muted"),
             "\n",
             (lesson.summary, "$foreground-muted"),
         )
@@ -98,7 +99,7 @@ class LessonsScreen(ModalScreen[Lesson | None]):
 
 def _problems_text(problems: Sequence[LessonProblem]) -> str:
     files = len({problem.path for problem in problems})
-    lines = [f"{files} lesson file{'' if files == 1 else 's'} could not be loaded:"]
+    lines = [f"{counted(files, 'lesson file')} could not be loaded:"]
     lines.extend(f"  {problem}" for problem in problems[:5])
     if len(problems) > 5:
         lines.append(f"  … and {len(problems) - 5} more (cqrs-lab lessons validate lists them)")

@@ -27,6 +27,7 @@ from cqrs_lab.read.view_specs import USER_VIEWS, VIEW_LANES, VIEW_NAMES
 from cqrs_lab.script.actions import Expectation, ExpectationKind
 from cqrs_lab.tui.screens.dialog import CLOSE, ClosingDialog
 from cqrs_lab.tui.widgets.choice import word_choice
+from cqrs_lab.wording import counted
 
 KINDS: tuple[tuple[str, ExpectationKind], ...] = (
     ("this many rows", "rows"),
@@ -171,7 +172,7 @@ class PredictScreen(ClosingDialog[None]):
         elif waiting:
             listed = ", ".join(f"{e.type} #{e.position}" for e in waiting[:4])
             more = " …" if len(waiting) > 4 else ""
-            count = "1 delivery waits" if len(waiting) == 1 else f"{len(waiting)} deliveries wait"
+            count = counted(len(waiting), "delivery waits", "deliveries wait")
             text = f"The {self.lane} lane is held: {count} at the door: {listed}{more}."
         else:
             text = (

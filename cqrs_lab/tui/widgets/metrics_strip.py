@@ -26,6 +26,7 @@ from cqrs_lab.tui.widgets.format import (
     seconds_short,
     to_strip,
 )
+from cqrs_lab.wording import counted
 
 HISTORY = 60
 """Lag samples kept per lane: one per `show`."""
@@ -181,7 +182,7 @@ def _caches_and_sessions(metrics: LabMetrics) -> list[list[Run]]:
         groups.append(
             [
                 ("    sessions ", "header"),
-                (f"{violations} violation{'' if violations == 1 else 's'} ({what})", "warning"),
+                (f"{counted(violations, 'violation')} ({what})", "warning"),
             ]
         )
     return groups

@@ -32,6 +32,7 @@ from cqrs_lab.tui.widgets.format import (
     seconds_short,
     short_stall,
 )
+from cqrs_lab.wording import counted
 
 DIFFERS, ONLY_CRUD, ONLY_PROJECTION, SAME = "≠", "+", "−", " "  # noqa: RUF001
 LEGEND = (
@@ -337,7 +338,7 @@ class ViewPanel(RoleStyled, Widget):
 
     def _verdict(self, comparison: Comparison, behind: bool) -> Text:
         counts = ((comparison.rows_differ, "row"), (comparison.totals_differ, "total"))
-        found = [f"{n} {what}{'' if n == 1 else 's'}" for n, what in counts if n]
+        found = [counted(n, what) for n, what in counts if n]
         if not found:
             return Text("✓ Both sides agree.", style=self._style("agree"))
         why = (
