@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 
 from cqrs_lab.lab import Lab
 from cqrs_lab.lab.ids import CommandIds
+from cqrs_lab.script.control_lines import ID_PREFIX
 from cqrs_lab.shop import commands
+from cqrs_lab.shop.workload import Workload
 from tests.lab_helpers import SHOP_SETUP, new_lab, run
 from tests.robust_helpers import check_store
 
 SCRIPT = SHOP_SETUP + "restock mug 5\nadd-to-cart alice mug 1\nplace-order alice\npay last"
 LOAD = "load 20/s for 3s\nsettle"
+HEX = set("0123456789abcdef")
 
 
 def command_ids(lab: Lab) -> list[str]:
@@ -25,7 +29,38 @@ def test_the_same_seed_draws_the_same_uuid_shaped_ids() -> None:
     drawn = [first.new() for _ in range(3)]
     assert drawn == [second.new() for _ in range(3)]
     assert drawn != [other.new() for _ in range(3)]
-    assert all(len(command_id) == 32 and command_id[12] == "4" for command_id in drawn)
+    assert all(
+        len(command_id) == 32 and command_id[12] == "8" and set(command_id) <= HEX
+        for command_id in drawn
+    )
+
+
+def test_ids_sort_in_draw_order_and_differ_in_their_first_8_characters() -> None:
+    """Each new id lands beside the last in the store's command_id index, yet the screen
+    and `trace PREFIX` still tell every one apart by its first ID_PREFIX characters."""
+    ids = CommandIds(1)
+    drawn = [ids.new() for _ in range(100_000)]
+    assert drawn == sorted(drawn)
+    assert len({command_id[:ID_PREFIX] for command_id in drawn}) == len(drawn)
+
+
+def test_a_salted_sequence_is_new_and_still_sorts() -> None:
+    unsalted, salted = CommandIds(4), CommandIds(4)
+    before = [salted.new() for _ in range(5)]
+    assert before == [unsalted.new() for _ in range(5)]
+    salted.salt()
+    after = [salted.new() for _ in range(1_000)]
+    assert after == sorted(after)
+    assert set(after).isdisjoint(before + [unsalted.new() for _ in range(1_000)])
+
+
+def test_the_workload_ids_sort_in_the_order_it_draws_them() -> None:
+    workload = Workload(random.Random(3))
+    drawn = [workload.next_request(0.0) for _ in range(300)]
+    ids = [request.command_id for request in drawn if isinstance(request, commands.Command)]
+    assert len(ids) > 50 and ids == sorted(ids)
+    assert len({command_id[:ID_PREFIX] for command_id in ids}) == len(ids)
+    assert all(len(command_id) == 32 and set(command_id) <= HEX for command_id in ids)
 
 
 def test_a_seeded_lab_records_the_same_ids_every_run() -> None:
@@ -90,10 +125,7 @@ def test_an_unseeded_command_id_sorts_by_the_time_it_was_made(
     assert first[:12] == same_millisecond[:12] == f"{1_700_000_000_000:012x}"
     assert first != same_millisecond
     assert max(first, same_millisecond) < later
-    assert all(
-        len(made) == 32 and set(made) <= set("0123456789abcdef")
-        for made in (first, same_millisecond, later)
-    )
+    assert all(len(made) == 32 and set(made) <= HEX for made in (first, same_millisecond, later))
 
 
 def test_a_command_built_without_an_id_gets_a_fresh_one() -> None:

@@ -8,7 +8,8 @@ minutes to build). Every figure comes from a fresh interpreter (`bench/scale_pro
 - catch-up: the first open of a copy whose read side is empty (the projections catch up
   at open), in events a second, against rebuilding every projection of the same store;
 - memory: the peak RSS of the open lab, against the empty lab's;
-- send: 2,000 restocks of the oldest products, against the same on an empty store.
+- send: 2,000 restocks of the oldest products under the lab's own command ids (as a
+  script line sends them: `lab/ids.py`), against the same on an empty store.
 
 A store is built as a lab would have written it: `fill_store` appends the workload's
 events, the projections catch up, and the long streams' folds are kept (`_with_folds`).

@@ -5,7 +5,8 @@ MODE is one of:
 - `catch-up`: open a lab whose read side is empty, so the projections catch up at open;
 - `rebuild`: rebuild every projection, one after the other;
 - `send`: send N restocks round the catalog's first products (the oldest, longest
-  streams); a store without products gets them first, untimed;
+  streams), under the lab's own command ids, as a script line sends them; a store
+  without products gets them first, untimed;
 - `fold`: keep the folds of the long streams of a store filled without them (once, when
   the store is built: `write/folds.py`).
 Prints `key value` lines: the seconds it took (and for `send` its CPU seconds, which other
@@ -54,7 +55,10 @@ def main(argv: list[str]) -> None:
             skus = skus[:PRODUCTS]
             began, cpu = time.perf_counter(), time.process_time()
             for index in range(count):
-                lab.send(Restock(sku=skus[index % len(skus)], quantity=1))
+                restock = Restock(
+                    command_id=lab.command_ids.new(), sku=skus[index % len(skus)], quantity=1
+                )
+                lab.send(restock, fresh=True)
             print(f"seconds {time.perf_counter() - began:.6f}")
             print(f"cpu_seconds {time.process_time() - cpu:.6f}")
         else:

@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from cqrs_lab.shop import commands as cmd
+from cqrs_lab.shop.sorted_ids import SortedIds
 from cqrs_lab.shop.workload_model import LOW_STOCK, OpenOrder, ShopModel
 
 NAMES = (
@@ -123,6 +124,7 @@ class Workload:
         self._orders_made = 0
         self._users_made = 0
         self._products_made = 0
+        self._command_ids: SortedIds | None = None
         self._mix_weights = mix.weights()
         self._kinds = list(self._mix_weights)
         self._builders: dict[str, Callable[[float], Request]] = {
@@ -186,7 +188,13 @@ class Workload:
         return [weight * factors[slot] for weight, slot in self._weighted]
 
     def _command_id(self) -> str:
-        return f"{self.rng.getrandbits(64):016x}"
+        """An id that sorts after the workload's last (`sorted_ids.py`), for one draw of
+        the RNG as ever (so the requests drawn after it stay the same): the draw ends the
+        id, and the first one seeds the sequence's start and step."""
+        tail = self.rng.getrandbits(64)
+        if self._command_ids is None:
+            self._command_ids = SortedIds(random.Random(tail))
+        return self._command_ids.new(tail)
 
     def _register(self, now: float) -> Request:
         username = self._fresh(self._user_name)
