@@ -95,6 +95,8 @@ class LabScreen(BackgroundWork):
         self._failure = ""
         self.branch = ""
         """Where the lab branched off, for the status line ("" : not a fork)."""
+        self.seat = ""
+        """The classroom seat, for the status line ("": not in a classroom)."""
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -236,7 +238,9 @@ class LabScreen(BackgroundWork):
             return
         status = self.query_one(StatusLine)
         mode, width = self.focus_mode(), status.size.width
-        status.show(status_text(self._snapshot, self.selected_lane, mode, self.branch, width))
+        status.show(
+            status_text(self._snapshot, self.selected_lane, mode, self.branch, width, self.seat)
+        )
         status.set_class(self._snapshot.paused, "-paused")
 
     def focus_mode(self) -> str:

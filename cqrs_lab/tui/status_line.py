@@ -29,19 +29,29 @@ class StatusLine(Widget):
         return self._text
 
 
-DROPPED_FIRST = ("seed", "name", "head", "lane", "hint", "speed", "flight")
+DROPPED_FIRST = ("seed", "name", "head", "lane", "hint", "speed", "flight", "seat")
 """What a narrow status line leaves out, in this order, so the rest is whole."""
 
 
 def status_text(
-    snapshot: LabSnapshot, lane: str, mode: str = "", branch: str = "", width: int = 0
+    snapshot: LabSnapshot,
+    lane: str,
+    mode: str = "",
+    branch: str = "",
+    width: int = 0,
+    seat: str = "",
 ) -> Text:
-    """The header: lab time, running or PAUSED (in words), speed, seed, head, selected lane,
-    where keys go (`mode`; what follows its ` · ` is a hint), and the fork the lab is on
-    (`branch`); in `width` cells (0: any), the parts in DROPPED_FIRST left out as they must."""
+    """The header: the classroom seat (`seat`: an attendee's code and name), lab time,
+    running or PAUSED (in words), speed, seed, head, selected lane, where keys go (`mode`;
+    what follows its ` · ` is a hint), and the fork the lab is on (`branch`); in `width`
+    cells (0: any), the parts in DROPPED_FIRST left out as they must."""
     bold, paused = "bold", "‖ PAUSED " if snapshot.paused else "▶ running "
     parts: list[tuple[str, str, str, bool]] = [  # (name, text, style, glued to the one before)
         ("name", "CQRS Lab ", "", False),
+    ]
+    if seat:
+        parts.append(("seat", f"{seat} ", bold, False))
+    parts += [
         ("time", f"t={snapshot.now:.1f}s ", bold, False),
         ("state", paused, bold, False),
         ("speed", f"speed x{snapshot.speed:g} ", "", True),

@@ -16,7 +16,8 @@ from cqrs_lab.classroom.model import Kind
 from cqrs_lab.classroom.storage import Classroom, ClassroomStore
 from cqrs_lab.lab import Lab
 from cqrs_lab.tui.caption import Caption
-from cqrs_lab.tui.classroom.attendee_app import AttendeeApp
+from cqrs_lab.tui.classroom.attendee_app import AttendeeApp, seat_label
+from cqrs_lab.tui.status_line import StatusLine
 
 SIZE = (120, 40)
 
@@ -106,3 +107,20 @@ async def test_a_latecomer_opens_the_lesson_the_instructor_opened(
     instructor.poll()
     seat = instructor.room.seats["ada"]
     assert (seat.state.lesson, seat.state.step) == (lesson.id, 1)
+
+
+async def test_the_status_line_says_the_classroom_and_the_name(app: AttendeeApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ticked(pilot)
+        assert app.link is not None
+        status = app.main.query_one(StatusLine).render().plain
+        assert status.startswith(f" {app.link.code} · ada │ t=")
+
+
+def test_the_seat_says_when_the_classroom_is_out_of_reach(
+    store: ClassroomStore, classroom: Classroom
+) -> None:
+    link = AttendeeLink(store, classroom, "ada")
+    assert seat_label(link) == f"{classroom.code} · ada"
+    link.problem = "database is locked"  # as a failed publish leaves it
+    assert seat_label(link) == f"{classroom.code} · ada (offline)"

@@ -59,6 +59,13 @@ class ScreenHost:
         self.screen.query_one(Caption).show(caption)
 
 
+def seat_label(link: AttendeeLink) -> str:
+    """The attendee's classroom and name, as the status line shows them (and whether the
+    classroom is out of reach: the lab goes on, what they do reaches the instructor later)."""
+    where = f"{link.code} · {link.name}"
+    return where if link.problem is None else f"{where} (offline)"
+
+
 Seating = Callable[[str], tuple[AttendeeLink, Callable[[], "Lab"]]]
 """Seats a name (or raises `StoreError` with the line to show): their link, and the opener of
 their lab (in a shared shop the classroom's database, else their own file)."""
@@ -155,6 +162,7 @@ class AttendeeApp(LabApp):
         except NoMatches:  # the lab screen is still composing
             return
         link.attach(screen.lab)
+        screen.seat = seat_label(link)
         host = ScreenHost(screen)
         if self.latecomer and screen.lesson.is_mounted:  # its buttons are there to draw
             self.latecomer = False
