@@ -209,7 +209,10 @@ async def test_a_lesson_opened_for_everyone(app: InstructorApp) -> None:
             ("lesson 99", "not sent: no lesson '99': the lessons are 01-"),
             ("lesson 0", "not sent: more than one lesson starts with '0'"),
             ("lesson 03 9", "not sent: 03-projections has steps 1 to 3"),
-            ("lesson", "not sent: usage: lesson ID [STEP], e.g. lesson L03 2"),
+            (
+                "lesson",
+                "not sent: usage: lesson ID [STEP], e.g. lesson 03 2 (the start of an id will do)",
+            ),
         ):
             assert (await to_everyone(pilot, line, wrong)).startswith(said)
         assert kinds(app) == []

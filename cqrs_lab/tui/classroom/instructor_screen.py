@@ -264,7 +264,10 @@ class InstructorScreen(Screen[None]):
         from cqrs_lab.lessons import load_course
 
         if not 1 <= len(words) <= 2 or (len(words) == 2 and not words[1].isdigit()):
-            return f"usage: {OPEN_LESSON} ID [STEP], e.g. {OPEN_LESSON} L03 2"
+            return (
+                f"usage: {OPEN_LESSON} ID [STEP], e.g. {OPEN_LESSON} 03 2"
+                " (the start of an id will do)"
+            )
         lessons = load_course().loaded.lessons
         found = [one for one in lessons if one.id == words[0]] or [
             one for one in lessons if one.id.startswith(words[0])
