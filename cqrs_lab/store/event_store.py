@@ -21,7 +21,7 @@ from sqlmodel import SQLModel
 
 from cqrs_lab.store.connections import KeptConnection, describe_location
 from cqrs_lab.store.connections import sqlite_file as sqlite_file
-from cqrs_lab.store.errors import StoreError, translate
+from cqrs_lab.store.errors import translate
 from cqrs_lab.store.event_types import (
     EventMetadata as EventMetadata,
 )
@@ -35,18 +35,11 @@ from cqrs_lab.store.event_types import (
 )
 from cqrs_lab.store.meta_format import read_meta
 from cqrs_lab.store.pg_guess import HeadGuard
+from cqrs_lab.store.pg_kept import PgKept
 from cqrs_lab.store.pg_unit import (
     APPEND_LOCK_KEY as APPEND_LOCK_KEY,
 )
-from cqrs_lab.store.pg_unit import (
-    LOCK_SQL,
-    BeginFailed,
-    Unit,
-    begin_locked,
-    begins_in_one_trip,
-    commit,
-    end_unit,
-)
+from cqrs_lab.store.pg_unit import LOCK_SQL, Unit
 from cqrs_lab.store.records import EVENTS, STORE_TABLES, STREAM_FOLDS
 from cqrs_lab.store.sqlite_unit import DRIVER_UNITS, SqliteUnits, in_driver_unit
 from cqrs_lab.store.statements import (
@@ -99,6 +92,13 @@ class EventStore:
         else:
             self._kept = KeptConnection(self._immediate)
         self._sqlite = SqliteUnits(self._kept, self._raise_translated)
+        self._pg = PgKept(
+            self._kept,
+            self._units,
+            self._raise_translated,
+            where=self.where,
+            lock_timeout_ms=self._busy_timeout_ms,
+        )
         if self._pysqlite or self.serialised:
             kept = weakref.ref(self._kept)
 
@@ -153,7 +153,8 @@ class EventStore:
         if self.serialised:
             command_id, self._look_up = self._look_up, None
             guessed, self._guessed = self._guessed, None
-            with self._serialised_unit(command_id, guessed) as conn, self._open_unit(conn):
+            unit = self._pg.unit(command_id, guessed, head=self._schema_ready)
+            with unit as conn, self._open_unit(conn):
                 yield conn
             return
         try:
@@ -166,62 +167,6 @@ class EventStore:
         except DRIVER_ERRORS as error:
             self._raise_translated(error)
             raise
-
-    @contextmanager
-    def _serialised_unit(
-        self, command_id: str | None, guessed: HeadGuard | None = None
-    ) -> Iterator[Connection]:
-        """PostgreSQL: the kept connection, begun with the writers' lock held.
-
-        A kept connection found dead at BEGIN (a restarted server, a cut connection) is
-        replaced once by a fresh one from the pool: nothing had been sent on it yet.
-        """
-        try:
-            conn, kept = self._kept.take()
-            while True:
-                transaction = conn.begin()
-                try:
-                    self._units[conn] = self._begin(conn, command_id, guessed)
-                    break
-                except BeginFailed as failed:
-                    if failed.lost:
-                        conn.invalidate()
-                    conn.close()
-                    if not (kept and failed.lost):
-                        raise failed.error from failed.__cause__
-                    conn, kept = self._kept.fresh(), False
-            try:
-                yield conn
-                commit(conn, transaction)
-            except BaseException:
-                conn.close()
-                raise
-            finally:
-                end_unit(conn, self._units)
-            self._kept.checkin(conn)
-        except DRIVER_ERRORS as error:
-            self._raise_translated(error)
-            raise
-
-    def _begin(self, conn: Connection, command_id: str | None, guessed: HeadGuard | None) -> Unit:
-        """BEGIN and the writers' lock (and the head) in one round trip when the driver
-        allows it, else the lock after SQLAlchemy's own BEGIN."""
-        if begins_in_one_trip(conn):
-            return begin_locked(
-                conn,
-                head=self._schema_ready,
-                where=self.where,
-                lock_timeout_ms=self._busy_timeout_ms,
-                command_id=command_id,
-                guessed=None if guessed is None else (guessed.head, guessed),
-            )
-        try:
-            conn.exec_driver_sql(LOCK_SQL)
-        except DRIVER_ERRORS as error:
-            raise BeginFailed(error, conn.invalidated) from error
-        except StoreError as error:  # the engine's handle_error hook translated it already
-            raise BeginFailed(error, conn.invalidated) from error.__cause__
-        return Unit()
 
     @contextmanager
     def _translated(self) -> Iterator[None]:
@@ -259,39 +204,12 @@ class EventStore:
                 finally:
                     raw.close()
             if self.serialised:
-                return self._read_kept(read)
+                return self._pg.read(read)
             with self.engine.connect() as conn:
                 return read(CoreSql(conn))
         except DRIVER_ERRORS as error:
             self._raise_translated(error)
             raise
-
-    def _read_kept(self, read: Callable[[Sql], _T]) -> _T:
-        """A read on the kept autocommit connection; a kept one found dead is replaced
-        once (a read may be sent again)."""
-        conn, kept = self._kept.take()
-        while True:
-            try:
-                result = read(CoreSql(conn))
-            except BaseException:
-                lost = conn.invalidated
-                conn.close()
-                if not (kept and lost):
-                    raise
-                conn, kept = self._kept.fresh(), False
-                continue
-            self._end_read(conn)
-            return result
-
-    def _end_read(self, conn: Connection) -> None:
-        """Keep `conn` after reads in autocommit: ending SQLAlchemy's autobegun transaction
-        sends nothing (the driver sees none open on the server)."""
-        try:
-            conn.rollback()
-        except BaseException:
-            conn.close()
-            raise
-        self._kept.checkin(conn)
 
     def read_rows(self, statement: Select[Any]) -> Sequence[RowMapping]:
         """The rows of a SELECT: in the unit open now if there is one (its own writes seen,
@@ -327,7 +245,7 @@ class EventStore:
         except BaseException:
             conn.close()
             raise
-        self._end_read(conn)
+        self._pg.end_read(conn)
 
     # -- writing -------------------------------------------------------------------------
 
