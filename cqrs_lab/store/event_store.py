@@ -6,13 +6,13 @@ the DB-API connection itself, where SQLAlchemy's per-statement work would cost s
 times SQLite's own; there the store also keeps one connection for its units of work
 instead of making one per command. Inside `transaction()`, pass its connection to every
 call: another connection would not see the transaction's writes yet, and could not write
-until it ends.
+until it ends. Units are `sqlite_unit`'s and `pg_kept`'s, rows become events in `decoding`.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ from sqlmodel import SQLModel
 
 from cqrs_lab.store.connections import KeptConnection, describe_location
 from cqrs_lab.store.connections import sqlite_file as sqlite_file
+from cqrs_lab.store.decoding import decode
 from cqrs_lab.store.errors import translate
 from cqrs_lab.store.event_types import (
     EventMetadata as EventMetadata,
@@ -33,7 +34,6 @@ from cqrs_lab.store.event_types import (
     StreamAppend,
     Upcaster,
 )
-from cqrs_lab.store.meta_format import read_meta
 from cqrs_lab.store.pg_guess import HeadGuard
 from cqrs_lab.store.pg_kept import PgKept
 from cqrs_lab.store.pg_unit import (
@@ -42,16 +42,7 @@ from cqrs_lab.store.pg_unit import (
 from cqrs_lab.store.pg_unit import LOCK_SQL, Unit
 from cqrs_lab.store.records import EVENTS, STORE_TABLES, STREAM_FOLDS
 from cqrs_lab.store.sqlite_unit import DRIVER_UNITS, SqliteUnits, in_driver_unit
-from cqrs_lab.store.statements import (
-    DRIVER_ERRORS,
-    CoreSql,
-    Fold,
-    Row,
-    Sql,
-    SqliteSql,
-    append_rows,
-    loads,
-)
+from cqrs_lab.store.statements import DRIVER_ERRORS, CoreSql, Fold, Sql, SqliteSql, append_rows
 
 _T = TypeVar("_T")
 
@@ -313,14 +304,17 @@ class EventStore:
     ) -> list[RecordedEvent]:
         """The stream's events with a version above `after_version`, oldest first."""
         return self._read(
-            connection, lambda sql: self._decode(sql.read_stream(stream_id, after_version))
+            connection,
+            lambda sql: decode(sql.read_stream(stream_id, after_version), self.upcasters),
         )
 
     def read_all(
         self, after: int = 0, limit: int | None = None, *, connection: Connection | None = None
     ) -> list[RecordedEvent]:
         """Events of every stream with a position above `after`, in global order."""
-        return self._read(connection, lambda sql: self._decode(sql.read_all(after, limit)))
+        return self._read(
+            connection, lambda sql: decode(sql.read_all(after, limit), self.upcasters)
+        )
 
     def iter_all(self, after: int = 0, batch: int = 5000) -> Iterator[RecordedEvent]:
         """Every event above `after`, read in pages by position (keyset pagination).
@@ -362,8 +356,10 @@ class EventStore:
         """The events a command appended, in order: empty if it has not been handled yet."""
         unit = self._units.get(connection) if connection is not None else None
         if unit is not None and command_id in unit.by_command:  # read with the BEGIN
-            return self._decode(unit.by_command.pop(command_id))
-        return self._read(connection, lambda sql: self._decode(sql.by_command(command_id)))
+            return decode(unit.by_command.pop(command_id), self.upcasters)
+        return self._read(
+            connection, lambda sql: decode(sql.by_command(command_id), self.upcasters)
+        )
 
     def clear(self, *, connection: Connection) -> None:
         """Delete every event (a lab reset). Positions start again from 1 on every backend:
@@ -383,36 +379,3 @@ class EventStore:
                 "SELECT setval(s, 1, false) FROM pg_get_serial_sequence('events', 'position') s"
                 " WHERE s IS NOT NULL"
             )
-
-    def _decode(self, rows: Iterable[Row]) -> list[RecordedEvent]:
-        """Rows to events. Events of one command share their metadata, so it is made once."""
-        if not rows:  # a command not seen before: on every command's path
-            return []
-        upcasters = self.upcasters
-        metadata_by_row: dict[tuple[str, float, str], EventMetadata] = {}
-        events: list[RecordedEvent] = []
-        append = events.append
-        for row in rows:
-            position, stream_id, version, type_, schema_version, data_json, meta = row[:7]
-            key = (row[7], row[8], meta)  # command_id, recorded_at, meta
-            metadata = metadata_by_row.get(key)
-            if metadata is None:
-                metadata = metadata_by_row[key] = read_meta(*key)
-            data = loads(data_json)
-            if upcasters:
-                data, schema_version = self._upcast(type_, schema_version, data)
-            append(
-                RecordedEvent(position, stream_id, version, type_, data, metadata, schema_version)
-            )
-        return events
-
-    def _upcast(
-        self, type_: str, schema_version: int, data: dict[str, Any]
-    ) -> tuple[dict[str, Any], int]:
-        """Apply (type, version) -> (version + 1) upcasters until none matches."""
-        upcaster = self.upcasters.get((type_, schema_version))
-        while upcaster is not None:
-            data = upcaster(data)
-            schema_version += 1
-            upcaster = self.upcasters.get((type_, schema_version))
-        return data, schema_version
