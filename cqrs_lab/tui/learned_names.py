@@ -34,8 +34,8 @@ class LearnedNames:
 
     def learn(self, snapshot: LabSnapshot) -> None:
         """The names in the events since the last snapshot (all anew after a reset)."""
-        if snapshot.head < self._learned:  # the lab was reset
-            self.vocabulary.clear()
+        if snapshot.head < self._learned:  # the lab was reset: its new events count from 1
+            self.forget()
         fresh = [event for event in snapshot.recent_events if event.position > self._learned]
         self.vocabulary.learn(reversed(fresh))
         self._learned = snapshot.head

@@ -58,6 +58,18 @@ def test_names_are_learned_from_the_lab_then_from_each_new_event(lab: Lab) -> No
     assert names.vocabulary.users == ["carol"]
 
 
+def test_the_names_after_a_reset_are_learned_even_before_a_frame_sees_it(lab: Lab) -> None:
+    """Another lab on the database may reset it and write again between two frames."""
+    run(lab, "register alice alice@example.com s3cret-pass")
+    run(lab, "register bob bob@example.com s3cret-pass")
+    names = LearnedNames()
+    names.learn(lab.snapshot())
+    run(lab, "reset")
+    run(lab, "register carol carol@example.com s3cret-pass")
+    names.learn(lab.snapshot())
+    assert names.vocabulary.users == ["carol"]
+
+
 def test_a_lab_whose_names_cannot_be_read_says_why_and_learns_none(
     lab: Lab, monkeypatch: pytest.MonkeyPatch
 ) -> None:
