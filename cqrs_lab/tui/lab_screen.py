@@ -34,8 +34,10 @@ from cqrs_lab.tui.command_bar import CommandBar
 from cqrs_lab.tui.completion import Vocabulary
 from cqrs_lab.tui.forms import CommandForm, in_form
 from cqrs_lab.tui.key_footer import KeyFooter
+from cqrs_lab.tui.key_mode import key_mode
+from cqrs_lab.tui.learned_names import LearnedNames
 from cqrs_lab.tui.lesson_panel import LessonPanel
-from cqrs_lab.tui.outcomes import user_of
+from cqrs_lab.tui.outcomes import executed, followed
 from cqrs_lab.tui.redraw import Redraw
 from cqrs_lab.tui.screens import ConfirmScreen, LaneSettingsScreen
 from cqrs_lab.tui.screens.predict import PredictScreen
@@ -87,11 +89,10 @@ class LabScreen(BackgroundWork):
         """The single keys, as the keymap binds them (for the status line)."""
         self.fork_clock = fork_clock
         self.first_lesson, self.first_step = lesson, lesson_step
-        self.vocabulary = Vocabulary()
+        self.names = LearnedNames()
         self.selected_lane = "orders"
         self.redraw = Redraw()
         self._snapshot: LabSnapshot | None = None
-        self._learned = 0
         self._failure = ""
         self.branch = ""
         """Where the lab branched off, for the status line ("" : not a fork)."""
@@ -138,7 +139,7 @@ class LabScreen(BackgroundWork):
         return replace(snapshot, lanes=tuple(lane for lane in snapshot.lanes if lane.name in kept))
 
     def _words(self) -> Vocabulary:
-        return self.vocabulary
+        return self.names.vocabulary
 
     def on_mount(self) -> None:
         self.bus.selected = self.selected_lane
@@ -171,14 +172,8 @@ class LabScreen(BackgroundWork):
 
     def _learn_names(self) -> None:
         """Names for completion from a lab opened on a file (after the first frame)."""
-        try:
-            known = Vocabulary.from_lab(self.lab)
-        except Exception as error:  # completion is a comfort: never fail the screen for it
-            self.log.warning(f"no names for completion: {error}")
-            return
-        for kind in ("users", "skus", "orders"):
-            mine = getattr(self.vocabulary, kind)
-            mine.extend(word for word in getattr(known, kind) if word not in mine)
+        if problem := self.names.learn_lab(self.lab):
+            self.log.warning(problem)
 
     # -- the refresh ----------------------------------------------------------------
 
@@ -220,7 +215,7 @@ class LabScreen(BackgroundWork):
                 self._fit_bus()
             if redraw.log(snapshot):
                 self.query_one(EventLog).show(snapshot.recent_events)
-                self._learn(snapshot)
+                self.names.learn(snapshot)
             if redraw.metrics(snapshot, self.lab.metrics):  # a copy: the load counts on
                 self.query_one(MetricsStrip).show(snapshot, deepcopy(self.lab.metrics))
             self._ended(self.runner.advance("rebuild"))
@@ -237,34 +232,17 @@ class LabScreen(BackgroundWork):
         if self._snapshot is None:
             return
         status = self.query_one(StatusLine)
-        mode, width = self.focus_mode(), status.size.width
+        mode, width = key_mode(self.focused, self.bar.input, self.key_names), status.size.width
         status.show(
             status_text(self._snapshot, self.selected_lane, mode, self.branch, width, self.seat)
         )
         status.set_class(self._snapshot.paused, "-paused")
-
-    def focus_mode(self) -> str:
-        """Where keys go, in words: into an input (typing), or to the lab's single keys."""
-        focused = self.focused
-        if in_form(focused):
-            return "typing: form · Esc bar"
-        if isinstance(focused, Input):
-            where = "bar" if focused is self.bar.input else "input"
-            return f"typing: {where} · Esc keys"
-        return f"keys: {self.key_names()}"
 
     def _focus_moved(self, _focused: Widget | None) -> None:
         try:
             self._show_status()
         except NoMatches:  # quitting
             return
-
-    def _learn(self, snapshot: LabSnapshot) -> None:
-        if snapshot.head < self._learned:  # the lab was reset
-            self.vocabulary.clear()
-        fresh = [event for event in snapshot.recent_events if event.position > self._learned]
-        self.vocabulary.learn(reversed(fresh))
-        self._learned = snapshot.head
 
     # -- running lines --------------------------------------------------------------
 
@@ -315,7 +293,8 @@ class LabScreen(BackgroundWork):
         elif outcome.code == "not_allowed":
             self.bar.show_result(outcome.message, ok=False)
         else:
-            self._follow(outcome)
+            if (view := followed(self.lab, outcome, self.view)) is not None:
+                self.select_view(*view)  # the view panel shows what the line was about
             self._show_outcome(outcome)
         return outcome
 
@@ -329,12 +308,8 @@ class LabScreen(BackgroundWork):
         self.refresh_screen(views_now=True)
 
     def _execute(self, parsed: ParsedLine) -> Outcome:
-        try:
-            with self.guard:  # a reset confirmed in a dialog comes here too
-                return interpreter.execute(self.lab, parsed)  # an open lesson checks its goal
-        except Exception as error:  # the Lab should not raise for input; if it does, say so
-            message = f"the lab failed on this line: {type(error).__name__}: {error}"
-            return Outcome(parsed.shown, False, "error", message, {}, type(error).__name__)
+        with self.guard:  # a reset confirmed in a dialog comes here too
+            return executed(self.lab, parsed)  # an open lesson checks its goal
 
     def _show_outcome(self, outcome: Outcome) -> None:
         if outcome.kind == "say":  # large under the status line, for the audience
@@ -342,16 +317,6 @@ class LabScreen(BackgroundWork):
         elif outcome.message or not outcome.ok:
             self.bar.show_result(outcome.message, ok=outcome.ok)
         self.refresh_screen(views_now=True)
-
-    def _follow(self, outcome: Outcome) -> None:
-        """Point the view panel at what the line was about."""
-        action = outcome.action
-        if not outcome.ok:
-            return
-        if isinstance(action, sc.Query):
-            self.select_view(action.view, action.username)
-        elif isinstance(action, sc.Send):
-            self.select_view(action.view or self.view, user_of(self.lab, outcome))
 
     def select_view(self, view: str, user: str | None = None) -> None:
         """Show `view` (for `user`, if given) in the view panel."""
@@ -368,7 +333,7 @@ class LabScreen(BackgroundWork):
                 return
             self._stop_all()
             outcome = self._execute(parsed)
-            self.vocabulary.clear()
+            self.names.forget()
             self._show_outcome(outcome)
 
         question = "Reset the lab? Every event, user, product and order is forgotten."
@@ -487,8 +452,7 @@ class LabScreen(BackgroundWork):
         self._stop_all()
         self.lab = lab
         self.lesson.lab = lab
-        self.vocabulary.clear()
-        self._learned = 0
+        self.names.forget()
         self.redraw.forget()
         self._failure = ""
         self._learn_names()

@@ -1,17 +1,41 @@
-"""The lesson panel's lines in words: the goal's checklist, what to do next, and the steps."""
+"""The lesson panel's lines in words: the page's text, the goal's checklist, what to do
+next, the steps, and the help under them (the note, the hints, what "show me" played)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 
 from cqrs_lab.lessons import GoalStatus, Lesson, LessonRun, StepMark
+from cqrs_lab.script import mask_secrets
+
+if TYPE_CHECKING:
+    from cqrs_lab.lab import Outcome
 
 MARK_WORDS = {StepMark.SOLVED: "solved", StepMark.SHOWN: "shown", None: "to do"}
 
 
-def shape(status: GoalStatus) -> tuple[tuple[int, str, bool, bool], ...]:
-    """A checklist without its measured readings."""
-    return tuple((depth, s.description, s.met, s.watching) for depth, s in status.checklist())
+def opening_note(notice: str | None, setup: Sequence[Outcome], step: int) -> str:
+    """What the panel says as a lesson opens at `step` (from 0): the progress file's
+    `notice`, and a setup line that failed or the steps a resume replayed."""
+    failed = [outcome for outcome in setup if not outcome.ok]
+    notes = [notice or ""]
+    if failed:
+        notes.append(f"the lesson's setup failed: {failed[0].line}: {failed[0].message}")
+    elif step:
+        before = "step 1" if step == 1 else f"steps 1-{step}"
+        notes.append(f"Resumed at step {step + 1}: {before} replayed.")
+    return " ".join(note for note in notes if note)
+
+
+def page_markdown(run: LessonRun, intro: bool) -> str:
+    """The Markdown of the step, or of the lesson's introduction (`intro`)."""
+    lesson, step = run.lesson, run.step
+    if intro:
+        return f"{lesson.intro}\n\n*F4: step 1 of {len(lesson.steps)}, {step.title}.*"
+    return f"**Step {run.step_index + 1}: {step.title}**\n\n{step.text}"
 
 
 def checklist_content(status: GoalStatus) -> Content:
@@ -59,3 +83,23 @@ def steps_line(run: LessonRun, intro: bool = False) -> Content:
     where = f"Introduction, then {len(lesson.steps)} steps" if intro else "Steps"
     heading = Content.styled(f"{where}: ", "bold")
     return Content.assemble(heading, Content(" · ").join(marks))
+
+
+def help_content(
+    note: str, hints: Sequence[str], of: int, played: Sequence[str], to_play: Sequence[str]
+) -> Content:
+    """The note, the hints given so far (of `of`), and what "show me" played and will play
+    (empty: nothing to show)."""
+    parts: list[Content | str] = []
+    if note:
+        parts.append(Content.styled(note, "italic"))
+    for number, hint in enumerate(hints, start=1):
+        parts.append(Content.assemble((f"Hint {number} of {of}: ", "bold $text-accent"), hint))
+    if played or to_play:
+        parts.append(Content.styled("Show me (this step counts as shown):", "bold"))
+        # Shown masked like every line a person sees: a solution may register a user.
+        parts += [Content.assemble(("✓ played ", "$text-success"), mask_secrets(x)) for x in played]
+        parts += [
+            Content.assemble(("… next   ", "$foreground-muted"), mask_secrets(x)) for x in to_play
+        ]
+    return Content("\n").join(parts)

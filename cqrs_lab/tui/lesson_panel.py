@@ -4,7 +4,8 @@ checklist that ticks live, hints one at a time, "show me", and step navigation.
 The panel owns the `LessonRun` of the open lesson. The app routes every lab line through
 `execute` (so the run checks the goal after it) and calls `follow` once a frame (goals such
 as "lag of at least 5 s" hold between deliveries, so they are checked on every tick too).
-"Show me" posts its lines as `CommandBar.Submitted`, the path a typed line takes.
+"Show me" (`SolutionPlayer`) posts its lines as `CommandBar.Submitted`, the path a typed
+line takes.
 
 A lesson opened at its start shows its introduction first, as a page of its own (F4 goes on
 to step 1, Back from step 1 comes back to it), so step 1's text has the panel to itself.
@@ -20,10 +21,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
-from textual.timer import Timer
 from textual.widgets import Button, Static
 
 from cqrs_lab.lab.guard import LabGuard
@@ -36,22 +36,26 @@ from cqrs_lab.lessons import (
     Progress,
     load_course,
 )
-from cqrs_lab.script import mask_secrets
-from cqrs_lab.tui.command_bar import CommandBar
+from cqrs_lab.tui.goal_redraw import GoalRedraw
 from cqrs_lab.tui.lesson_fold import FoldLine, folded
-from cqrs_lab.tui.lesson_lines import checklist_content, shape, state_line, steps_line
+from cqrs_lab.tui.lesson_lines import (
+    checklist_content,
+    help_content,
+    opening_note,
+    page_markdown,
+    state_line,
+    steps_line,
+)
+from cqrs_lab.tui.lesson_text import LessonText
 from cqrs_lab.tui.screens.confirm import ConfirmScreen
 from cqrs_lab.tui.screens.lessons import LessonsScreen
+from cqrs_lab.tui.show_me import SolutionPlayer
 
 if TYPE_CHECKING:
-    from textual.widgets import Markdown
-
     from cqrs_lab.lab import Lab
 
 SHOW_ME_SECONDS = 0.6
 """Wall seconds between two lines "show me" plays."""
-READING_FRAMES = 10
-"""A checklist whose only change is a measured number is redrawn at most every 10 frames."""
 
 
 class LessonPanel(Vertical):
@@ -82,23 +86,17 @@ class LessonPanel(Vertical):
         super().__init__(**options)
         self.lab = lab
         self.guard = guard or LabGuard()  # the screen's: a load's worker thread shares it
-        self.show_me_seconds = show_me_seconds
+        self.player = SolutionPlayer(self, show_me_seconds, changed=self._draw_help)
+        """What "show me" played, and what it will."""
         self.run: LessonRun | None = None
         self.intro_page = False
         """Whether the panel shows the lesson's introduction rather than step 1."""
         self.hints: list[str] = []
         self.note = ""
-        self.played: list[str] = []
-        self.to_play: list[str] = []
         self._first = lesson
         self._first_step = step
         self._catalog: LoadResult | None = None
-        self._markdown: Markdown | None = None
-        self._timer: Timer | None = None
-        self._status: GoalStatus | None = None
-        self._solved = False
-        self._frames = 0
-        self._drawn_at = 0
+        self._goal = GoalRedraw()
 
     def compose(self) -> ComposeResult:
         yield FoldLine(id="lesson-line")
@@ -106,7 +104,7 @@ class LessonPanel(Vertical):
             yield Static(id="lesson-title", markup=False)
             yield self._button("fold", "Fold ^l")
         yield Static(id="lesson-steps", markup=False)
-        yield VerticalScroll(id="lesson-text")
+        yield LessonText(id="lesson-text")
         yield Static("Goal (checked live)", id="lesson-goal-title", markup=False)
         yield Static(id="lesson-checklist", markup=False)
         yield Static(id="lesson-state", markup=False)
@@ -194,16 +192,9 @@ class LessonPanel(Vertical):
             return
         self.run = run
         self.intro_page = step == 0 and bool(lesson.intro)
-        failed = [outcome for outcome in outcomes if not outcome.ok]
-        notes = [progress.notice or ""]
-        if failed:
-            notes.append(f"the lesson's setup failed: {failed[0].line}: {failed[0].message}")
-        elif step:
-            before = "step 1" if step == 1 else f"steps 1-{step}"
-            notes.append(f"Resumed at step {step + 1}: {before} replayed.")
         self.add_class("-open")
         self.app.refresh_bindings()
-        self._step_changed(" ".join(note for note in notes if note))
+        self._step_changed(opening_note(progress.notice, outcomes, step))
         self._place()
 
     def close(self) -> None:
@@ -230,7 +221,7 @@ class LessonPanel(Vertical):
             self.folded = False
 
     def _quit_run(self) -> None:
-        self._stop_playing()
+        self.player.stop()
         if self.run is not None:
             self.run.close()
             self.run = None
@@ -242,22 +233,14 @@ class LessonPanel(Vertical):
         run = self.run
         if run is None or run.checker is None:
             return
-        self._frames += 1
+        self._goal.frames += 1
         run.check()
         if self.intro_page and run.solved:
             self.next_step()  # step 1 solved while its text was folded: show the tick
             return
         status = run.checker.status()
-        if status == self._status and run.solved == self._solved:
-            return
-        if (
-            run.solved == self._solved
-            and self._status is not None
-            and shape(status) == shape(self._status)
-            and self._frames - self._drawn_at < READING_FRAMES
-        ):
-            return  # only a measured number moved: redraw it now and then
-        self._draw_goal(status, run.solved)
+        if self._goal.due(status, run.solved):
+            self._draw_goal(status, run.solved)
 
     # -- actions --------------------------------------------------------------------
 
@@ -293,33 +276,13 @@ class LessonPanel(Vertical):
         self._draw_help()
 
     def show_me(self) -> None:
-        """Play the step's solution one line per `show_me_seconds`, as if typed; the step
-        counts as shown, not solved."""
-        if self.run is None or self.to_play:
+        """Play the step's solution as if typed (`player`); the step counts as shown, not
+        solved."""
+        if self.run is None or self.player.playing:
             return
         self.run.mark_shown()
-        self.played = []
-        self.to_play = list(self.run.step.solution)
         self._draw_steps()
-        self.play_next_line()
-        if self.to_play:
-            self._timer = self.set_interval(self.show_me_seconds, self.play_next_line)
-
-    def play_next_line(self) -> None:
-        """Send the next line of "show me" (the timer calls this)."""
-        if not self.to_play:
-            self._stop_playing()
-            return
-        line = self.to_play.pop(0)
-        self.played.append(line)
-        self.post_message(CommandBar.Submitted(line))
-        if not self.to_play:
-            self._stop_playing()
-        self._draw_help()
-
-    @property
-    def playing(self) -> bool:
-        return bool(self.to_play)
+        self.player.play(self.run.step.solution)
 
     def next_step(self) -> None:
         run = self.run
@@ -386,12 +349,6 @@ class LessonPanel(Vertical):
         index = ids.index(self.run.lesson.id) + 1
         return lessons[index] if index < len(lessons) else None
 
-    def _stop_playing(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        self.to_play = []
-
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -401,44 +358,27 @@ class LessonPanel(Vertical):
     # -- drawing --------------------------------------------------------------------
 
     def _step_changed(self, note: str = "") -> None:
-        self._stop_playing()
+        self.player.forget()
         self.hints = []
-        self.played = []
         self.note = note
         self.folded = False  # a new page to read
         run = self.run
         if run is None:
             return
-        lesson, step = run.lesson, run.step
+        lesson = run.lesson
         self.query_one("#lesson-title", Static).update(f"{lesson.order}. {lesson.title}")
-        if self.intro_page:
-            text = f"{lesson.intro}\n\n*F4: step 1 of {len(lesson.steps)}, {step.title}.*"
-        else:
-            text = f"**Step {run.step_index + 1}: {step.title}**\n\n{step.text}"
         self.set_class(self.intro_page, "-intro")  # the goal is step 1's: shown with it
-        self._show_text(text)
+        self.query_one(LessonText).show(page_markdown(run, self.intro_page))
         self._draw_steps()
-        self._status = None
         with self.guard:  # the goal reads the lab
             status = run.checker.status() if run.checker else None
         self._draw_goal(status, run.solved)
         self._draw_help()
 
-    def _show_text(self, markdown: str) -> None:
-        scroll = self.query_one("#lesson-text", VerticalScroll)
-        if self._markdown is None:
-            from textual.widgets import Markdown  # Markdown loads only when a lesson opens
-
-            self._markdown = Markdown(markdown, id="lesson-markdown")
-            scroll.mount(self._markdown)
-        else:
-            self._markdown.update(markdown)
-        scroll.scroll_home(animate=False)
-
     @property
     def text(self) -> str:
         """The Markdown the panel shows for the step."""
-        return self._markdown.source if self._markdown is not None else ""
+        return self.query_one(LessonText).source
 
     def _draw_steps(self) -> None:
         run = self.run
@@ -450,7 +390,7 @@ class LessonPanel(Vertical):
         run = self.run
         if run is None:
             return
-        self._status, self._solved, self._drawn_at = status, solved, self._frames
+        self._goal.drawn(status, solved)
         checklist = self.query_one("#lesson-checklist", Static)
         checklist.update(checklist_content(status) if status else Content(""))
         state = self.query_one("#lesson-state", Static)
@@ -465,7 +405,7 @@ class LessonPanel(Vertical):
     def _draw_line(self) -> None:
         """The folded line (drawn only while it shows)."""
         if self.folded and self.run is not None:
-            line = folded(self.run, self._status, self.intro_page)
+            line = folded(self.run, self._goal.status, self.intro_page)
             self.query_one(FoldLine).show(line)
 
     def _draw_help(self, note: str | None = None) -> None:
@@ -473,28 +413,9 @@ class LessonPanel(Vertical):
         if note is not None:
             self.note = note
             self.folded = False
-        run = self.run
-        parts: list[Content | str] = []
-        if self.note:
-            parts.append(Content.styled(self.note, "italic"))
-        if run is not None:
-            total = len(run.step.hints)
-            for number, hint in enumerate(self.hints, start=1):
-                parts.append(
-                    Content.assemble((f"Hint {number} of {total}: ", "bold $text-accent"), hint)
-                )
-        if self.played or self.to_play:
-            parts.append(Content.styled("Show me (this step counts as shown):", "bold"))
-            # Shown masked like every line a person sees: a solution may register a user.
-            played = [
-                Content.assemble(("✓ played ", "$text-success"), mask_secrets(x))
-                for x in self.played
-            ]
-            waiting = [
-                Content.assemble(("… next   ", "$foreground-muted"), mask_secrets(x))
-                for x in self.to_play
-            ]
-            parts += played + waiting
+        run, player = self.run, self.player
+        hints, of = (self.hints, len(run.step.hints)) if run is not None else ((), 0)
+        content = help_content(self.note, hints, of, player.played, player.to_play)
         help_ = self.query_one("#lesson-help", Static)
-        help_.update(Content("\n").join(parts))
-        help_.display = bool(parts)
+        help_.update(content)
+        help_.display = bool(content)

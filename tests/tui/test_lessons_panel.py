@@ -193,18 +193,18 @@ async def test_show_me_plays_the_solution_line_by_line_and_counts_as_shown(
     app: LabApp, lab: Lab
 ) -> None:
     async with running(app) as pilot:
-        panel = app.lesson
-        panel.show_me_seconds = 3600  # the test plays each line itself: the timer never fires
+        player = app.lesson.player
+        player.seconds = 3600  # the test plays each line itself: the timer never fires
         head = lab.store.head()
         await pilot.press("f3")
         assert Progress.load().mark(LESSON, 0) is StepMark.SHOWN  # at once, solved or not
-        assert panel.played == ["place-order alice"]
-        assert panel.to_play == ["query orders alice"]  # the rest follows on a timer
+        assert player.played == ["place-order alice"]
+        assert player.to_play == ["query orders alice"]  # the rest follows on a timer
         await pilot.pause()
         assert lab.store.head() > head  # the first line went through the command bar path
         assert "… next   query orders alice" in shown(app, "#lesson-help")
-        while panel.playing:  # what the timer does, without waiting for it
-            panel.play_next_line()
+        while player.playing:  # what the timer does, without waiting for it
+            player.play_next_line()
             await pilot.pause()
         assert "✓ played query orders alice" in shown(app, "#lesson-help")
         assert "☑ done" in shown(app, "#lesson-checklist")

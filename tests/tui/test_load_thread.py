@@ -160,7 +160,7 @@ async def test_a_loads_registrations_hashed_ahead_let_their_users_log_in(
             await frame(pilot, wall, 1.0)
         assert "load done" in message(app)
         assert lab.credentials is own
-        users = [user for user in app.main.vocabulary.users if user != "alice"]
+        users = [user for user in app.main.names.vocabulary.users if user != "alice"]
         registered = lab.metrics.accepted["register"]
         assert registered > 0 and users
         assert all(lab.login(user, PASSWORD) for user in users[:3])
