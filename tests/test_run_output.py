@@ -69,3 +69,20 @@ def test_timings_come_with_the_flag(tmp_path: Path) -> None:
     lines = run_json(script, "--timings").stdout.splitlines()
     assert b'"cpu_seconds"' in lines[1]
     assert b'"command_cpu_seconds"' in lines[-1] and b'"query_cpu_seconds"' in lines[-1]
+
+
+def test_a_refused_command_is_a_result_and_a_failed_line_fails_the_run(tmp_path: Path) -> None:
+    refused = tmp_path / "refused.lab"
+    refused.write_text("place-order zed\n")
+    kept = subprocess.run(cqrs_lab_command("run", str(refused)), capture_output=True, text=True)
+    assert kept.returncode == 0, kept.stderr
+    assert "refused (unknown_user)" in kept.stdout
+
+    failing = tmp_path / "failing.lab"
+    failing.write_text(f"say before\nexport {tmp_path / 'out.jsonl'}\nsay after\n")
+    done = subprocess.run(cqrs_lab_command("run", str(failing)), capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "give a name inside the folder, not a full path" in done.stdout
+    assert "after" in done.stdout  # the run goes on past the failed line
+    assert done.stderr == "cqrs-lab run: 1 line failed (see above)\n"
+    assert not (tmp_path / "out.jsonl").exists()

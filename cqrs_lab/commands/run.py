@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from cqrs_lab.commands.options import add_lab_options, open_lab
 from cqrs_lab.commands.output import quiet_broken_pipe
 from cqrs_lab.commands.script_file import checked_script
+from cqrs_lab.wording import counted
 
 if TYPE_CHECKING:
     from cqrs_lab.lab import Lab
@@ -51,11 +52,13 @@ def _run(lab: Lab, text: str, args: argparse.Namespace) -> int:
     """Every line's result, then the report: as text, or one JSON object a line. A damaged
     database stops the run there (exit 2): nothing more is written to it. A line the
     database could not take (locked, disk full, server gone) is refused and the run goes
-    on, but it ends with exit 2 all the same: the script did not all reach the store."""
+    on, but it ends with exit 2 all the same: the script did not all reach the store. A
+    line that failed otherwise (an `export` to a name outside the folder, say) ends it with
+    exit 1; a command the shop refuses is a result like any other (exit 0)."""
     from cqrs_lab.lab.interpreter import execute
     from cqrs_lab.store.errors import CorruptDatabase
 
-    unsaved = 0
+    unsaved = failed = 0
     for number, line in enumerate(text.splitlines(), start=1):
         outcome = execute(lab, line, number)
         if outcome.code == CorruptDatabase.__name__:
@@ -63,6 +66,8 @@ def _run(lab: Lab, text: str, args: argparse.Namespace) -> int:
             return 2
         if outcome.code in _database_failures():
             unsaved += 1
+        elif outcome.kind == "error":
+            failed += 1
         if args.json and (outcome.message or line.strip()):
             print(_json({"line_no": number, **outcome.to_json()}, args.timings))
         elif outcome.message:
@@ -78,6 +83,9 @@ def _run(lab: Lab, text: str, args: argparse.Namespace) -> int:
         print(f"cqrs-lab run: {unsaved} line(s) not saved: the database refused them "
               "(see above)", file=sys.stderr)
         return 2
+    if failed:
+        print(f"cqrs-lab run: {counted(failed, 'line')} failed (see above)", file=sys.stderr)
+        return 1
     return 0
 
 
