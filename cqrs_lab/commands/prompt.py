@@ -9,6 +9,8 @@ from cqrs_lab.commands.options import add_lab_options, open_lab
 from cqrs_lab.commands.output import quiet_broken_pipe
 
 HELP = "a plain line prompt instead of the screen"
+LEAVING = frozenset({"quit", "exit"})
+"""Words that end the prompt, as in most line prompts (they are no lab lines)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,13 +24,18 @@ def main(args: argparse.Namespace) -> int:
     lab = open_lab(args, real_time=True)
     if lab is None:
         return 2
-    print(f"CQRS Lab (seed {lab.seed}). Type lab lines, 'help' for commands, ctrl-d to quit.")
+    print(
+        f"CQRS Lab (seed {lab.seed}). Type lab lines, 'help' for commands,"
+        " quit (or ctrl-d) to leave."
+    )
     try:
         while True:
             try:
                 line = input("lab> ")
             except (EOFError, KeyboardInterrupt):
                 print()
+                return 0
+            if line.strip().lower() in LEAVING:
                 return 0
             lab.tick()
             outcome = execute(lab, line)
