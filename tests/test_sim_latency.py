@@ -99,11 +99,19 @@ def test_str_is_the_canonical_spec(model: sim.LatencyModel, text: str) -> None:
         ("lognormal:300ms,nan", "sigma"),
         ("lognormal:300ms,wide", "sigma"),
         ("lognormal:0s,1", "above zero"),
+        ("3s", "did you mean fixed:3s?"),
     ],
 )
 def test_rejects_bad_specs_naming_the_text_and_the_accepted_forms(text: str, reason: str) -> None:
     message = refusal(sim.LatencySpecError, reason, text, lambda: sim.parse_latency(text))
     assert "uniform:100ms..2s" in message
+
+
+@pytest.mark.parametrize("text", ["gauss:1s", "2", "fast"])
+def test_guesses_fixed_only_for_a_bare_duration(text: str) -> None:
+    with pytest.raises(sim.LatencySpecError) as refused:
+        sim.parse_latency(text)
+    assert "did you mean" not in str(refused.value)
 
 
 @pytest.mark.parametrize(

@@ -161,8 +161,17 @@ def parse_latency(text: str) -> LatencyModel:
             f"bad latency {text!r}: {error}; accepted: {ACCEPTED_LATENCIES}"
         ) from error
     raise LatencySpecError(
-        f"bad latency {text!r}: unknown kind {kind!r}; accepted: {ACCEPTED_LATENCIES}"
+        f"bad latency {text!r}: unknown kind {kind!r}{_guess(spec)}; accepted: {ACCEPTED_LATENCIES}"
     )
+
+
+def _guess(spec: str) -> str:
+    """` (did you mean fixed:2s?)` for a bare duration, the likeliest slip; else ""."""
+    try:
+        _duration(spec)
+    except ValueError:
+        return ""
+    return f" (did you mean fixed:{spec}?)"
 
 
 def _pair(args: str, separator: str, needs: str) -> tuple[str, str]:
