@@ -93,7 +93,9 @@ def run_cli(*args: str, config: Path) -> subprocess.CompletedProcess[str]:
 def test_config_path_and_show(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     assert run_cli("config", "path", config=path).stdout.strip() == str(path)
-    assert "no config file yet" in run_cli("config", "show", config=path).stdout
+    shown = run_cli("config", "show", config=path).stdout
+    assert "no config file yet" in shown
+    assert "`cqrs-lab config edit` writes one, every setting explained" in shown
     path.write_text(FULL, "utf-8")
     shown = run_cli("config", "show", config=path)
     assert shown.returncode == 0

@@ -61,6 +61,9 @@ def _describe(config: Config) -> str:
         if values:
             lines.append(f"[{table}]")
             lines += [f"{name} = {value!r}" for name, value in values.items()]
+    if len(lines) == 1:
+        template = "# `cqrs-lab config edit` writes one, every setting explained"
+        lines.append("# nothing set" if where else template)
     return "\n".join(lines)
 
 
